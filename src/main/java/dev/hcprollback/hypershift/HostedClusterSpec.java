@@ -1,0 +1,35 @@
+package dev.hcprollback.hypershift;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HostedClusterSpec extends KeepsUnknownFields {
+
+    private Release release;
+    private Release controlPlaneRelease;
+    private String pausedUntil;
+
+    public Release getRelease() {
+        return release;
+    }
+
+    public void setRelease(Release release) {
+        this.release = release;
+    }
+
+    public Release getControlPlaneRelease() {
+        return controlPlaneRelease;
+    }
+
+    public void setControlPlaneRelease(Release controlPlaneRelease) {
+        this.controlPlaneRelease = controlPlaneRelease;
+    }
+
+    public String getPausedUntil() {
+        return pausedUntil;
+    }
+
+    public void setPausedUntil(String pausedUntil) {
+        this.pausedUntil = pausedUntil;
+    }
+}

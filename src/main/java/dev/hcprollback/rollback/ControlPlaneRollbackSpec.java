@@ -1,0 +1,68 @@
+package dev.hcprollback.rollback;
+
+import io.fabric8.generator.annotation.Required;
+
+public class ControlPlaneRollbackSpec {
+
+    @Required
+    private String hostedClusterName;
+    /** The z-stream version to go back to, e.g. {@code 4.18.5}. */
+    @Required
+    private String toVersion;
+    /** The verified ControlPlaneSnapshot, in this namespace, that the rollback restores. */
+    private String snapshotName;
+    /** The incident that justifies the rollback. */
+    @Required
+    private String reason;
+    private RollbackStrategy strategy = RollbackStrategy.RestoreEtcd;
+    /** Plan only: stop at {@code Planned}. */
+    private boolean dryRun;
+
+    public String getHostedClusterName() {
+        return hostedClusterName;
+    }
+
+    public void setHostedClusterName(String hostedClusterName) {
+        this.hostedClusterName = hostedClusterName;
+    }
+
+    public String getToVersion() {
+        return toVersion;
+    }
+
+    public void setToVersion(String toVersion) {
+        this.toVersion = toVersion;
+    }
+
+    public String getSnapshotName() {
+        return snapshotName;
+    }
+
+    public void setSnapshotName(String snapshotName) {
+        this.snapshotName = snapshotName;
+    }
+
+    public String getReason() {
+        return reason;
+    }
+
+    public void setReason(String reason) {
+        this.reason = reason;
+    }
+
+    public RollbackStrategy getStrategy() {
+        return strategy;
+    }
+
+    public void setStrategy(RollbackStrategy strategy) {
+        this.strategy = strategy;
+    }
+
+    public boolean isDryRun() {
+        return dryRun;
+    }
+
+    public void setDryRun(boolean dryRun) {
+        this.dryRun = dryRun;
+    }
+}

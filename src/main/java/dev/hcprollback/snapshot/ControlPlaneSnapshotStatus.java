@@ -1,0 +1,143 @@
+package dev.hcprollback.snapshot;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.fabric8.kubernetes.api.model.Condition;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ControlPlaneSnapshotStatus {
+
+    private SnapshotPhase phase;
+    /** {@code spec.release.image} of the HostedCluster while the snapshot was taken. */
+    private String releaseImage;
+    /** {@code spec.controlPlaneRelease.image} of the HostedCluster, when it sets one. */
+    private String controlPlaneReleaseImage;
+    private String version;
+    private Long etcdRevision;
+    private Long sizeBytes;
+    private String sha256;
+    /** Where the snapshot is stored, as a URL of the storage backend ({@code s3://bucket/key}). */
+    private String location;
+    private String startTime;
+    private String completionTime;
+    /** True only once the stored object was read back and its SHA-256 matched. */
+    private Boolean verified;
+    private String message;
+    private Long observedGeneration;
+    private List<Condition> conditions = new ArrayList<>();
+
+    public SnapshotPhase getPhase() {
+        return phase;
+    }
+
+    public void setPhase(SnapshotPhase phase) {
+        this.phase = phase;
+    }
+
+    public String getReleaseImage() {
+        return releaseImage;
+    }
+
+    public void setReleaseImage(String releaseImage) {
+        this.releaseImage = releaseImage;
+    }
+
+    public String getControlPlaneReleaseImage() {
+        return controlPlaneReleaseImage;
+    }
+
+    public void setControlPlaneReleaseImage(String controlPlaneReleaseImage) {
+        this.controlPlaneReleaseImage = controlPlaneReleaseImage;
+    }
+
+    public String getVersion() {
+        return version;
+    }
+
+    public void setVersion(String version) {
+        this.version = version;
+    }
+
+    public Long getEtcdRevision() {
+        return etcdRevision;
+    }
+
+    public void setEtcdRevision(Long etcdRevision) {
+        this.etcdRevision = etcdRevision;
+    }
+
+    public Long getSizeBytes() {
+        return sizeBytes;
+    }
+
+    public void setSizeBytes(Long sizeBytes) {
+        this.sizeBytes = sizeBytes;
+    }
+
+    public String getSha256() {
+        return sha256;
+    }
+
+    public void setSha256(String sha256) {
+        this.sha256 = sha256;
+    }
+
+    public String getLocation() {
+        return location;
+    }
+
+    public void setLocation(String location) {
+        this.location = location;
+    }
+
+    public String getStartTime() {
+        return startTime;
+    }
+
+    public void setStartTime(String startTime) {
+        this.startTime = startTime;
+    }
+
+    public String getCompletionTime() {
+        return completionTime;
+    }
+
+    public void setCompletionTime(String completionTime) {
+        this.completionTime = completionTime;
+    }
+
+    public Boolean getVerified() {
+        return verified;
+    }
+
+    public void setVerified(Boolean verified) {
+        this.verified = verified;
+    }
+
+    public String getMessage() {
+        return message;
+    }
+
+    public void setMessage(String message) {
+        this.message = message;
+    }
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public List<Condition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<Condition> conditions) {
+        this.conditions = conditions == null ? new ArrayList<>() : conditions;
+    }
+}

@@ -1,0 +1,8 @@
+package dev.hcprollback.snapshot;
+
+public enum SnapshotPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed
+}

@@ -1,0 +1,130 @@
+package dev.hcprollback.webhook;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.webhook.AdmissionReviewReader.ResourceKind;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+
+/**
+ * The validating webhooks, {@code admission.k8s.io/v1} over HTTPS. A readable request always gets
+ * an AdmissionReview back with its uid, the decision, warnings and audit annotations; an unreadable
+ * one gets HTTP 400 with a Kubernetes Status that says what is wrong.
+ */
+@Path("/validate")
+@Produces(MediaType.APPLICATION_JSON)
+public class AdmissionResource {
+
+    static final ResourceKind HOSTED_CLUSTER = new ResourceKind(HostedCluster.GROUP, "v1beta1", "HostedCluster");
+    static final ResourceKind CONTROL_PLANE_SNAPSHOT = new ResourceKind(ControlPlaneSnapshot.GROUP, "v1alpha1",
+            "ControlPlaneSnapshot");
+
+    private static final Logger LOG = Logger.getLogger(AdmissionResource.class);
+
+    @Inject
+    AdmissionReviewReader reader;
+
+    @Inject
+    HostedClusterGate gate;
+
+    @Inject
+    SnapshotGuard guard;
+
+    @Inject
+    AdmissionMetrics metrics;
+
+    @POST
+    @Path("/hostedclusters")
+    public Response hostedClusters(byte[] body) {
+        long started = System.nanoTime();
+        AdmissionCall call;
+        HostedCluster before;
+        HostedCluster after;
+        try {
+            call = reader.read(body, HOSTED_CLUSTER);
+            before = call.oldObject() == null ? null : reader.convert(call.oldObject(), HostedCluster.class, "request.oldObject");
+            after = call.object() == null ? null : reader.convert(call.object(), HostedCluster.class, "request.object");
+            if (after != null && (after.getMetadata() == null || after.getMetadata().getName() == null)) {
+                throw new MalformedAdmissionReview("request.object.metadata.name is missing");
+            }
+        } catch (MalformedAdmissionReview malformed) {
+            return badRequest("hostedclusters", malformed);
+        }
+        Verdict verdict = after == null
+                ? Verdict.allow(Rule.NOT_AN_UPDATE, call.operation() + " changes no payload")
+                : gate.judge(call, before, after);
+        return answer("hostedclusters", call, verdict, started);
+    }
+
+    @POST
+    @Path("/controlplanesnapshots")
+    public Response controlPlaneSnapshots(byte[] body) {
+        long started = System.nanoTime();
+        AdmissionCall call;
+        ControlPlaneSnapshot before;
+        try {
+            call = reader.read(body, CONTROL_PLANE_SNAPSHOT);
+            before = call.oldObject() == null ? null
+                    : reader.convert(call.oldObject(), ControlPlaneSnapshot.class, "request.oldObject");
+        } catch (MalformedAdmissionReview malformed) {
+            return badRequest("controlplanesnapshots", malformed);
+        }
+        Verdict verdict = before == null
+                ? Verdict.allow(Rule.SNAPSHOT_WRITE, call.operation() + " " + call.name())
+                : guard.judge(call, before);
+        return answer("controlplanesnapshots", call, verdict, started);
+    }
+
+    private Response answer(String resource, AdmissionCall call, Verdict verdict, long startedNanos) {
+        metrics.record(resource, call.operation(), verdict, Duration.ofNanos(System.nanoTime() - startedNanos));
+        if (!verdict.allowed()) {
+            LOG.infof("denied %s %s/%s by %s%s: %s", call.operation(), call.namespace(), call.name(),
+                    call.requester().username(), call.dryRun() ? " (dry run)" : "", verdict.message());
+        }
+        Map<String, String> audit = new LinkedHashMap<>();
+        audit.put("decision", verdict.decision());
+        audit.put("rule", verdict.rule().id());
+        AdmissionResponseBuilder response = new AdmissionResponseBuilder()
+                .withUid(call.uid())
+                .withAllowed(verdict.allowed())
+                .withAuditAnnotations(audit);
+        if (!verdict.warnings().isEmpty()) {
+            response.withWarnings(verdict.warnings());
+        }
+        if (!verdict.allowed()) {
+            response.withStatus(new StatusBuilder().withCode(403).withReason("Forbidden").withMessage(verdict.message())
+                    .build());
+        }
+        return Response.ok(review(response.build())).build();
+    }
+
+    private Response badRequest(String resource, MalformedAdmissionReview malformed) {
+        metrics.recordMalformed(resource);
+        LOG.warnf("unreadable AdmissionReview on /validate/%s: %s", resource, malformed.getMessage());
+        Status status = new StatusBuilder().withStatus("Failure").withCode(400).withReason("BadRequest")
+                .withMessage(malformed.getMessage()).build();
+        return Response.status(Response.Status.BAD_REQUEST).entity(status).build();
+    }
+
+    private static AdmissionReview review(AdmissionResponse response) {
+        return new AdmissionReviewBuilder().withApiVersion(AdmissionReviewReader.API_VERSION).withKind("AdmissionReview")
+                .withResponse(response).build();
+    }
+}

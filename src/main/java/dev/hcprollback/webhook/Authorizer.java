@@ -1,0 +1,88 @@
+package dev.hcprollback.webhook;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.hypershift.HostedCluster;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * Who may roll a control plane back: whoever RBAC grants the custom verb {@code rollback} on
+ * {@code hostedclusters} in the cluster's namespace (asked with a SubjectAccessReview), then the
+ * configured allow-listed users and groups, then the sidecar itself. Nobody else.
+ */
+@ApplicationScoped
+public class Authorizer {
+
+    public static final String VERB = "rollback";
+    public static final String RESOURCE = "hostedclusters";
+
+    private static final Logger LOG = Logger.getLogger(Authorizer.class);
+
+    /** Whether a requester may roll back, and on what grounds (written to the audit log). */
+    public record Decision(boolean allowed, String grounds) {
+    }
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    HcpRollbackConfig config;
+
+    public Decision decide(Requester requester, String namespace, String clusterName) {
+        String rbacNote;
+        try {
+            if (rbacAllows(requester, namespace, clusterName)) {
+                return new Decision(true, "RBAC grants " + VERB + " on " + RESOURCE + "." + HostedCluster.GROUP
+                        + " in namespace " + namespace);
+            }
+            rbacNote = "RBAC does not grant " + requester.username() + " the verb " + VERB + " on " + RESOURCE + "."
+                    + HostedCluster.GROUP + " in namespace " + namespace;
+        } catch (KubernetesClientException unanswered) {
+            LOG.warnf("SubjectAccessReview for %s failed: %s", requester.username(), unanswered.getMessage());
+            rbacNote = "the RBAC check (SubjectAccessReview) could not be made: " + unanswered.getMessage();
+        }
+        List<String> users = config.authorization().allowedUsers().orElse(List.of());
+        if (users.contains(requester.username())) {
+            return new Decision(true, "user " + requester.username() + " is allow-listed");
+        }
+        List<String> groups = config.authorization().allowedGroups().orElse(List.of());
+        for (String group : requester.groups()) {
+            if (groups.contains(group)) {
+                return new Decision(true, "group " + group + " is allow-listed");
+            }
+        }
+        if (config.serviceAccount().equals(requester.username())) {
+            return new Decision(true, "the hcp-rollback service account applies rollbacks");
+        }
+        return new Decision(false, rbacNote + ", and the user is on no allow-list");
+    }
+
+    private boolean rbacAllows(Requester requester, String namespace, String clusterName) {
+        SubjectAccessReview review = new SubjectAccessReviewBuilder()
+                .withNewSpec()
+                .withUser(requester.username())
+                .withUid(requester.uid().isEmpty() ? null : requester.uid())
+                .withGroups(requester.groups())
+                .withExtra(requester.extra())
+                .withNewResourceAttributes()
+                .withGroup(HostedCluster.GROUP)
+                .withResource(RESOURCE)
+                .withVerb(VERB)
+                .withNamespace(namespace)
+                .withName(clusterName)
+                .endResourceAttributes()
+                .endSpec()
+                .build();
+        SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(review);
+        return answer != null && answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
+    }
+}

@@ -1,0 +1,44 @@
+package dev.hcprollback.webhook;
+
+/**
+ * Every decision the admission webhooks make, by a stable id. The id appears in deny messages,
+ * in the audit annotation {@code rule} and in the metrics; {@code docs/admission-rules.md} explains each.
+ */
+public enum Rule {
+    // HostedCluster: nothing to judge
+    NOT_AN_UPDATE("not-an-update"),
+    NO_RELEASE_CHANGE("no-release-change"),
+    SAME_VERSION("same-version"),
+    UNKNOWN_VERSION("unknown-version"),
+    // HostedCluster: upgrades
+    UPGRADE("upgrade"),
+    UPGRADE_GATE("upgrade-gate"),
+    // HostedCluster: the rollback request annotations
+    REQUEST_UNAUTHORISED("request-unauthorised"),
+    REQUEST_RECORDED("request-recorded"),
+    // HostedCluster: downgrades, checked in this order
+    ROLLBACK_NOT_REQUESTED("rollback-not-requested"),
+    ROLLBACK_VERSION_MISMATCH("rollback-version-mismatch"),
+    ROLLBACK_REASON_MISSING("rollback-reason-missing"),
+    ROLLBACK_UNAUTHORISED("rollback-unauthorised"),
+    Y_STREAM_ROLLBACK("y-stream-rollback"),
+    NOT_PREVIOUS_VERSION("not-previous-version"),
+    ROLLBACK_WINDOW_EXPIRED("rollback-window-expired"),
+    NO_VERIFIED_SNAPSHOT("no-verified-snapshot"),
+    NODEPOOL_NEWER_MINOR("nodepool-newer-minor"),
+    ROLLBACK_ADMITTED("rollback-admitted"),
+    // ControlPlaneSnapshot
+    SNAPSHOT_STATUS_WRITER("snapshot-status-writer"),
+    SNAPSHOT_ROLLBACK_POINT("snapshot-rollback-point"),
+    SNAPSHOT_WRITE("snapshot-write");
+
+    private final String id;
+
+    Rule(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+}

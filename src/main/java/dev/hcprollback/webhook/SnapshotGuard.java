@@ -1,0 +1,55 @@
+package dev.hcprollback.webhook;
+
+import java.time.Instant;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.rollback.RollbackPoint;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+
+/**
+ * Admission rules for ControlPlaneSnapshot: its status is evidence a rollback relies on, so only
+ * the sidecar writes it; and a cluster's current rollback point is deleted only by those who may
+ * roll back.
+ */
+@ApplicationScoped
+public class SnapshotGuard {
+
+    @Inject
+    AdmissionCaches caches;
+
+    @Inject
+    Authorizer authorizer;
+
+    @Inject
+    HcpRollbackConfig config;
+
+    public Verdict judge(AdmissionCall call, ControlPlaneSnapshot before) {
+        if (call.isStatusUpdate() && !config.serviceAccount().equals(call.requester().username())) {
+            return Verdict.deny(Rule.SNAPSHOT_STATUS_WRITER, "only " + config.serviceAccount()
+                    + " may write the status of a ControlPlaneSnapshot; it records what was verified in storage.");
+        }
+        if (call.operation() != AdmissionCall.Operation.DELETE || before.getSpec() == null) {
+            return Verdict.allow(Rule.SNAPSHOT_WRITE, call.operation() + " " + call.name());
+        }
+        String namespace = before.getMetadata().getNamespace();
+        String clusterName = before.getSpec().getHostedClusterName();
+        boolean isRollbackPoint = caches.hostedCluster(namespace, clusterName)
+                .flatMap(cluster -> RollbackPoint.of(cluster, caches.snapshotsOf(namespace, clusterName),
+                        config.rollback().window(), Instant.now()))
+                .map(point -> point.getMetadata().getName().equals(before.getMetadata().getName()))
+                .orElse(false);
+        if (!isRollbackPoint) {
+            return Verdict.allow(Rule.SNAPSHOT_WRITE, "DELETE " + call.name());
+        }
+        Authorizer.Decision decision = authorizer.decide(call.requester(), namespace, clusterName);
+        if (!decision.allowed()) {
+            return Verdict.deny(Rule.SNAPSHOT_ROLLBACK_POINT, "snapshot " + before.getMetadata().getName()
+                    + " is the rollback point of HostedCluster " + clusterName + " inside its rollback window, and "
+                    + decision.grounds() + ".");
+        }
+        return Verdict.allow(Rule.SNAPSHOT_ROLLBACK_POINT, "rollback point deleted; " + decision.grounds());
+    }
+}
