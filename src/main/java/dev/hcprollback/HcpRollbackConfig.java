@@ -21,6 +21,17 @@ public interface HcpRollbackConfig {
 
     UpgradeGate upgradeGate();
 
+    Tls tls();
+
+    /** The webhook's serving certificate; {@code quarkus.tls.key-store.pem.0.*} point here and reload it. */
+    interface Tls {
+        @WithDefault("/etc/hcp-rollback/tls/tls.crt")
+        String certFile();
+
+        @WithDefault("/etc/hcp-rollback/tls/tls.key")
+        String keyFile();
+    }
+
     interface Rollback {
         /** How long after an update started it may still be rolled back. */
         @WithDefault("24h")

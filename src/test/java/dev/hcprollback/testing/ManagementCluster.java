@@ -1,0 +1,96 @@
+package dev.hcprollback.testing;
+
+import java.time.Instant;
+import java.util.Map;
+
+import org.awaitility.Awaitility;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.hypershift.Release;
+import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.snapshot.ControlPlaneSnapshotSpec;
+import dev.hcprollback.snapshot.ControlPlaneSnapshotStatus;
+import dev.hcprollback.snapshot.SnapshotPhase;
+import dev.hcprollback.snapshot.SnapshotReason;
+import dev.hcprollback.webhook.AdmissionCaches;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * Puts objects into the mock API server the way HyperShift and the snapshot controller would,
+ * and waits until the sidecar's informer caches have seen them.
+ */
+public final class ManagementCluster {
+
+    private final KubernetesClient client;
+    private final AdmissionCaches caches;
+
+    public ManagementCluster(KubernetesClient client, AdmissionCaches caches) {
+        this.client = client;
+        this.caches = caches;
+    }
+
+    /** A snapshot as the snapshot controller records it once verified. */
+    public static ControlPlaneSnapshot verifiedSnapshot(String name, String cluster, String version, String releaseImage,
+            String controlPlaneReleaseImage, Instant completed) {
+        ControlPlaneSnapshot snapshot = new ControlPlaneSnapshot();
+        snapshot.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(HostedClusters.NAMESPACE).build());
+        snapshot.setSpec(new ControlPlaneSnapshotSpec(cluster, SnapshotReason.Scheduled));
+        ControlPlaneSnapshotStatus status = new ControlPlaneSnapshotStatus();
+        status.setPhase(SnapshotPhase.Succeeded);
+        status.setVerified(true);
+        status.setVersion(version);
+        status.setReleaseImage(releaseImage);
+        status.setControlPlaneReleaseImage(controlPlaneReleaseImage);
+        status.setStartTime(Timestamps.format(completed.minusSeconds(30)));
+        status.setCompletionTime(Timestamps.format(completed));
+        status.setEtcdRevision(123456L);
+        status.setSizeBytes(48_000_000L);
+        status.setSha256("a".repeat(64));
+        status.setLocation("s3://hcp-rollback-test/" + HostedClusters.NAMESPACE + "/" + cluster + "/" + version + "/snap.db");
+        snapshot.setStatus(status);
+        return snapshot;
+    }
+
+    public ControlPlaneSnapshot add(ControlPlaneSnapshot snapshot) {
+        ControlPlaneSnapshotStatus status = snapshot.getStatus();
+        snapshot.setStatus(null);
+        ControlPlaneSnapshot created = client.resource(snapshot).create();
+        created.setStatus(status);
+        ControlPlaneSnapshot stored = client.resource(created).updateStatus();
+        awaitCached(() -> caches.snapshotsOf(HostedClusters.NAMESPACE, snapshot.getSpec().getHostedClusterName()).stream()
+                .anyMatch(s -> s.getMetadata().getName().equals(snapshot.getMetadata().getName())
+                        && s.getStatus() != null && s.getStatus().getPhase() == status.getPhase()));
+        return stored;
+    }
+
+    public NodePool addNodePool(String name, String cluster, String releaseImage, String reportedVersion) {
+        NodePool pool = new NodePool();
+        pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(HostedClusters.NAMESPACE).build());
+        NodePool.Spec spec = new NodePool.Spec();
+        spec.setClusterName(cluster);
+        spec.setRelease(new Release(releaseImage));
+        spec.setUnknownField("replicas", 3);
+        spec.setUnknownField("management", Map.of("upgradeType", "Replace"));
+        pool.setSpec(spec);
+        NodePool.Status status = new NodePool.Status();
+        status.setVersion(reportedVersion);
+        pool.setStatus(status);
+        NodePool created = client.resource(pool).create();
+        awaitCached(() -> caches.nodePoolsOf(HostedClusters.NAMESPACE, cluster).stream()
+                .anyMatch(p -> p.getMetadata().getName().equals(name)));
+        return created;
+    }
+
+    public HostedCluster addHostedCluster(HostedClusters cluster) {
+        HostedCluster created = client.resource(cluster.model()).create();
+        awaitCached(() -> caches.hostedCluster(HostedClusters.NAMESPACE, cluster.name()).isPresent());
+        return created;
+    }
+
+    private static void awaitCached(java.util.concurrent.Callable<Boolean> seen) {
+        Awaitility.await("the informer cache sees the new object").until(seen);
+    }
+}

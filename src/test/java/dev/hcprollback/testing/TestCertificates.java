@@ -1,0 +1,154 @@
+package dev.hcprollback.testing;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * A throw-away certificate authority for tests: issues server and client certificates for
+ * loopback and writes them as PEM files, as service-ca, OLM or etcd's own tooling would.
+ */
+public final class TestCertificates {
+
+    private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
+
+    /** A certificate with its key, as PEM files on disk. */
+    public record Issued(X509Certificate certificate, KeyPair keys, Path certFile, Path keyFile) {
+    }
+
+    private final KeyPair caKeys;
+    private final X509Certificate caCertificate;
+    private final Path caFile;
+
+    private TestCertificates(KeyPair caKeys, X509Certificate caCertificate, Path caFile) {
+        this.caKeys = caKeys;
+        this.caCertificate = caCertificate;
+        this.caFile = caFile;
+    }
+
+    public static TestCertificates newAuthority(Path dir, String name) {
+        try {
+            Files.createDirectories(dir);
+            KeyPair keys = keyPair();
+            X500Name subject = new X500Name("CN=" + name);
+            X509v3CertificateBuilder builder = builder(subject, subject, keys, Duration.ofDays(1))
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            X509Certificate certificate = sign(builder, keys);
+            Path caFile = dir.resolve(name + "-ca.crt");
+            writePem(caFile, certificate);
+            return new TestCertificates(keys, certificate, caFile);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot create a test certificate authority", e);
+        }
+    }
+
+    public Path caFile() {
+        return caFile;
+    }
+
+    public X509Certificate caCertificate() {
+        return caCertificate;
+    }
+
+    /** A certificate for loopback usable as server and as client ({@code localhost}, 127.0.0.1, ::1). */
+    public Issued issue(Path dir, String name, Duration validity) {
+        try {
+            KeyPair keys = keyPair();
+            GeneralNames names = new GeneralNames(new GeneralName[] {
+                    new GeneralName(GeneralName.dNSName, "localhost"),
+                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                    new GeneralName(GeneralName.iPAddress, "::1") });
+            X509v3CertificateBuilder builder = builder(new X500Name(caCertificate.getSubjectX500Principal().getName()),
+                    new X500Name("CN=" + name), keys, validity)
+                    .addExtension(Extension.subjectAlternativeName, false, names)
+                    .addExtension(Extension.keyUsage, true,
+                            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                            new KeyPurposeId[] { KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth }));
+            X509Certificate certificate = sign(builder, caKeys);
+            Path certFile = dir.resolve(name + ".crt");
+            Path keyFile = dir.resolve(name + ".key");
+            writePem(certFile, certificate);
+            writePem(keyFile, keys.getPrivate());
+            return new Issued(certificate, keys, certFile, keyFile);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot issue test certificate " + name, e);
+        }
+    }
+
+    /** A PKCS#12 trust store holding this authority, for HTTPS clients such as RestAssured. */
+    public Path trustStore(Path file, String password) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setCertificateEntry("ca", caCertificate);
+            try (OutputStream out = Files.newOutputStream(file)) {
+                store.store(out, password.toCharArray());
+            }
+            return file;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot write trust store " + file, e);
+        }
+    }
+
+    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys, Duration validity) {
+        Instant now = Instant.now();
+        return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), subject, keys.getPublic());
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer) throws GeneralSecurityException {
+        try {
+            return new JcaX509CertificateConverter().getCertificate(
+                    builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+        } catch (org.bouncycastle.operator.OperatorCreationException e) {
+            throw new GeneralSecurityException(e);
+        }
+    }
+
+    private static KeyPair keyPair() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        return generator.generateKeyPair();
+    }
+
+    private static void writePem(Path file, Object object) throws IOException {
+        StringWriter text = new StringWriter();
+        try (JcaPEMWriter pem = new JcaPEMWriter(text)) {
+            pem.writeObject(object instanceof java.security.PrivateKey key
+                    ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null).generate()
+                    : object);
+        }
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(temporary, text.toString());
+        Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,299 @@
+package dev.hcprollback.webhook;
+
+import static dev.hcprollback.testing.HostedClusters.digest;
+import static dev.hcprollback.testing.HostedClusters.entry;
+import static dev.hcprollback.testing.HostedClusters.tag;
+import static dev.hcprollback.testing.ManagementCluster.verifiedSnapshot;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.net.URL;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.testing.AdmissionReviews;
+import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.ManagementCluster;
+import dev.hcprollback.testing.RbacSimulator;
+import dev.hcprollback.testing.WebhookClient;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.restassured.response.ValidatableResponse;
+
+/**
+ * Every HostedCluster admission rule, allowed and refused, over HTTPS with AdmissionReview JSON as
+ * the API server sends it. Each case uses a cluster of its own name, so the snapshots and
+ * NodePools one case puts into the mock API server are invisible to the others.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(setup = RbacSimulator.class)
+class HostedClusterAdmissionTest {
+
+    private static final Instant NOW = Instant.now();
+    /** The default cluster's update to 4.18.6 started two hours ago; a snapshot from before it backs a rollback. */
+    private static final Instant BEFORE_UPDATE = NOW.minus(Duration.ofHours(3));
+
+    @TestHTTPResource(value = "/", tls = true)
+    URL webhook;
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    AdmissionCaches caches;
+
+    ManagementCluster cluster;
+
+    @BeforeEach
+    void connect() {
+        cluster = new ManagementCluster(client, caches);
+    }
+
+    /** One row of the table: the world before the request, the request, and what the webhook must answer. */
+    record Case(String name, Consumer<Given> given, Function<String, AdmissionReviews> request, boolean allowed,
+            String rule, String message) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** What a case puts into the management cluster before it asks. */
+    record Given(ManagementCluster cluster, String name) {
+        void snapshot(String version, String release, String controlPlaneRelease, Instant completed) {
+            cluster.add(verifiedSnapshot(name + "-" + version + "-" + completed.getEpochSecond(), name, version, release,
+                    controlPlaneRelease, completed));
+        }
+
+        void snapshotOf(ControlPlaneSnapshot snapshot) {
+            cluster.add(snapshot);
+        }
+
+        void nodePool(String pool, String version) {
+            cluster.addNodePool(name + "-" + pool, name, tag(version), version);
+        }
+    }
+
+    private static Consumer<Given> nothing() {
+        return given -> {
+        };
+    }
+
+    private static Consumer<Given> verifiedSnapshotOf5() {
+        return given -> given.snapshot("4.18.5", tag("4.18.5"), null, BEFORE_UPDATE);
+    }
+
+    private static HostedClusters on6(String name) {
+        return HostedClusters.onSixAfterFive(name);
+    }
+
+    private static AdmissionReviews downgradeTo5(String name) {
+        return AdmissionReviews.update(on6(name), on6(name).release(tag("4.18.5")));
+    }
+
+    private static AdmissionReviews requestedDowngradeTo5(String name) {
+        return AdmissionReviews.update(on6(name).requestRollback("4.18.5", "INC-4711 ingress broken after 4.18.6"),
+                on6(name).requestRollback("4.18.5", "INC-4711 ingress broken after 4.18.6").release(tag("4.18.5")));
+    }
+
+    /** A cluster whose history names payloads by digest only, as a disconnected or mirrored set-up reports them. */
+    private static HostedClusters onDigests(String name) {
+        Instant now = Instant.now();
+        return HostedClusters.fixture().named(name).release(digest('6')).history(
+                entry("Completed", "4.18.6", digest('6'), now.minus(Duration.ofHours(2)), now.minus(Duration.ofMinutes(80))),
+                entry("Completed", "4.18.5", digest('5'), now.minus(Duration.ofDays(20)), now.minus(Duration.ofDays(20))));
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                // --- the customer's paths: every downgrade refused, with the documented message ---
+                new Case("customer downgrade by tag", verifiedSnapshotOf5(), n -> downgradeTo5(n),
+                        false, "rollback-not-requested",
+                        "spec.release.image moves from 4.18.6 to 4.18.5, an older payload. Downgrades are applied only as a service-led rollback"),
+                new Case("customer downgrade by digest", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(onDigests(n), onDigests(n).release(digest('5'))),
+                        false, "rollback-not-requested", "spec.release.image moves from 4.18.6 to 4.18.5"),
+                new Case("customer downgrade through controlPlaneRelease only", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).controlPlaneRelease(tag("4.18.5"))),
+                        false, "rollback-not-requested", "spec.controlPlaneRelease.image moves from 4.18.6 to 4.18.5"),
+                new Case("customer downgrade as a dry run", verifiedSnapshotOf5(), n -> downgradeTo5(n).dryRun(),
+                        false, "rollback-not-requested", "moves from 4.18.6 to 4.18.5"),
+                new Case("customer sets the rollback annotations", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "we want it back")),
+                        false, "request-unauthorised",
+                        "only the managed service's SREs may set, change or remove the rollback.hypershift.openshift.io/* annotations: RBAC does not grant customer-admin the verb rollback"),
+                new Case("customer sets annotations and downgrades at once", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "x").release(tag("4.18.5"))),
+                        false, "request-unauthorised", "customer-admin"),
+                new Case("customer downgrade when an SRE already requested it", verifiedSnapshotOf5(),
+                        n -> requestedDowngradeTo5(n), false, "rollback-unauthorised",
+                        "spec.release.image moves from 4.18.6 to 4.18.5, an older payload, and RBAC does not grant customer-admin"),
+                new Case("customer removes an SRE's request", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n)),
+                        false, "request-unauthorised", "customer-admin"),
+
+                // --- changes that are not downgrades ---
+                new Case("label change", nothing(), n -> AdmissionReviews.update(on6(n), on6(n).annotate("team", "payments")),
+                        true, "no-release-change", null),
+                new Case("new cluster", nothing(), n -> AdmissionReviews.hostedCluster("CREATE", null, on6(n)),
+                        true, "no-release-change", null),
+                new Case("upgrade with a fresh snapshot of the current payload",
+                        given -> given.snapshot("4.18.6", tag("4.18.6"), null, NOW.minus(Duration.ofMinutes(10))),
+                        n -> AdmissionReviews.update(on6(n), on6(n).release(tag("4.18.7"))), true, "upgrade", null),
+                new Case("upgrade with no snapshot (gate warns)", nothing(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).release(tag("4.18.7"))), true, "upgrade-gate", null),
+                new Case("payload of unknown version", nothing(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).release(digest('f'))), true, "unknown-version", null),
+                new Case("tag to digest of the same version", nothing(),
+                        n -> AdmissionReviews.update(onDigests(n).release(tag("4.18.6")), onDigests(n)), true, "same-version", null),
+
+                // --- the SRE's request annotations ---
+                new Case("SRE requests a backed rollback", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "INC-4711")).sre(),
+                        true, "request-recorded", null),
+                new Case("SRE requests a rollback with no snapshot", nothing(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "INC-4711")).sre(),
+                        false, "no-verified-snapshot",
+                        "is Succeeded and verified for release quay.io/openshift-release-dev/ocp-release:4.18.5-x86_64 and completed before the update started at"),
+                new Case("SRE requests two updates back", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.4", "INC-4711")).sre(),
+                        false, "not-previous-version",
+                        "4.18.4 is not the version spec.release.image ran before 4.18.6; the most recent Completed version before it is 4.18.5"),
+                new Case("SRE requests a y-stream rollback", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.17.12", "INC-4711")).sre(),
+                        false, "y-stream-rollback", "crosses minor versions; only a z-stream rollback within 4.18 is supported"),
+                new Case("SRE request without a reason", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "   ")).sre(),
+                        false, "rollback-reason-missing", "needs a non-blank rollback.hypershift.openshift.io/reason"),
+                new Case("SRE request naming no version", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("previous", "INC-4711")).sre(),
+                        false, "rollback-version-mismatch", "'previous', which is not a release version"),
+                new Case("SRE withdraws a request", nothing(),
+                        n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n)).sre(),
+                        true, "request-recorded", null),
+
+                // --- the downgrade itself ---
+                new Case("SRE downgrade, RBAC-authorised and backed", verifiedSnapshotOf5(), n -> requestedDowngradeTo5(n).sre(),
+                        true, "rollback-admitted", null),
+                new Case("allow-listed SRE downgrade", verifiedSnapshotOf5(),
+                        n -> requestedDowngradeTo5(n).by(RbacSimulator.ALLOW_LISTED_SRE, "system:authenticated"),
+                        true, "rollback-admitted", null),
+                new Case("sidecar applies the rollback", verifiedSnapshotOf5(), n -> requestedDowngradeTo5(n).sidecar(),
+                        true, "rollback-admitted", null),
+                new Case("SRE downgrade as a dry run", verifiedSnapshotOf5(), n -> requestedDowngradeTo5(n).sre().dryRun(),
+                        true, "rollback-admitted", null),
+                new Case("downgrade to a version the request does not name", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"),
+                                on6(n).requestRollback("4.18.5", "INC-1").release(tag("4.18.4"))).sre(),
+                        false, "rollback-version-mismatch", "names 4.18.5, not 4.18.4"),
+                new Case("downgrade after the rollback window",
+                        given -> given.snapshot("4.18.5", tag("4.18.5"), null, NOW.minus(Duration.ofHours(40))),
+                        n -> {
+                            HostedClusters old = HostedClusters.fixture().named(n).release(tag("4.18.6"))
+                                    .requestRollback("4.18.5", "INC-1").history(
+                                            entry("Completed", "4.18.6", tag("4.18.6"), NOW.minus(Duration.ofHours(30)), NOW.minus(Duration.ofHours(29))),
+                                            entry("Completed", "4.18.5", tag("4.18.5"), NOW.minus(Duration.ofDays(9)), NOW.minus(Duration.ofDays(9))));
+                            return AdmissionReviews.update(old, old.copy().release(tag("4.18.5"))).sre();
+                        },
+                        false, "rollback-window-expired", "more than the rollback window of 24h ago; roll forward instead"),
+                new Case("snapshot taken after the update started",
+                        given -> given.snapshot("4.18.5", tag("4.18.5"), null, NOW.minus(Duration.ofMinutes(30))),
+                        n -> requestedDowngradeTo5(n).sre(), false, "no-verified-snapshot", "completed before the update started"),
+                new Case("snapshot not verified", given -> {
+                    ControlPlaneSnapshot unverified = verifiedSnapshot(given.name() + "-unverified", given.name(), "4.18.5",
+                            tag("4.18.5"), null, BEFORE_UPDATE);
+                    unverified.getStatus().setVerified(false);
+                    given.snapshotOf(unverified);
+                }, n -> requestedDowngradeTo5(n).sre(), false, "no-verified-snapshot", "(Succeeded, 4.18.5, not verified)"),
+                new Case("snapshot of another payload", given -> given.snapshot("4.18.5", digest('5'), null, BEFORE_UPDATE),
+                        n -> requestedDowngradeTo5(n).sre(), false, "no-verified-snapshot", "Snapshots of this cluster:"),
+                new Case("both release fields, snapshot of both payloads",
+                        given -> given.snapshot("4.18.5", tag("4.18.5"), tag("4.18.5"), BEFORE_UPDATE),
+                        n -> AdmissionReviews.update(on6(n).controlPlaneRelease(tag("4.18.6")).requestRollback("4.18.5", "INC-1"),
+                                on6(n).requestRollback("4.18.5", "INC-1").release(tag("4.18.5"))
+                                        .controlPlaneRelease(tag("4.18.5"))).sre(),
+                        true, "rollback-admitted", null),
+                new Case("both release fields, snapshot of release only", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n).controlPlaneRelease(tag("4.18.6")).requestRollback("4.18.5", "INC-1"),
+                                on6(n).requestRollback("4.18.5", "INC-1").release(tag("4.18.5"))
+                                        .controlPlaneRelease(tag("4.18.5"))).sre(),
+                        false, "no-verified-snapshot",
+                        "with controlPlaneRelease quay.io/openshift-release-dev/ocp-release:4.18.5-x86_64"),
+                new Case("digest rollback backed by a digest snapshot",
+                        given -> given.snapshot("4.18.5", digest('5'), null, BEFORE_UPDATE),
+                        n -> AdmissionReviews.update(onDigests(n).requestRollback("4.18.5", "INC-1"),
+                                onDigests(n).requestRollback("4.18.5", "INC-1").release(digest('5'))).sre(),
+                        true, "rollback-admitted", null),
+                new Case("NodePool a minor ahead", given -> {
+                    verifiedSnapshotOf5().accept(given);
+                    given.nodePool("workers", "4.19.1");
+                }, n -> requestedDowngradeTo5(n).sre(), false, "nodepool-newer-minor", "runs 4.19.1, a newer minor than 4.18.5"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void judges(Case c) {
+        String name = "hc-" + Integer.toHexString(c.name().hashCode());
+        c.given().accept(new Given(cluster, name));
+        AdmissionReviews review = c.request().apply(name);
+
+        ValidatableResponse response = new WebhookClient(webhook).review("/validate/hostedclusters", review)
+                .statusCode(200)
+                .body("apiVersion", equalTo("admission.k8s.io/v1"))
+                .body("kind", equalTo("AdmissionReview"))
+                .body("response.uid", equalTo(review.uid()))
+                .body("response.allowed", equalTo(c.allowed()))
+                .body("response.auditAnnotations.rule", equalTo(c.rule()))
+                .body("response.auditAnnotations.decision", equalTo(c.allowed() ? "allowed" : "denied"));
+        if (c.allowed()) {
+            response.body("response.status", nullValue());
+        } else {
+            response.body("response.status.code", equalTo(403))
+                    .body("response.status.message", containsString("[" + c.rule() + "] "));
+        }
+        if (c.message() != null) {
+            response.body("response.status.message", containsString(c.message()));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("warningCases")
+    void warns(Case c) {
+        String name = "hc-w-" + Integer.toHexString(c.name().hashCode());
+        c.given().accept(new Given(cluster, name));
+        new WebhookClient(webhook).review("/validate/hostedclusters", c.request().apply(name))
+                .statusCode(200)
+                .body("response.allowed", equalTo(c.allowed()))
+                .body("response.auditAnnotations.rule", equalTo(c.rule()))
+                .body("response.warnings", hasItem(containsString(c.message())));
+    }
+
+    static Stream<Case> warningCases() {
+        return Stream.of(
+                new Case("NodePool on the newer z-stream stays there", given -> {
+                    verifiedSnapshotOf5().accept(given);
+                    given.nodePool("workers", "4.18.6");
+                }, n -> requestedDowngradeTo5(n).sre(), true, "rollback-admitted",
+                        "-workers stays on 4.18.6; workers are not rolled back"),
+                new Case("upgrade without a snapshot", nothing(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).release(tag("4.18.7"))), true, "upgrade-gate",
+                        "no verified ControlPlaneSnapshot of the current payload (4.18.6) younger than 12h exists"),
+                new Case("payload of unknown version", nothing(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).release(digest('e'))), true, "unknown-version",
+                        "cannot tell the version of spec.release.image payload quay.io/openshift-release-dev/ocp-release@sha256:eee"));
+    }
+}
