@@ -8,11 +8,11 @@ public class Release extends KeepsUnknownFields {
 
     private String image;
 
-    public Release() {
-    }
-
-    public Release(String image) {
-        this.image = image;
+    /** A factory, not a constructor: a one-string constructor would let Jackson read {@code release: "x"} as valid. */
+    public static Release of(String image) {
+        Release release = new Release();
+        release.setImage(image);
+        return release;
     }
 
     public String getImage() {

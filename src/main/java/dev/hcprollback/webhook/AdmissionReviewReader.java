@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DatabindException;
@@ -34,8 +33,8 @@ public class AdmissionReviewReader {
         }
     }
 
-    @Inject
-    ObjectMapper mapper;
+    /** Jackson's strict defaults, not the application's lenient mapper: a wrong type must be a 400, never coerced. */
+    private final ObjectMapper mapper = new ObjectMapper();
 
     public AdmissionCall read(byte[] body, ResourceKind expected) {
         JsonNode review = parse(body);

@@ -71,7 +71,7 @@ public final class ManagementCluster {
         pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(HostedClusters.NAMESPACE).build());
         NodePool.Spec spec = new NodePool.Spec();
         spec.setClusterName(cluster);
-        spec.setRelease(new Release(releaseImage));
+        spec.setRelease(Release.of(releaseImage));
         spec.setUnknownField("replicas", 3);
         spec.setUnknownField("management", Map.of("upgradeType", "Replace"));
         pool.setSpec(spec);
