@@ -21,6 +21,9 @@ import io.quarkus.tls.TlsConfigurationRegistry;
 @ApplicationScoped
 public class WebhookReadiness implements HealthCheck {
 
+    /** {@code quarkus.http.tls-configuration-name}: the webhook's serving certificate. */
+    static final String TLS_CONFIGURATION = "webhook";
+
     @Inject
     AdmissionCaches caches;
 
@@ -30,7 +33,7 @@ public class WebhookReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         List<String> unsynced = caches.unsynced();
-        boolean certificateLoaded = tls.getDefault().map(TlsConfiguration::getKeyStore).isPresent();
+        boolean certificateLoaded = tls.get(TLS_CONFIGURATION).map(TlsConfiguration::getKeyStore).isPresent();
         HealthCheckResponseBuilder response = HealthCheckResponse.named("admission-webhook")
                 .status(unsynced.isEmpty() && certificateLoaded)
                 .withData("caches", unsynced.isEmpty() ? "synced" : "waiting for " + String.join(", ", unsynced))
