@@ -22,6 +22,11 @@ record PayloadChange(ReleaseField field, Optional<PayloadImage> from, Optional<P
 
     /** Versions of digests are looked up in the status the cluster had before the update. */
     static PayloadChange of(ReleaseField field, HostedCluster before, HostedCluster after) {
+        if (field == ReleaseField.CONTROL_PLANE_RELEASE && after.controlPlaneReleaseImage().isEmpty()
+                && (before == null || before.controlPlaneReleaseImage().isEmpty())) {
+            // no override on either side: the control plane follows spec.release, which is judged already
+            return new PayloadChange(field, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        }
         Optional<PayloadImage> from = before == null ? Optional.empty() : field.effectiveImage(before);
         Optional<PayloadImage> to = field.effectiveImage(after);
         HostedCluster reporter = before == null ? after : before;

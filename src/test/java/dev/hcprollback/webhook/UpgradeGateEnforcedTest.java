@@ -1,0 +1,71 @@
+package dev.hcprollback.webhook;
+
+import static dev.hcprollback.testing.HostedClusters.tag;
+import static dev.hcprollback.testing.ManagementCluster.verifiedSnapshot;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URL;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.hcprollback.testing.AdmissionReviews;
+import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.ManagementCluster;
+import dev.hcprollback.testing.RbacSimulator;
+import dev.hcprollback.testing.WebhookClient;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+/** With the upgrade gate enforced, an update that could not be rolled back is refused. */
+@QuarkusTest
+@TestProfile(UpgradeGateEnforcedTest.Enforced.class)
+@WithKubernetesTestServer(setup = RbacSimulator.class)
+class UpgradeGateEnforcedTest {
+
+    public static class Enforced implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("hcp-rollback.upgrade-gate.mode", "enforce", "hcp-rollback.upgrade-gate.max-snapshot-age", "2h");
+        }
+    }
+
+    @TestHTTPResource(value = "/", tls = true)
+    URL webhook;
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    AdmissionCaches caches;
+
+    @Test
+    void anUpgradeNeedsAFreshVerifiedSnapshotOfTheCurrentPayload() {
+        HostedClusters cluster = HostedClusters.onSixAfterFive("gated");
+        WebhookClient webhookClient = new WebhookClient(webhook);
+        ManagementCluster management = new ManagementCluster(client, caches);
+
+        management.add(verifiedSnapshot("gated-stale", "gated", "4.18.6", tag("4.18.6"), null,
+                Instant.now().minus(Duration.ofHours(3))));
+        webhookClient.review("/validate/hostedclusters", AdmissionReviews.update(cluster, cluster.copy().release(tag("4.18.7"))))
+                .body("response.allowed", equalTo(false))
+                .body("response.auditAnnotations.rule", equalTo("upgrade-gate"))
+                .body("response.status.message", equalTo("[upgrade-gate] spec.release.image moves from 4.18.6 to 4.18.7: "
+                        + "no verified ControlPlaneSnapshot of the current payload (4.18.6) younger than 2h exists, so this "
+                        + "update could not be rolled back; create one with reason PreUpgrade first."));
+
+        management.add(verifiedSnapshot("gated-fresh", "gated", "4.18.6", tag("4.18.6"), null,
+                Instant.now().minus(Duration.ofMinutes(5))));
+        webhookClient.review("/validate/hostedclusters", AdmissionReviews.update(cluster, cluster.copy().release(tag("4.18.7"))))
+                .body("response.allowed", equalTo(true))
+                .body("response.auditAnnotations.rule", equalTo("upgrade"));
+    }
+}
