@@ -1,6 +1,7 @@
 package dev.hcprollback.manifests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,6 +14,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
@@ -39,10 +42,43 @@ class ManifestsIT {
                 + " (found " + generated + "); is quarkus.operator-sdk.crd.generate-all still on?");
         assertEquals(generated, crdFiles(COMMITTED), COMMITTED + " should hold exactly the generated CRDs");
         for (String file : generated) {
-            assertEquals(Manifests.readOne(GENERATED.resolve(file)), Manifests.readOne(COMMITTED.resolve(file)),
-                    COMMITTED.resolve(file) + " differs from the generated CRD; refresh it with: cp "
-                            + GENERATED.resolve(file) + " " + COMMITTED + "/");
+            String difference = firstDifference(Manifests.readOne(GENERATED.resolve(file)),
+                    Manifests.readOne(COMMITTED.resolve(file)), "");
+            assertNull(difference, COMMITTED.resolve(file) + " differs from the generated CRD at " + difference
+                    + "; refresh it with: cp " + GENERATED.resolve(file) + " " + COMMITTED + "/");
         }
+    }
+
+    /** The JSON pointer of the first place the two trees differ, with both values; null when equal. */
+    private static String firstDifference(JsonNode generated, JsonNode committed, String pointer) {
+        if (generated.equals(committed)) {
+            return null;
+        }
+        if (generated.isObject() && committed.isObject()) {
+            Set<String> names = new TreeSet<>();
+            generated.fieldNames().forEachRemaining(names::add);
+            committed.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                String inner = firstDifference(generated.path(name), committed.path(name), pointer + "/" + name);
+                if (inner != null) {
+                    return inner;
+                }
+            }
+        } else if (generated.isArray() && committed.isArray() && generated.size() == committed.size()) {
+            for (int i = 0; i < generated.size(); i++) {
+                String inner = firstDifference(generated.get(i), committed.get(i), pointer + "/" + i);
+                if (inner != null) {
+                    return inner;
+                }
+            }
+        }
+        return (pointer.isEmpty() ? "/" : pointer) + " (generated: " + shorten(generated) + ", committed: "
+                + shorten(committed) + ")";
+    }
+
+    private static String shorten(JsonNode node) {
+        String text = node.isMissingNode() ? "absent" : node.toString();
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
 
     private static Set<String> crdFiles(Path dir) throws IOException {

@@ -38,7 +38,9 @@ import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.webhook.AdmissionResource;
 import dev.hcprollback.webhook.Authorizer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * The install manifests against each other and against the code and configuration they deploy:
@@ -88,6 +90,25 @@ class ManifestsTest {
     }
 
     @Test
+    void everyObjectUsesOnlyFieldsItsTypeKnows() throws IOException {
+        // the typed Kubernetes model keeps unknown keys aside: any there is a misspelt or misplaced field
+        KubernetesSerialization serialization = new KubernetesSerialization();
+        List<Doc> objects = new ArrayList<>(base);
+        for (Path file : Manifests.yamlFiles(Manifests.OPENSHIFT)) {
+            if (!file.getFileName().toString().equals("kustomization.yaml")) {
+                objects.addAll(Manifests.read(file));
+            }
+        }
+        for (Doc doc : objects) {
+            Object typed = serialization.unmarshal(doc.node().toString());
+            assertFalse(typed instanceof GenericKubernetesResource, doc + " is of a kind the model does not know");
+            List<String> unknown = new ArrayList<>();
+            collectUnknownFields(typed, doc.kind(), unknown, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+            assertEquals(List.of(), unknown, doc + " has fields its schema does not define");
+        }
+    }
+
+    @Test
     void baseKustomizationListsEveryFileOnceAndNothingElse() throws IOException {
         JsonNode kustomization = Manifests.readOne(Manifests.BASE.resolve("kustomization.yaml"));
         List<String> listed = texts(kustomization.path("resources"));
@@ -100,12 +121,18 @@ class ManifestsTest {
             }
         }
         assertEquals(onDisk, new TreeSet<>(listed), "base/kustomization.yaml resources should be exactly the files in base/");
-        // the image kustomize sets must be the one the Deployment names
-        JsonNode image = kustomization.path("images").get(0);
-        assertNotNull(image, "base kustomization should set the image");
-        assertEquals(container.path("image").asText(), image.path("name").asText(),
-                "kustomization images[0].name should match the Deployment's image");
-        assertFalse(image.path("newName").asText().isEmpty(), "kustomization should name a registry image");
+    }
+
+    @Test
+    void imageTagFollowsTheProjectVersion() throws IOException {
+        String pom = Files.readString(Path.of("pom.xml"));
+        java.util.regex.Matcher version = java.util.regex.Pattern
+                .compile("<artifactId>hcp-rollback</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertTrue(version.find(), "project version not found in pom.xml");
+        String image = container.path("image").asText();
+        assertTrue(image.endsWith("/hcp-rollback:" + version.group(1)),
+                "the Deployment's image should be hcp-rollback tagged with the project version " + version.group(1)
+                        + ", was " + image);
     }
 
     @Test
@@ -395,6 +422,8 @@ class ManifestsTest {
         assertEquals(required(properties, "quarkus.management.port"), annotations.path("prometheus.io/port").asText());
         assertEquals("hcp-rollback", service.node().path("metadata").path("labels").path("app.kubernetes.io/name").asText(),
                 "a ServiceMonitor selects the Service by this label");
+        String readme = readme();
+        assertTrue(readme.contains("path: " + path), "the ServiceMonitor example in manifests/README.md should scrape " + path);
     }
 
     // --- webhooks ---
@@ -561,7 +590,65 @@ class ManifestsTest {
         assertTrue(ignored.contains("target/") || ignored.contains("target"), ".dockerignore should leave out target");
     }
 
+    @Test
+    void readmeDocumentsBothInstallsAndTheRequesterBinding() {
+        String readme = readme();
+        for (String needle : List.of("kubectl apply -k manifests/base", "oc apply -k manifests/overlays/openshift",
+                "caBundle", TLS_SECRET, "name: hcp-rollback-requester", "kind: ClusterRoleBinding", "kind: RoleBinding")) {
+            assertTrue(readme.contains(needle), "manifests/README.md should cover " + needle);
+        }
+    }
+
     // --- helpers ---
+
+    private static void collectUnknownFields(Object value, String path, List<String> unknown, Set<Object> seen) {
+        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean
+                || value instanceof Enum<?>) {
+            return;
+        }
+        if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> collectUnknownFields(v, path + "." + k, unknown, seen));
+            return;
+        }
+        if (value instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                collectUnknownFields(list.get(i), path + "[" + i + "]", unknown, seen);
+            }
+            return;
+        }
+        if (!value.getClass().getName().startsWith("io.fabric8.") || !seen.add(value)) {
+            return;
+        }
+        for (Method getter : value.getClass().getMethods()) {
+            if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get") || getter.getName().equals("getClass")
+                    || java.lang.reflect.Modifier.isStatic(getter.getModifiers())) {
+                continue;
+            }
+            Object field;
+            try {
+                field = getter.invoke(value);
+            } catch (ReflectiveOperationException e) {
+                continue;
+            }
+            if (getter.getName().equals("getAdditionalProperties")) {
+                if (field instanceof Map<?, ?> extra && !extra.isEmpty()) {
+                    unknown.add(path + ": " + extra.keySet());
+                }
+            } else {
+                String name = getter.getName().substring(3);
+                collectUnknownFields(field, path + "." + Character.toLowerCase(name.charAt(0)) + name.substring(1), unknown,
+                        seen);
+            }
+        }
+    }
+
+    private static String readme() {
+        try {
+            return Files.readString(Manifests.ROOT.resolve("README.md"));
+        } catch (IOException e) {
+            return fail("manifests/README.md is missing");
+        }
+    }
 
     private static String serviceName() {
         return webhook(HOSTED_CLUSTERS_WEBHOOK).path("clientConfig").path("service").path("name").asText();
