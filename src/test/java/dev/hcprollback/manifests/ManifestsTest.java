@@ -523,6 +523,12 @@ class ManifestsTest {
         assertEquals(List.of(HasMetadata.getVersion(ControlPlaneSnapshot.class)), texts(rule.path("apiVersions")));
         assertEquals(Set.of(plural, plural + "/status"), new HashSet<>(texts(rule.path("resources"))));
         assertEquals(Set.of("UPDATE", "DELETE"), new HashSet<>(texts(rule.path("operations"))));
+        // SnapshotGuard allows the sidecar everything, so its own requests may skip the call
+        String identity = required(properties, "hcp-rollback.service-account")
+                .replace("${POD_NAMESPACE:" + NAMESPACE + "}", deployment.namespace());
+        JsonNode conditions = webhook.path("matchConditions");
+        assertEquals(1, conditions.size());
+        assertEquals("request.userInfo.username != '" + identity + "'", conditions.get(0).path("expression").asText());
     }
 
     // --- network policy and CRDs ---
