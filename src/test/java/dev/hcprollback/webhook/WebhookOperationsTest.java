@@ -54,7 +54,7 @@ class WebhookOperationsTest {
                 AdmissionReviews.update(cluster, cluster.copy().release(HostedClusters.tag("4.18.5"))))
                 .statusCode(200).body("response.allowed", equalTo(false));
 
-        given().baseUri(MANAGEMENT).get("/q/metrics").then()
+        given().baseUri(MANAGEMENT).get("/metrics").then()
                 .statusCode(200)
                 .body(containsString("hcp_rollback_admission_decisions_total{decision=\"denied\",operation=\"UPDATE\",resource=\"hostedclusters\",rule=\"rollback-not-requested\"}"))
                 .body(containsString("hcp_rollback_admission_decision_seconds_bucket{resource=\"hostedclusters\""));

@@ -1,0 +1,845 @@
+package dev.hcprollback.manifests;
+
+import static dev.hcprollback.manifests.Manifests.all;
+import static dev.hcprollback.manifests.Manifests.find;
+import static dev.hcprollback.manifests.Manifests.property;
+import static dev.hcprollback.manifests.Manifests.required;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.manifests.Manifests.Doc;
+import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.rollback.RollbackRequest;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.webhook.AdmissionResource;
+import dev.hcprollback.webhook.Authorizer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+
+/**
+ * The install manifests against each other and against the code and configuration they deploy:
+ * names, ports, paths, identity, permissions and the restricted security profile. Plain files and
+ * reflection, no cluster and no Quarkus. The generated-CRD comparison is {@link ManifestsIT}.
+ */
+class ManifestsTest {
+
+    private static final String NAMESPACE = "hcp-rollback";
+    private static final String TLS_SECRET = "hcp-rollback-webhook-tls";
+    private static final String HOSTED_CLUSTERS_WEBHOOK = "hostedclusters.rollback.hypershift.openshift.io";
+    private static final String SNAPSHOTS_WEBHOOK = "controlplanesnapshots.rollback.hypershift.openshift.io";
+
+    private static List<Doc> base;
+    private static Properties properties;
+    private static Doc deployment;
+    private static JsonNode podSpec;
+    private static JsonNode container;
+
+    @BeforeAll
+    static void load() {
+        base = Manifests.baseObjects();
+        properties = Manifests.applicationProperties();
+        deployment = find(base, "Deployment", "hcp-rollback");
+        podSpec = deployment.node().path("spec").path("template").path("spec");
+        assertEquals(1, podSpec.path("containers").size(), "the Deployment should run one container");
+        container = podSpec.path("containers").get(0);
+    }
+
+    // --- files and kustomizations ---
+
+    @Test
+    void everyManifestParsesAndNamesItsObject() {
+        List<Path> files = Manifests.yamlFiles(Manifests.ROOT);
+        assertTrue(files.size() >= 10, "expected the manifests under " + Manifests.ROOT + ", found " + files);
+        for (Path file : files) {
+            List<Doc> docs = Manifests.read(file);
+            assertFalse(docs.isEmpty(), file + " holds no YAML document");
+            for (Doc doc : docs) {
+                assertFalse(doc.node().path("apiVersion").asText().isEmpty(), file + ": a document without apiVersion");
+                assertFalse(doc.kind().isEmpty(), file + ": a document without kind");
+                if (!doc.kind().equals("Kustomization")) {
+                    assertFalse(doc.name().isEmpty(), file + ": a " + doc.kind() + " without metadata.name");
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyObjectUsesOnlyFieldsItsTypeKnows() throws IOException {
+        // the typed Kubernetes model keeps unknown keys aside: any there is a misspelt or misplaced field
+        KubernetesSerialization serialization = new KubernetesSerialization();
+        List<Doc> objects = new ArrayList<>(base);
+        for (Path file : Manifests.yamlFiles(Manifests.OPENSHIFT)) {
+            if (!file.getFileName().toString().equals("kustomization.yaml")) {
+                objects.addAll(Manifests.read(file));
+            }
+        }
+        for (Doc doc : objects) {
+            Object typed = serialization.unmarshal(doc.node().toString());
+            assertFalse(typed instanceof GenericKubernetesResource, doc + " is of a kind the model does not know");
+            List<String> unknown = new ArrayList<>();
+            collectUnknownFields(typed, doc.kind(), unknown, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+            assertEquals(List.of(), unknown, doc + " has fields its schema does not define");
+        }
+    }
+
+    @Test
+    void baseKustomizationListsEveryFileOnceAndNothingElse() throws IOException {
+        JsonNode kustomization = Manifests.readOne(Manifests.BASE.resolve("kustomization.yaml"));
+        List<String> listed = texts(kustomization.path("resources"));
+        assertEquals(new HashSet<>(listed).size(), listed.size(), "base kustomization lists a file twice: " + listed);
+        Set<String> onDisk = new TreeSet<>();
+        for (Path file : Manifests.yamlFiles(Manifests.BASE)) {
+            String relative = Manifests.BASE.relativize(file).toString().replace('\\', '/');
+            if (!relative.equals("kustomization.yaml")) {
+                onDisk.add(relative);
+            }
+        }
+        assertEquals(onDisk, new TreeSet<>(listed), "base/kustomization.yaml resources should be exactly the files in base/");
+    }
+
+    @Test
+    void imageTagFollowsTheProjectVersion() throws IOException {
+        String pom = Files.readString(Path.of("pom.xml"));
+        java.util.regex.Matcher version = java.util.regex.Pattern
+                .compile("<artifactId>hcp-rollback</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertTrue(version.find(), "project version not found in pom.xml");
+        String image = container.path("image").asText();
+        assertTrue(image.endsWith("/hcp-rollback:" + version.group(1)),
+                "the Deployment's image should be hcp-rollback tagged with the project version " + version.group(1)
+                        + ", was " + image);
+    }
+
+    @Test
+    void kustomizationsUseNoNameOrNamespaceTransformers() {
+        // the names are wired into the app's configuration and the webhook; a prefix or a namespace
+        // transformer would silently break them
+        for (Path dir : List.of(Manifests.BASE, Manifests.OPENSHIFT)) {
+            JsonNode kustomization = Manifests.readOne(dir.resolve("kustomization.yaml"));
+            for (String field : List.of("namespace", "namePrefix", "nameSuffix", "commonLabels")) {
+                assertTrue(kustomization.path(field).isMissingNode(), dir + "/kustomization.yaml should not set " + field);
+            }
+        }
+    }
+
+    @Test
+    void openshiftOverlayBuildsOnBaseAndPatchesExistingObjects() {
+        JsonNode kustomization = Manifests.readOne(Manifests.OPENSHIFT.resolve("kustomization.yaml"));
+        assertEquals(List.of("../../base"), texts(kustomization.path("resources")));
+        List<Doc> patches = new ArrayList<>();
+        for (JsonNode patch : kustomization.path("patches")) {
+            Path file = Manifests.OPENSHIFT.resolve(patch.path("path").asText());
+            assertTrue(Files.isRegularFile(file), "overlay patch " + file + " is missing");
+            patches.addAll(Manifests.read(file));
+        }
+        assertEquals(2, patches.size(), "the overlay should patch the Service and the webhook configuration");
+        for (Doc patch : patches) {
+            find(base, patch.kind(), patch.name()); // a patch of an object base does not have fails in kustomize
+        }
+        Doc service = find(patches, "Service", serviceName());
+        assertEquals(TLS_SECRET, service.node().path("metadata").path("annotations")
+                .path("service.beta.openshift.io/serving-cert-secret-name").asText(),
+                "service-ca must write the Secret the Deployment mounts");
+        assertEquals(secretOfVolume(tlsVolumeName()), TLS_SECRET);
+        Doc webhooks = find(patches, "ValidatingWebhookConfiguration", "hcp-rollback");
+        assertEquals("true", webhooks.node().path("metadata").path("annotations")
+                .path("service.beta.openshift.io/inject-cabundle").asText());
+    }
+
+    // --- namespace and identity ---
+
+    @Test
+    void namespaceEnforcesRestrictedPodSecurity() {
+        JsonNode labels = find(base, "Namespace", NAMESPACE).node().path("metadata").path("labels");
+        assertEquals("restricted", labels.path("pod-security.kubernetes.io/enforce").asText());
+        Set<String> clusterScoped = Set.of("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
+                "PriorityClass", "ValidatingWebhookConfiguration");
+        for (Doc doc : base) {
+            if (clusterScoped.contains(doc.kind())) {
+                assertTrue(doc.namespace().isEmpty(), doc + " is cluster-scoped and should not name a namespace");
+            } else {
+                assertEquals(NAMESPACE, doc.namespace(), doc + " should live in " + NAMESPACE);
+            }
+        }
+    }
+
+    @Test
+    void serviceAccountIsTheOneTheAppKnowsItselfBy() {
+        // hcp-rollback.service-account=system:serviceaccount:${POD_NAMESPACE:hcp-rollback}:hcp-rollback
+        String identity = required(properties, "hcp-rollback.service-account");
+        String prefix = "system:serviceaccount:${POD_NAMESPACE:" + NAMESPACE + "}:";
+        assertTrue(identity.startsWith(prefix), "unexpected hcp-rollback.service-account: " + identity);
+        String accountName = identity.substring(prefix.length());
+        find(base, "ServiceAccount", accountName);
+        assertEquals(accountName, podSpec.path("serviceAccountName").asText());
+        JsonNode podNamespace = env("POD_NAMESPACE");
+        assertEquals("metadata.namespace", podNamespace.path("valueFrom").path("fieldRef").path("fieldPath").asText(),
+                "POD_NAMESPACE must come from the downward API");
+    }
+
+    @Test
+    void everyBindingNamesTheServiceAccountAndAnExistingRole() {
+        List<Doc> bindings = new ArrayList<>(all(base, "ClusterRoleBinding"));
+        bindings.addAll(all(base, "RoleBinding"));
+        assertEquals(3, bindings.size(), "expected two ClusterRoleBindings and one RoleBinding: " + bindings);
+        for (Doc binding : bindings) {
+            JsonNode roleRef = binding.node().path("roleRef");
+            assertEquals("rbac.authorization.k8s.io", roleRef.path("apiGroup").asText());
+            find(base, roleRef.path("kind").asText(), roleRef.path("name").asText());
+            JsonNode subjects = binding.node().path("subjects");
+            assertEquals(1, subjects.size(), binding + " should have one subject");
+            assertEquals("ServiceAccount", subjects.get(0).path("kind").asText());
+            assertEquals(podSpec.path("serviceAccountName").asText(), subjects.get(0).path("name").asText(), binding.toString());
+            assertEquals(deployment.namespace(), subjects.get(0).path("namespace").asText(), binding.toString());
+            assertFalse(roleRef.path("name").asText().equals("hcp-rollback-requester"),
+                    "the sidecar is allowed by its identity, not by the requester role");
+        }
+    }
+
+    // --- RBAC against what the code calls ---
+
+    @Test
+    void serviceAccountHoldsWhatTheCodeCalls() {
+        List<JsonNode> cluster = rulesBoundBy("ClusterRoleBinding");
+        String hc = HasMetadata.getGroup(HostedCluster.class);
+        String rb = HasMetadata.getGroup(ControlPlaneSnapshot.class);
+        assertGrants(cluster, hc, HasMetadata.getPlural(HostedCluster.class), "get", "list", "watch", "patch", "update");
+        assertGrants(cluster, hc, HasMetadata.getPlural(NodePool.class), "get", "list", "watch");
+        for (String plural : List.of(HasMetadata.getPlural(ControlPlaneSnapshot.class),
+                HasMetadata.getPlural(ControlPlaneRollback.class))) {
+            assertGrants(cluster, rb, plural, "get", "list", "watch", "create", "update", "patch", "delete");
+            assertGrants(cluster, rb, plural + "/status", "get", "update", "patch");
+            assertGrants(cluster, rb, plural + "/finalizers", "update");
+        }
+        assertGrants(cluster, "authorization.k8s.io", "subjectaccessreviews", "create");
+        assertGrants(cluster, "", "events", "create", "patch");
+        assertGrants(cluster, "events.k8s.io", "events", "create", "patch");
+        assertGrants(cluster, "networking.k8s.io", "networkpolicies", "get", "list", "watch", "create", "update", "patch",
+                "delete");
+        for (String resource : List.of("deployments", "statefulsets", "deployments/scale", "statefulsets/scale")) {
+            assertGrants(cluster, "apps", resource, "get", "patch", "update");
+        }
+        assertGrants(cluster, "batch", "jobs", "get", "list", "watch", "create", "delete");
+        assertGrants(cluster, "", "pods", "get", "list", "watch");
+        assertGrants(cluster, "", "persistentvolumeclaims", "get");
+        assertGrantsNamed(cluster, "", "secrets", "etcd-client-tls", "get");
+        assertGrantsNamed(cluster, "", "configmaps", "etcd-ca", "get");
+
+        List<JsonNode> own = rulesBoundBy("RoleBinding");
+        assertGrants(own, "coordination.k8s.io", "leases", "get", "create", "update");
+        assertGrantsNamed(own, "", "secrets", "hcp-rollback-storage", "get");
+        assertFalse(grants(cluster, "coordination.k8s.io", "leases", "create", null),
+                "leases belong in the namespaced Role, not cluster-wide");
+        assertFalse(grants(cluster, "", "secrets", "get", "hcp-rollback-storage"),
+                "the storage Secret is read in the sidecar's namespace only");
+    }
+
+    @Test
+    void secretsAndConfigMapsOnlyByNameAndOnlyGet() {
+        for (Doc role : roles()) {
+            for (JsonNode rule : role.node().path("rules")) {
+                List<String> resources = texts(rule.path("resources"));
+                if (resources.contains("secrets") || resources.contains("configmaps")) {
+                    assertFalse(rule.path("resourceNames").isEmpty(), role + ": secrets/configmaps need resourceNames");
+                    assertEquals(List.of("get"), texts(rule.path("verbs")),
+                            role + ": list and watch ignore resourceNames, so only get");
+                }
+                for (String field : List.of("apiGroups", "resources", "verbs")) {
+                    assertFalse(texts(rule.path(field)).contains("*"), role + ": no wildcard in " + field);
+                }
+            }
+        }
+    }
+
+    @Test
+    void requesterRoleGrantsTheVerbTheWebhookAsksFor() {
+        List<JsonNode> rules = new ArrayList<>();
+        find(base, "ClusterRole", "hcp-rollback-requester").node().path("rules").forEach(rules::add);
+        assertTrue(grants(rules, HostedCluster.GROUP, Authorizer.RESOURCE, Authorizer.VERB, null),
+                "hcp-rollback-requester should grant " + Authorizer.VERB + " on " + Authorizer.RESOURCE);
+        assertGrants(rules, HasMetadata.getGroup(ControlPlaneSnapshot.class),
+                HasMetadata.getPlural(ControlPlaneSnapshot.class), "get", "list", "watch");
+        assertGrants(rules, HasMetadata.getGroup(ControlPlaneRollback.class),
+                HasMetadata.getPlural(ControlPlaneRollback.class), "get", "list", "watch");
+        for (JsonNode rule : rules) {
+            for (String verb : texts(rule.path("verbs"))) {
+                assertTrue(Set.of(Authorizer.VERB, "get", "list", "watch").contains(verb),
+                        "the requester role should grant no write: " + verb);
+            }
+        }
+    }
+
+    // --- Deployment ---
+
+    @Test
+    void deploymentIsHighlyAvailable() {
+        JsonNode spec = deployment.node().path("spec");
+        assertEquals(2, spec.path("replicas").asInt());
+        Map<String, String> podLabels = map(spec.path("template").path("metadata").path("labels"));
+        assertSelects(spec.path("selector").path("matchLabels"), podLabels, "Deployment selector");
+        JsonNode antiAffinity = podSpec.path("affinity").path("podAntiAffinity");
+        JsonNode preferred = antiAffinity.path("preferredDuringSchedulingIgnoredDuringExecution");
+        assertFalse(preferred.isEmpty(), "podAntiAffinity should prefer spreading the replicas");
+        assertTrue(StreamSupport.stream(preferred.spliterator(), false)
+                .anyMatch(t -> t.path("podAffinityTerm").path("topologyKey").asText().equals("kubernetes.io/hostname")),
+                "anti-affinity across nodes");
+        for (JsonNode term : preferred) {
+            assertSelects(term.path("podAffinityTerm").path("labelSelector").path("matchLabels"), podLabels,
+                    "anti-affinity term");
+        }
+        Doc pdb = all(base, "PodDisruptionBudget").get(0);
+        assertEquals(1, pdb.node().path("spec").path("minAvailable").asInt());
+        assertSelects(pdb.node().path("spec").path("selector").path("matchLabels"), podLabels, "PodDisruptionBudget");
+
+        String priorityClass = podSpec.path("priorityClassName").asText();
+        assertFalse(priorityClass.isEmpty(), "the pod should have a priority class");
+        if (!priorityClass.startsWith("system-")) {
+            JsonNode pc = find(base, "PriorityClass", priorityClass).node();
+            assertTrue(pc.path("value").asLong() > 0 && pc.path("value").asLong() < 1_000_000_000L,
+                    "a user priority class must stay below the system range");
+            assertFalse(pc.path("globalDefault").asBoolean());
+        }
+    }
+
+    @Test
+    void deploymentHasResourcesAndContainerAwareHeap() {
+        JsonNode resources = container.path("resources");
+        assertFalse(resources.path("requests").path("cpu").asText().isEmpty(), "cpu request");
+        assertFalse(resources.path("requests").path("memory").asText().isEmpty(), "memory request");
+        assertFalse(resources.path("limits").path("memory").asText().isEmpty(), "memory limit");
+        String javaOpts = env("JAVA_OPTS_APPEND").path("value").asText();
+        assertTrue(javaOpts.contains("-XX:MaxRAMPercentage="), "heap should follow the memory limit: " + javaOpts);
+        // setting JAVA_OPTS_APPEND replaces the image's value, which carried this
+        assertTrue(javaOpts.contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager"), javaOpts);
+    }
+
+    @Test
+    void podRunsUnderTheRestrictedProfile() {
+        JsonNode pod = podSpec.path("securityContext");
+        assertTrue(pod.path("runAsNonRoot").asBoolean(), "pod runAsNonRoot");
+        assertEquals("RuntimeDefault", pod.path("seccompProfile").path("type").asText());
+        assertTrue(pod.path("runAsUser").isMissingNode(), "OpenShift's restricted SCC assigns the uid");
+        JsonNode c = container.path("securityContext");
+        assertTrue(c.path("runAsNonRoot").asBoolean(), "container runAsNonRoot");
+        assertTrue(c.path("readOnlyRootFilesystem").asBoolean(), "readOnlyRootFilesystem");
+        assertEquals("false", c.path("allowPrivilegeEscalation").asText(), "allowPrivilegeEscalation must be false");
+        assertEquals(List.of("ALL"), texts(c.path("capabilities").path("drop")));
+        assertTrue(c.path("capabilities").path("add").isMissingNode(), "no capability added");
+        assertFalse(c.path("privileged").asBoolean());
+        assertEquals("RuntimeDefault", c.path("seccompProfile").path("type").asText());
+        assertFalse(podSpec.path("hostNetwork").asBoolean());
+        for (JsonNode volume : podSpec.path("volumes")) {
+            assertTrue(volume.path("hostPath").isMissingNode(), "no hostPath volumes");
+        }
+        // the JVM and Vert.x write to /tmp; the root filesystem is read-only
+        JsonNode tmp = mountAt("/tmp");
+        assertFalse(volume(tmp.path("name").asText()).path("emptyDir").isMissingNode(), "/tmp should be an emptyDir");
+    }
+
+    @Test
+    void probesHitTheManagementPortAndHealthPaths() {
+        int managementPort = Integer.parseInt(required(properties, "quarkus.management.port"));
+        assertEquals("true", required(properties, "quarkus.management.enabled"));
+        String health = resolve(managementRoot(), property(properties, "quarkus.smallrye-health.root-path", "health"));
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("startupProbe", resolve(health, property(properties, "quarkus.smallrye-health.startup-path", "started")));
+        expected.put("livenessProbe", resolve(health, property(properties, "quarkus.smallrye-health.liveness-path", "live")));
+        expected.put("readinessProbe", resolve(health, property(properties, "quarkus.smallrye-health.readiness-path", "ready")));
+        assertEquals("/q/health/ready", expected.get("readinessProbe"), "sanity: health paths resolve as Quarkus does");
+        for (Map.Entry<String, String> probe : expected.entrySet()) {
+            JsonNode get = container.path(probe.getKey()).path("httpGet");
+            assertFalse(get.isMissingNode(), probe.getKey() + " should be an httpGet probe");
+            assertEquals(probe.getValue(), get.path("path").asText(), probe.getKey() + " path");
+            assertEquals(managementPort, containerPort(get.path("port")), probe.getKey() + " port");
+            assertEquals("HTTP", get.path("scheme").asText("HTTP"), probe.getKey() + ": the management port is plain HTTP");
+        }
+    }
+
+    @Test
+    void tlsSecretIsMountedWhereTheAppReadsIt() {
+        Path cert = Path.of(required(properties, "hcp-rollback.tls.cert-file"));
+        Path key = Path.of(required(properties, "hcp-rollback.tls.key-file"));
+        assertEquals(cert.getParent(), key.getParent(), "certificate and key should sit in one directory");
+        JsonNode mount = mountAt(cert.getParent().toString().replace('\\', '/'));
+        assertTrue(mount.path("readOnly").asBoolean());
+        assertEquals(tlsVolumeName(), mount.path("name").asText());
+        assertEquals(TLS_SECRET, secretOfVolume(mount.path("name").asText()));
+        // kubernetes.io/tls Secrets and service-ca both use these key names
+        assertEquals("tls.crt", cert.getFileName().toString());
+        assertEquals("tls.key", key.getFileName().toString());
+        assertTrue(volume(tlsVolumeName()).path("secret").path("items").isMissingNode(),
+                "project the whole Secret so both keys appear under their own names");
+    }
+
+    // --- Service and metrics ---
+
+    @Test
+    void serviceRoutesToTheWebhookAndManagementPorts() {
+        Doc service = find(base, "Service", serviceName());
+        Map<String, String> podLabels = map(deployment.node().path("spec").path("template").path("metadata").path("labels"));
+        assertSelects(service.node().path("spec").path("selector"), podLabels, "Service selector");
+        JsonNode https = servicePort(service, "https");
+        assertEquals(443, https.path("port").asInt());
+        assertEquals(Integer.parseInt(required(properties, "quarkus.http.ssl-port")), containerPort(https.path("targetPort")));
+        JsonNode metrics = servicePort(service, "metrics");
+        int managementPort = Integer.parseInt(required(properties, "quarkus.management.port"));
+        assertEquals(managementPort, containerPort(metrics.path("targetPort")));
+        assertEquals("disabled", required(properties, "quarkus.http.insecure-requests"),
+                "the webhook port is HTTPS only, so the Service exposes no plain HTTP port");
+    }
+
+    @Test
+    void metricsAreScrapableWhereQuarkusServesThem() {
+        Doc service = find(base, "Service", serviceName());
+        String path = resolve(managementRoot(), property(properties, "quarkus.micrometer.export.prometheus.path", "metrics"));
+        JsonNode annotations = service.node().path("metadata").path("annotations");
+        assertEquals(path, annotations.path("prometheus.io/path").asText(), "metrics path on the management port");
+        assertEquals(required(properties, "quarkus.management.port"), annotations.path("prometheus.io/port").asText());
+        assertEquals("hcp-rollback", service.node().path("metadata").path("labels").path("app.kubernetes.io/name").asText(),
+                "a ServiceMonitor selects the Service by this label");
+        String readme = readme();
+        assertTrue(readme.contains("path: " + path), "the ServiceMonitor example in manifests/README.md should scrape " + path);
+    }
+
+    // --- webhooks ---
+
+    @Test
+    void webhooksCallTheServiceAtTheResourcePaths() {
+        JsonNode webhooks = find(base, "ValidatingWebhookConfiguration", "hcp-rollback").node().path("webhooks");
+        Set<String> names = new TreeSet<>();
+        webhooks.forEach(w -> names.add(w.path("name").asText()));
+        assertEquals(new TreeSet<>(List.of(HOSTED_CLUSTERS_WEBHOOK, SNAPSHOTS_WEBHOOK)), names);
+        Set<String> served = jaxRsPaths();
+        assertEquals(Set.of("/validate/hostedclusters", "/validate/controlplanesnapshots"), served,
+                "the webhook endpoints in AdmissionResource changed; update the webhook configuration");
+        Doc service = find(base, "Service", serviceName());
+        Set<String> called = new HashSet<>();
+        for (JsonNode webhook : webhooks) {
+            String name = webhook.path("name").asText();
+            JsonNode target = webhook.path("clientConfig").path("service");
+            assertEquals(service.name(), target.path("name").asText(), name);
+            assertEquals(service.namespace(), target.path("namespace").asText(), name);
+            assertEquals(servicePort(service, "https").path("port").asInt(), target.path("port").asInt(443), name);
+            assertTrue(webhook.path("clientConfig").path("url").isMissingNode(), name + " should go through the Service");
+            assertTrue(webhook.path("clientConfig").path("caBundle").isMissingNode(),
+                    name + ": base carries no caBundle; the installer or service-ca supplies it");
+            called.add(target.path("path").asText());
+
+            assertEquals("Fail", webhook.path("failurePolicy").asText(), name);
+            assertEquals("None", webhook.path("sideEffects").asText(), name);
+            assertEquals("Equivalent", webhook.path("matchPolicy").asText(), name);
+            assertEquals(List.of("v1"), texts(webhook.path("admissionReviewVersions")), name);
+            int timeout = webhook.path("timeoutSeconds").asInt(10);
+            assertTrue(timeout >= 1 && timeout <= 10, name + ": a short timeout, got " + timeout);
+            assertExcludesOwnNamespace(webhook.path("namespaceSelector"), name);
+        }
+        assertEquals(served, called);
+    }
+
+    @Test
+    void hostedClusterWebhookRules() {
+        JsonNode webhook = webhook(HOSTED_CLUSTERS_WEBHOOK);
+        assertEquals("/validate/hostedclusters", webhook.path("clientConfig").path("service").path("path").asText());
+        JsonNode rule = onlyRule(webhook);
+        assertEquals(List.of(HasMetadata.getGroup(HostedCluster.class)), texts(rule.path("apiGroups")));
+        assertEquals(List.of(HasMetadata.getVersion(HostedCluster.class)), texts(rule.path("apiVersions")));
+        assertEquals(List.of(HasMetadata.getPlural(HostedCluster.class)), texts(rule.path("resources")),
+                "no status subresource: status writes never change a release");
+        assertTrue(texts(rule.path("operations")).contains("UPDATE"));
+        assertFalse(texts(rule.path("operations")).contains("DELETE"));
+    }
+
+    @Test
+    void hostedClusterMatchConditionCoversReleaseFieldsAndRequestAnnotations() {
+        JsonNode conditions = webhook(HOSTED_CLUSTERS_WEBHOOK).path("matchConditions");
+        assertEquals(1, conditions.size(), "match conditions are ANDed: keep one expression with alternatives");
+        String expression = conditions.get(0).path("expression").asText();
+        for (String needle : List.of("object.spec.release.image", "oldObject.spec.release.image",
+                "object.spec.controlPlaneRelease.image", "oldObject.spec.controlPlaneRelease.image",
+                "has(object.spec.release.image)", "has(oldObject.spec.controlPlaneRelease.image)",
+                "has(object.metadata.annotations)", "has(oldObject.metadata.annotations)",
+                "'" + RollbackRequest.PREFIX + "'", "request.operation == 'CREATE'")) {
+            assertTrue(expression.contains(needle), "matchCondition should mention " + needle + ": " + expression);
+        }
+        for (String key : List.of(RollbackRequest.TO_VERSION, RollbackRequest.REASON, RollbackRequest.DRY_RUN)) {
+            assertTrue(key.startsWith(RollbackRequest.PREFIX), key + " is outside the prefix the condition matches");
+        }
+        assertTrue(expression.startsWith("request.operation == 'CREATE'"), "the CREATE test must come first");
+        // oldObject is null on CREATE: every oldObject read must sit in the branch after the outer ':'
+        int depth = 0;
+        int otherwise = -1;
+        boolean quoted = false;
+        for (int i = 0; i < expression.length(); i++) {
+            char ch = expression.charAt(i);
+            if (ch == '\'') {
+                quoted = !quoted;
+            } else if (!quoted) {
+                depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+                assertTrue(depth >= 0, "unbalanced parentheses in the matchCondition");
+                if (depth == 0 && ch == ':' && otherwise < 0) {
+                    otherwise = i;
+                }
+            }
+        }
+        assertEquals(0, depth, "unbalanced parentheses in the matchCondition");
+        assertFalse(quoted, "unterminated string in the matchCondition");
+        assertTrue(otherwise > 0 && expression.indexOf("oldObject") > otherwise,
+                "oldObject is read before the CREATE test guards it: " + expression);
+        assertTrue(expression.length() < 5000);
+    }
+
+    @Test
+    void snapshotWebhookRules() {
+        JsonNode webhook = webhook(SNAPSHOTS_WEBHOOK);
+        assertEquals("/validate/controlplanesnapshots", webhook.path("clientConfig").path("service").path("path").asText());
+        JsonNode rule = onlyRule(webhook);
+        String plural = HasMetadata.getPlural(ControlPlaneSnapshot.class);
+        assertEquals(List.of(HasMetadata.getGroup(ControlPlaneSnapshot.class)), texts(rule.path("apiGroups")));
+        assertEquals(List.of(HasMetadata.getVersion(ControlPlaneSnapshot.class)), texts(rule.path("apiVersions")));
+        assertEquals(Set.of(plural, plural + "/status"), new HashSet<>(texts(rule.path("resources"))));
+        assertEquals(Set.of("UPDATE", "DELETE"), new HashSet<>(texts(rule.path("operations"))));
+        // SnapshotGuard allows the sidecar everything, so its own requests may skip the call
+        String identity = required(properties, "hcp-rollback.service-account")
+                .replace("${POD_NAMESPACE:" + NAMESPACE + "}", deployment.namespace());
+        JsonNode conditions = webhook.path("matchConditions");
+        assertEquals(1, conditions.size());
+        assertEquals("request.userInfo.username != '" + identity + "'", conditions.get(0).path("expression").asText());
+    }
+
+    // --- network policy and CRDs ---
+
+    @Test
+    void networkPolicyAdmitsTheApiServerAndMonitoringAndReachesEtcd() {
+        Doc policy = all(base, "NetworkPolicy").get(0);
+        JsonNode spec = policy.node().path("spec");
+        Map<String, String> podLabels = map(deployment.node().path("spec").path("template").path("metadata").path("labels"));
+        assertSelects(spec.path("podSelector").path("matchLabels"), podLabels, "NetworkPolicy podSelector");
+        assertEquals(Set.of("Ingress", "Egress"), new HashSet<>(texts(spec.path("policyTypes"))));
+        int sslPort = Integer.parseInt(required(properties, "quarkus.http.ssl-port"));
+        int managementPort = Integer.parseInt(required(properties, "quarkus.management.port"));
+        JsonNode webhookIngress = ruleWithPort(spec.path("ingress"), sslPort);
+        assertTrue(webhookIngress.path("from").isMissingNode(), "the API server's address is unknown: admit 8443 from anywhere");
+        JsonNode metricsIngress = ruleWithPort(spec.path("ingress"), managementPort);
+        assertFalse(metricsIngress.path("from").isMissingNode(), "metrics only from monitoring");
+        JsonNode etcd = ruleWithPort(spec.path("egress"), 2379);
+        assertEquals("etcd", etcd.path("to").get(0).path("podSelector").path("matchLabels").path("app").asText());
+        ruleWithPort(spec.path("egress"), 53);
+        ruleWithPort(spec.path("egress"), 443);
+    }
+
+    @Test
+    void crdsAreTheProjectsOwnAndServeStatus() {
+        Map<String, Class<? extends HasMetadata>> expected = Map.of(
+                HasMetadata.getFullResourceName(ControlPlaneSnapshot.class), ControlPlaneSnapshot.class,
+                HasMetadata.getFullResourceName(ControlPlaneRollback.class), ControlPlaneRollback.class);
+        List<Doc> crds = all(base, "CustomResourceDefinition");
+        assertEquals(expected.keySet(), crds.stream().map(Doc::name).collect(Collectors.toSet()));
+        for (Doc crd : crds) {
+            Class<? extends HasMetadata> type = expected.get(crd.name());
+            assertEquals(crd.name() + "-v1.yml", crd.file().getFileName().toString(), "keep the generator's file name");
+            assertEquals(HasMetadata.getKind(type), crd.node().path("spec").path("names").path("kind").asText());
+            JsonNode versions = crd.node().path("spec").path("versions");
+            assertEquals(HasMetadata.getVersion(type), versions.get(0).path("name").asText());
+            assertFalse(versions.get(0).path("subresources").path("status").isMissingNode(), crd.name() + " status");
+        }
+    }
+
+    // --- image ---
+
+    @Test
+    void dockerfileRunsTheFastJarAsNonRootOnAnyArchitecture() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("Dockerfile")).stream().map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        String text = String.join("\n", lines);
+        assertTrue(text.contains("ubi9/openjdk-17-runtime"), "runtime on the UBI 9 OpenJDK 17 runtime image");
+        assertTrue(lines.stream().filter(l -> l.startsWith("FROM ")).count() >= 2, "multi-stage");
+        assertTrue(lines.contains("USER 185"), "non-root runtime user");
+        String lastUser = lines.stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElse("");
+        assertEquals("USER 185", lastUser, "the final stage must end as the non-root user");
+        String expose = lines.stream().filter(l -> l.startsWith("EXPOSE ")).findFirst().orElse("");
+        assertTrue(expose.contains(required(properties, "quarkus.http.ssl-port")), expose);
+        assertTrue(expose.contains(required(properties, "quarkus.management.port")), expose);
+        for (String layer : List.of("quarkus-app/lib/", "quarkus-app/*.jar", "quarkus-app/app/", "quarkus-app/quarkus/")) {
+            assertTrue(text.contains(layer), "fast-jar layout: copy " + layer);
+        }
+        assertTrue(text.contains("JAVA_APP_JAR=\"/deployments/quarkus-run.jar\""));
+        assertTrue(text.contains("MaxRAMPercentage"));
+        for (String arch : List.of("amd64", "arm64", "x86_64", "aarch64", "--platform")) {
+            assertFalse(text.contains(arch), "nothing architecture-specific in the Dockerfile: " + arch);
+        }
+        List<String> ignored = Files.readAllLines(Path.of(".dockerignore")).stream().map(String::trim).toList();
+        assertTrue(ignored.contains("target/") || ignored.contains("target"), ".dockerignore should leave out target");
+    }
+
+    @Test
+    void readmeDocumentsBothInstallsAndTheRequesterBinding() {
+        String readme = readme();
+        for (String needle : List.of("kubectl apply -k manifests/base", "oc apply -k manifests/overlays/openshift",
+                "caBundle", TLS_SECRET, "name: hcp-rollback-requester", "kind: ClusterRoleBinding", "kind: RoleBinding")) {
+            assertTrue(readme.contains(needle), "manifests/README.md should cover " + needle);
+        }
+    }
+
+    // --- helpers ---
+
+    private static void collectUnknownFields(Object value, String path, List<String> unknown, Set<Object> seen) {
+        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean
+                || value instanceof Enum<?>) {
+            return;
+        }
+        if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> collectUnknownFields(v, path + "." + k, unknown, seen));
+            return;
+        }
+        if (value instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                collectUnknownFields(list.get(i), path + "[" + i + "]", unknown, seen);
+            }
+            return;
+        }
+        if (!value.getClass().getName().startsWith("io.fabric8.") || !seen.add(value)) {
+            return;
+        }
+        for (Method getter : value.getClass().getMethods()) {
+            if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get") || getter.getName().equals("getClass")
+                    || java.lang.reflect.Modifier.isStatic(getter.getModifiers())) {
+                continue;
+            }
+            Object field;
+            try {
+                field = getter.invoke(value);
+            } catch (ReflectiveOperationException e) {
+                continue;
+            }
+            if (getter.getName().equals("getAdditionalProperties")) {
+                if (field instanceof Map<?, ?> extra && !extra.isEmpty()) {
+                    unknown.add(path + ": " + extra.keySet());
+                }
+            } else {
+                String name = getter.getName().substring(3);
+                collectUnknownFields(field, path + "." + Character.toLowerCase(name.charAt(0)) + name.substring(1), unknown,
+                        seen);
+            }
+        }
+    }
+
+    private static String readme() {
+        try {
+            return Files.readString(Manifests.ROOT.resolve("README.md"));
+        } catch (IOException e) {
+            return fail("manifests/README.md is missing");
+        }
+    }
+
+    private static String serviceName() {
+        return webhook(HOSTED_CLUSTERS_WEBHOOK).path("clientConfig").path("service").path("name").asText();
+    }
+
+    private static JsonNode webhook(String name) {
+        for (JsonNode webhook : find(base, "ValidatingWebhookConfiguration", "hcp-rollback").node().path("webhooks")) {
+            if (webhook.path("name").asText().equals(name)) {
+                return webhook;
+            }
+        }
+        return fail("no webhook " + name);
+    }
+
+    private static JsonNode onlyRule(JsonNode webhook) {
+        assertEquals(1, webhook.path("rules").size(), webhook.path("name").asText() + " should have one rule");
+        JsonNode rule = webhook.path("rules").get(0);
+        assertEquals("Namespaced", rule.path("scope").asText("*"));
+        return rule;
+    }
+
+    private static void assertExcludesOwnNamespace(JsonNode selector, String webhook) {
+        for (JsonNode expression : selector.path("matchExpressions")) {
+            if (expression.path("key").asText().equals("kubernetes.io/metadata.name")
+                    && expression.path("operator").asText().equals("NotIn")
+                    && texts(expression.path("values")).contains(deployment.namespace())) {
+                return;
+            }
+        }
+        fail(webhook + ": namespaceSelector should exclude " + deployment.namespace());
+    }
+
+    /** Paths of the POST endpoints of the admission resource, as JAX-RS composes them. */
+    private static Set<String> jaxRsPaths() {
+        jakarta.ws.rs.Path root = AdmissionResource.class.getAnnotation(jakarta.ws.rs.Path.class);
+        assertNotNull(root);
+        Set<String> paths = new TreeSet<>();
+        for (Method method : AdmissionResource.class.getDeclaredMethods()) {
+            jakarta.ws.rs.Path path = method.getAnnotation(jakarta.ws.rs.Path.class);
+            if (path != null && method.isAnnotationPresent(jakarta.ws.rs.POST.class)) {
+                paths.add(resolve(root.value(), path.value().replaceFirst("^/", "")));
+            }
+        }
+        return paths;
+    }
+
+    private static String managementRoot() {
+        return property(properties, "quarkus.management.root-path", "/q");
+    }
+
+    /** Quarkus's rule: a path with a leading slash is absolute, any other is relative to its base. */
+    private static String resolve(String base, String path) {
+        if (path.startsWith("/")) {
+            return path;
+        }
+        return (base.endsWith("/") ? base : base + "/") + path;
+    }
+
+    private static JsonNode env(String name) {
+        for (JsonNode env : container.path("env")) {
+            if (env.path("name").asText().equals(name)) {
+                return env;
+            }
+        }
+        return fail("the container sets no " + name);
+    }
+
+    private static JsonNode mountAt(String path) {
+        for (JsonNode mount : container.path("volumeMounts")) {
+            if (mount.path("mountPath").asText().equals(path)) {
+                return mount;
+            }
+        }
+        return fail("nothing is mounted at " + path);
+    }
+
+    private static JsonNode volume(String name) {
+        for (JsonNode volume : podSpec.path("volumes")) {
+            if (volume.path("name").asText().equals(name)) {
+                return volume;
+            }
+        }
+        return fail("no volume " + name);
+    }
+
+    private static String tlsVolumeName() {
+        String dir = Path.of(required(properties, "hcp-rollback.tls.cert-file")).getParent().toString().replace('\\', '/');
+        return mountAt(dir).path("name").asText();
+    }
+
+    private static String secretOfVolume(String name) {
+        return volume(name).path("secret").path("secretName").asText();
+    }
+
+    /** A port given by number or by the container port's name, as a number. */
+    private static int containerPort(JsonNode port) {
+        if (port.isInt()) {
+            return port.asInt();
+        }
+        for (JsonNode declared : container.path("ports")) {
+            if (declared.path("name").asText().equals(port.asText())) {
+                return declared.path("containerPort").asInt();
+            }
+        }
+        return fail("the container has no port named " + port.asText());
+    }
+
+    private static JsonNode servicePort(Doc service, String name) {
+        for (JsonNode port : service.node().path("spec").path("ports")) {
+            if (port.path("name").asText().equals(name)) {
+                return port;
+            }
+        }
+        return fail(service + " has no port named " + name);
+    }
+
+    private static JsonNode ruleWithPort(JsonNode rules, int port) {
+        for (JsonNode rule : rules) {
+            for (JsonNode p : rule.path("ports")) {
+                if (p.path("port").asInt() == port) {
+                    return rule;
+                }
+            }
+        }
+        return fail("no NetworkPolicy rule for port " + port);
+    }
+
+    private static void assertSelects(JsonNode matchLabels, Map<String, String> labels, String what) {
+        Map<String, String> selector = map(matchLabels);
+        assertFalse(selector.isEmpty(), what + " selects nothing");
+        for (Map.Entry<String, String> entry : selector.entrySet()) {
+            assertEquals(entry.getValue(), labels.get(entry.getKey()), what + " does not match the pod labels " + labels);
+        }
+    }
+
+    private static List<Doc> roles() {
+        List<Doc> roles = new ArrayList<>(all(base, "ClusterRole"));
+        roles.addAll(all(base, "Role"));
+        return roles;
+    }
+
+    /** Rules of the roles the service account gets through bindings of this kind. */
+    private static List<JsonNode> rulesBoundBy(String bindingKind) {
+        List<JsonNode> rules = new ArrayList<>();
+        for (Doc binding : all(base, bindingKind)) {
+            JsonNode roleRef = binding.node().path("roleRef");
+            find(base, roleRef.path("kind").asText(), roleRef.path("name").asText()).node().path("rules").forEach(rules::add);
+        }
+        assertFalse(rules.isEmpty(), "no rules bound by " + bindingKind);
+        return rules;
+    }
+
+    private static void assertGrants(List<JsonNode> rules, String group, String resource, String... verbs) {
+        for (String verb : verbs) {
+            assertTrue(grants(rules, group, resource, verb, null),
+                    "RBAC should grant " + verb + " on " + resource + (group.isEmpty() ? "" : "." + group));
+        }
+    }
+
+    private static void assertGrantsNamed(List<JsonNode> rules, String group, String resource, String name, String verb) {
+        assertTrue(grants(rules, group, resource, verb, name), "RBAC should grant " + verb + " on " + resource + "/" + name);
+    }
+
+    /** Whether a rule grants the verb; resourceName null means "any name", which a rule with resourceNames does not grant. */
+    private static boolean grants(List<JsonNode> rules, String group, String resource, String verb, String resourceName) {
+        for (JsonNode rule : rules) {
+            List<String> names = texts(rule.path("resourceNames"));
+            boolean nameOk = names.isEmpty() || (resourceName != null && names.contains(resourceName));
+            if (texts(rule.path("apiGroups")).contains(group) && texts(rule.path("resources")).contains(resource)
+                    && texts(rule.path("verbs")).contains(verb) && nameOk) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.asText()));
+        return values;
+    }
+
+    private static Map<String, String> map(JsonNode object) {
+        Map<String, String> values = new LinkedHashMap<>();
+        object.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
+        return values;
+    }
+}
