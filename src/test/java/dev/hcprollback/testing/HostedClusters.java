@@ -40,6 +40,15 @@ public final class HostedClusters {
                         entry("Completed", "4.18.4", tag("4.18.4"), now.minus(Duration.ofDays(50)), now.minus(Duration.ofDays(50))));
     }
 
+    /** Wraps a HostedCluster as the API server returned it. */
+    public static HostedClusters of(HostedCluster cluster) {
+        return new HostedClusters(JSON.valueToTree(cluster));
+    }
+
+    public static HostedClusters of(ObjectNode json) {
+        return new HostedClusters(json);
+    }
+
     public static HostedClusters fixture() {
         try (InputStream in = HostedClusters.class.getResourceAsStream("/fixtures/hostedcluster.json")) {
             return new HostedClusters((ObjectNode) JSON.readTree(in));

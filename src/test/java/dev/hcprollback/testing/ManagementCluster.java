@@ -54,12 +54,20 @@ public final class ManagementCluster {
         return snapshot;
     }
 
-    public ControlPlaneSnapshot add(ControlPlaneSnapshot snapshot) {
+    /** Writes the snapshot and its status to the API server. */
+    public ControlPlaneSnapshot record(ControlPlaneSnapshot snapshot) {
         ControlPlaneSnapshotStatus status = snapshot.getStatus();
         snapshot.setStatus(null);
         ControlPlaneSnapshot created = client.resource(snapshot).create();
         created.setStatus(status);
-        ControlPlaneSnapshot stored = client.resource(created).updateStatus();
+        snapshot.setStatus(status);
+        return client.resource(created).updateStatus();
+    }
+
+    /** Writes the snapshot and waits until the sidecar's cache holds it with its status. */
+    public ControlPlaneSnapshot add(ControlPlaneSnapshot snapshot) {
+        ControlPlaneSnapshotStatus status = snapshot.getStatus();
+        ControlPlaneSnapshot stored = record(snapshot);
         awaitCached(() -> caches.snapshotsOf(HostedClusters.NAMESPACE, snapshot.getSpec().getHostedClusterName()).stream()
                 .anyMatch(s -> s.getMetadata().getName().equals(snapshot.getMetadata().getName())
                         && s.getStatus() != null && s.getStatus().getPhase() == status.getPhase()));
@@ -67,6 +75,13 @@ public final class ManagementCluster {
     }
 
     public NodePool addNodePool(String name, String cluster, String releaseImage, String reportedVersion) {
+        NodePool created = recordNodePool(name, cluster, releaseImage, reportedVersion);
+        awaitCached(() -> caches.nodePoolsOf(HostedClusters.NAMESPACE, cluster).stream()
+                .anyMatch(p -> p.getMetadata().getName().equals(name)));
+        return created;
+    }
+
+    public NodePool recordNodePool(String name, String cluster, String releaseImage, String reportedVersion) {
         NodePool pool = new NodePool();
         pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(HostedClusters.NAMESPACE).build());
         NodePool.Spec spec = new NodePool.Spec();
@@ -77,11 +92,9 @@ public final class ManagementCluster {
         pool.setSpec(spec);
         NodePool.Status status = new NodePool.Status();
         status.setVersion(reportedVersion);
-        pool.setStatus(status);
         NodePool created = client.resource(pool).create();
-        awaitCached(() -> caches.nodePoolsOf(HostedClusters.NAMESPACE, cluster).stream()
-                .anyMatch(p -> p.getMetadata().getName().equals(name)));
-        return created;
+        created.setStatus(status);
+        return client.resource(created).updateStatus();
     }
 
     public HostedCluster addHostedCluster(HostedClusters cluster) {

@@ -1,0 +1,240 @@
+package dev.hcprollback.demo;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.hypershift.Release;
+import dev.hcprollback.hypershift.UpdateHistory;
+import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.testing.AdmissionReviews;
+import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.ManagementCluster;
+import dev.hcprollback.testing.RbacSimulator;
+import dev.hcprollback.testing.TestCertificates;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+
+/**
+ * The README's "run it" command: the whole admission story on one machine, with no cluster. An
+ * in-process Kubernetes API plays the management cluster, the packaged sidecar runs as its own
+ * process against it, and this program plays the other actors: HyperShift, the service's release
+ * tooling, a customer and an SRE. It exits non-zero when any step ends otherwise than the story says.
+ */
+public final class Demo {
+
+    private static final String NAMESPACE = HostedClusters.NAMESPACE;
+    private static final String CLUSTER = "payments";
+
+    /** The in-process API server logs every request; the timeline says what matters. Held, or the setting is lost. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    private final Timeline timeline = new Timeline(System.out);
+    private KubernetesClient client;
+    private AdmittingApiServer apiServer;
+
+    public static void main(String[] args) throws Exception {
+        MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+        try {
+            new Demo().run();
+            System.exit(0);
+        } catch (StoryBroken broken) {
+            System.err.println("\nDEMO FAILED: " + broken.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private void run() throws Exception {
+        Path work = Path.of("target", "demo");
+        Files.createDirectories(work);
+        System.out.println("hcp-rollback demo: a service-led z-stream rollback gate, on a simulated management cluster");
+
+        timeline.chapter("A management cluster with one hosted cluster");
+        KubernetesServer kubernetes = new KubernetesServer(false, true, InetAddress.getLoopbackAddress(), 0, List.of());
+        kubernetes.before();
+        new RbacSimulator().accept(kubernetes);
+        client = kubernetes.getClient();
+        applyCrds();
+        timeline.say("kube-apiserver", "in-process Kubernetes API at " + client.getMasterUrl()
+                + "\nCRDs: HostedCluster, NodePool (test stand-ins), ControlPlaneSnapshot, ControlPlaneRollback");
+        seedCluster();
+        timeline.say("hypershift", "HostedCluster clusters/payments runs 4.18.5 (Completed); NodePool payments-workers on 4.18.5");
+
+        timeline.chapter("The sidecar starts");
+        TestCertificates ca = TestCertificates.newAuthority(work.resolve("tls"), "demo-webhook");
+        TestCertificates.Issued serving = ca.issue(work.resolve("tls"), "webhook", Duration.ofHours(1));
+        try (SidecarProcess sidecar = SidecarProcess.start(work, Map.of(
+                "quarkus.kubernetes-client.api-server-url", client.getMasterUrl().toString(),
+                "quarkus.kubernetes-client.trust-certs", "true",
+                "quarkus.kubernetes-client.namespace", "hcp-rollback",
+                "hcp-rollback.tls.cert-file", serving.certFile().toAbsolutePath().toString(),
+                "hcp-rollback.tls.key-file", serving.keyFile().toAbsolutePath().toString(),
+                "hcp-rollback.service-account", RbacSimulator.SIDECAR))) {
+            sidecar.awaitReady(Duration.ofSeconds(120));
+            timeline.say("hcp-rollback", "ready: caches synced, webhook certificate loaded; HTTPS on " + sidecar.httpsPort
+                    + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
+            apiServer = new AdmittingApiServer(client, httpsTrusting(ca, work), URI.create(
+                    "https://localhost:" + sidecar.httpsPort + "/validate/hostedclusters"));
+            tell();
+        } finally {
+            kubernetes.after();
+        }
+    }
+
+    private void tell() throws Exception {
+        timeline.chapter("Before the forced update: a verified snapshot of 4.18.5");
+        Instant taken = Instant.now().minusSeconds(5);
+        ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot("payments-pre-4-18-6", CLUSTER, "4.18.5",
+                HostedClusters.tag("4.18.5"), null, taken);
+        new ManagementCluster(client, null).record(snapshot);
+        timeline.say("hcp-rollback", "ControlPlaneSnapshot payments-pre-4-18-6: Succeeded, verified, payload 4.18.5, "
+                + "revision " + snapshot.getStatus().getEtcdRevision() + "\n(recorded by this demo until the snapshot"
+                + " controller takes it from etcd)");
+
+        timeline.chapter("The service forces the z-stream update to 4.18.6");
+        expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.6"),
+                review -> review.by("system:serviceaccount:ocm:release-tooling", "system:serviceaccounts")), true, "upgrade",
+                "release-tool", "spec.release.image -> 4.18.6");
+        rollOut("4.18.6");
+        upgradeWorkers("4.18.6");
+        timeline.say("hypershift", "control plane and NodePool rolled out 4.18.6 (Completed)");
+
+        timeline.chapter("4.18.6 breaks the customer; the customer tries to go back alone");
+        expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.5"), UnaryOperator.identity()), false,
+                "rollback-not-requested", "customer-admin", "kubectl patch hc payments: spec.release.image -> 4.18.5");
+        expect(apiServer.patch(NAMESPACE, CLUSTER, requestPatch("4.18.5", "we want 4.18.5 back"), UnaryOperator.identity()),
+                false, "request-unauthorised", "customer-admin", "kubectl annotate hc payments rollback.hypershift.openshift.io/to-version=4.18.5");
+
+        timeline.chapter("An SRE requests the service-led rollback");
+        expect(apiServer.patch(NAMESPACE, CLUSTER, requestPatch("4.18.4", "INC-4711 ingress down after 4.18.6"),
+                AdmissionReviews::sre), false, "not-previous-version", "sre-alice", "asks for 4.18.4 by mistake");
+        expect(apiServer.patch(NAMESPACE, CLUSTER, requestPatch("4.18.5", "INC-4711 ingress down after 4.18.6"),
+                AdmissionReviews::sre), true, "request-recorded", "sre-alice",
+                "kubectl annotate hc payments rollback.hypershift.openshift.io/to-version=4.18.5 .../reason='INC-4711 ...'");
+        expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.5"), AdmissionReviews::sidecar), true,
+                "rollback-admitted", "hcp-rollback", "reverts spec.release.image -> 4.18.5 (the rollback controller's step 5)");
+        rollOut("4.18.5");
+        HostedCluster after = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
+        UpdateHistory newest = after.versionHistory().get(0);
+        if (!"4.18.5".equals(newest.getVersion()) || !newest.isCompleted()) {
+            throw new StoryBroken("the cluster did not end on 4.18.5: " + newest.getVersion() + " " + newest.getState());
+        }
+        timeline.say("hypershift", "HostedCluster clusters/payments runs " + newest.getVersion() + " (" + newest.getState()
+                + "); the workers stay on 4.18.6");
+        System.out.println("\nThe gate held: the customer's downgrade was refused, the SRE's backed rollback went through.");
+    }
+
+    private void expect(AdmittingApiServer.Answer answer, boolean allowed, String rule, String actor, String action) {
+        String verdict = (answer.allowed() ? "ADMITTED" : "REFUSED") + " [" + answer.rule() + "]";
+        StringBuilder text = new StringBuilder(action + "\n-> " + verdict);
+        if (!answer.message().isEmpty()) {
+            text.append("\n   ").append(answer.message());
+        }
+        answer.warnings().forEach(w -> text.append("\n   warning: ").append(w));
+        timeline.say(actor, text.toString());
+        if (answer.allowed() != allowed || !answer.rule().equals(rule)) {
+            throw new StoryBroken("expected " + (allowed ? "admitted" : "refused") + " by rule " + rule + ", got " + verdict);
+        }
+    }
+
+    /** HyperShift's part: the payload rolls out, the history records it, the workers follow upgrades only. */
+    private void rollOut(String version) {
+        HostedCluster cluster = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
+        Instant now = Instant.now();
+        UpdateHistory entry = new UpdateHistory(UpdateHistory.COMPLETED, version, HostedClusters.tag(version),
+                Timestamps.format(now.minusSeconds(2)), Timestamps.format(now));
+        entry.setVerified(true);
+        cluster.getStatus().getVersion().getHistory().add(0, entry);
+        cluster.getStatus().getVersion().setDesired(entry);
+        cluster.getStatus().getControlPlaneVersion().getHistory().add(0, entry);
+        cluster.getStatus().getControlPlaneVersion().setDesired(entry);
+        client.resource(cluster).updateStatus();
+    }
+
+    private void upgradeWorkers(String version) {
+        NodePool pool = client.resources(NodePool.class).inNamespace(NAMESPACE).withName("payments-workers").get();
+        pool.getSpec().setRelease(Release.of(HostedClusters.tag(version)));
+        NodePool updated = client.resource(pool).update();
+        updated.getStatus().setVersion(version);
+        client.resource(updated).updateStatus();
+    }
+
+    private void seedCluster() {
+        Instant now = Instant.now();
+        HostedClusters cluster = HostedClusters.fixture().named(CLUSTER).release(HostedClusters.tag("4.18.5")).history(
+                HostedClusters.entry("Completed", "4.18.5", HostedClusters.tag("4.18.5"), now.minus(Duration.ofDays(20)),
+                        now.minus(Duration.ofDays(20))),
+                HostedClusters.entry("Completed", "4.18.4", HostedClusters.tag("4.18.4"), now.minus(Duration.ofDays(50)),
+                        now.minus(Duration.ofDays(50))));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) cluster.json().get("metadata")).remove(List.of("uid", "resourceVersion",
+                "creationTimestamp", "generation"));
+        HostedCluster model = cluster.model();
+        var status = model.getStatus();
+        HostedCluster created = client.resource(model).create();
+        created.setStatus(status);
+        client.resource(created).updateStatus();
+        new ManagementCluster(client, null).recordNodePool("payments-workers", CLUSTER, HostedClusters.tag("4.18.5"), "4.18.5");
+    }
+
+    private void applyCrds() throws Exception {
+        Path generated = Path.of("target", "kubernetes");
+        try (Stream<Path> files = Files.list(generated)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith("-v1.yml")).toList()) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+                }
+            }
+        }
+        for (String crd : List.of("/crds/hostedclusters.hypershift.openshift.io.yaml", "/crds/nodepools.hypershift.openshift.io.yaml")) {
+            try (InputStream in = Demo.class.getResourceAsStream(crd)) {
+                client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+            }
+        }
+    }
+
+    private static String releasePatch(String version) {
+        return "{\"spec\":{\"release\":{\"image\":\"" + HostedClusters.tag(version) + "\"}}}";
+    }
+
+    private static String requestPatch(String version, String reason) {
+        return "{\"metadata\":{\"annotations\":{\"rollback.hypershift.openshift.io/to-version\":\"" + version
+                + "\",\"rollback.hypershift.openshift.io/reason\":\"" + reason + "\"}}}";
+    }
+
+    private static HttpClient httpsTrusting(TestCertificates ca, Path work) throws Exception {
+        Path trustStore = ca.trustStore(work.resolve("tls").resolve("truststore.p12"), "changeit");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(trustStore)) {
+            trust.load(in, "changeit".toCharArray());
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, factory.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(tls).build();
+    }
+
+    /** A step of the story ended otherwise than it should. */
+    static final class StoryBroken extends RuntimeException {
+        StoryBroken(String message) {
+            super(message);
+        }
+    }
+}

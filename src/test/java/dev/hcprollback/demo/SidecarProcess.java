@@ -1,0 +1,106 @@
+package dev.hcprollback.demo;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The packaged sidecar ({@code target/quarkus-app/quarkus-run.jar}) started as its own process,
+ * configured the way a pod is, against the demo's in-process management cluster.
+ */
+final class SidecarProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    final int httpsPort;
+    final int managementPort;
+
+    private SidecarProcess(Process process, Path log, int httpsPort, int managementPort) {
+        this.process = process;
+        this.log = log;
+        this.httpsPort = httpsPort;
+        this.managementPort = managementPort;
+    }
+
+    static SidecarProcess start(Path workDir, Map<String, String> config) throws IOException {
+        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the demo through './mvnw -Pdemo verify', which packages it first");
+        }
+        int https = freePort();
+        int management = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("-Xmx256m");
+        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-Dquarkus.http.ssl-port=" + https);
+        command.add("-Dquarkus.management.port=" + management);
+        command.add("-jar");
+        command.add(jar.toAbsolutePath().toString());
+        Path log = workDir.resolve("sidecar.log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new SidecarProcess(process, log, https, management);
+    }
+
+    /** Waits until the sidecar's own readiness check is up: caches synced, certificate loaded. */
+    void awaitReady(Duration timeout) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plus(timeout);
+        String last = "no answer yet";
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the sidecar exited with code " + process.exitValue() + "; its log:\n" + tail());
+            }
+            try {
+                last = http.send(ready, HttpResponse.BodyHandlers.ofString()).body();
+                if (last.replaceAll("\\s", "").contains("\"name\":\"admission-webhook\",\"status\":\"UP\"")) {
+                    return;
+                }
+            } catch (IOException notListeningYet) {
+                last = notListeningYet.toString();
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the sidecar was not ready after " + timeout.toSeconds() + "s: " + last + "\n" + tail());
+    }
+
+    Path log() {
+        return log;
+    }
+
+    private String tail() throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException interrupted) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
