@@ -23,6 +23,14 @@ public interface HcpRollbackConfig {
 
     Tls tls();
 
+    Benchmark benchmark();
+
+    interface Benchmark {
+        /** Serves {@code /validate/baseline}, a constant AdmissionReview, to measure the HTTPS stack alone. */
+        @WithDefault("false")
+        boolean baselineEndpoint();
+    }
+
     /** The webhook's serving certificate; {@code quarkus.tls.key-store.pem.0.*} point here and reload it. */
     interface Tls {
         @WithDefault("/etc/hcp-rollback/tls/tls.crt")

@@ -1,21 +1,15 @@
 package dev.hcprollback.demo;
 
-import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
@@ -26,11 +20,9 @@ import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
-import dev.hcprollback.testing.RbacSimulator;
-import dev.hcprollback.testing.TestCertificates;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import dev.hcprollback.testing.SidecarProcess;
+import dev.hcprollback.testing.SimulatedManagementCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
 
 /**
  * The README's "run it" command: the whole admission story on one machine, with no cluster. An
@@ -67,34 +59,20 @@ public final class Demo {
         System.out.println("hcp-rollback demo: a service-led z-stream rollback gate, on a simulated management cluster");
 
         timeline.chapter("A management cluster with one hosted cluster");
-        KubernetesServer kubernetes = new KubernetesServer(false, true, InetAddress.getLoopbackAddress(), 0, List.of());
-        kubernetes.before();
-        new RbacSimulator().accept(kubernetes);
-        client = kubernetes.getClient();
-        applyCrds();
-        timeline.say("kube-apiserver", "in-process Kubernetes API at " + client.getMasterUrl()
-                + "\nCRDs: HostedCluster, NodePool (test stand-ins), ControlPlaneSnapshot, ControlPlaneRollback");
-        seedCluster();
-        timeline.say("hypershift", "HostedCluster clusters/payments runs 4.18.5 (Completed); NodePool payments-workers on 4.18.5");
+        try (SimulatedManagementCluster management = SimulatedManagementCluster.start(work)) {
+            client = management.client();
+            timeline.say("kube-apiserver", "in-process Kubernetes API at " + client.getMasterUrl()
+                    + "\nCRDs: HostedCluster, NodePool (test stand-ins), ControlPlaneSnapshot, ControlPlaneRollback");
+            seedCluster();
+            timeline.say("hypershift", "HostedCluster clusters/payments runs 4.18.5 (Completed); NodePool payments-workers on 4.18.5");
 
-        timeline.chapter("The sidecar starts");
-        TestCertificates ca = TestCertificates.newAuthority(work.resolve("tls"), "demo-webhook");
-        TestCertificates.Issued serving = ca.issue(work.resolve("tls"), "webhook", Duration.ofHours(1));
-        try (SidecarProcess sidecar = SidecarProcess.start(work, Map.of(
-                "quarkus.kubernetes-client.api-server-url", client.getMasterUrl().toString(),
-                "quarkus.kubernetes-client.trust-certs", "true",
-                "quarkus.kubernetes-client.namespace", "hcp-rollback",
-                "hcp-rollback.tls.cert-file", serving.certFile().toAbsolutePath().toString(),
-                "hcp-rollback.tls.key-file", serving.keyFile().toAbsolutePath().toString(),
-                "hcp-rollback.service-account", RbacSimulator.SIDECAR))) {
-            sidecar.awaitReady(Duration.ofSeconds(120));
+            timeline.chapter("The sidecar starts");
+            SidecarProcess sidecar = management.startSidecar(Map.of());
             timeline.say("hcp-rollback", "ready: caches synced, webhook certificate loaded; HTTPS on " + sidecar.httpsPort
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
-            apiServer = new AdmittingApiServer(client, httpsTrusting(ca, work), URI.create(
+            apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(
                     "https://localhost:" + sidecar.httpsPort + "/validate/hostedclusters"));
             tell();
-        } finally {
-            kubernetes.after();
         }
     }
 
@@ -193,22 +171,6 @@ public final class Demo {
         new ManagementCluster(client, null).recordNodePool("payments-workers", CLUSTER, HostedClusters.tag("4.18.5"), "4.18.5");
     }
 
-    private void applyCrds() throws Exception {
-        Path generated = Path.of("target", "kubernetes");
-        try (Stream<Path> files = Files.list(generated)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith("-v1.yml")).toList()) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-                }
-            }
-        }
-        for (String crd : List.of("/crds/hostedclusters.hypershift.openshift.io.yaml", "/crds/nodepools.hypershift.openshift.io.yaml")) {
-            try (InputStream in = Demo.class.getResourceAsStream(crd)) {
-                client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-            }
-        }
-    }
-
     private static String releasePatch(String version) {
         return "{\"spec\":{\"release\":{\"image\":\"" + HostedClusters.tag(version) + "\"}}}";
     }
@@ -216,19 +178,6 @@ public final class Demo {
     private static String requestPatch(String version, String reason) {
         return "{\"metadata\":{\"annotations\":{\"rollback.hypershift.openshift.io/to-version\":\"" + version
                 + "\",\"rollback.hypershift.openshift.io/reason\":\"" + reason + "\"}}}";
-    }
-
-    private static HttpClient httpsTrusting(TestCertificates ca, Path work) throws Exception {
-        Path trustStore = ca.trustStore(work.resolve("tls").resolve("truststore.p12"), "changeit");
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(trustStore)) {
-            trust.load(in, "changeit".toCharArray());
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, factory.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(tls).build();
     }
 
     /** A step of the story ended otherwise than it should. */
