@@ -45,7 +45,7 @@ public final class AdmissionBenchmark {
 
         try (SimulatedManagementCluster management = SimulatedManagementCluster.start(work)) {
             String cluster = "bench";
-            new ManagementCluster(management.client(), null).record(ManagementCluster.verifiedSnapshot("bench-4-18-5",
+            new ManagementCluster(management.client()).record(ManagementCluster.verifiedSnapshot("bench-4-18-5",
                     cluster, "4.18.5", tag("4.18.5"), null, Instant.now().minus(Duration.ofHours(3))));
             SidecarProcess sidecar = management.startSidecar(Map.of("hcp-rollback.benchmark.baseline-endpoint", "true",
                     "quarkus.log.level", "WARN"));

@@ -81,7 +81,7 @@ public final class Demo {
         Instant taken = Instant.now().minusSeconds(5);
         ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot("payments-pre-4-18-6", CLUSTER, "4.18.5",
                 HostedClusters.tag("4.18.5"), null, taken);
-        new ManagementCluster(client, null).record(snapshot);
+        new ManagementCluster(client).record(snapshot);
         timeline.say("hcp-rollback", "ControlPlaneSnapshot payments-pre-4-18-6: Succeeded, verified, payload 4.18.5, "
                 + "revision " + snapshot.getStatus().getEtcdRevision() + "\n(recorded by this demo until the snapshot"
                 + " controller takes it from etcd)");
@@ -168,7 +168,7 @@ public final class Demo {
         HostedCluster created = client.resource(model).create();
         created.setStatus(status);
         client.resource(created).updateStatus();
-        new ManagementCluster(client, null).recordNodePool("payments-workers", CLUSTER, HostedClusters.tag("4.18.5"), "4.18.5");
+        new ManagementCluster(client).recordNodePool("payments-workers", CLUSTER, HostedClusters.tag("4.18.5"), "4.18.5");
     }
 
     private static String releasePatch(String version) {

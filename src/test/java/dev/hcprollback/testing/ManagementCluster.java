@@ -3,6 +3,9 @@ package dev.hcprollback.testing;
 import java.time.Instant;
 import java.util.Map;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
 import org.awaitility.Awaitility;
 
 import dev.hcprollback.hypershift.HostedCluster;
@@ -22,11 +25,18 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * Puts objects into the mock API server the way HyperShift and the snapshot controller would,
  * and waits until the sidecar's informer caches have seen them.
  */
-public final class ManagementCluster {
+@ApplicationScoped
+public class ManagementCluster {
 
     private final KubernetesClient client;
     private final AdmissionCaches caches;
 
+    /** For programs outside Quarkus (demo, benchmarks): writes only, no cache to wait for. */
+    public ManagementCluster(KubernetesClient client) {
+        this(client, null);
+    }
+
+    @Inject
     public ManagementCluster(KubernetesClient client, AdmissionCaches caches) {
         this.client = client;
         this.caches = caches;

@@ -18,7 +18,6 @@ import java.util.stream.Stream;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -28,7 +27,6 @@ import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
 import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.WebhookClient;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -51,17 +49,7 @@ class HostedClusterAdmissionTest {
     URL webhook;
 
     @Inject
-    KubernetesClient client;
-
-    @Inject
-    AdmissionCaches caches;
-
     ManagementCluster cluster;
-
-    @BeforeEach
-    void connect() {
-        cluster = new ManagementCluster(client, caches);
-    }
 
     /** One row of the table: the world before the request, the request, and what the webhook must answer. */
     record Case(String name, Consumer<Given> given, Function<String, AdmissionReviews> request, boolean allowed,
