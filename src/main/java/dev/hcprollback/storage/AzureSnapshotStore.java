@@ -46,7 +46,7 @@ public class AzureSnapshotStore implements SnapshotStore {
 
     @Override
     public StoredObject locate(String key) {
-        return new StoredObject(key, container.getBlobClient(key).getBlobUrl());
+        return new StoredObject(key, container.getBlobContainerUrl() + "/" + key);
     }
 
     @Override
