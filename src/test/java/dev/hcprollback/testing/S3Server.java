@@ -84,7 +84,12 @@ public final class S3Server implements AutoCloseable {
     }
 
     public S3Client client(String accessKey, String secretKey) {
-        return S3Client.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
+        return client(endpoint(), accessKey, secretKey);
+    }
+
+    /** A client of an s3proxy running elsewhere (another JVM). */
+    public static S3Client client(URI endpoint, String accessKey, String secretKey) {
+        return S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true)
                         .chunkedEncodingEnabled(false).build())
