@@ -25,6 +25,15 @@ public interface HcpRollbackConfig {
 
     Storage storage();
 
+    /** Where the webhook's certificate is mounted (read through {@code quarkus.tls.key-store.pem.0.*}). */
+    Tls tls();
+
+    interface Tls {
+        Optional<String> certFile();
+
+        Optional<String> keyFile();
+    }
+
     interface Rollback {
         /** How long after an update started it may still be rolled back. */
         @WithDefault("24h")

@@ -88,9 +88,16 @@ public class SnapshotTaker {
             streamed = streamer.stream(endpoint, authority, credentials, revision -> {
                 key.set(SnapshotKeys.snapshotKey(prefix, cluster.getMetadata().getNamespace(),
                         cluster.getMetadata().getName(), payload.version(), start, revision));
+                if (store.exists(key.get())) {
+                    // never overwrite (and later delete) another snapshot's object; the next attempt gets a new key
+                    throw new KeyTakenException(key.get());
+                }
                 upload.set(store.upload(key.get(), "application/octet-stream"));
                 return upload.get();
             });
+        } catch (KeyTakenException e) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.Internal, "an object already exists at "
+                    + store.locate(e.getMessage()).location() + "; not overwriting it");
         } catch (EtcdSnapshotStreamer.StreamSinkException e) {
             abort(upload.get());
             throw storageFailure(e.getCause());
@@ -145,6 +152,12 @@ public class SnapshotTaker {
             deleteQuietly(key.get());
             deleteQuietly(SnapshotKeys.manifestKey(key.get()));
             throw e;
+        }
+    }
+
+    private static final class KeyTakenException extends RuntimeException {
+        KeyTakenException(String key) {
+            super(key);
         }
     }
 

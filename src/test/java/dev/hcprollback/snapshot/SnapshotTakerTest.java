@@ -89,7 +89,7 @@ class SnapshotTakerTest {
         HostedCluster cluster = cluster("restore");
         SnapshotTaker.Taken taken = take(store, cluster);
 
-        assertTrue(taken.object().key().matches("hcp/clusters/restore/4\\.18\\.6/20261120T131415Z-\\d+\\.db"),
+        assertTrue(taken.object().key().matches("hcp/clusters/restore/4\\.18\\.6/20261120T131415\\.000Z-\\d+\\.db"),
                 taken.object().key());
         assertEquals("s3://snapshots/" + taken.object().key(), taken.object().location());
         assertTrue(taken.revision() >= 201, "revision read before the snapshot: " + taken.revision());

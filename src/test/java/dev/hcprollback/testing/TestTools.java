@@ -13,7 +13,7 @@ public final class TestTools {
     }
 
     public static Path root() {
-        String configured = System.getProperty("hcp-rollback.test-tools", System.getenv("HCP_ROLLBACK_TEST_TOOLS"));
+        String configured = System.getProperty("hcprollback.test-tools", System.getenv("HCP_ROLLBACK_TEST_TOOLS"));
         return configured != null ? Path.of(configured) : Path.of(".tools").toAbsolutePath();
     }
 
