@@ -218,6 +218,11 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
         return again ? UpdateControl.<ControlPlaneSnapshot> noUpdate().rescheduleAfter(wait) : UpdateControl.noUpdate();
     }
 
+    /** The shared slots limiting concurrent snapshots (tests take them all to show the wait). */
+    Semaphore slots() {
+        return slots;
+    }
+
     Duration backoff(int attempts) {
         Duration base = config.snapshot().backoff();
         Duration max = config.snapshot().maxBackoff();

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.inject.Inject;
@@ -42,6 +43,15 @@ class SnapshotControllerTest {
 
     @Inject
     SnapshotMetrics metrics;
+
+    @Inject
+    SnapshotReconciler reconciler;
+
+    @Inject
+    EtcdAccessPolicy accessPolicy;
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
 
     S3SnapshotStore bucket() {
         return new S3SnapshotStore(SnapshotTestServers.s3.client(), SnapshotTestServers.s3.presigner(),
@@ -126,10 +136,61 @@ class SnapshotControllerTest {
         assertNull(client.network().v1().networkPolicies().inNamespace(cluster.controlPlaneNamespace())
                 .withName(EtcdAccessPolicy.NAME).get(), "the NetworkPolicy goes once no snapshot runs");
 
-        // the snapshot is fresh: no second one is created
-        Thread.sleep(1500);
-        assertEquals(1, client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list().getItems().stream()
+        assertNotNull(registry.find("hcp_rollback_snapshot_newest_verified_age_seconds").tag("cluster", "alpha").gauge());
+        assertTrue(registry.find("hcp_rollback_snapshot_bytes_total").counter() != null
+                || registry.find("hcp_rollback_snapshot_bytes").counter() != null);
+
+        // the cluster reaches a new Completed version: a snapshot of the new payload follows at once
+        HostedCluster updated = client.resources(HostedCluster.class).inNamespace("clusters").withName("alpha").get();
+        updated.getSpec().getRelease().setImage(Clusters.image("4.18.7"));
+        updated = client.resource(updated).update();
+        updated.getStatus().getVersion().getHistory().add(0, new dev.hcprollback.hypershift.UpdateHistory(
+                dev.hcprollback.hypershift.UpdateHistory.COMPLETED, "4.18.7", Clusters.image("4.18.7"),
+                "2026-11-20T13:00:00Z", "2026-11-20T13:40:00Z"));
+        client.resource(updated).updateStatus();
+        await().atMost(WAIT).until(() -> client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list()
+                .getItems().stream().anyMatch(s -> s.belongsTo(cluster) && s.isVerified()
+                        && "4.18.7".equals(s.getStatus().getVersion())));
+        // each payload fresh: nothing more is created
+        assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list().getItems().stream()
                 .filter(s -> s.belongsTo(cluster)).count());
+    }
+
+    @Test
+    void theConcurrencyLimitMakesSnapshotsWait() {
+        HostedCluster cluster = createCluster("delta", false);
+        createCredentials(cluster.controlPlaneNamespace());
+        int slots = reconciler.slots().drainPermits();
+        assertTrue(slots > 0);
+        try {
+            manual("delta", "delta-waiting");
+            await().atMost(WAIT).until(() -> get("delta-waiting").getStatus() != null
+                    && get("delta-waiting").getStatus().getPhase() == SnapshotPhase.Pending);
+            assertTrue(get("delta-waiting").getStatus().getMessage().startsWith("waiting for a free slot: 2 snapshots"),
+                    get("delta-waiting").getStatus().getMessage());
+        } finally {
+            reconciler.slots().release(slots);
+        }
+        awaitVerified("delta-waiting");
+    }
+
+    @Test
+    void theEtcdNetworkPolicyAdmitsTheSidecarWhileNeeded() {
+        accessPolicy.acquire("clusters-epsilon");
+        accessPolicy.acquire("clusters-epsilon");
+        var policy = client.network().v1().networkPolicies().inNamespace("clusters-epsilon").withName(EtcdAccessPolicy.NAME)
+                .get();
+        assertNotNull(policy);
+        assertEquals(Map.of("app", "etcd"), policy.getSpec().getPodSelector().getMatchLabels());
+        assertEquals(2379, policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal());
+        assertEquals(Map.of("kubernetes.io/metadata.name", "hcp-rollback"),
+                policy.getSpec().getIngress().get(0).getFrom().get(0).getNamespaceSelector().getMatchLabels());
+        accessPolicy.release("clusters-epsilon");
+        assertNotNull(client.network().v1().networkPolicies().inNamespace("clusters-epsilon")
+                .withName(EtcdAccessPolicy.NAME).get(), "still in use by a second snapshot");
+        accessPolicy.release("clusters-epsilon");
+        assertNull(client.network().v1().networkPolicies().inNamespace("clusters-epsilon")
+                .withName(EtcdAccessPolicy.NAME).get());
     }
 
     @Test
