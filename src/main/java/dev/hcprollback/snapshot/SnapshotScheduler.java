@@ -71,6 +71,36 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
         return Optional.empty();
     }
 
+    /** Whether to create a Scheduled snapshot now, and if not when to look again. */
+    public record Decision(boolean create, String why, Duration lookAgainIn) {
+    }
+
+    /** The scheduling rule, free of the API: {@code snapshots} are the cluster's ControlPlaneSnapshots. */
+    public static Decision decide(HostedCluster cluster, List<ControlPlaneSnapshot> snapshots, Duration interval,
+            Instant now) {
+        Optional<String> wait = notSettled(cluster);
+        if (wait.isPresent()) {
+            return new Decision(false, wait.get(), RECHECK);
+        }
+        Optional<Instant> newestOfPayload = SnapshotSelection.newestVerified(snapshots,
+                s -> s.isOfPayload(cluster.releaseImage(), cluster.controlPlaneReleaseImage()), Optional.empty())
+                .flatMap(ControlPlaneSnapshot::completedAt);
+        if (newestOfPayload.isPresent() && newestOfPayload.get().plus(interval).isAfter(now)) {
+            Duration due = Duration.between(now, newestOfPayload.get().plus(interval));
+            return new Decision(false, "the newest verified snapshot of this payload completed at " + newestOfPayload.get(),
+                    due.compareTo(RECHECK) < 0 ? due : RECHECK);
+        }
+        boolean inFlight = snapshots.stream().anyMatch(s -> s.getMetadata().getDeletionTimestamp() == null
+                && !s.isVerified() && !Retention.failedForGood(s));
+        if (inFlight) {
+            // one attempt at a time per cluster: a failed one retries itself, no new objects pile up
+            return new Decision(false, "a snapshot of this cluster is still being taken", Duration.ofMinutes(1));
+        }
+        return new Decision(true, newestOfPayload.map(t -> "the newest verified snapshot of this payload completed at "
+                + t + ", more than " + interval + " ago").orElse("no verified snapshot of this payload yet"),
+                Duration.ofMinutes(1));
+    }
+
     @Override
     public UpdateControl<HostedCluster> reconcile(HostedCluster cluster, Context<HostedCluster> context) {
         String namespace = cluster.getMetadata().getNamespace();
@@ -85,28 +115,14 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
         if (!config.snapshot().scheduleEnabled()) {
             return UpdateControl.noUpdate();
         }
-        Optional<String> wait = notSettled(cluster);
-        if (wait.isPresent()) {
-            LOG.debugf("no scheduled snapshot of %s/%s: %s", namespace, cluster.getMetadata().getName(), wait.get());
-            return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(RECHECK);
-        }
-        Duration interval = config.snapshot().interval();
-        Optional<Instant> newestOfPayload = SnapshotSelection.newestVerified(mine,
-                s -> s.isOfPayload(cluster.releaseImage(), cluster.controlPlaneReleaseImage()), Optional.empty())
-                .flatMap(ControlPlaneSnapshot::completedAt);
-        if (newestOfPayload.isPresent() && newestOfPayload.get().plus(interval).isAfter(now)) {
-            Duration due = Duration.between(now, newestOfPayload.get().plus(interval));
-            return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(due.compareTo(RECHECK) < 0 ? due : RECHECK);
-        }
-        boolean inFlight = mine.stream().anyMatch(s -> s.getMetadata().getDeletionTimestamp() == null && !s.isVerified()
-                && !Retention.failedForGood(s));
-        if (inFlight) {
-            // one attempt at a time per cluster: a failed one retries itself, no new objects pile up
-            return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(Duration.ofMinutes(1));
+        Decision decision = decide(cluster, mine, config.snapshot().interval(), now);
+        if (!decision.create()) {
+            LOG.debugf("no scheduled snapshot of %s/%s now: %s", namespace, cluster.getMetadata().getName(),
+                    decision.why());
+            return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(decision.lookAgainIn());
         }
         ControlPlaneSnapshot created = create(cluster, now);
-        LOG.infof("created Scheduled snapshot %s/%s (%s)", namespace, created.getMetadata().getName(),
-                newestOfPayload.map(t -> "the newest of this payload completed at " + t).orElse("none of this payload yet"));
+        LOG.infof("created Scheduled snapshot %s/%s: %s", namespace, created.getMetadata().getName(), decision.why());
         events.normal(cluster, "SnapshotScheduled", "created ControlPlaneSnapshot " + created.getMetadata().getName()
                 + " of " + cluster.releaseImage().get().pullSpec());
         return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(Duration.ofMinutes(1));

@@ -36,6 +36,7 @@ public class SnapshotTestServers implements QuarkusTestResourceLifecycleManager 
             return Map.ofEntries(
                     Map.entry("hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint()),
                     Map.entry("hcp-rollback.storage.s3.bucket", BUCKET),
+                    Map.entry("hcp-rollback.snapshot.schedule-enabled", "true"),
                     Map.entry("quarkus.s3.endpoint-override", s3.endpoint().toString()),
                     Map.entry("quarkus.tls.key-store.pem.0.cert", tls.resolve("server.crt").toString()),
                     Map.entry("quarkus.tls.key-store.pem.0.key", tls.resolve("server.key").toString()),
