@@ -156,6 +156,43 @@ class SnapshotControllerTest {
                 .filter(s -> s.belongsTo(cluster)).count());
     }
 
+    String failureReason(String name) {
+        ControlPlaneSnapshot snapshot = get(name);
+        return snapshot == null || snapshot.getStatus() == null ? null : snapshot.getStatus().getFailureReason();
+    }
+
+    @Test
+    void etcdDownAndBucketDownEndInReadableFailuresThenALaterSuccessWithoutExtraObjects() {
+        HostedCluster cluster = createCluster("zeta", false);
+        createCredentials(cluster.controlPlaneNamespace());
+
+        SnapshotTestServers.etcd.stop();
+        try {
+            manual("zeta", "zeta-etcd");
+            await().atMost(WAIT).until(() -> "EtcdUnreachable".equals(failureReason("zeta-etcd")));
+            assertTrue(get("zeta-etcd").getStatus().getMessage().startsWith("etcd at https://127.0.0.1:"),
+                    get("zeta-etcd").getStatus().getMessage());
+        } finally {
+            SnapshotTestServers.etcd.start();
+        }
+        awaitVerified("zeta-etcd");
+
+        SnapshotTestServers.s3.stop();
+        try {
+            manual("zeta", "zeta-bucket");
+            await().atMost(WAIT).until(() -> "StorageUnavailable".equals(failureReason("zeta-bucket")));
+            assertTrue(get("zeta-bucket").getStatus().getMessage().startsWith("S3 bucket " + SnapshotTestServers.BUCKET
+                    + ": could not"), get("zeta-bucket").getStatus().getMessage());
+        } finally {
+            SnapshotTestServers.s3.start();
+        }
+        awaitVerified("zeta-bucket");
+
+        assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list().getItems().stream()
+                .filter(s -> s.belongsTo(cluster)).count(), "retries reuse their object");
+        assertEquals(4, bucket().list("hcp/clusters/zeta/").size(), "two snapshots and two manifests, no leftovers");
+    }
+
     @Test
     void theConcurrencyLimitMakesSnapshotsWait() {
         HostedCluster cluster = createCluster("delta", false);
