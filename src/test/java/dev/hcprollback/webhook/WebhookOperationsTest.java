@@ -42,6 +42,8 @@ class WebhookOperationsTest {
     @Test
     void readyOnceCachesAreSyncedAndTheCertificateIsLoaded() {
         Awaitility.await().untilAsserted(() -> given().baseUri(MANAGEMENT).get("/q/health/ready").then()
+                .statusCode(200)
+                .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'admission-webhook' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'admission-webhook' }.data.caches", equalTo("synced"))
                 .body("checks.find { it.name == 'admission-webhook' }.data.certificate", equalTo("loaded")));
