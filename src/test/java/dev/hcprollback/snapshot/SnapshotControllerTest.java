@@ -37,6 +37,8 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 class SnapshotControllerTest {
 
     static final Duration WAIT = Duration.ofSeconds(90);
+    /** The only namespace the snapshot controllers watch in tests (src/test/resources/application.properties). */
+    static final String NAMESPACE = "snapshot-controller-test";
 
     @Inject
     KubernetesClient client;
@@ -59,7 +61,7 @@ class SnapshotControllerTest {
     }
 
     HostedCluster createCluster(String name, boolean available) {
-        HostedCluster cluster = Clusters.available("clusters", name, "4.18.6", "4.18.5");
+        HostedCluster cluster = Clusters.available(NAMESPACE, name, "4.18.6", "4.18.5");
         if (!available) {
             cluster.getStatus().setConditions(List.of(new ConditionBuilder().withType("Available").withStatus("False")
                     .withReason("Testing").withLastTransitionTime("2026-11-20T12:00:00Z").build()));
@@ -87,13 +89,13 @@ class SnapshotControllerTest {
 
     ControlPlaneSnapshot manual(String cluster, String name) {
         ControlPlaneSnapshot snapshot = new ControlPlaneSnapshot();
-        snapshot.setMetadata(new ObjectMetaBuilder().withNamespace("clusters").withName(name).build());
+        snapshot.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(name).build());
         snapshot.setSpec(new ControlPlaneSnapshotSpec(cluster, SnapshotReason.Manual));
         return client.resource(snapshot).create();
     }
 
     ControlPlaneSnapshot get(String name) {
-        return client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").withName(name).get();
+        return client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).withName(name).get();
     }
 
     ControlPlaneSnapshot awaitVerified(String name) {
@@ -102,7 +104,7 @@ class SnapshotControllerTest {
     }
 
     List<Event> events(String cluster, String reason) {
-        return client.v1().events().inNamespace("clusters").list().getItems().stream()
+        return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(e -> cluster.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
     }
 
@@ -111,9 +113,9 @@ class SnapshotControllerTest {
         HostedCluster cluster = createCluster("alpha", true);
         createCredentials(cluster.controlPlaneNamespace());
 
-        await().atMost(WAIT).until(() -> client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list()
+        await().atMost(WAIT).until(() -> client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list()
                 .getItems().stream().anyMatch(s -> s.belongsTo(cluster) && s.isVerified()));
-        ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list()
+        ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list()
                 .getItems().stream().filter(s -> s.belongsTo(cluster)).findFirst().orElseThrow();
 
         assertEquals(SnapshotReason.Scheduled, snapshot.getSpec().getReason());
@@ -123,7 +125,7 @@ class SnapshotControllerTest {
         assertTrue(status.getEtcdRevision() > 0);
         assertTrue(status.getSizeBytes() > 0);
         assertEquals(64, status.getSha256().length());
-        assertTrue(status.getLocation().startsWith("s3://" + SnapshotTestServers.BUCKET + "/hcp/clusters/alpha/4.18.6/"),
+        assertTrue(status.getLocation().startsWith("s3://" + SnapshotTestServers.BUCKET + "/hcp/" + NAMESPACE + "/alpha/4.18.6/"),
                 status.getLocation());
         assertTrue(snapshot.getMetadata().getFinalizers().stream().anyMatch(f -> f.contains("controlplanesnapshot")),
                 "finalizer " + snapshot.getMetadata().getFinalizers());
@@ -141,18 +143,18 @@ class SnapshotControllerTest {
                 || registry.find("hcp_rollback_snapshot_bytes").counter() != null);
 
         // the cluster reaches a new Completed version: a snapshot of the new payload follows at once
-        HostedCluster updated = client.resources(HostedCluster.class).inNamespace("clusters").withName("alpha").get();
+        HostedCluster updated = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName("alpha").get();
         updated.getSpec().getRelease().setImage(Clusters.image("4.18.7"));
         updated = client.resource(updated).update();
         updated.getStatus().getVersion().getHistory().add(0, new dev.hcprollback.hypershift.UpdateHistory(
                 dev.hcprollback.hypershift.UpdateHistory.COMPLETED, "4.18.7", Clusters.image("4.18.7"),
                 "2026-11-20T13:00:00Z", "2026-11-20T13:40:00Z"));
         client.resource(updated).updateStatus();
-        await().atMost(WAIT).until(() -> client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list()
+        await().atMost(WAIT).until(() -> client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list()
                 .getItems().stream().anyMatch(s -> s.belongsTo(cluster) && s.isVerified()
                         && "4.18.7".equals(s.getStatus().getVersion())));
         // each payload fresh: nothing more is created
-        assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list().getItems().stream()
+        assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(s -> s.belongsTo(cluster)).count());
     }
 
@@ -188,9 +190,9 @@ class SnapshotControllerTest {
         }
         awaitVerified("zeta-bucket");
 
-        assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace("clusters").list().getItems().stream()
+        assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(s -> s.belongsTo(cluster)).count(), "retries reuse their object");
-        assertEquals(4, bucket().list("hcp/clusters/zeta/").size(), "two snapshots and two manifests, no leftovers");
+        assertEquals(4, bucket().list("hcp/" + NAMESPACE + "/zeta/").size(), "two snapshots and two manifests, no leftovers");
     }
 
     @Test
@@ -239,8 +241,8 @@ class SnapshotControllerTest {
                 : get("beta-manual").getStatus().getFailureReason()));
         ControlPlaneSnapshotStatus failed = get("beta-manual").getStatus();
         assertEquals(SnapshotPhase.Failed, failed.getPhase());
-        assertTrue(failed.getMessage().startsWith("etcd client certificate missing: Secret clusters-beta/etcd-client-tls "
-                + "not found; ConfigMap clusters-beta/etcd-ca not found (attempt "), failed.getMessage());
+        assertTrue(failed.getMessage().startsWith("etcd client certificate missing: Secret " + NAMESPACE + "-beta/etcd-client-tls "
+                + "not found; ConfigMap " + NAMESPACE + "-beta/etcd-ca not found (attempt "), failed.getMessage());
         assertNotNull(failed.getNextAttemptTime());
         assertTrue(metrics.failures(SnapshotFailure.Reason.CredentialsMissing) >= 1);
         await().atMost(WAIT).until(() -> !events("beta", "SnapshotFailed").isEmpty());
@@ -253,7 +255,7 @@ class SnapshotControllerTest {
 
         client.resource(verified).delete();
         await().atMost(WAIT).until(() -> get("beta-manual") == null);
-        assertEquals(List.of(), bucket().list("hcp/clusters/beta/"), "the finalizer removed snapshot and manifest");
+        assertEquals(List.of(), bucket().list("hcp/" + NAMESPACE + "/beta/"), "the finalizer removed snapshot and manifest");
     }
 
     @Test
@@ -268,6 +270,6 @@ class SnapshotControllerTest {
         await().atMost(WAIT).until(() -> get("gamma-1") == null);
         assertNotNull(get("gamma-2"));
         assertNotNull(get("gamma-3"));
-        await().atMost(WAIT).until(() -> bucket().list("hcp/clusters/gamma/").size() == 4);
+        await().atMost(WAIT).until(() -> bucket().list("hcp/" + NAMESPACE + "/gamma/").size() == 4);
     }
 }
