@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,11 +18,10 @@ import org.junit.jupiter.api.Test;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.testing.Clusters;
+import dev.hcprollback.testing.ManagementCluster;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -74,17 +71,7 @@ class SnapshotControllerTest {
     }
 
     void createCredentials(String controlPlane) {
-        client.secrets().inNamespace(controlPlane).resource(new SecretBuilder().withNewMetadata()
-                .withName(EtcdCredentials.SECRET).withNamespace(controlPlane).endMetadata()
-                .addToData(EtcdCredentials.SECRET_CERT_KEY, base64(SnapshotTestServers.pki.clientCertPem))
-                .addToData(EtcdCredentials.SECRET_KEY_KEY, base64(SnapshotTestServers.pki.clientKeyPem)).build()).create();
-        client.configMaps().inNamespace(controlPlane).resource(new ConfigMapBuilder().withNewMetadata()
-                .withName(EtcdCredentials.CA_CONFIG_MAP).withNamespace(controlPlane).endMetadata()
-                .addToData(EtcdCredentials.CA_KEY, SnapshotTestServers.pki.caPem).build()).create();
-    }
-
-    static String base64(String text) {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
+        new ManagementCluster(client).recordEtcdCredentials(controlPlane, SnapshotTestServers.pki);
     }
 
     ControlPlaneSnapshot manual(String cluster, String name) {

@@ -13,12 +13,15 @@ import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.snapshot.EtcdCredentials;
 import dev.hcprollback.snapshot.ControlPlaneSnapshotSpec;
 import dev.hcprollback.snapshot.ControlPlaneSnapshotStatus;
 import dev.hcprollback.snapshot.SnapshotPhase;
 import dev.hcprollback.snapshot.SnapshotReason;
 import dev.hcprollback.webhook.AdmissionCaches;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -105,6 +108,21 @@ public class ManagementCluster {
         NodePool created = client.resource(pool).create();
         created.setStatus(status);
         return client.resource(created).updateStatus();
+    }
+
+    /** The etcd client credentials HyperShift keeps in a control-plane namespace, by their real names. */
+    public void recordEtcdCredentials(String controlPlaneNamespace, TestPki pki) {
+        client.secrets().inNamespace(controlPlaneNamespace).resource(new SecretBuilder().withNewMetadata()
+                .withName(EtcdCredentials.SECRET).withNamespace(controlPlaneNamespace).endMetadata()
+                .addToData(EtcdCredentials.SECRET_CERT_KEY, base64(pki.clientCertPem))
+                .addToData(EtcdCredentials.SECRET_KEY_KEY, base64(pki.clientKeyPem)).build()).create();
+        client.configMaps().inNamespace(controlPlaneNamespace).resource(new ConfigMapBuilder().withNewMetadata()
+                .withName(EtcdCredentials.CA_CONFIG_MAP).withNamespace(controlPlaneNamespace).endMetadata()
+                .addToData(EtcdCredentials.CA_KEY, pki.caPem).build()).create();
+    }
+
+    private static String base64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     public HostedCluster addHostedCluster(HostedClusters cluster) {
