@@ -56,6 +56,10 @@ public interface HcpRollbackConfig {
 
         /** Groups allowed to request rollbacks besides those RBAC grants the {@code rollback} verb. */
         Optional<List<String>> allowedGroups();
+
+        /** How long the SubjectAccessReview may take; below the webhook's 5s timeout, so a slow API server still gets an answer. */
+        @WithDefault("3s")
+        Duration reviewTimeout();
     }
 
     interface UpgradeGate {

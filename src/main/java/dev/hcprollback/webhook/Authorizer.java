@@ -2,6 +2,7 @@ package dev.hcprollback.webhook;
 
 import java.util.List;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 
 /**
  * Who may roll a control plane back: whoever RBAC grants the custom verb {@code rollback} on
@@ -36,6 +38,16 @@ public class Authorizer {
 
     @Inject
     HcpRollbackConfig config;
+
+    /** The shared client with a short timeout and no retries: the API server waits for this answer. */
+    private KubernetesClient reviews;
+
+    @PostConstruct
+    void boundTheReviewTime() {
+        int timeout = (int) config.authorization().reviewTimeout().toMillis();
+        reviews = client.newClient(new RequestConfigBuilder().withRequestTimeout(timeout).withRequestRetryBackoffLimit(0)
+                .build()).adapt(KubernetesClient.class);
+    }
 
     public Decision decide(Requester requester, String namespace, String clusterName) {
         String rbacNote;
@@ -82,7 +94,7 @@ public class Authorizer {
                 .endResourceAttributes()
                 .endSpec()
                 .build();
-        SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(review);
+        SubjectAccessReview answer = reviews.authorization().v1().subjectAccessReview().create(review);
         return answer != null && answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
     }
 }
