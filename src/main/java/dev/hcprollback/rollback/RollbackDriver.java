@@ -133,10 +133,10 @@ public class RollbackDriver {
         /** Writes the status with the resourceVersion read: a concurrent writer gets a conflict, never a silent overwrite. */
         void persist() {
             ControlPlaneRollbackStatus status = rollback.getStatus();
-            rollback = client.resource(rollback).updateStatus();
-            if (rollback.getStatus() == null) {
-                rollback.setStatus(status);
-            }
+            ControlPlaneRollback updated = client.resource(rollback).updateStatus();
+            // keep the one status object the steps hold on to; the server stored exactly it
+            updated.setStatus(status);
+            rollback = updated;
         }
 
         HostedCluster refreshCluster() {
