@@ -38,6 +38,10 @@ public class RollbackWorld {
     public static final String SHA256 = "5".repeat(64);
 
     public final KubernetesClient client;
+    /** Where the snapshot says it is stored (default: an s3:// URL). */
+    public String snapshotLocation;
+    /** Annotations the HostedCluster is created with (e.g. a rollback request). */
+    public final Map<String, String> clusterAnnotations = new LinkedHashMap<>();
     /** The client the driver uses: when set, its writes are what {@link #log} counts. */
     public KubernetesClient driverClient;
     public final RequestLog log = new RequestLog();
@@ -94,6 +98,7 @@ public class RollbackWorld {
         client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
                 .withName(namespace).endMetadata().build()).createOr(existing -> existing.update());
         HostedClusters fixture = HostedClusters.onSixAfterFive(clusterName);
+        clusterAnnotations.forEach(fixture::annotate);
         ((com.fasterxml.jackson.databind.node.ObjectNode) fixture.json().get("metadata")).put("namespace", namespace)
                 .remove(java.util.List.of("resourceVersion", "uid", "creationTimestamp", "generation"));
         HostedCluster created = client.resource(fixture.model()).create();
@@ -103,6 +108,9 @@ public class RollbackWorld {
                 HostedClusters.tag("4.18.5"), null, clock.instant().minus(Duration.ofHours(3)));
         snapshot.getMetadata().setNamespace(namespace);
         snapshot.getStatus().setSha256(SHA256);
+        if (snapshotLocation != null) {
+            snapshot.getStatus().setLocation(snapshotLocation);
+        }
         new ManagementCluster(client, null).record(snapshot);
         simulator.createControlPlane(cluster(), WRITERS, 3);
         return this;

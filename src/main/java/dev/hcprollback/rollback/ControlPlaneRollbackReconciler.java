@@ -1,0 +1,73 @@
+package dev.hcprollback.rollback;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.hcprollback.HcpRollbackConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Drives ControlPlaneRollback records with {@link RollbackDriver}. The driver writes the status itself
+ * (with optimistic locking) as it goes, so this reconciler only schedules the next look. An API error
+ * is retried here with the configured back-off instead of JOSDK's bounded retry, so that a long
+ * API-server outage in the middle of a rollback does not leave it unattended.
+ */
+@ControllerConfiguration(name = ControlPlaneRollbackReconciler.NAME,
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = java.util.concurrent.TimeUnit.MINUTES))
+public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRollback> {
+
+    public static final String NAME = "controlplanerollback";
+    private static final Logger LOG = Logger.getLogger(ControlPlaneRollbackReconciler.class);
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    HcpRollbackConfig config;
+
+    @Inject
+    RestoreSource restoreSource;
+
+    @Inject
+    EtcdRevisionReader etcd;
+
+    @Inject
+    MeterRegistry registry;
+
+    RollbackDriver driver;
+
+    @PostConstruct
+    void init() {
+        Clock clock = Clock.systemUTC();
+        driver = new RollbackDriver(client, RollbackSettings.of(config.rollback()), clock, restoreSource, etcd,
+                new KubernetesRollbackEvents(client, clock), new RollbackMetrics(registry), RollbackDriver.Checkpoints.NONE);
+    }
+
+    @Override
+    public UpdateControl<ControlPlaneRollback> reconcile(ControlPlaneRollback rollback, Context<ControlPlaneRollback> context) {
+        Optional<Duration> again;
+        try {
+            again = driver.reconcile(rollback);
+        } catch (KubernetesClientException e) {
+            Duration delay = config.rollback().maxPollInterval();
+            LOG.warnf("rollback %s/%s: API error %d (%s); looking again in %s", rollback.getMetadata().getNamespace(),
+                    rollback.getMetadata().getName(), e.getCode(), e.getMessage(), delay);
+            again = Optional.of(delay);
+        }
+        return again.map(delay -> UpdateControl.<ControlPlaneRollback>noUpdate().rescheduleAfter(delay))
+                .orElseGet(UpdateControl::noUpdate);
+    }
+}
