@@ -218,11 +218,12 @@ public class RollbackDriver {
                 .getItems().stream()
                 .filter(r -> !r.getMetadata().getName().equals(run.rollback.getMetadata().getName()))
                 .filter(r -> Objects.equals(r.getSpec().getHostedClusterName(), run.rollback.getSpec().getHostedClusterName()))
-                .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == RollbackPhase.Running)
+                .filter(r -> isRunning(r) || isUnstarted(r) && createdBefore(r, run.rollback))
                 .findFirst();
         if (other.isPresent()) {
             String message = "waiting: rollback " + other.get().getMetadata().getName()
-                    + " of the same HostedCluster is running (one rollback per cluster at a time)";
+                    + " of the same HostedCluster is " + (isRunning(other.get()) ? "running" : "ahead in line")
+                    + " (one rollback per cluster at a time)";
             if (!message.equals(status.getMessage()) || status.getPhase() != RollbackPhase.Pending) {
                 status.setPhase(RollbackPhase.Pending);
                 status.setMessage(message);
@@ -264,6 +265,22 @@ public class RollbackDriver {
         run.persist();
         events.normal(run.cluster, "RollbackStarted", summary(plan) + " Reason: " + run.rollback.getSpec().getReason());
         return null;
+    }
+
+    private static boolean isRunning(ControlPlaneRollback rollback) {
+        return rollback.getStatus() != null && rollback.getStatus().getPhase() == RollbackPhase.Running;
+    }
+
+    private static boolean isUnstarted(ControlPlaneRollback rollback) {
+        return rollback.getStatus() == null || rollback.getStatus().getPhase() == null
+                || rollback.getStatus().getPhase() == RollbackPhase.Pending;
+    }
+
+    /** Older by creation time, the name breaking ties: of two unstarted records only the first may start. */
+    private static boolean createdBefore(ControlPlaneRollback a, ControlPlaneRollback b) {
+        int byTime = Objects.toString(a.getMetadata().getCreationTimestamp(), "")
+                .compareTo(Objects.toString(b.getMetadata().getCreationTimestamp(), ""));
+        return byTime != 0 ? byTime < 0 : a.getMetadata().getName().compareTo(b.getMetadata().getName()) < 0;
     }
 
     private RollbackPlan buildPlan(Run run) throws StepFailure {
