@@ -57,37 +57,71 @@ class RollbackRestartTest {
         for (int kill = 0; kill < checkpoints.size(); kill++) {
             String at = checkpoints.get(kill);
             RollbackWorld world = new RollbackWorld(client, server, "kill-" + kill, "payments").create();
-            ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
-            int target = kill;
-            int[] reached = { 0 };
-            RollbackDriver dying = world.driver(name -> {
-                if (reached[0]++ == target) {
-                    throw new Killed(name);
-                }
-            });
-            RollbackDriver driver = dying;
-            boolean restarted = false;
-            ControlPlaneRollback end = null;
-            for (int round = 0; round < 500 && end == null; round++) {
-                world.simulator.tick();
-                Optional<Duration> again;
-                try {
-                    again = driver.reconcile(rollback);
-                } catch (Killed killed) {
-                    driver = world.driver(); // a new sidecar: a fresh driver, no memory of the old one
-                    restarted = true;
-                    continue;
-                }
-                if (again.isEmpty()) {
-                    end = world.reload(rollback);
-                } else {
-                    world.clock.advance(again.get());
-                }
-            }
-            assertTrue(restarted, "the driver was killed at " + at);
+            ControlPlaneRollback end = runKilledAt(world, kill, at);
             assertEquals(RollbackPhase.Succeeded, RollbackWorld.phase(end), "killed at " + at + ": " + end.getStatus().getMessage());
             assertOnce(world, at);
         }
+    }
+
+    @Test
+    void killedWhileUndoingAFailureStillEndsUndone() {
+        RollbackWorld probe = new RollbackWorld(client, server, "undo-probe", "payments").create();
+        probe.simulator.stuckPods.add("openshift-apiserver");
+        List<String> checkpoints = new ArrayList<>();
+        ControlPlaneRollback probed = probe.runToEnd(probe.driver(checkpoints::add),
+                probe.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false));
+        assertEquals("QuiesceTimeout", probed.getStatus().getFailureReason());
+        int from = checkpoints.indexOf("undo:started");
+        assertTrue(from > 0, checkpoints.toString());
+        for (int kill = from - 1; kill < checkpoints.size(); kill++) {
+            String at = checkpoints.get(kill);
+            RollbackWorld world = new RollbackWorld(client, server, "undo-kill-" + kill, "payments").create();
+            world.simulator.stuckPods.add("openshift-apiserver");
+            ControlPlaneRollback end = runKilledAt(world, kill, at);
+            ControlPlaneRollbackStatus status = end.getStatus();
+            assertEquals(RollbackPhase.Failed, status.getPhase(), "killed at " + at);
+            assertEquals("QuiesceTimeout", status.getFailureReason());
+            assertNull(status.getUndoing(), "killed at " + at);
+            assertTrue(status.getMessage().contains("Undone"), status.getMessage());
+            assertNull(world.cluster().getSpec().getPausedUntil(), "killed at " + at);
+            RollbackWorld.WRITERS.forEach((name, replicas) -> assertEquals(replicas, world.replicasOf(name), name));
+            String hc = "/apis/hypershift.openshift.io/v1beta1/namespaces/" + world.namespace + "/hostedclusters/payments";
+            assertEquals(1, world.log.count("PATCH", hc::equals, b -> b.contains("\"pausedUntil\":null")), "unpause, killed at " + at);
+            for (String writer : RollbackWorld.WRITERS.keySet()) {
+                String path = "/apis/apps/v1/namespaces/" + world.controlPlaneNamespace() + "/deployments/" + writer;
+                assertEquals(1, world.log.count("PATCH", path::equals, b -> !b.contains("\"replicas\":0")),
+                        writer + " given back once, killed at " + at);
+            }
+        }
+    }
+
+    /** Runs a rollback whose driver dies at its {@code kill}-th checkpoint; a new driver takes over. */
+    private static ControlPlaneRollback runKilledAt(RollbackWorld world, int kill, String at) {
+        ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
+        int[] reached = { 0 };
+        RollbackDriver driver = world.driver(name -> {
+            if (reached[0]++ == kill) {
+                throw new Killed(name);
+            }
+        });
+        boolean restarted = false;
+        for (int round = 0; round < 500; round++) {
+            world.simulator.tick();
+            Optional<Duration> again;
+            try {
+                again = driver.reconcile(rollback);
+            } catch (Killed killed) {
+                driver = world.driver(); // a new sidecar: a fresh driver, no memory of the old one
+                restarted = true;
+                continue;
+            }
+            if (again.isEmpty()) {
+                assertTrue(restarted, "the driver was killed at " + at);
+                return world.reload(rollback);
+            }
+            world.clock.advance(again.get());
+        }
+        throw new AssertionError("not finished, killed at " + at);
     }
 
     private static void assertOnce(RollbackWorld world, String at) {
