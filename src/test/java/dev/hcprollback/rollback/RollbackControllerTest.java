@@ -46,19 +46,8 @@ class RollbackControllerTest {
         world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/checkout/4.18.5.db";
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4712: API latency after 4.18.6");
-        // the simulator runs beside the sidecar until the test ends
-        Thread simulator = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    world.simulator.tick();
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException raced) {
-                    // an object changed under the simulator: the next round sees the new state
-                }
-            }
-        }, "hypershift-simulator");
+        double succeededBefore = succeeded();
+        Thread simulator = simulate(world);
         try {
             world.create();
             simulator.start();
@@ -89,11 +78,81 @@ class RollbackControllerTest {
         List<String> reasons = client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(e -> "checkout".equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
         assertTrue(reasons.containsAll(List.of("RollbackStarted", "RollbackStep", "RollbackSucceeded")), reasons.toString());
-        assertEquals(1.0, registry.get("hcp_rollback_rollbacks_total").tag("result", "Succeeded").counter().count());
+        assertEquals(succeededBefore + 1, succeeded());
         assertTrue(registry.get("hcp_rollback_duration_seconds").timer().count() >= 1);
     }
 
+    @Test
+    void aDryRunStopsAtPlannedAndDroppingTheFlagStartsTheRealRollback() throws Exception {
+        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "ledger");
+        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/ledger/4.18.5.db";
+        world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
+        world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4713: what would a rollback lose?");
+        world.clusterAnnotations.put(RollbackRequest.DRY_RUN, "true");
+        Thread simulator = simulate(world);
+        try {
+            world.create();
+            simulator.start();
+            Awaitility.await("the plan of ledger").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> rollbacksOf("ledger").stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Planned));
+            ControlPlaneRollback plan = rollbacksOf("ledger").get(0);
+            assertTrue(plan.getSpec().isDryRun());
+            assertTrue(plan.getMetadata().getName().contains("-plan-"), plan.getMetadata().getName());
+            assertEquals("4.18.6", plan.getStatus().getPlan().getFromVersion());
+            // this sidecar cannot reach the (absent) hosted etcd: the plan says so and is still written
+            assertTrue(plan.getStatus().getPlan().getDataLoss().getNote().contains("could not be read"),
+                    plan.getStatus().getPlan().getDataLoss().getNote());
+            HostedCluster planned = world.cluster();
+            assertNull(planned.getSpec().getPausedUntil());
+            assertEquals(HostedClusters.tag("4.18.6"), planned.getSpec().getRelease().getImage());
+            assertEquals(plan.getMetadata().getName(), planned.getMetadata().getAnnotations().get(RollbackNames.LINK_ANNOTATION));
+
+            client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName("ledger").edit(hc -> {
+                hc.getMetadata().getAnnotations().remove(RollbackRequest.DRY_RUN);
+                return hc;
+            });
+            Awaitility.await("the rollback of ledger").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> rollbacksOf("ledger").stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Succeeded
+                            || RollbackWorld.phase(r) == RollbackPhase.Failed));
+        } finally {
+            simulator.interrupt();
+            simulator.join();
+        }
+        List<ControlPlaneRollback> records = rollbacksOf("ledger");
+        assertEquals(2, records.size(), "the plan and the rollback");
+        ControlPlaneRollback real = records.stream().filter(r -> !r.getSpec().isDryRun()).findFirst().orElseThrow();
+        assertEquals(RollbackPhase.Succeeded, real.getStatus().getPhase(), real.getStatus().getMessage());
+        assertEquals(RollbackPhase.Planned, records.stream().filter(r -> r.getSpec().isDryRun()).findFirst().orElseThrow()
+                .getStatus().getPhase());
+        assertEquals(real.getMetadata().getName(), world.cluster().getMetadata().getAnnotations().get(RollbackNames.LINK_ANNOTATION));
+    }
+
+    private double succeeded() {
+        var counter = registry.find("hcp_rollback_rollbacks_total").tag("result", "Succeeded").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static Thread simulate(RollbackWorld world) {
+        return new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    world.simulator.tick();
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException raced) {
+                    // an object changed under the simulator: the next round sees the new state
+                }
+            }
+        }, "hypershift-simulator");
+    }
+
     private List<ControlPlaneRollback> rollbacks() {
-        return client.resources(ControlPlaneRollback.class).inNamespace(NAMESPACE).list().getItems();
+        return rollbacksOf("checkout");
+    }
+
+    private List<ControlPlaneRollback> rollbacksOf(String cluster) {
+        return client.resources(ControlPlaneRollback.class).inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(r -> cluster.equals(r.getSpec().getHostedClusterName())).toList();
     }
 }
