@@ -62,7 +62,9 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
         try {
             again = driver.reconcile(rollback);
         } catch (KubernetesClientException e) {
-            Duration delay = config.rollback().maxPollInterval();
+            // a conflict means another writer got there first (HyperShift, or a second replica during a
+            // leader change): look again soon; anything else with the longer back-off
+            Duration delay = e.getCode() == 409 ? config.rollback().pollInterval() : config.rollback().maxPollInterval();
             LOG.warnf("rollback %s/%s: API error %d (%s); looking again in %s", rollback.getMetadata().getNamespace(),
                     rollback.getMetadata().getName(), e.getCode(), e.getMessage(), delay);
             again = Optional.of(delay);

@@ -21,6 +21,7 @@ public final class RestoreJobs {
 
     public static final String CONTAINER = "restore";
     public static final String APP_LABEL_VALUE = "hcp-rollback-restore";
+    static final int TTL_AFTER_FINISHED_SECONDS = 7 * 24 * 3600;
 
     private RestoreJobs() {
     }
@@ -43,6 +44,8 @@ public final class RestoreJobs {
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(0)
+                // kept a week for the runbook's "read the Job logs", then garbage-collected
+                .withTtlSecondsAfterFinished(TTL_AFTER_FINISHED_SECONDS)
                 .withActiveDeadlineSeconds(activeDeadlineSeconds)
                 .withNewTemplate()
                 .withNewMetadata()
