@@ -12,7 +12,9 @@ import org.jboss.logging.Logger;
 import dev.hcprollback.HcpRollbackConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -24,10 +26,15 @@ import io.micrometer.core.instrument.MeterRegistry;
  * (with optimistic locking) as it goes, so this reconciler only schedules the next look. An API error
  * is retried here with the configured back-off instead of JOSDK's bounded retry, so that a long
  * API-server outage in the middle of a rollback does not leave it unattended.
+ *
+ * <p>
+ * Every record carries JOSDK's finalizer: a record deleted while its rollback runs stays (marked for
+ * deletion) until the rollback has ended, since stopping half-way would leave the cluster paused with
+ * nothing to explain it; a record deleted before it started is let go without starting.
  */
 @ControllerConfiguration(name = ControlPlaneRollbackReconciler.NAME,
         maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = java.util.concurrent.TimeUnit.MINUTES))
-public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRollback> {
+public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRollback>, Cleaner<ControlPlaneRollback> {
 
     public static final String NAME = "controlplanerollback";
     private static final Logger LOG = Logger.getLogger(ControlPlaneRollbackReconciler.class);
@@ -57,7 +64,25 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
     }
 
     @Override
+    public DeleteControl cleanup(ControlPlaneRollback rollback, Context<ControlPlaneRollback> context) {
+        RollbackPhase phase = rollback.getStatus() == null ? null : rollback.getStatus().getPhase();
+        if (phase != RollbackPhase.Running) {
+            return DeleteControl.defaultDelete();
+        }
+        LOG.warnf("rollback %s/%s was deleted while running: it finishes first", rollback.getMetadata().getNamespace(),
+                rollback.getMetadata().getName());
+        Optional<Duration> again = drive(rollback);
+        return again.map(delay -> DeleteControl.noFinalizerRemoval().rescheduleAfter(delay.toMillis()))
+                .orElseGet(DeleteControl::defaultDelete);
+    }
+
+    @Override
     public UpdateControl<ControlPlaneRollback> reconcile(ControlPlaneRollback rollback, Context<ControlPlaneRollback> context) {
+        return drive(rollback).map(delay -> UpdateControl.<ControlPlaneRollback>noUpdate().rescheduleAfter(delay))
+                .orElseGet(UpdateControl::noUpdate);
+    }
+
+    private Optional<Duration> drive(ControlPlaneRollback rollback) {
         Optional<Duration> again;
         try {
             again = driver.reconcile(rollback);
@@ -69,7 +94,6 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
                     rollback.getMetadata().getName(), e.getCode(), e.getMessage(), delay);
             again = Optional.of(delay);
         }
-        return again.map(delay -> UpdateControl.<ControlPlaneRollback>noUpdate().rescheduleAfter(delay))
-                .orElseGet(UpdateControl::noUpdate);
+        return again;
     }
 }

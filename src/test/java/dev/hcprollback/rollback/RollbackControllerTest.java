@@ -127,6 +127,42 @@ class RollbackControllerTest {
         assertEquals(real.getMetadata().getName(), world.cluster().getMetadata().getAnnotations().get(RollbackNames.LINK_ANNOTATION));
     }
 
+    @Test
+    void aRecordDeletedWhileItsRollbackRunsStaysUntilTheRollbackEnded() throws Exception {
+        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "orders");
+        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/orders/4.18.5.db";
+        world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
+        world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4714");
+        world.simulator.runJobs = false; // hold the rollback in Restore
+        Thread simulator = simulate(world);
+        try {
+            world.create();
+            simulator.start();
+            Awaitility.await("orders restoring").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> rollbacksOf("orders").stream().anyMatch(r -> r.getStatus() != null
+                            && "Restore".equals(r.getStatus().getCurrentStep()) && r.getStatus().getRestoreJobs().size() == 3
+                            && client.batch().v1().jobs().inNamespace(world.controlPlaneNamespace()).list().getItems().size() == 3));
+            ControlPlaneRollback running = rollbacksOf("orders").get(0);
+            client.resource(running).delete();
+            ControlPlaneRollback deleting = world.reload(running);
+            assertTrue(deleting != null && deleting.getMetadata().getDeletionTimestamp() != null,
+                    "kept, marked for deletion, while the rollback runs");
+            assertEquals(RollbackPhase.Running, deleting.getStatus().getPhase());
+
+            world.simulator.runJobs = true;
+            Awaitility.await("orders rolled back and its record gone").atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> world.reload(running) == null);
+        } finally {
+            simulator.interrupt();
+            simulator.join();
+        }
+        HostedCluster cluster = world.cluster();
+        assertEquals(HostedClusters.tag("4.18.5"), cluster.getSpec().getRelease().getImage());
+        assertNull(cluster.getSpec().getPausedUntil());
+        assertNull(cluster.getMetadata().getAnnotations().get(RollbackRequest.TO_VERSION));
+        RollbackWorld.WRITERS.forEach((name, replicas) -> assertEquals(replicas, world.replicasOf(name), name));
+    }
+
     private double succeeded() {
         var counter = registry.find("hcp_rollback_rollbacks_total").tag("result", "Succeeded").counter();
         return counter == null ? 0 : counter.count();

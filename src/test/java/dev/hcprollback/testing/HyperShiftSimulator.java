@@ -57,17 +57,17 @@ public class HyperShiftSimulator {
     private final Clock clock;
 
     /** False: the operator ignores pausedUntil (a stuck hypershift-operator). */
-    public boolean honourPause = true;
+    public volatile boolean honourPause = true;
     /** Pods of these workloads never go (a stuck kubelet, a finalizer). */
     public final Set<String> stuckPods = new HashSet<>();
     /** Members whose restore Job fails. */
     public final Set<Integer> failingRestoreMembers = new HashSet<>();
     /** False: etcd members never become ready after the restore. */
-    public boolean etcdBecomesReady = true;
+    public volatile boolean etcdBecomesReady = true;
     /** False: a rollout of a new payload never completes. */
-    public boolean completeRollouts = true;
+    public volatile boolean completeRollouts = true;
     /** False: restore Jobs are left running. */
-    public boolean runJobs = true;
+    public volatile boolean runJobs = true;
     /** Names of the restore Jobs this simulator "ran" (marked finished). */
     public final List<String> ranJobs = new ArrayList<>();
 
