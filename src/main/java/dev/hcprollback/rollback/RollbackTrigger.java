@@ -33,6 +33,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
  * rollback of the cluster is unfinished, it creates nothing. HostedCluster is HyperShift's resource:
  * this controller only reads it and patches annotations.
  */
+// annotations do not move metadata.generation: a generation-aware controller would never see a request
 @ControllerConfiguration(name = RollbackTrigger.NAME, generationAwareEventProcessing = false)
 public class RollbackTrigger implements Reconciler<HostedCluster> {
 

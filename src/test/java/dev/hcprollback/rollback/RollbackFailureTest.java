@@ -123,6 +123,35 @@ class RollbackFailureTest {
     }
 
     @Test
+    void aRestoreJobThatNeverFinishesTimesOutAndLeavesTheClusterPaused() {
+        RollbackWorld world = world("f-restore-slow");
+        world.simulator.runJobs = false;
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertLeftPaused(world, rollback, "RestoreTimeout", "kubectl -n " + world.controlPlaneNamespace() + " logs job/");
+        assertEquals(0, world.etcdReplicas());
+        assertEquals(3, world.log.count("POST", p -> p.endsWith("/jobs"), b -> true));
+    }
+
+    @Test
+    void aRefusedPayloadPatchOfPayloadOnlyIsUndone() {
+        RollbackWorld world = world("f-revert-payload");
+        String path = "/apis/hypershift.openshift.io/v1beta1/namespaces/f-revert-payload/hostedclusters/payments";
+        ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.PayloadOnly, false);
+        RollbackDriver driver = world.driver(name -> {
+            if (name.equals("completed:Pause")) {
+                server.expect().patch().withPath(path).andReturn(403, new StatusBuilder().withCode(403)
+                        .withMessage("admission webhook denied the request").build()).once();
+            }
+        });
+        ControlPlaneRollback end = world.runToEnd(driver, rollback);
+        assertEquals(RollbackPhase.Failed, end.getStatus().getPhase());
+        assertEquals("RevertRejected", end.getStatus().getFailureReason());
+        assertTrue(end.getStatus().getMessage().contains("Undone"), end.getStatus().getMessage());
+        assertNull(world.cluster().getSpec().getPausedUntil());
+        assertEquals(HostedClusters.tag("4.18.6"), world.cluster().getSpec().getRelease().getImage());
+    }
+
+    @Test
     void etcdWithoutQuorumLeavesTheClusterPausedWithTheManualSteps() {
         RollbackWorld world = world("f-quorum");
         world.simulator.etcdBecomesReady = false;
