@@ -24,9 +24,22 @@ public class LocationRestoreSource implements RestoreSource {
             throw new RestoreSourceException("snapshot " + snapshot.getMetadata().getName()
                     + " records no location or no SHA-256");
         }
-        if (location.startsWith("http://") || location.startsWith("https://")) {
+        if ((location.startsWith("http://") || location.startsWith("https://")) && !isObjectStore(location)) {
             return new Download(location, sha256);
         }
+        // a bare bucket or blob URL would make every restore Job fail its download: refuse now,
+        // while nothing has been touched, rather than after the Jobs were started
         throw new RestoreSourceException("no snapshot store can sign a download URL for " + location);
+    }
+
+    /** S3 and Azure Blob locations need a pre-signed URL; only a plain HTTP server is read as it is. */
+    static boolean isObjectStore(String location) {
+        String host;
+        try {
+            host = java.net.URI.create(location).getHost();
+        } catch (IllegalArgumentException notAUrl) {
+            return true;
+        }
+        return host == null || host.endsWith(".amazonaws.com") || host.contains(".blob.core.");
     }
 }

@@ -319,6 +319,7 @@ public class RollbackDriver {
         plan.setControlPlaneNamespace(cluster.controlPlaneNamespace());
         plan.setSteps(Step.of(spec.getStrategy()).stream().map(Step::name).toList());
         if (spec.getStrategy() != RollbackStrategy.PayloadOnly) {
+            requireRunningControlPlane(cluster.controlPlaneNamespace());
             plan.setDataLoss(dataLoss(cluster, snapshot));
         }
         plan.setNodePoolsStayingNewer(client.resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()
@@ -327,6 +328,23 @@ public class RollbackDriver {
                 .map(pool -> new NewerNodePool(pool.getMetadata().getName(), pool.version().get().toString()))
                 .toList());
         return plan;
+    }
+
+    /**
+     * A control plane with kube-apiserver or etcd at 0 replicas is not one to record replicas of: an
+     * earlier rollback may have stopped half-way, and its recorded replicas are the ones to give back.
+     */
+    private void requireRunningControlPlane(String ns) throws StepFailure {
+        Deployment apiServer = client.apps().deployments().inNamespace(ns).withName("kube-apiserver").get();
+        StatefulSet etcdSet = client.apps().statefulSets().inNamespace(ns).withName(ETCD).get();
+        if (apiServer == null || etcdSet == null) {
+            throw new StepFailure("WorkloadMissing", (apiServer == null ? "Deployment " + ns + "/kube-apiserver"
+                    : "StatefulSet " + ns + "/etcd") + " does not exist");
+        }
+        if (Objects.equals(apiServer.getSpec().getReplicas(), 0) || Objects.equals(etcdSet.getSpec().getReplicas(), 0)) {
+            throw new StepFailure("ControlPlaneNotRunning", "kube-apiserver or etcd in " + ns + " is scaled to 0: an "
+                    + "earlier rollback may have stopped half-way; finish it by hand first (docs/runbook.md)");
+        }
     }
 
     private ControlPlaneSnapshot snapshot(Run run) throws StepFailure {

@@ -10,8 +10,12 @@ import dev.hcprollback.hypershift.HostedCluster;
 /** Deterministic names, so that a sidecar restarted at any point finds what it already created. */
 public final class RollbackNames {
 
-    /** On the HostedCluster: the name of the ControlPlaneRollback its request created. */
+    /** On the HostedCluster: the name of the ControlPlaneRollback its current request created. */
     public static final String LINK_ANNOTATION = RollbackRequest.PREFIX + "rollback";
+    /** On the HostedCluster: the record of the last request, once that request is gone (done or withdrawn). */
+    public static final String LAST_ANNOTATION = RollbackRequest.PREFIX + "last-rollback";
+    /** On a ControlPlaneRollback: the hash of the request it answers (cluster, version, plan or not, update). */
+    public static final String REQUEST_LABEL = RollbackRequest.PREFIX + "request";
     /** On a ControlPlaneRollback: the HostedCluster it is for. */
     public static final String CLUSTER_LABEL = RollbackRequest.PREFIX + "hosted-cluster";
     /** On restore Jobs: the ControlPlaneRollback they belong to. */
@@ -21,15 +25,20 @@ public final class RollbackNames {
     }
 
     /**
-     * {@code <cluster>-to-<version>[-plan]-<hash>}: the same request on the same update always names the
-     * same record, and a later request (another update, another version, plan or not) another one.
+     * {@code <cluster>-to-<version>[-plan]-<hash>[-<attempt>]}: the hash names the request (cluster,
+     * version, plan or not, the update it rolls back); the attempt counts requests of the same kind
+     * made again after an earlier one ended, 1 being left out.
      */
-    public static String forRequest(HostedCluster cluster, String toVersion, boolean dryRun, String updateStarted) {
-        String hash = hash(cluster.getMetadata().getUid() + "|" + toVersion + "|" + dryRun + "|" + updateStarted, 8);
+    public static String forRequest(HostedCluster cluster, String toVersion, boolean dryRun, String updateStarted,
+            int attempt) {
         String base = cluster.getMetadata().getName() + "-to-" + toVersion.replaceAll("[^a-z0-9-]", "-")
                 + (dryRun ? "-plan" : "");
         base = base.length() > 200 ? base.substring(0, 200) : base;
-        return base + "-" + hash;
+        return base + "-" + requestHash(cluster, toVersion, dryRun, updateStarted) + (attempt > 1 ? "-" + attempt : "");
+    }
+
+    public static String requestHash(HostedCluster cluster, String toVersion, boolean dryRun, String updateStarted) {
+        return hash(cluster.getMetadata().getUid() + "|" + toVersion + "|" + dryRun + "|" + updateStarted, 8);
     }
 
     /** {@code hcp-rollback-restore-<hash>-etcd-<N>}: short enough for the Job's pod labels. */

@@ -67,8 +67,11 @@ class RollbackControllerTest {
         assertEquals(RollbackStrategy.RestoreEtcd, rollback.getSpec().getStrategy());
         assertTrue(rollback.getMetadata().getName().startsWith("checkout-to-4-18-5-"), rollback.getMetadata().getName());
 
+        // the request is done: the trigger moves the link to last-rollback
+        Awaitility.await("the link moves to last-rollback").atMost(Duration.ofSeconds(30)).until(() -> rollback.getMetadata()
+                .getName().equals(world.cluster().getMetadata().getAnnotations().get(RollbackNames.LAST_ANNOTATION)));
         HostedCluster cluster = world.cluster();
-        assertEquals(rollback.getMetadata().getName(), cluster.getMetadata().getAnnotations().get(RollbackNames.LINK_ANNOTATION));
+        assertNull(cluster.getMetadata().getAnnotations().get(RollbackNames.LINK_ANNOTATION));
         assertNull(cluster.getMetadata().getAnnotations().get(RollbackRequest.TO_VERSION));
         assertNull(cluster.getMetadata().getAnnotations().get(RollbackRequest.REASON));
         assertEquals(HostedClusters.tag("4.18.5"), cluster.getSpec().getRelease().getImage());
@@ -124,7 +127,66 @@ class RollbackControllerTest {
         assertEquals(RollbackPhase.Succeeded, real.getStatus().getPhase(), real.getStatus().getMessage());
         assertEquals(RollbackPhase.Planned, records.stream().filter(r -> r.getSpec().isDryRun()).findFirst().orElseThrow()
                 .getStatus().getPhase());
-        assertEquals(real.getMetadata().getName(), world.cluster().getMetadata().getAnnotations().get(RollbackNames.LINK_ANNOTATION));
+        Awaitility.await("the link moves to last-rollback").atMost(Duration.ofSeconds(30)).until(() -> real.getMetadata()
+                .getName().equals(world.cluster().getMetadata().getAnnotations().get(RollbackNames.LAST_ANNOTATION)));
+    }
+
+    @Test
+    void aFailedRequestIsRetriedByRequestingAgainWithARecordOfItsOwn() throws Exception {
+        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "billing");
+        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/billing/4.18.5.db";
+        world.withSnapshot = false; // the first request has no snapshot behind it (the webhook would refuse it)
+        world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
+        world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4715");
+        Thread simulator = simulate(world);
+        try {
+            world.create();
+            simulator.start();
+            Awaitility.await("the first request of billing fails").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> rollbacksOf("billing").stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Failed));
+            ControlPlaneRollback first = rollbacksOf("billing").get(0);
+            assertEquals("NoSnapshot", first.getStatus().getFailureReason());
+            assertNull(world.cluster().getSpec().getPausedUntil(), "refused before anything was touched");
+
+            // the SRE withdraws the request, the snapshot appears, the SRE asks again
+            annotate("billing", null, null);
+            Awaitility.await("the link of billing moves").atMost(Duration.ofSeconds(30)).until(() -> first.getMetadata()
+                    .getName().equals(world.cluster().getMetadata().getAnnotations().get(RollbackNames.LAST_ANNOTATION)));
+            world.recordSnapshot();
+            annotate("billing", "4.18.5", "INC-4715, with the snapshot restored from backup");
+            Awaitility.await("the second request of billing succeeds").atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> rollbacksOf("billing").stream()
+                            .filter(r -> !r.getMetadata().getName().equals(first.getMetadata().getName()))
+                            .anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Succeeded
+                                    || RollbackWorld.phase(r) == RollbackPhase.Failed));
+        } finally {
+            simulator.interrupt();
+            simulator.join();
+        }
+        List<ControlPlaneRollback> records = rollbacksOf("billing");
+        assertEquals(2, records.size());
+        String firstName = records.stream().filter(r -> "NoSnapshot".equals(r.getStatus().getFailureReason()))
+                .findFirst().orElseThrow().getMetadata().getName();
+        ControlPlaneRollback second = records.stream().filter(r -> !r.getMetadata().getName().equals(firstName))
+                .findFirst().orElseThrow();
+        assertEquals(RollbackPhase.Succeeded, second.getStatus().getPhase(), second.getStatus().getMessage());
+        assertEquals(firstName + "-2", second.getMetadata().getName());
+        assertEquals(HostedClusters.tag("4.18.5"), world.cluster().getSpec().getRelease().getImage());
+    }
+
+    private void annotate(String cluster, String toVersion, String reason) {
+        client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(cluster).edit(hc -> {
+            if (toVersion == null) {
+                hc.getMetadata().getAnnotations().remove(RollbackRequest.TO_VERSION);
+                hc.getMetadata().getAnnotations().remove(RollbackRequest.REASON);
+            } else {
+                hc.getMetadata().getAnnotations().put(RollbackRequest.TO_VERSION, toVersion);
+                hc.getMetadata().getAnnotations().put(RollbackRequest.REASON, reason);
+            }
+            return hc;
+        });
     }
 
     @Test

@@ -32,12 +32,13 @@ class RollbackPartsTest {
     @Test
     void theSameRequestAlwaysNamesTheSameRecordAndAnotherRequestAnother() {
         HostedCluster cluster = HostedClusters.onSixAfterFive("payments").model();
-        String name = RollbackNames.forRequest(cluster, "4.18.5", false, "2026-11-20T06:00:00Z");
-        assertEquals(name, RollbackNames.forRequest(cluster, "4.18.5", false, "2026-11-20T06:00:00Z"));
+        String name = RollbackNames.forRequest(cluster, "4.18.5", false, "2026-11-20T06:00:00Z", 1);
+        assertEquals(name, RollbackNames.forRequest(cluster, "4.18.5", false, "2026-11-20T06:00:00Z", 1));
         assertTrue(name.matches("payments-to-4-18-5-[0-9a-f]{8}"), name);
-        assertTrue(RollbackNames.forRequest(cluster, "4.18.5", true, "2026-11-20T06:00:00Z").contains("-plan-"));
-        assertNotEquals(name, RollbackNames.forRequest(cluster, "4.18.5", false, "2026-11-21T06:00:00Z"));
-        assertNotEquals(name, RollbackNames.forRequest(cluster, "4.18.4", false, "2026-11-20T06:00:00Z"));
+        assertEquals(name + "-2", RollbackNames.forRequest(cluster, "4.18.5", false, "2026-11-20T06:00:00Z", 2));
+        assertTrue(RollbackNames.forRequest(cluster, "4.18.5", true, "2026-11-20T06:00:00Z", 1).contains("-plan-"));
+        assertNotEquals(name, RollbackNames.forRequest(cluster, "4.18.5", false, "2026-11-21T06:00:00Z", 1));
+        assertNotEquals(name, RollbackNames.forRequest(cluster, "4.18.4", false, "2026-11-20T06:00:00Z", 1));
 
         ControlPlaneRollback rollback = new ControlPlaneRollback();
         rollback.setMetadata(new ObjectMetaBuilder().withName(name + "-with-a-rather-long-suffix-to-show-the-hash-keeps-it-short")
@@ -68,5 +69,24 @@ class RollbackPartsTest {
         assertEquals("/var/lib/data", env.get("DATA_DIR"));
         assertEquals(List.of("Pause", "Revert", "Resume", "Verify"),
                 Step.of(RollbackStrategy.PayloadOnly).stream().map(Step::name).toList());
+    }
+
+    @Test
+    void withoutASnapshotStoreOnlyPlainHttpLocationsAreDownloadedAsTheyAre() throws Exception {
+        LocationRestoreSource source = new LocationRestoreSource();
+        assertEquals("https://snapshots.example.com/a.db",
+                source.downloadOf(snapshotAt("https://snapshots.example.com/a.db"), Duration.ofMinutes(5)).url());
+        for (String location : List.of("s3://bucket/a.db", "https://bucket.s3.us-east-1.amazonaws.com/a.db",
+                "https://account.blob.core.windows.net/snapshots/a.db")) {
+            org.junit.jupiter.api.Assertions.assertThrows(RestoreSource.RestoreSourceException.class,
+                    () -> source.downloadOf(snapshotAt(location), Duration.ofMinutes(5)), location);
+        }
+    }
+
+    private static dev.hcprollback.snapshot.ControlPlaneSnapshot snapshotAt(String location) {
+        var snapshot = dev.hcprollback.testing.ManagementCluster.verifiedSnapshot("s", "payments", "4.18.5",
+                HostedClusters.tag("4.18.5"), null, java.time.Instant.now());
+        snapshot.getStatus().setLocation(location);
+        return snapshot;
     }
 }

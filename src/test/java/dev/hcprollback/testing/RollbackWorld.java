@@ -40,6 +40,8 @@ public class RollbackWorld {
     public final KubernetesClient client;
     /** Where the snapshot says it is stored (default: an s3:// URL). */
     public String snapshotLocation;
+    /** False: {@link #create()} records no snapshot. */
+    public boolean withSnapshot = true;
     /** Annotations the HostedCluster is created with (e.g. a rollback request). */
     public final Map<String, String> clusterAnnotations = new LinkedHashMap<>();
     /** The client the driver uses: when set, its writes are what {@link #log} counts. */
@@ -97,13 +99,25 @@ public class RollbackWorld {
     public RollbackWorld create() {
         client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
                 .withName(namespace).endMetadata().build()).createOr(existing -> existing.update());
+        // the snapshot first: the webhook admits a rollback request only once a snapshot backs it
+        if (withSnapshot) {
+            recordSnapshot();
+        }
         HostedClusters fixture = HostedClusters.onSixAfterFive(clusterName);
         clusterAnnotations.forEach(fixture::annotate);
         ((com.fasterxml.jackson.databind.node.ObjectNode) fixture.json().get("metadata")).put("namespace", namespace)
                 .remove(java.util.List.of("resourceVersion", "uid", "creationTimestamp", "generation"));
+        // the control plane before the HostedCluster, so that a trigger watching it finds everything in place
+        simulator.createControlPlane(fixture.model(), WRITERS, 3);
         HostedCluster created = client.resource(fixture.model()).create();
         created.setStatus(fixture.model().getStatus());
         client.resource(created).updateStatus();
+        simulator.tick();
+        return this;
+    }
+
+    /** The verified snapshot of 4.18.5, taken three hours ago, before the update to 4.18.6. */
+    public void recordSnapshot() {
         ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot(snapshotName(), clusterName, "4.18.5",
                 HostedClusters.tag("4.18.5"), null, clock.instant().minus(Duration.ofHours(3)));
         snapshot.getMetadata().setNamespace(namespace);
@@ -112,8 +126,6 @@ public class RollbackWorld {
             snapshot.getStatus().setLocation(snapshotLocation);
         }
         new ManagementCluster(client, null).record(snapshot);
-        simulator.createControlPlane(cluster(), WRITERS, 3);
-        return this;
     }
 
     public String snapshotName() {
