@@ -176,6 +176,31 @@ class RollbackControllerTest {
         assertEquals(HostedClusters.tag("4.18.5"), world.cluster().getSpec().getRelease().getImage());
     }
 
+    @Test
+    void aSidecarStoppedBetweenTheLinkAndTheRecordCreatesExactlyTheRecordTheLinkNames() throws Exception {
+        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "payroll");
+        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/payroll/4.18.5.db";
+        world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
+        world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4716");
+        // what the previous leader left: the link written, the record not yet created
+        world.clusterAnnotations.put(RollbackNames.LINK_ANNOTATION, "payroll-to-4-18-5-named-before-the-crash");
+        Thread simulator = simulate(world);
+        try {
+            world.create();
+            simulator.start();
+            Awaitility.await("the rollback of payroll ends").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> rollbacksOf("payroll").stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Succeeded
+                            || RollbackWorld.phase(r) == RollbackPhase.Failed));
+        } finally {
+            simulator.interrupt();
+            simulator.join();
+        }
+        List<ControlPlaneRollback> records = rollbacksOf("payroll");
+        assertEquals(List.of("payroll-to-4-18-5-named-before-the-crash"),
+                records.stream().map(r -> r.getMetadata().getName()).toList());
+        assertEquals(RollbackPhase.Succeeded, records.get(0).getStatus().getPhase(), records.get(0).getStatus().getMessage());
+    }
+
     private void annotate(String cluster, String toVersion, String reason) {
         client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(cluster).edit(hc -> {
             if (toVersion == null) {
