@@ -549,6 +549,19 @@ public class RollbackDriver {
                     .get());
         }
         if (jobs.containsValue(null)) {
+            if (!Boolean.TRUE.equals(status.getPointOfNoReturn())) {
+                // a Job without its volume would wait until the timeout with the cluster down: check first
+                List<String> missing = new ArrayList<>();
+                for (int member = 0; member < members; member++) {
+                    if (client.persistentVolumeClaims().inNamespace(ns).withName("data-etcd-" + member).get() == null) {
+                        missing.add("data-etcd-" + member);
+                    }
+                }
+                if (!missing.isEmpty()) {
+                    throw new StepFailure("EtcdVolumeMissing", "PersistentVolumeClaim(s) " + String.join(", ", missing)
+                            + " of etcd do not exist in " + ns);
+                }
+            }
             ControlPlaneSnapshot snapshot;
             RestoreSource.Download download;
             try {

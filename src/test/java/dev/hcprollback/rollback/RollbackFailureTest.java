@@ -100,6 +100,15 @@ class RollbackFailureTest {
     }
 
     @Test
+    void aMissingEtcdVolumeIsFoundBeforeAnyJobAndUndone() {
+        RollbackWorld world = world("f-volume");
+        client.persistentVolumeClaims().inNamespace(world.controlPlaneNamespace()).withName("data-etcd-2").delete();
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertUndone(world, rollback, "EtcdVolumeMissing");
+        assertTrue(rollback.getStatus().getMessage().contains("data-etcd-2"), rollback.getStatus().getMessage());
+    }
+
+    @Test
     void aFailedRestoreJobLeavesTheClusterPausedAndIsNotRetried() {
         RollbackWorld world = world("f-restore");
         world.simulator.failingRestoreMembers.add(1);

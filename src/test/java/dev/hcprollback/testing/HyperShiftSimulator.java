@@ -77,7 +77,7 @@ public class HyperShiftSimulator {
         this.clock = clock;
     }
 
-    /** The control plane of a highly available cluster, as HyperShift creates it. */
+    /** The control plane of a highly available cluster, as HyperShift creates it (with etcd's volumes). */
     public void createControlPlane(HostedCluster cluster, Map<String, Integer> deployments, int etcdMembers) {
         String cp = cluster.controlPlaneNamespace();
         client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
@@ -89,6 +89,13 @@ public class HyperShiftSimulator {
                 .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
                 .withNewSpec().addNewContainer().withName(name).withImage("quay.io/example/" + name).endContainer().endSpec()
                 .endTemplate().endSpec().build()).create());
+        for (int member = 0; member < etcdMembers; member++) {
+            client.resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata()
+                    .withName("data-etcd-" + member).withNamespace(cp).addToLabels("app", "etcd").endMetadata()
+                    .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("8Gi")).endResources()
+                    .endSpec().build()).create();
+        }
         client.resource(new StatefulSetBuilder()
                 .withNewMetadata().withName("etcd").withNamespace(cp).addToLabels("app", "etcd").endMetadata()
                 .withNewSpec().withReplicas(etcdMembers).withServiceName("etcd-discovery")
