@@ -49,7 +49,8 @@ public class RollbackWorld {
     public final RequestLog log = new RequestLog();
     public final String namespace;
     public final String clusterName;
-    public final MutableClock clock = new MutableClock(Instant.now());
+    // whole seconds, as the API server stores times: rounds until a timeout do not depend on when the test runs
+    public final MutableClock clock = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     public final HyperShiftSimulator simulator;
     public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     public RestoreSource restoreSource = (snapshot, ttl) -> new RestoreSource.Download(
