@@ -48,6 +48,58 @@ public interface HcpRollbackConfig {
         /** How long after an update started it may still be rolled back. */
         @WithDefault("24h")
         Duration window();
+
+        /** How long Verify waits for the control plane to report the target payload Completed and Available. */
+        @WithDefault("60m")
+        Duration verifyTimeout();
+
+        /** How long Pause waits for the HostedCluster to report {@code ReconciliationActive=False}. */
+        @WithDefault("10m")
+        Duration pauseTimeout();
+
+        /** How long Quiesce waits for the pods of the writers and of etcd to go. */
+        @WithDefault("15m")
+        Duration quiesceTimeout();
+
+        /** How long Restore waits for every member's restore Job. */
+        @WithDefault("30m")
+        Duration restoreTimeout();
+
+        /** How long Start etcd waits for quorum ({@code EtcdAvailable=True} and every member ready). */
+        @WithDefault("15m")
+        Duration etcdQuorumTimeout();
+
+        /** First delay between two looks at something the rollback waits for; doubles up to {@link #maxPollInterval()}. */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        @WithDefault("60s")
+        Duration maxPollInterval();
+
+        /** Lifetime of the pre-signed URL a restore Job downloads the snapshot through. */
+        @WithDefault("30m")
+        Duration restoreUrlTtl();
+
+        /** Added to the snapshot's revision on restore ({@code --bump-revision}), so watch caches relist. */
+        @WithDefault("1000000000")
+        long bumpRevision();
+
+        /** Timeout of the keys-only etcd reads of the plan (data-loss window). */
+        @WithDefault("30s")
+        Duration etcdReadTimeout();
+
+        LeaderElection leaderElection();
+    }
+
+    /** JOSDK leader election; active in the prod profile (quarkus.operator-sdk.activate-leader-election-for-profiles). */
+    interface LeaderElection {
+        /** The Lease, in the sidecar's own namespace, that the replicas compete for. */
+        @WithDefault("hcp-rollback-leader")
+        String leaseName();
+
+        /** The sidecar's namespace (the Deployment sets POD_NAMESPACE from the downward API). */
+        @WithDefault("${POD_NAMESPACE:hcp-rollback}")
+        String leaseNamespace();
     }
 
     interface Authorization {

@@ -24,6 +24,27 @@ public class ControlPlaneRollbackStatus {
     private String message;
     private Long observedGeneration;
     private List<Condition> conditions = new ArrayList<>();
+    /** What the rollback does, written before any step acts. */
+    private RollbackPlan plan;
+    /** Replicas of the writers and of etcd before Quiesce, recorded before anything is scaled. */
+    private List<RecordedReplicas> recordedReplicas = new ArrayList<>();
+    /** {@code spec.pausedUntil} of the HostedCluster before Pause (absent: it was not paused). */
+    private String pausedUntilBefore;
+    /** True once Pause set {@code spec.pausedUntil}: what undo has to take back. */
+    private Boolean pausedByRollback;
+    /** The image of the etcd StatefulSet's {@code etcd} container, which the restore Jobs run. */
+    private String etcdImage;
+    /** The restore Jobs in the control-plane namespace, one per member. */
+    private List<String> restoreJobs = new ArrayList<>();
+    /**
+     * True from the moment the first restore Job may be created (or, for PayloadOnly, the payload patch
+     * sent): from then on a failure leaves the cluster paused instead of undoing.
+     */
+    private Boolean pointOfNoReturn;
+    /** Machine-readable reason of a failure, e.g. {@code PauseTimeout}, {@code RestoreJobFailed}. */
+    private String failureReason;
+    /** Set while a failure before the point of no return is being undone. */
+    private Boolean undoing;
 
     public RollbackPhase getPhase() {
         return phase;
@@ -111,6 +132,87 @@ public class ControlPlaneRollbackStatus {
 
     public void setObservedGeneration(Long observedGeneration) {
         this.observedGeneration = observedGeneration;
+    }
+
+    public RollbackPlan getPlan() {
+        return plan;
+    }
+
+    public void setPlan(RollbackPlan plan) {
+        this.plan = plan;
+    }
+
+    public List<RecordedReplicas> getRecordedReplicas() {
+        return recordedReplicas;
+    }
+
+    public void setRecordedReplicas(List<RecordedReplicas> recordedReplicas) {
+        this.recordedReplicas = recordedReplicas == null ? new ArrayList<>() : recordedReplicas;
+    }
+
+    public String getPausedUntilBefore() {
+        return pausedUntilBefore;
+    }
+
+    public void setPausedUntilBefore(String pausedUntilBefore) {
+        this.pausedUntilBefore = pausedUntilBefore;
+    }
+
+    public Boolean getPausedByRollback() {
+        return pausedByRollback;
+    }
+
+    public void setPausedByRollback(Boolean pausedByRollback) {
+        this.pausedByRollback = pausedByRollback;
+    }
+
+    public String getEtcdImage() {
+        return etcdImage;
+    }
+
+    public void setEtcdImage(String etcdImage) {
+        this.etcdImage = etcdImage;
+    }
+
+    public List<String> getRestoreJobs() {
+        return restoreJobs;
+    }
+
+    public void setRestoreJobs(List<String> restoreJobs) {
+        this.restoreJobs = restoreJobs == null ? new ArrayList<>() : restoreJobs;
+    }
+
+    public Boolean getPointOfNoReturn() {
+        return pointOfNoReturn;
+    }
+
+    public void setPointOfNoReturn(Boolean pointOfNoReturn) {
+        this.pointOfNoReturn = pointOfNoReturn;
+    }
+
+    public String getFailureReason() {
+        return failureReason;
+    }
+
+    public void setFailureReason(String failureReason) {
+        this.failureReason = failureReason;
+    }
+
+    public Boolean getUndoing() {
+        return undoing;
+    }
+
+    public void setUndoing(Boolean undoing) {
+        this.undoing = undoing;
+    }
+
+    /** The record of one step, if it has started. */
+    public java.util.Optional<RollbackStep> step(Step step) {
+        return steps.stream().filter(s -> step.name().equals(s.getName())).findFirst();
+    }
+
+    public java.util.Optional<RecordedReplicas> recorded(String kind, String name) {
+        return recordedReplicas.stream().filter(r -> kind.equals(r.getKind()) && name.equals(r.getName())).findFirst();
     }
 
     public List<Condition> getConditions() {

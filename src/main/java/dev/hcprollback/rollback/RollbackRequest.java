@@ -16,6 +16,8 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
     public static final String TO_VERSION = PREFIX + "to-version";
     public static final String REASON = PREFIX + "reason";
     public static final String DRY_RUN = PREFIX + "dry-run";
+    /** Optional: {@code PayloadOnly} reverts the payload and keeps etcd; the default restores etcd. */
+    public static final String STRATEGY = PREFIX + "strategy";
 
     public static final RollbackRequest NONE = new RollbackRequest(Optional.empty(), Optional.empty(), false);
 

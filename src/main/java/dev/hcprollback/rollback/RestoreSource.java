@@ -1,0 +1,33 @@
+package dev.hcprollback.rollback;
+
+import java.time.Duration;
+
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+
+/** Where a restore Job downloads a snapshot from: a short-lived URL that needs no other credentials. */
+public interface RestoreSource {
+
+    /** A URL to read the snapshot through until it expires, and the SHA-256 the download must have. */
+    record Download(String url, String sha256) {
+        @Override
+        public String toString() {
+            return "Download[url hidden, sha256=" + sha256 + "]";
+        }
+    }
+
+    /**
+     * @throws RestoreSourceException when no URL can be made (no backend, object missing): nothing has
+     *         been touched yet, so the rollback undoes its steps
+     */
+    Download downloadOf(ControlPlaneSnapshot snapshot, Duration ttl) throws RestoreSourceException;
+
+    class RestoreSourceException extends Exception {
+        public RestoreSourceException(String message) {
+            super(message);
+        }
+
+        public RestoreSourceException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

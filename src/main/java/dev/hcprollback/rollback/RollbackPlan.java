@@ -1,0 +1,122 @@
+package dev.hcprollback.rollback;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/** What the rollback will do, written before anything is touched; all a dry run produces. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RollbackPlan {
+
+    private String fromVersion;
+    private String toVersion;
+    private String fromReleaseImage;
+    private String toReleaseImage;
+    private String fromControlPlaneReleaseImage;
+    private String toControlPlaneReleaseImage;
+    private String snapshot;
+    private String snapshotLocation;
+    private String controlPlaneNamespace;
+    /** Names of the steps, in order. */
+    private List<String> steps = new ArrayList<>();
+    /** Absent for PayloadOnly, which keeps etcd. */
+    private DataLossWindow dataLoss;
+    private List<NewerNodePool> nodePoolsStayingNewer = new ArrayList<>();
+
+    public String getFromVersion() {
+        return fromVersion;
+    }
+
+    public void setFromVersion(String fromVersion) {
+        this.fromVersion = fromVersion;
+    }
+
+    public String getToVersion() {
+        return toVersion;
+    }
+
+    public void setToVersion(String toVersion) {
+        this.toVersion = toVersion;
+    }
+
+    public String getFromReleaseImage() {
+        return fromReleaseImage;
+    }
+
+    public void setFromReleaseImage(String fromReleaseImage) {
+        this.fromReleaseImage = fromReleaseImage;
+    }
+
+    public String getToReleaseImage() {
+        return toReleaseImage;
+    }
+
+    public void setToReleaseImage(String toReleaseImage) {
+        this.toReleaseImage = toReleaseImage;
+    }
+
+    public String getFromControlPlaneReleaseImage() {
+        return fromControlPlaneReleaseImage;
+    }
+
+    public void setFromControlPlaneReleaseImage(String fromControlPlaneReleaseImage) {
+        this.fromControlPlaneReleaseImage = fromControlPlaneReleaseImage;
+    }
+
+    public String getToControlPlaneReleaseImage() {
+        return toControlPlaneReleaseImage;
+    }
+
+    public void setToControlPlaneReleaseImage(String toControlPlaneReleaseImage) {
+        this.toControlPlaneReleaseImage = toControlPlaneReleaseImage;
+    }
+
+    public String getSnapshot() {
+        return snapshot;
+    }
+
+    public void setSnapshot(String snapshot) {
+        this.snapshot = snapshot;
+    }
+
+    public String getSnapshotLocation() {
+        return snapshotLocation;
+    }
+
+    public void setSnapshotLocation(String snapshotLocation) {
+        this.snapshotLocation = snapshotLocation;
+    }
+
+    public String getControlPlaneNamespace() {
+        return controlPlaneNamespace;
+    }
+
+    public void setControlPlaneNamespace(String controlPlaneNamespace) {
+        this.controlPlaneNamespace = controlPlaneNamespace;
+    }
+
+    public List<String> getSteps() {
+        return steps;
+    }
+
+    public void setSteps(List<String> steps) {
+        this.steps = steps == null ? new ArrayList<>() : steps;
+    }
+
+    public DataLossWindow getDataLoss() {
+        return dataLoss;
+    }
+
+    public void setDataLoss(DataLossWindow dataLoss) {
+        this.dataLoss = dataLoss;
+    }
+
+    public List<NewerNodePool> getNodePoolsStayingNewer() {
+        return nodePoolsStayingNewer;
+    }
+
+    public void setNodePoolsStayingNewer(List<NewerNodePool> nodePoolsStayingNewer) {
+        this.nodePoolsStayingNewer = nodePoolsStayingNewer == null ? new ArrayList<>() : nodePoolsStayingNewer;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.hcprollback.rollback;
+
+import java.time.Duration;
+
+import dev.hcprollback.HcpRollbackConfig;
+
+/** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}. */
+public record RollbackSettings(Duration pauseTimeout, Duration quiesceTimeout, Duration restoreTimeout,
+        Duration etcdQuorumTimeout, Duration verifyTimeout, Duration pollInterval, Duration maxPollInterval,
+        Duration restoreUrlTtl, long bumpRevision) {
+
+    public static RollbackSettings of(HcpRollbackConfig.Rollback config) {
+        return new RollbackSettings(config.pauseTimeout(), config.quiesceTimeout(), config.restoreTimeout(),
+                config.etcdQuorumTimeout(), config.verifyTimeout(), config.pollInterval(), config.maxPollInterval(),
+                config.restoreUrlTtl(), config.bumpRevision());
+    }
+
+    /** The defaults of the configuration, for tests that run without Quarkus. */
+    public static RollbackSettings defaults() {
+        return new RollbackSettings(Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofMinutes(30),
+                Duration.ofMinutes(15), Duration.ofMinutes(60), Duration.ofSeconds(5), Duration.ofSeconds(60),
+                Duration.ofMinutes(30), 1_000_000_000L);
+    }
+
+    /** How long a step may wait for the world before it fails; zero for steps that do not wait. */
+    public Duration timeoutOf(Step step) {
+        return switch (step) {
+            case Pause -> pauseTimeout;
+            case Quiesce -> quiesceTimeout;
+            case Restore -> restoreTimeout;
+            case StartEtcd -> etcdQuorumTimeout;
+            case Verify -> verifyTimeout;
+            case Revert, Resume -> Duration.ZERO;
+        };
+    }
+
+    /** The next look: a tenth of the time waited so far, between the poll interval and its maximum. */
+    public Duration backOff(Duration waited) {
+        Duration tenth = waited.dividedBy(10);
+        if (tenth.compareTo(pollInterval) < 0) {
+            return pollInterval;
+        }
+        return tenth.compareTo(maxPollInterval) > 0 ? maxPollInterval : tenth;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.hcprollback.rollback;
+
+import static dev.hcprollback.testing.LocalEtcd.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.hypershift.Release;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.LocalEtcd;
+import dev.hcprollback.testing.RollbackCrds;
+import dev.hcprollback.testing.RollbackWorld;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+
+/**
+ * A dry run stops at Planned with the plan, and its data-loss window is counted in a real etcd: keys
+ * are written after the snapshot's revision and the keys-only range reads of {@link KeyChanges} must
+ * find exactly those, by resource.
+ */
+@EnableKubernetesMockClient(crud = true)
+class DryRunPlanTest {
+
+    static KubernetesClient client;
+    static KubernetesMockServer server;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void crds() {
+        RollbackCrds.install(client);
+    }
+
+    private static void put(KV kv, String key) throws Exception {
+        kv.put(bytes(key), bytes("x")).get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void planCountsTheKeysWrittenAfterTheSnapshotAndChangesNothing() throws Exception {
+        try (LocalEtcd etcd = LocalEtcd.single(dir.resolve("etcd")).awaitPort(); Client etcdClient = etcd.client()) {
+            KV kv = etcdClient.getKVClient();
+            for (int i = 0; i < 10; i++) {
+                put(kv, "/kubernetes.io/pods/app/pod-" + i);
+                put(kv, "/kubernetes.io/configmaps/app/cm-" + i);
+            }
+            put(kv, "/kubernetes.io/hypershift.openshift.io/nodepools/clusters/workers");
+            long snapshotRevision = kv.get(bytes("/kubernetes.io/pods/app/pod-0")).get(30, TimeUnit.SECONDS).getHeader()
+                    .getRevision();
+            // after the snapshot: 3 new pods, 2 changed config maps, 1 lease, 1 new route, 1 custom resource
+            // changed, 2 pods deleted
+            for (int i = 10; i < 13; i++) {
+                put(kv, "/kubernetes.io/pods/app/pod-" + i);
+            }
+            put(kv, "/kubernetes.io/configmaps/app/cm-3");
+            put(kv, "/kubernetes.io/configmaps/app/cm-4");
+            put(kv, "/kubernetes.io/leases/kube-node-lease/node-a");
+            put(kv, "/openshift.io/routes/app/web");
+            put(kv, "/kubernetes.io/hypershift.openshift.io/nodepools/clusters/workers");
+            kv.delete(bytes("/kubernetes.io/pods/app/pod-1")).get(30, TimeUnit.SECONDS);
+            kv.delete(bytes("/kubernetes.io/pods/app/pod-2")).get(30, TimeUnit.SECONDS);
+            long now = kv.get(bytes("/kubernetes.io/pods/app/pod-0")).get(30, TimeUnit.SECONDS).getHeader().getRevision();
+
+            RollbackWorld world = new RollbackWorld(client, server, "dry-run", "payments").create();
+            ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace("dry-run")
+                    .withName(world.snapshotName()).get();
+            snapshot.getStatus().setEtcdRevision(snapshotRevision);
+            client.resource(snapshot).updateStatus();
+            nodePool(world, "workers-new", HostedClusters.tag("4.18.6"));
+            nodePool(world, "workers-old", HostedClusters.tag("4.18.5"));
+            world.etcd = (controlPlaneNamespace, revision) -> KeyChanges.since(kv, revision, Duration.ofSeconds(30));
+
+            ControlPlaneRollback rollback = world.runToEnd(world.driver(),
+                    world.requestRollback("payments-to-4-18-5-plan", RollbackStrategy.RestoreEtcd, true));
+
+            ControlPlaneRollbackStatus status = rollback.getStatus();
+            assertEquals(RollbackPhase.Planned, status.getPhase(), status.getMessage());
+            RollbackPlan plan = status.getPlan();
+            assertEquals("4.18.6", plan.getFromVersion());
+            assertEquals("4.18.5", plan.getToVersion());
+            assertEquals(HostedClusters.tag("4.18.6"), plan.getFromReleaseImage());
+            assertEquals(HostedClusters.tag("4.18.5"), plan.getToReleaseImage());
+            assertEquals(world.snapshotName(), plan.getSnapshot());
+            assertEquals(List.of("Pause", "Quiesce", "Restore", "StartEtcd", "Revert", "Resume", "Verify"), plan.getSteps());
+            DataLossWindow loss = plan.getDataLoss();
+            assertEquals(snapshotRevision, loss.getSnapshotRevision());
+            assertEquals(now, loss.getCurrentRevision());
+            assertEquals(snapshot.getStatus().getCompletionTime(), loss.getSnapshotTime());
+            assertEquals(8L, loss.getKeysChanged());
+            assertEquals(Map.of("pods", 3L, "configmaps", 2L, "leases", 1L, "openshift.io:routes", 1L,
+                    "hypershift.openshift.io/nodepools", 1L),
+                    loss.getKeysChangedByResource().stream().collect(Collectors.toMap(KindCount::getResource, KindCount::getCount)));
+            assertEquals(2L, loss.getKeysDeleted());
+            assertEquals(List.of("workers-new"), plan.getNodePoolsStayingNewer().stream().map(NewerNodePool::getName).toList());
+            assertTrue(status.getMessage().contains("8 keys changed"), status.getMessage());
+            assertTrue(status.getMessage().contains("Dry run: nothing was changed."), status.getMessage());
+            assertTrue(status.getSteps().isEmpty());
+            // nothing but the record's own status was written
+            assertEquals(0, world.log.count("PATCH", p -> true, b -> true));
+            assertEquals(0, world.log.count("POST", p -> !p.endsWith("/events"), b -> true));
+            assertEquals("4.18.6", world.cluster().versionHistory().get(0).getVersion());
+            assertNull(world.cluster().getSpec().getPausedUntil());
+
+            // once etcd compacts the snapshot's revision, the deletions can no longer be counted, the changes can
+            etcdClient.getKVClient().compact(now).get(30, TimeUnit.SECONDS);
+            DataLossWindow compacted = KeyChanges.since(kv, snapshotRevision, Duration.ofSeconds(30));
+            assertEquals(8L, compacted.getKeysChanged());
+            assertNull(compacted.getKeysDeleted());
+            assertTrue(compacted.getNote().contains("compacted"), compacted.getNote());
+        }
+    }
+
+    private static void nodePool(RollbackWorld world, String name, String image) {
+        NodePool pool = new NodePool();
+        pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(world.namespace).build());
+        NodePool.Spec spec = new NodePool.Spec();
+        spec.setClusterName(world.clusterName);
+        spec.setRelease(Release.of(image));
+        pool.setSpec(spec);
+        world.client.resource(pool).create();
+    }
+}

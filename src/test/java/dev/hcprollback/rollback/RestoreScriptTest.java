@@ -1,0 +1,181 @@
+package dev.hcprollback.rollback;
+
+import static dev.hcprollback.testing.LocalEtcd.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.sun.net.httpserver.HttpServer;
+
+import dev.hcprollback.testing.EtcdBinaries;
+import dev.hcprollback.testing.LocalEtcd;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+
+/**
+ * Runs {@link RestoreScript#TEXT}, the very text a restore Job runs, with the real etcd 3.5 tools
+ * against a real snapshot ({@code etcdctl snapshot save} of a real etcd), for the three members of a
+ * cluster; then starts a real 3-member etcd on the three restored data dirs. Only the environment
+ * differs from a Job's: the download URL is a local HTTP server, the data dirs are temporary
+ * directories, and the peer URLs are loopback ports instead of {@code etcd-N.etcd-discovery} names
+ * (there is no cluster DNS here).
+ */
+class RestoreScriptTest {
+
+    static final long BUMP = 1_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    HttpServer http;
+    final List<LocalEtcd> started = new ArrayList<>();
+
+    @BeforeEach
+    void serve() throws IOException {
+        http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/", exchange -> {
+            Path file = dir.resolve(exchange.getRequestURI().getPath().substring(1));
+            if (!Files.exists(file)) {
+                exchange.sendResponseHeaders(404, -1);
+                exchange.close();
+                return;
+            }
+            exchange.sendResponseHeaders(200, Files.size(file));
+            try (OutputStream out = exchange.getResponseBody()) {
+                Files.copy(file, out);
+            }
+        });
+        http.start();
+    }
+
+    @AfterEach
+    void stop() {
+        started.forEach(LocalEtcd::close);
+        http.stop(0);
+    }
+
+    private String url(String file) {
+        return "http://127.0.0.1:" + http.getAddress().getPort() + "/" + file;
+    }
+
+    /** A real etcd with keys, snapshotted with etcdctl; a key written after the snapshot. Returns its revision. */
+    private long snapshotOfRealEtcd(Path snapshot) throws Exception {
+        try (LocalEtcd source = LocalEtcd.single(dir.resolve("source")).awaitPort(); Client client = source.client()) {
+            for (int i = 0; i < 40; i++) {
+                client.getKVClient().put(bytes("/kubernetes.io/configmaps/app/cm-" + i), bytes("value-" + i)).get(30, TimeUnit.SECONDS);
+            }
+            long revision = client.getKVClient().get(bytes("/kubernetes.io/configmaps/app/cm-0")).get(30, TimeUnit.SECONDS)
+                    .getHeader().getRevision();
+            Process save = new ProcessBuilder(EtcdBinaries.tool("etcdctl"), "--endpoints", source.endpoint(), "snapshot",
+                    "save", snapshot.toString()).redirectErrorStream(true).start();
+            String output = new String(save.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, save.waitFor(), output);
+            client.getKVClient().put(bytes("/kubernetes.io/configmaps/app/after-snapshot"), bytes("lost")).get(30, TimeUnit.SECONDS);
+            return revision;
+        }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    private ProcessResult runScript(Map<String, String> env) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", RestoreScript.TEXT).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        builder.environment().put("PATH", EtcdBinaries.dir() + ":" + System.getenv("PATH"));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new ProcessResult(process.waitFor(), output);
+    }
+
+    record ProcessResult(int exit, String output) {
+    }
+
+    @Test
+    void restoresEveryMemberAndTheMembersFormAClusterWithTheSnapshotsKeysAtABumpedRevision() throws Exception {
+        Path snapshot = dir.resolve("snapshot.db");
+        long snapshotRevision = snapshotOfRealEtcd(snapshot);
+        String sha = sha256(snapshot);
+
+        List<String> peers = new ArrayList<>();
+        for (int member = 0; member < 3; member++) {
+            peers.add("http://127.0.0.1:" + EtcdBinaries.freePort());
+        }
+        for (int member = 0; member < 3; member++) {
+            Path data = dir.resolve("member-" + member).resolve("data");
+            Files.createDirectories(data.resolve("member"));
+            Files.writeString(data.resolve("member").resolve("stale"), "data of the upgraded cluster");
+            ProcessResult result = runScript(RestoreScript.environment(peers, member, url("snapshot.db"), sha, BUMP,
+                    data.toString(), dir.resolve("member-" + member).resolve("restore-work").toString()));
+            assertEquals(0, result.exit(), result.output());
+            assertTrue(result.output().contains("stage=done"), result.output());
+            assertTrue(Files.isDirectory(data.resolve("member").resolve("snap")), "restored member dir of etcd-" + member);
+            assertFalse(Files.exists(data.resolve("member").resolve("stale")), "old data replaced");
+            assertFalse(Files.exists(dir.resolve("member-" + member).resolve("restore-work")), "scratch removed");
+        }
+
+        int[] clientPorts = { EtcdBinaries.freePort(), EtcdBinaries.freePort(), EtcdBinaries.freePort() };
+        for (int member = 0; member < 3; member++) {
+            started.add(LocalEtcd.start(dir.resolve("run-" + member), "etcd-" + member,
+                    dir.resolve("member-" + member).resolve("data"), peers.get(member),
+                    RestoreScript.initialCluster(peers), clientPorts[member]));
+        }
+        for (LocalEtcd member : started) {
+            member.awaitPort();
+        }
+        try (Client cluster = started.get(0).client()) {
+            assertEquals(3, cluster.getClusterClient().listMember().get(60, TimeUnit.SECONDS).getMembers().size());
+            GetResponse all = cluster.getKVClient().get(bytes("/kubernetes.io/configmaps/app/"),
+                    GetOption.builder().isPrefix(true).build()).get(60, TimeUnit.SECONDS);
+            assertEquals(40, all.getCount(), "the snapshot's keys, and not the one written after it");
+            assertTrue(all.getHeader().getRevision() >= snapshotRevision + BUMP,
+                    "revision " + all.getHeader().getRevision() + " is bumped past " + snapshotRevision + " + " + BUMP);
+        }
+        // every member holds the data itself: a serializable read is answered from the member's own store
+        for (LocalEtcd member : started) {
+            try (Client client = member.client()) {
+                GetResponse local = client.getKVClient().get(bytes("/kubernetes.io/configmaps/app/cm-17"),
+                        GetOption.builder().withSerializable(true).build()).get(60, TimeUnit.SECONDS);
+                assertEquals("value-17", local.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8), member.endpoint());
+                assertTrue(local.getHeader().getRevision() >= snapshotRevision + BUMP, member.endpoint());
+            }
+        }
+    }
+
+    @Test
+    void aDownloadWithTheWrongHashLeavesTheDataDirUntouched() throws Exception {
+        Path snapshot = dir.resolve("snapshot.db");
+        snapshotOfRealEtcd(snapshot);
+        Path data = dir.resolve("member-0").resolve("data");
+        Files.createDirectories(data.resolve("member"));
+        Files.writeString(data.resolve("member").resolve("wal-marker"), "still here");
+        ProcessResult result = runScript(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
+                "0".repeat(64), BUMP, data.toString(), dir.resolve("work").toString()));
+        assertEquals(RestoreScript.EXIT_HASH_MISMATCH, result.exit(), result.output());
+        assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
+
+        ProcessResult missing = runScript(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("nothing.db"),
+                sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString()));
+        assertEquals(RestoreScript.EXIT_FETCH_FAILED, missing.exit(), missing.output());
+        assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
+    }
+}

@@ -1,0 +1,111 @@
+package dev.hcprollback.rollback;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.HyperShiftSimulator;
+import dev.hcprollback.testing.RequestLog;
+import dev.hcprollback.testing.RollbackCrds;
+import dev.hcprollback.testing.RollbackWorld;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+
+/**
+ * A whole rollback of a 3-member etcd, driven step by step against the mock API server with the
+ * HyperShift simulator playing the cluster. No Quarkus: the driver is what the JOSDK reconciler calls.
+ */
+@EnableKubernetesMockClient(crud = true)
+class RollbackDriverTest {
+
+    static KubernetesClient client;
+    static KubernetesMockServer server;
+
+    @BeforeAll
+    static void crds() {
+        RollbackCrds.install(client);
+    }
+
+    @Test
+    void restoresEtcdAndRevertsThePayloadFromRequestToSucceeded() {
+        RollbackWorld world = new RollbackWorld(client, server, "full", "payments").create();
+        String cp = world.controlPlaneNamespace();
+        RequestLog log = world.log;
+        ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
+
+        ControlPlaneRollback done = world.runToEnd(world.driver(), rollback);
+
+        ControlPlaneRollbackStatus status = done.getStatus();
+        assertEquals(RollbackPhase.Succeeded, status.getPhase(), status.getMessage());
+        assertEquals(List.of("Pause", "Quiesce", "Restore", "StartEtcd", "Revert", "Resume", "Verify"),
+                status.getSteps().stream().map(RollbackStep::getName).toList());
+        status.getSteps().forEach(step -> {
+            assertEquals(RollbackPhase.Succeeded, step.getPhase(), step.getName());
+            assertNotNull(step.getStartTime(), step.getName());
+            assertNotNull(step.getCompletionTime(), step.getName());
+        });
+        assertEquals("4.18.6", status.getFromVersion());
+        assertEquals(HostedClusters.tag("4.18.5"), status.getToReleaseImage());
+        assertEquals(Map.of("control-plane-operator", 1, "kube-apiserver", 3, "openshift-apiserver", 3,
+                "openshift-oauth-apiserver", 2, "etcd", 3), status.getRecordedReplicas().stream()
+                        .collect(Collectors.toMap(RecordedReplicas::getName, RecordedReplicas::getReplicas)));
+
+        // the cluster: on the snapshot's payload, unpaused, every workload back at its replicas, request cleared
+        HostedCluster cluster = world.cluster();
+        assertEquals(HostedClusters.tag("4.18.5"), cluster.getSpec().getRelease().getImage());
+        assertNull(cluster.getSpec().getPausedUntil());
+        RollbackWorld.WRITERS.forEach((name, replicas) -> assertEquals(replicas, world.replicasOf(name), name));
+        assertEquals(3, world.etcdReplicas());
+        assertNull(cluster.getMetadata().getAnnotations().get(RollbackRequest.TO_VERSION));
+        assertNull(cluster.getMetadata().getAnnotations().get(RollbackRequest.REASON));
+        assertEquals("Completed", cluster.versionHistory().get(0).getState());
+        assertEquals("4.18.5", cluster.versionHistory().get(0).getVersion());
+
+        // one restore Job per member, each with the etcd image, its own volume and the one restore script
+        List<Job> jobs = client.batch().v1().jobs().inNamespace(cp).list().getItems();
+        assertEquals(3, jobs.size());
+        for (int member = 0; member < 3; member++) {
+            Job job = client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.restoreJob(done, member)).get();
+            assertNotNull(job, "Job of member " + member);
+            var pod = job.getSpec().getTemplate().getSpec();
+            assertEquals(HyperShiftSimulator.ETCD_IMAGE, pod.getContainers().get(0).getImage());
+            assertEquals(List.of("/bin/sh", "-c", RestoreScript.TEXT), pod.getContainers().get(0).getCommand());
+            assertEquals("data-etcd-" + member, pod.getVolumes().get(0).getPersistentVolumeClaim().getClaimName());
+            assertEquals("/var/lib", pod.getContainers().get(0).getVolumeMounts().get(0).getMountPath());
+            assertEquals(0, job.getSpec().getBackoffLimit());
+            assertEquals("hypershift-etcd", pod.getPriorityClassName());
+            Map<String, String> env = pod.getContainers().get(0).getEnv().stream()
+                    .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+            assertEquals("etcd-" + member, env.get("MEMBER_NAME"));
+            assertEquals("etcd-0=https://etcd-0.etcd-discovery." + cp + ".svc:2380,etcd-1=https://etcd-1.etcd-discovery."
+                    + cp + ".svc:2380,etcd-2=https://etcd-2.etcd-discovery." + cp + ".svc:2380", env.get("INITIAL_CLUSTER"));
+            assertEquals("https://etcd-" + member + ".etcd-discovery." + cp + ".svc:2380", env.get("PEER_URL"));
+            assertEquals("etcd-cluster", env.get("CLUSTER_TOKEN"));
+            assertEquals("1000000000", env.get("BUMP_REVISION"));
+            assertEquals(RollbackWorld.SHA256, env.get("SNAPSHOT_SHA256"));
+            assertTrue(env.get("SNAPSHOT_URL").startsWith("https://bucket.example.com/"), env.get("SNAPSHOT_URL"));
+        }
+
+        // each write happened once: pause, the payload patch, unpause, three Jobs
+        String hcPath = "/apis/hypershift.openshift.io/v1beta1/namespaces/full/hostedclusters/payments";
+        assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"pausedUntil\":\"true\"")));
+        assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"release\"")));
+        assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"pausedUntil\":null")));
+        assertEquals(3, log.count("POST", p -> p.startsWith("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true));
+        assertEquals(1.0, world.meters.get("hcp_rollback_rollbacks_total").tag("result", "Succeeded").counter().count());
+        assertEquals(7, world.meters.find("hcp_rollback_step_duration_seconds").timers().size());
+    }
+}

@@ -1,0 +1,274 @@
+package dev.hcprollback.testing;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.HostedClusterStatus;
+import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.hypershift.UpdateHistory;
+import dev.hcprollback.hypershift.VersionStatus;
+import dev.hcprollback.rollback.RestoreJobs;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * Plays HyperShift and the kubelet on the mock API server, which by itself only stores objects. One
+ * {@link #tick()} is one round of the controllers it stands in for:
+ * <ul>
+ * <li>hypershift-operator: {@code spec.pausedUntil} {@code "true"} sets {@code ReconciliationActive=False}
+ * (reason {@code ReconciliationPaused}), its absence sets it True; while not paused, a new
+ * {@code spec.release.image} becomes {@code status.version.desired} and a {@code Partial} history entry,
+ * which the next tick completes (the same for {@code status.controlPlaneVersion});</li>
+ * <li>Deployment/StatefulSet controllers and kubelet: pods are created or deleted to match
+ * {@code spec.replicas}, and status reports them all ready;</li>
+ * <li>Job controller: a restore Job "runs": it is marked succeeded, or failed for members the test names;</li>
+ * <li>etcd: {@code EtcdAvailable} is True when every etcd member is ready, False otherwise.</li>
+ * </ul>
+ * What the mock cannot show: real scheduling, volumes and the etcd data a restore Job writes (the
+ * restore script is run for real in {@code RestoreScriptTest}), admission (the webhook is tested on its
+ * own), garbage collection, and the hypershift-operator's own timing. Knobs let a test make one part
+ * misbehave to reach a failure.
+ */
+public class HyperShiftSimulator {
+
+    public static final String ETCD_IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "e".repeat(64);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Clock clock;
+
+    /** False: the operator ignores pausedUntil (a stuck hypershift-operator). */
+    public volatile boolean honourPause = true;
+    /** Pods of these workloads never go (a stuck kubelet, a finalizer). */
+    public final Set<String> stuckPods = new HashSet<>();
+    /** Members whose restore Job fails. */
+    public final Set<Integer> failingRestoreMembers = new HashSet<>();
+    /** False: etcd members never become ready after the restore. */
+    public volatile boolean etcdBecomesReady = true;
+    /** False: a rollout of a new payload never completes. */
+    public volatile boolean completeRollouts = true;
+    /** False: restore Jobs are left running. */
+    public volatile boolean runJobs = true;
+    /** Names of the restore Jobs this simulator "ran" (marked finished). */
+    public final List<String> ranJobs = new ArrayList<>();
+
+    public HyperShiftSimulator(KubernetesClient client, String namespace, Clock clock) {
+        this.client = client;
+        this.namespace = namespace;
+        this.clock = clock;
+    }
+
+    /** The control plane of a highly available cluster, as HyperShift creates it (with etcd's volumes). */
+    public void createControlPlane(HostedCluster cluster, Map<String, Integer> deployments, int etcdMembers) {
+        String cp = cluster.controlPlaneNamespace();
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                .withName(cp).endMetadata().build()).createOr(existing -> existing.update());
+        deployments.forEach((name, replicas) -> client.resource(new DeploymentBuilder()
+                .withNewMetadata().withName(name).withNamespace(cp).endMetadata()
+                .withNewSpec().withReplicas(replicas)
+                .withNewSelector().addToMatchLabels("app", name).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
+                .withNewSpec().addNewContainer().withName(name).withImage("quay.io/example/" + name).endContainer().endSpec()
+                .endTemplate().endSpec().build()).create());
+        for (int member = 0; member < etcdMembers; member++) {
+            client.resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata()
+                    .withName("data-etcd-" + member).withNamespace(cp).addToLabels("app", "etcd").endMetadata()
+                    .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("8Gi")).endResources()
+                    .endSpec().build()).create();
+        }
+        client.resource(new StatefulSetBuilder()
+                .withNewMetadata().withName("etcd").withNamespace(cp).addToLabels("app", "etcd").endMetadata()
+                .withNewSpec().withReplicas(etcdMembers).withServiceName("etcd-discovery")
+                .withPodManagementPolicy("Parallel")
+                .withNewSelector().addToMatchLabels("app", "etcd").endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", "etcd").endMetadata()
+                .withNewSpec().withPriorityClassName("hypershift-etcd")
+                .addNewContainer().withName("etcd").withImage(ETCD_IMAGE).endContainer()
+                .addNewContainer().withName("healthz").withImage("quay.io/example/healthz").endContainer()
+                .endSpec().endTemplate().endSpec().build()).create();
+        tick();
+    }
+
+    /** One round of every controller this simulator plays. */
+    public synchronized void tick() {
+        for (HostedCluster cluster : client.resources(HostedCluster.class).inNamespace(namespace).list().getItems()) {
+            String cp = cluster.controlPlaneNamespace();
+            for (Deployment deployment : client.apps().deployments().inNamespace(cp).list().getItems()) {
+                reconcileDeployment(deployment);
+            }
+            int etcdReady = 0;
+            int etcdWanted = 0;
+            for (StatefulSet set : client.apps().statefulSets().inNamespace(cp).list().getItems()) {
+                int[] counts = reconcileStatefulSet(set);
+                if ("etcd".equals(set.getMetadata().getName())) {
+                    etcdReady = counts[0];
+                    etcdWanted = counts[1];
+                }
+            }
+            for (Job job : client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.APP_LABEL_VALUE).list()
+                    .getItems()) {
+                runJob(job);
+            }
+            reconcileCluster(cluster, etcdWanted > 0 && etcdReady >= etcdWanted);
+        }
+    }
+
+    private void reconcileDeployment(Deployment deployment) {
+        String ns = deployment.getMetadata().getNamespace();
+        String name = deployment.getMetadata().getName();
+        int wanted = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
+        Map<String, String> labels = deployment.getSpec().getSelector().getMatchLabels();
+        List<Pod> pods = client.pods().inNamespace(ns).withLabels(labels).list().getItems();
+        int have = matchPods(ns, name, labels, pods, wanted);
+        if (deployment.getStatus() == null || !Objects.equals(deployment.getStatus().getReplicas(), have)) {
+            deployment.setStatus(new DeploymentStatusBuilder().withReplicas(have).withReadyReplicas(have)
+                    .withAvailableReplicas(have).withUpdatedReplicas(have).build());
+            quietly(() -> client.resource(deployment).updateStatus());
+        }
+    }
+
+    /** Returns {ready, wanted}. */
+    private int[] reconcileStatefulSet(StatefulSet set) {
+        String ns = set.getMetadata().getNamespace();
+        String name = set.getMetadata().getName();
+        int wanted = Objects.requireNonNullElse(set.getSpec().getReplicas(), 1);
+        Map<String, String> labels = set.getSpec().getSelector().getMatchLabels();
+        List<Pod> pods = client.pods().inNamespace(ns).withLabels(labels).list().getItems();
+        int have = matchPods(ns, name, labels, pods, wanted);
+        int ready = "etcd".equals(name) && !etcdBecomesReady ? 0 : have;
+        if (set.getStatus() == null || !Objects.equals(set.getStatus().getReplicas(), have)
+                || !Objects.equals(set.getStatus().getReadyReplicas(), ready)) {
+            set.setStatus(new StatefulSetStatusBuilder().withReplicas(have).withReadyReplicas(ready)
+                    .withAvailableReplicas(ready).build());
+            quietly(() -> client.resource(set).updateStatus());
+        }
+        return new int[] { ready, wanted };
+    }
+
+    /** Creates or deletes pods {@code <name>-<i>} until {@code wanted} exist; stuck workloads keep theirs. */
+    private int matchPods(String ns, String name, Map<String, String> labels, List<Pod> pods, int wanted) {
+        int have = pods.size();
+        if (have > wanted && !stuckPods.contains(name)) {
+            for (Pod pod : pods) {
+                int index = Integer.parseInt(pod.getMetadata().getName().substring(name.length() + 1));
+                if (index >= wanted) {
+                    client.resource(pod).delete();
+                    have--;
+                }
+            }
+        }
+        for (int i = 0; i < wanted; i++) {
+            String podName = name + "-" + i;
+            if (pods.stream().noneMatch(p -> p.getMetadata().getName().equals(podName))) {
+                client.resource(new PodBuilder().withNewMetadata().withName(podName).withNamespace(ns)
+                        .withLabels(labels).endMetadata().withNewSpec().endSpec().build()).create();
+                have++;
+            }
+        }
+        return have;
+    }
+
+    private void runJob(Job job) {
+        if (!runJobs || job.getStatus() != null && job.getStatus().getConditions() != null
+                && !job.getStatus().getConditions().isEmpty()) {
+            return;
+        }
+        String name = job.getMetadata().getName();
+        int member = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
+        boolean fails = failingRestoreMembers.contains(member);
+        String now = Timestamps.format(clock.instant());
+        job.setStatus(new JobStatusBuilder().withStartTime(now)
+                .withSucceeded(fails ? 0 : 1).withFailed(fails ? 1 : 0)
+                .withCompletionTime(fails ? null : now)
+                .withConditions(new JobConditionBuilder().withType(fails ? "Failed" : "Complete").withStatus("True")
+                        .withReason(fails ? "BackoffLimitExceeded" : null).withLastTransitionTime(now).build())
+                .build());
+        client.resource(job).updateStatus();
+        ranJobs.add(name);
+    }
+
+    private void reconcileCluster(HostedCluster cluster, boolean etcdQuorum) {
+        HostedClusterStatus status = cluster.getStatus() == null ? new HostedClusterStatus() : cluster.getStatus();
+        cluster.setStatus(status);
+        boolean paused = honourPause && cluster.getSpec().getPausedUntil() != null;
+        String now = Timestamps.format(clock.instant());
+        setCondition(status, "ReconciliationActive", paused ? "False" : "True",
+                paused ? "ReconciliationPaused" : "AsExpected", now);
+        setCondition(status, "EtcdAvailable", etcdQuorum ? "True" : "False",
+                etcdQuorum ? "QuorumAvailable" : "EtcdWaitingForQuorum", now);
+        if (!paused) {
+            rollOut(status.getVersion(), cluster.getSpec().getRelease().getImage(), now);
+            String cp = cluster.getSpec().getControlPlaneRelease() != null
+                    ? cluster.getSpec().getControlPlaneRelease().getImage()
+                    : cluster.getSpec().getRelease().getImage();
+            rollOut(status.getControlPlaneVersion(), cp, now);
+            boolean settled = status.getVersion() == null || status.getVersion().getHistory().isEmpty()
+                    || status.getVersion().getHistory().get(0).isCompleted();
+            setCondition(status, "Progressing", settled ? "False" : "True", settled ? "AsExpected" : "Rolling", now);
+        }
+        quietly(() -> client.resource(cluster).updateStatus());
+    }
+
+    /** A new image: desired and a Partial entry; the next tick (if rollouts complete) marks it Completed. */
+    private void rollOut(VersionStatus version, String image, String now) {
+        if (version == null || image == null) {
+            return;
+        }
+        List<UpdateHistory> history = version.getHistory();
+        UpdateHistory newest = history.isEmpty() ? null : history.get(0);
+        if (newest == null || !image.equals(newest.getImage())) {
+            String tag = image.substring(image.lastIndexOf(':') + 1);
+            String versionText = tag.contains("-") ? tag.substring(0, tag.indexOf('-')) : tag;
+            UpdateHistory entry = new UpdateHistory(UpdateHistory.PARTIAL, versionText, image, now, null);
+            history.add(0, entry);
+            UpdateHistory desired = new UpdateHistory();
+            desired.setImage(image);
+            desired.setVersion(versionText);
+            version.setDesired(desired);
+        } else if (!newest.isCompleted() && completeRollouts) {
+            newest.setState(UpdateHistory.COMPLETED);
+            newest.setCompletionTime(now);
+        }
+    }
+
+    private static void setCondition(HostedClusterStatus status, String type, String value, String reason, String now) {
+        Condition existing = status.condition(type).orElse(null);
+        if (existing != null && value.equals(existing.getStatus())) {
+            return;
+        }
+        status.getConditions().removeIf(c -> type.equals(c.getType()));
+        status.getConditions().add(new ConditionBuilder().withType(type).withStatus(value).withReason(reason)
+                .withMessage("").withLastTransitionTime(now).build());
+    }
+
+    /** A write that lost a race with the sidecar is simply done again on the next tick. */
+    private static void quietly(Runnable write) {
+        try {
+            write.run();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.hcprollback.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+
+/** A real etcd member on loopback (plain HTTP), its log in its directory, stopped on close. */
+public final class LocalEtcd implements AutoCloseable {
+
+    private final Path dir;
+    private final int clientPort;
+    private final Process process;
+
+    private LocalEtcd(Path dir, int clientPort, Process process) {
+        this.dir = dir;
+        this.clientPort = clientPort;
+        this.process = process;
+    }
+
+    /** A new one-member cluster with an empty data dir under {@code dir}. */
+    public static LocalEtcd single(Path dir) {
+        int peer = EtcdBinaries.freePort();
+        String peerUrl = "http://127.0.0.1:" + peer;
+        return start(dir, "etcd-0", dir.resolve("data"), peerUrl, "etcd-0=" + peerUrl, EtcdBinaries.freePort());
+    }
+
+    /** A member of a cluster, on an existing (restored) or empty data dir. Does not wait for quorum. */
+    public static LocalEtcd start(Path dir, String name, Path dataDir, String peerUrl, String initialCluster, int clientPort) {
+        String client = "http://127.0.0.1:" + clientPort;
+        List<String> command = new ArrayList<>(List.of(EtcdBinaries.tool("etcd"), "--name", name,
+                "--data-dir", dataDir.toString(),
+                "--listen-client-urls", client, "--advertise-client-urls", client,
+                "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+                "--initial-cluster", initialCluster, "--initial-cluster-token", "etcd-cluster",
+                "--log-level", "warn"));
+        try {
+            Files.createDirectories(dir);
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile())).start();
+            return new LocalEtcd(dir, clientPort, process);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public LocalEtcd awaitPort() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("etcd exited with " + process.exitValue() + "; log: " + log());
+            }
+            try (Socket socket = new Socket("127.0.0.1", clientPort)) {
+                return this;
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        throw new IllegalStateException("etcd did not open port " + clientPort + "; log: " + log());
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    public Client client() {
+        return Client.builder().endpoints(URI.create(endpoint())).build();
+    }
+
+    public String log() {
+        try {
+            return Files.readString(dir.resolve("etcd.log"));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    public static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.hcprollback.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+
+/**
+ * The requests one client sent (method, path, body), recorded on the client side, so that a test can
+ * count the writes the rollback made (a Job created, a patch of the HostedCluster) and show that none
+ * happened twice. Only the client handed to the code under test records; the simulator's own writes
+ * go through another client and are not counted.
+ */
+public class RequestLog {
+
+    public record Request(String method, String path, String body) {
+    }
+
+    private final List<Request> requests = new ArrayList<>();
+
+    /** A client of {@code server} whose requests this log records. */
+    public KubernetesClient recordingClient(KubernetesMockServer server) {
+        Interceptor recorder = new Interceptor() {
+            @Override
+            public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+                synchronized (requests) {
+                    requests.add(new Request(request.method(), request.uri().getPath(),
+                            request.bodyString() == null ? "" : request.bodyString()));
+                }
+            }
+        };
+        return server.createClient(b -> b.withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("record", recorder)));
+    }
+
+    public void clear() {
+        synchronized (requests) {
+            requests.clear();
+        }
+    }
+
+    public long count(String method, Predicate<String> path, Predicate<String> body) {
+        synchronized (requests) {
+            return requests.stream().filter(r -> r.method().equals(method) && path.test(r.path()) && body.test(r.body()))
+                    .count();
+        }
+    }
+
+    public List<Request> all() {
+        synchronized (requests) {
+            return List.copyOf(requests);
+        }
+    }
+}

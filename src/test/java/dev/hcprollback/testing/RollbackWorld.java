@@ -1,0 +1,205 @@
+package dev.hcprollback.testing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
+import dev.hcprollback.rollback.ControlPlaneRollbackStatus;
+import dev.hcprollback.rollback.DataLossWindow;
+import dev.hcprollback.rollback.EtcdRevisionReader;
+import dev.hcprollback.rollback.RestoreSource;
+import dev.hcprollback.rollback.RollbackDriver;
+import dev.hcprollback.rollback.RollbackEvents;
+import dev.hcprollback.rollback.RollbackMetrics;
+import dev.hcprollback.rollback.RollbackPhase;
+import dev.hcprollback.rollback.RollbackSettings;
+import dev.hcprollback.rollback.RollbackStrategy;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * One hosted cluster on 4.18.6 after 4.18.5, its verified pre-upgrade snapshot of 4.18.5, its control
+ * plane (writers and a 3-member etcd) and a simulator, in the mock API server; plus the means to drive
+ * a ControlPlaneRollback of it step by step with a hand-moved clock.
+ */
+public class RollbackWorld {
+
+    public static final Map<String, Integer> WRITERS = writers();
+    public static final String SHA256 = "5".repeat(64);
+
+    public final KubernetesClient client;
+    /** Where the snapshot says it is stored (default: an s3:// URL). */
+    public String snapshotLocation;
+    /** False: {@link #create()} records no snapshot. */
+    public boolean withSnapshot = true;
+    /** Annotations the HostedCluster is created with (e.g. a rollback request). */
+    public final Map<String, String> clusterAnnotations = new LinkedHashMap<>();
+    /** The client the driver uses: when set, its writes are what {@link #log} counts. */
+    public KubernetesClient driverClient;
+    public final RequestLog log = new RequestLog();
+    public final String namespace;
+    public final String clusterName;
+    // whole seconds, as the API server stores times: rounds until a timeout do not depend on when the test runs
+    public final MutableClock clock = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    public final HyperShiftSimulator simulator;
+    public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    public RestoreSource restoreSource = (snapshot, ttl) -> new RestoreSource.Download(
+            "https://bucket.example.com/" + snapshot.getMetadata().getName() + "?X-Amz-Expires=" + ttl.toSeconds(),
+            snapshot.getStatus().getSha256());
+    public EtcdRevisionReader etcd = (ns, revision) -> {
+        DataLossWindow window = new DataLossWindow();
+        window.setSnapshotRevision(revision);
+        window.setCurrentRevision(revision + 42);
+        window.setKeysChanged(42L);
+        return window;
+    };
+    public RollbackEvents events = new RollbackEvents() {
+        @Override
+        public void normal(HostedCluster cluster, String reason, String message) {
+        }
+
+        @Override
+        public void warning(HostedCluster cluster, String reason, String message) {
+        }
+    };
+
+    public RollbackWorld(KubernetesClient client, String namespace, String clusterName) {
+        this(client, null, namespace, clusterName);
+    }
+
+    /** With a mock server: the driver gets its own client, whose requests {@link #log} records. */
+    public RollbackWorld(KubernetesClient client, io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server,
+            String namespace, String clusterName) {
+        this.client = client;
+        this.driverClient = server == null ? client : log.recordingClient(server);
+        this.namespace = namespace;
+        this.clusterName = clusterName;
+        this.simulator = new HyperShiftSimulator(client, namespace, clock);
+    }
+
+    private static Map<String, Integer> writers() {
+        Map<String, Integer> writers = new LinkedHashMap<>();
+        writers.put("control-plane-operator", 1);
+        writers.put("kube-apiserver", 3);
+        writers.put("openshift-apiserver", 3);
+        writers.put("openshift-oauth-apiserver", 2);
+        return writers;
+    }
+
+    /** The cluster, its snapshot of 4.18.5 and its control plane. */
+    public RollbackWorld create() {
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                .withName(namespace).endMetadata().build()).createOr(existing -> existing.update());
+        // the snapshot first: the webhook admits a rollback request only once a snapshot backs it
+        if (withSnapshot) {
+            recordSnapshot();
+        }
+        HostedClusters fixture = HostedClusters.onSixAfterFive(clusterName);
+        clusterAnnotations.forEach(fixture::annotate);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) fixture.json().get("metadata")).put("namespace", namespace)
+                .remove(java.util.List.of("resourceVersion", "uid", "creationTimestamp", "generation"));
+        // the control plane before the HostedCluster, so that a trigger watching it finds everything in place
+        simulator.createControlPlane(fixture.model(), WRITERS, 3);
+        HostedCluster created = client.resource(fixture.model()).create();
+        created.setStatus(fixture.model().getStatus());
+        client.resource(created).updateStatus();
+        simulator.tick();
+        return this;
+    }
+
+    /** The verified snapshot of 4.18.5, taken three hours ago, before the update to 4.18.6. */
+    public void recordSnapshot() {
+        ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot(snapshotName(), clusterName, "4.18.5",
+                HostedClusters.tag("4.18.5"), null, clock.instant().minus(Duration.ofHours(3)));
+        snapshot.getMetadata().setNamespace(namespace);
+        snapshot.getStatus().setSha256(SHA256);
+        if (snapshotLocation != null) {
+            snapshot.getStatus().setLocation(snapshotLocation);
+        }
+        new ManagementCluster(client, null).record(snapshot);
+    }
+
+    public String snapshotName() {
+        return clusterName + "-4.18.5-preupgrade";
+    }
+
+    public ControlPlaneRollback requestRollback(String name, RollbackStrategy strategy, boolean dryRun) {
+        ControlPlaneRollback rollback = new ControlPlaneRollback();
+        rollback.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+        ControlPlaneRollbackSpec spec = new ControlPlaneRollbackSpec();
+        spec.setHostedClusterName(clusterName);
+        spec.setToVersion("4.18.5");
+        spec.setSnapshotName(snapshotName());
+        spec.setReason("INC-4711: kube-apiserver crash loop on 4.18.6");
+        spec.setStrategy(strategy);
+        spec.setDryRun(dryRun);
+        rollback.setSpec(spec);
+        return client.resource(rollback).create();
+    }
+
+    public RollbackDriver driver(RollbackDriver.Checkpoints checkpoints) {
+        return new RollbackDriver(driverClient, RollbackSettings.defaults(), clock, restoreSource, etcd, events,
+                new RollbackMetrics(meters), checkpoints);
+    }
+
+    public RollbackDriver driver() {
+        return driver(RollbackDriver.Checkpoints.NONE);
+    }
+
+    /**
+     * The controller loop, played by hand: the simulator runs a round, the driver is called, the clock
+     * moves by the delay the driver asked for. Ends when the driver asks for no further look.
+     */
+    public ControlPlaneRollback runToEnd(RollbackDriver driver, ControlPlaneRollback rollback) {
+        for (int round = 0; round < 500; round++) {
+            simulator.tick();
+            Optional<Duration> again = driver.reconcile(rollback);
+            if (again.isEmpty()) {
+                return reload(rollback);
+            }
+            clock.advance(again.get());
+        }
+        throw new AssertionError("the rollback did not finish in 500 rounds: " + reload(rollback).getStatus().getMessage());
+    }
+
+    public ControlPlaneRollback reload(ControlPlaneRollback rollback) {
+        return client.resources(ControlPlaneRollback.class).inNamespace(namespace)
+                .withName(rollback.getMetadata().getName()).get();
+    }
+
+    public HostedCluster cluster() {
+        return client.resources(HostedCluster.class).inNamespace(namespace).withName(clusterName).get();
+    }
+
+    public String controlPlaneNamespace() {
+        return cluster().controlPlaneNamespace();
+    }
+
+    public int replicasOf(String deployment) {
+        Deployment d = client.apps().deployments().inNamespace(controlPlaneNamespace()).withName(deployment).get();
+        return d.getSpec().getReplicas();
+    }
+
+    public int etcdReplicas() {
+        StatefulSet set = client.apps().statefulSets().inNamespace(controlPlaneNamespace()).withName("etcd").get();
+        return set.getSpec().getReplicas();
+    }
+
+    public static RollbackPhase phase(ControlPlaneRollback rollback) {
+        return Optional.ofNullable(rollback.getStatus()).map(ControlPlaneRollbackStatus::getPhase).orElse(null);
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+}
