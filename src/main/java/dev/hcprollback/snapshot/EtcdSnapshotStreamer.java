@@ -84,7 +84,8 @@ public class EtcdSnapshotStreamer {
         }
     }
 
-    private Client connect(String endpoint, Optional<String> authority, EtcdCredentials credentials)
+    /** A client with this streamer's timeouts; the caller closes it. */
+    public Client connect(String endpoint, Optional<String> authority, EtcdCredentials credentials)
             throws SnapshotFailure {
         try {
             ClientBuilder builder = Client.builder()

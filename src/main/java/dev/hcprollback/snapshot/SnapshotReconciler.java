@@ -19,8 +19,6 @@ import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.StorageException;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -51,11 +49,13 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
     private final ClusterEvents events;
     private final EtcdAccessPolicy accessPolicy;
     private final RetentionRunner retention;
+    private final ControlPlaneEtcd etcd;
     private final Semaphore slots;
     private final Clock clock = Clock.systemUTC();
 
     public SnapshotReconciler(KubernetesClient client, HcpRollbackConfig config, Instance<SnapshotStore> store,
-            SnapshotMetrics metrics, ClusterEvents events, EtcdAccessPolicy accessPolicy, RetentionRunner retention) {
+            SnapshotMetrics metrics, ClusterEvents events, EtcdAccessPolicy accessPolicy, RetentionRunner retention,
+            ControlPlaneEtcd etcd) {
         this.client = client;
         this.config = config;
         this.store = store;
@@ -63,6 +63,7 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
         this.events = events;
         this.accessPolicy = accessPolicy;
         this.retention = retention;
+        this.etcd = etcd;
         this.slots = new Semaphore(Math.max(1, config.snapshot().maxConcurrent()));
     }
 
@@ -114,14 +115,10 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
                 s.setMessage("streaming etcd of " + controlPlane + " into storage");
                 setCondition(s, READY, "False", "Running", s.getMessage(), snapshot);
             });
-            EtcdCredentials credentials = credentials(controlPlane);
+            EtcdCredentials credentials = etcd.credentials(controlPlane);
             SnapshotStore into = store();
             backend = into.backend();
-            HcpRollbackConfig.Etcd etcd = config.snapshot().etcd();
-            String endpoint = etcd.endpoint().map(e -> e.replace("{namespace}", controlPlane))
-                    .orElse("https://etcd-client." + controlPlane + ".svc:2379");
-            SnapshotTaker taker = new SnapshotTaker(new EtcdSnapshotStreamer(etcd.connectTimeout(), etcd.requestTimeout(),
-                    etcd.snapshotTimeout()), into, config.storage().prefix(), clock);
+            SnapshotTaker taker = new SnapshotTaker(etcd.streamer(), into, config.storage().prefix(), clock);
             SnapshotTaker.Taken taken;
             accessPolicy.acquire(controlPlane);
             try {
@@ -129,7 +126,7 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
                 taken = taker.take(snapshot.getMetadata().getName(), snapshot.getSpec().getReason(), at,
                         () -> Optional.ofNullable(client.resources(HostedCluster.class).inNamespace(namespace)
                                 .withName(clusterName).get()).orElse(at),
-                        endpoint, etcd.authority(), credentials);
+                        etcd.endpoint(controlPlane), config.snapshot().etcd().authority(), credentials);
             } finally {
                 accessPolicy.release(controlPlane);
             }
@@ -250,39 +247,6 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             writeStatus(current, s -> s.setMessage("deleting: could not remove " + key + " from storage: " + e.getMessage()));
             return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.snapshot().backoff().toMillis());
         }
-    }
-
-    private EtcdCredentials credentials(String controlPlane) throws SnapshotFailure {
-        Secret secret = client.secrets().inNamespace(controlPlane).withName(EtcdCredentials.SECRET).get();
-        ConfigMap ca = client.configMaps().inNamespace(controlPlane).withName(EtcdCredentials.CA_CONFIG_MAP).get();
-        List<String> missing = new ArrayList<>();
-        String cert = secret == null ? null : decode(secret, EtcdCredentials.SECRET_CERT_KEY);
-        String key = secret == null ? null : decode(secret, EtcdCredentials.SECRET_KEY_KEY);
-        String caPem = ca == null || ca.getData() == null ? null : ca.getData().get(EtcdCredentials.CA_KEY);
-        if (secret == null) {
-            missing.add("Secret " + controlPlane + "/" + EtcdCredentials.SECRET + " not found");
-        } else if (cert == null || key == null) {
-            missing.add("Secret " + controlPlane + "/" + EtcdCredentials.SECRET + " lacks " + EtcdCredentials.SECRET_CERT_KEY
-                    + " or " + EtcdCredentials.SECRET_KEY_KEY);
-        }
-        if (ca == null) {
-            missing.add("ConfigMap " + controlPlane + "/" + EtcdCredentials.CA_CONFIG_MAP + " not found");
-        } else if (caPem == null) {
-            missing.add("ConfigMap " + controlPlane + "/" + EtcdCredentials.CA_CONFIG_MAP + " lacks " + EtcdCredentials.CA_KEY);
-        }
-        if (!missing.isEmpty()) {
-            throw new SnapshotFailure(SnapshotFailure.Reason.CredentialsMissing,
-                    "etcd client certificate missing: " + String.join("; ", missing));
-        }
-        return new EtcdCredentials(caPem, cert, key);
-    }
-
-    private static String decode(Secret secret, String key) {
-        if (secret.getData() != null && secret.getData().get(key) != null) {
-            return new String(java.util.Base64.getDecoder().decode(secret.getData().get(key)),
-                    java.nio.charset.StandardCharsets.US_ASCII);
-        }
-        return secret.getStringData() == null ? null : secret.getStringData().get(key);
     }
 
     private SnapshotStore store() {

@@ -1,0 +1,78 @@
+package dev.hcprollback.snapshot;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.hcprollback.HcpRollbackConfig;
+import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * How the sidecar reaches the etcd of one hosted control plane: its client endpoint (the
+ * {@code etcd-client} Service, or the configured override) and the client certificate HyperShift
+ * keeps in that namespace. Snapshots stream through it; a rollback plan reads key changes through it.
+ */
+@ApplicationScoped
+public class ControlPlaneEtcd {
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    HcpRollbackConfig config;
+
+    public String endpoint(String controlPlane) {
+        return config.snapshot().etcd().endpoint().map(e -> e.replace("{namespace}", controlPlane))
+                .orElse("https://etcd-client." + controlPlane + ".svc:2379");
+    }
+
+    public EtcdSnapshotStreamer streamer() {
+        HcpRollbackConfig.Etcd etcd = config.snapshot().etcd();
+        return new EtcdSnapshotStreamer(etcd.connectTimeout(), etcd.requestTimeout(), etcd.snapshotTimeout());
+    }
+
+    /** A client with the control plane's credentials; the caller closes it. */
+    public Client connect(String controlPlane) throws SnapshotFailure {
+        return streamer().connect(endpoint(controlPlane), config.snapshot().etcd().authority(), credentials(controlPlane));
+    }
+
+    /** Secret {@code etcd-client-tls} and ConfigMap {@code etcd-ca} of the control-plane namespace, read by name only. */
+    public EtcdCredentials credentials(String controlPlane) throws SnapshotFailure {
+        Secret secret = client.secrets().inNamespace(controlPlane).withName(EtcdCredentials.SECRET).get();
+        ConfigMap ca = client.configMaps().inNamespace(controlPlane).withName(EtcdCredentials.CA_CONFIG_MAP).get();
+        List<String> missing = new ArrayList<>();
+        String cert = secret == null ? null : decode(secret, EtcdCredentials.SECRET_CERT_KEY);
+        String key = secret == null ? null : decode(secret, EtcdCredentials.SECRET_KEY_KEY);
+        String caPem = ca == null || ca.getData() == null ? null : ca.getData().get(EtcdCredentials.CA_KEY);
+        if (secret == null) {
+            missing.add("Secret " + controlPlane + "/" + EtcdCredentials.SECRET + " not found");
+        } else if (cert == null || key == null) {
+            missing.add("Secret " + controlPlane + "/" + EtcdCredentials.SECRET + " lacks " + EtcdCredentials.SECRET_CERT_KEY
+                    + " or " + EtcdCredentials.SECRET_KEY_KEY);
+        }
+        if (ca == null) {
+            missing.add("ConfigMap " + controlPlane + "/" + EtcdCredentials.CA_CONFIG_MAP + " not found");
+        } else if (caPem == null) {
+            missing.add("ConfigMap " + controlPlane + "/" + EtcdCredentials.CA_CONFIG_MAP + " lacks " + EtcdCredentials.CA_KEY);
+        }
+        if (!missing.isEmpty()) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.CredentialsMissing,
+                    "etcd client certificate missing: " + String.join("; ", missing));
+        }
+        return new EtcdCredentials(caPem, cert, key);
+    }
+
+    private static String decode(Secret secret, String key) {
+        if (secret.getData() != null && secret.getData().get(key) != null) {
+            return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.US_ASCII);
+        }
+        return secret.getStringData() == null ? null : secret.getStringData().get(key);
+    }
+}
