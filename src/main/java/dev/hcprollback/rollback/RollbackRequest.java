@@ -1,7 +1,6 @@
 package dev.hcprollback.rollback;
 
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 import dev.hcprollback.hypershift.HostedCluster;
@@ -36,16 +35,25 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
         return toVersion.isPresent();
     }
 
-    /** Whether any of the request annotations differ, compared as raw annotation values. */
+    /**
+     * Whether any {@code rollback.hypershift.openshift.io/} annotation is added, changed or removed:
+     * the request keys, the strategy, and the sidecar's own links alike, so that nobody but an
+     * authorised requester can edit a request or the record of one.
+     */
     public static boolean annotationsChanged(HostedCluster before, HostedCluster after) {
-        return !Objects.equals(raw(before, TO_VERSION), raw(after, TO_VERSION))
-                || !Objects.equals(raw(before, REASON), raw(after, REASON))
-                || !Objects.equals(raw(before, DRY_RUN), raw(after, DRY_RUN));
+        return !prefixed(before).equals(prefixed(after));
     }
 
-    private static String raw(HostedCluster cluster, String key) {
-        return cluster == null || cluster.getMetadata() == null || cluster.getMetadata().getAnnotations() == null
-                ? null
-                : cluster.getMetadata().getAnnotations().get(key);
+    private static Map<String, String> prefixed(HostedCluster cluster) {
+        if (cluster == null || cluster.getMetadata() == null || cluster.getMetadata().getAnnotations() == null) {
+            return Map.of();
+        }
+        Map<String, String> request = new java.util.TreeMap<>();
+        cluster.getMetadata().getAnnotations().forEach((key, value) -> {
+            if (key.startsWith(PREFIX)) {
+                request.put(key, value);
+            }
+        });
+        return request;
     }
 }

@@ -131,6 +131,10 @@ class HostedClusterAdmissionTest {
                 new Case("customer downgrade when an SRE already requested it", verifiedSnapshotOf5(),
                         n -> requestedDowngradeTo5(n), false, "rollback-unauthorised",
                         "spec.release.image moves from 4.18.6 to 4.18.5, an older payload, and RBAC does not grant customer-admin"),
+                new Case("customer switches an SRE's request to PayloadOnly", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n).requestRollback("4.18.5", "INC-1")
+                                .annotate("rollback.hypershift.openshift.io/strategy", "PayloadOnly")),
+                        false, "request-unauthorised", "customer-admin"),
                 new Case("customer removes an SRE's request", verifiedSnapshotOf5(),
                         n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n)),
                         false, "request-unauthorised", "customer-admin"),
