@@ -2,7 +2,10 @@ package dev.hcprollback.demo;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,8 +18,19 @@ import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.UpdateHistory;
-import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.rollback.ControlPlaneRollbackStatus;
+import dev.hcprollback.rollback.DataLossWindow;
+import dev.hcprollback.rollback.RollbackPhase;
+import dev.hcprollback.rollback.RollbackPlan;
+import dev.hcprollback.rollback.RollbackRequest;
+import dev.hcprollback.rollback.RollbackStep;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.testing.HyperShiftSimulator;
+import dev.hcprollback.testing.TestTools;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import dev.hcprollback.snapshot.ControlPlaneSnapshotSpec;
 import dev.hcprollback.snapshot.ControlPlaneSnapshotStatus;
 import dev.hcprollback.snapshot.SnapshotPhase;
@@ -45,6 +59,8 @@ public final class Demo {
     private static final String CLUSTER = "payments";
     private static final String CONTROL_PLANE = NAMESPACE + "-" + CLUSTER;
     private static final String BUCKET = "hcp-rollback-demo";
+    private static final Map<String, Integer> WRITERS = Map.of("kube-apiserver", 2, "openshift-apiserver", 2,
+            "openshift-oauth-apiserver", 2, "control-plane-operator", 1);
     private static final String DATA_KEY = "/kubernetes.io/configmaps/payments-app/settings";
 
     /** The in-process API server logs every request; the timeline says what matters. Held, or the setting is lost. */
@@ -53,6 +69,7 @@ public final class Demo {
     private final Timeline timeline = new Timeline(System.out);
     private KubernetesClient client;
     private AdmittingApiServer apiServer;
+    private HyperShiftSimulator hypershift;
     private EtcdProcess controlPlaneEtcd;
 
     public static void main(String[] args) throws Exception {
@@ -101,12 +118,86 @@ public final class Demo {
                     Map.entry("quarkus.s3.aws.credentials.type", "static"),
                     Map.entry("quarkus.s3.aws.credentials.static-provider.access-key-id", S3Server.ACCESS_KEY),
                     Map.entry("quarkus.s3.aws.credentials.static-provider.secret-access-key", S3Server.SECRET_KEY),
-                    Map.entry("hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback")));
+                    Map.entry("hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback"),
+                    // the simulated control plane answers in milliseconds: look again soon
+                    Map.entry("hcp-rollback.rollback.poll-interval", "300ms"),
+                    Map.entry("hcp-rollback.rollback.max-poll-interval", "1s")));
             timeline.say("hcp-rollback", "ready: caches synced, webhook certificate loaded; HTTPS on " + sidecar.httpsPort
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
             apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(
                     "https://localhost:" + sidecar.httpsPort + "/validate/hostedclusters"));
-            tell();
+            Thread hyperShift = startHyperShift(work);
+            try {
+                tell();
+            } finally {
+                hyperShift.interrupt();
+                hyperShift.join(5000);
+            }
+        }
+    }
+
+    /**
+     * HyperShift's part, every 200 ms: the simulator's controllers (pause, replicas and pods, version
+     * history, quorum), a kubelet that stops and starts the real etcd process as its StatefulSet is
+     * scaled, and restore Jobs that run the Job's own script for real on that etcd's data directory.
+     */
+    private Thread startHyperShift(Path work) {
+        hypershift.jobRunner = job -> runRestoreJob(job, work);
+        Thread loop = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    hypershift.tick();
+                    StatefulSet etcd = client.apps().statefulSets().inNamespace(CONTROL_PLANE).withName("etcd").get();
+                    int replicas = etcd == null || etcd.getSpec().getReplicas() == null ? 1 : etcd.getSpec().getReplicas();
+                    if (replicas == 0 && controlPlaneEtcd.isRunning()) {
+                        controlPlaneEtcd.stop();
+                        timeline.say("kubelet", "etcd-0 stopped (StatefulSet etcd scaled to 0)");
+                    } else if (replicas > 0 && !controlPlaneEtcd.isRunning()) {
+                        controlPlaneEtcd.start();
+                        timeline.say("kubelet", "etcd-0 started again on its data directory");
+                    }
+                    Thread.sleep(200);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    timeline.say("hypershift", "simulator hiccup: " + e.getMessage());
+                }
+            }
+        }, "hypershift-simulator");
+        loop.setDaemon(true);
+        loop.start();
+        return loop;
+    }
+
+    /** The Job's command, with the Job's environment, on the real etcd's data directory. */
+    private boolean runRestoreJob(Job job, Path work) {
+        Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        List<String> command = container.getCommand();
+        Map<String, String> env = new LinkedHashMap<>();
+        container.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+        // what differs from a pod: the data dir is the local etcd's, peers are on loopback, tools come from .tools
+        env.put("DATA_DIR", controlPlaneEtcd.dataDir().toAbsolutePath().toString());
+        env.put("WORK_DIR", work.resolve("restore-work").toAbsolutePath().toString());
+        env.put("PEER_URL", controlPlaneEtcd.peerUrl());
+        env.put("INITIAL_CLUSTER", "etcd-0=" + controlPlaneEtcd.peerUrl());
+        Path log = work.resolve(job.getMetadata().getName() + ".log");
+        try {
+            ProcessBuilder restore = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            restore.environment().putAll(env);
+            restore.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
+            int exit = restore.start().waitFor();
+            timeline.say("restore-job", job.getMetadata().getName() + ": " + String.join(" ", command.subList(0, 2))
+                    + " <the Job's script> exited " + exit + "\n" + Files.readAllLines(log).stream()
+                            .filter(line -> line.startsWith("stage=") || line.contains("bumping latest revision"))
+                            .map(line -> line.contains("bumping") ? "revision bumped: " + line.substring(line.indexOf('{')) : line)
+                            .collect(java.util.stream.Collectors.joining("; ")) + " (log: " + log + ")");
+            return exit == 0;
+        } catch (IOException e) {
+            timeline.say("restore-job", job.getMetadata().getName() + " could not run: " + e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -154,13 +245,13 @@ public final class Demo {
         timeline.chapter("The service forces the z-stream update to 4.18.6");
         // Kubernetes times have second precision: let the update start in a later second than the snapshot ended
         Thread.sleep(1100);
-        Instant updateStarted = Instant.now();
         expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.6"),
                 review -> review.by("system:serviceaccount:ocm:release-tooling", "system:serviceaccounts")), true, "upgrade",
                 "release-tool", "spec.release.image -> 4.18.6");
-        rollOut("4.18.6", updateStarted);
+        awaitNewest("4.18.6");
         upgradeWorkers("4.18.6");
         timeline.say("hypershift", "control plane and NodePool rolled out 4.18.6 (Completed)");
+        writeCustomerData("written on 4.18.6 by the broken release");
 
         timeline.chapter("4.18.6 breaks the customer; the customer tries to go back alone");
         expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.5"), UnaryOperator.identity()), false,
@@ -171,20 +262,30 @@ public final class Demo {
         timeline.chapter("An SRE requests the service-led rollback");
         expect(apiServer.patch(NAMESPACE, CLUSTER, requestPatch("4.18.4", "INC-4711 ingress down after 4.18.6"),
                 AdmissionReviews::sre), false, "not-previous-version", "sre-alice", "asks for 4.18.4 by mistake");
-        expect(apiServer.patch(NAMESPACE, CLUSTER, requestPatch("4.18.5", "INC-4711 ingress down after 4.18.6"),
+        expect(apiServer.patch(NAMESPACE, CLUSTER, requestPatch("4.18.5", "INC-4711 ingress down after 4.18.6", true),
                 AdmissionReviews::sre), true, "request-recorded", "sre-alice",
-                "kubectl annotate hc payments rollback.hypershift.openshift.io/to-version=4.18.5 .../reason='INC-4711 ...'");
-        expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.5"), AdmissionReviews::sidecar), true,
-                "rollback-admitted", "hcp-rollback", "reverts spec.release.image -> 4.18.5 (the rollback controller's step 5)");
-        rollOut("4.18.5", Instant.now());
+                "annotates to-version=4.18.5, reason='INC-4711 ...', dry-run=true: plan first");
+        ControlPlaneRollback planned = awaitRollback(RollbackPhase.Planned);
+        timeline.say("hcp-rollback", "ControlPlaneRollback " + planned.getMetadata().getName() + ": Planned\n"
+                + describe(planned.getStatus().getPlan()));
+
+        timeline.chapter("The SRE lets it run");
+        expect(apiServer.patch(NAMESPACE, CLUSTER, "{\"metadata\":{\"annotations\":{\"" + RollbackRequest.DRY_RUN
+                + "\":null}}}", AdmissionReviews::sre), true, "request-recorded", "sre-alice", "removes dry-run");
+        ControlPlaneRollback done = awaitRollback(RollbackPhase.Succeeded);
         HostedCluster after = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
         UpdateHistory newest = after.versionHistory().get(0);
-        if (!"4.18.5".equals(newest.getVersion()) || !newest.isCompleted()) {
-            throw new StoryBroken("the cluster did not end on 4.18.5: " + newest.getVersion() + " " + newest.getState());
+        String data = customerData();
+        timeline.say("hypershift", "HostedCluster clusters/payments: spec.release.image " + after.releaseImage().orElseThrow()
+                + "\nnewest history entry " + newest.getVersion() + " " + newest.getState() + "; workers stay on 4.18.6");
+        timeline.say("etcd", DATA_KEY + " = '" + data + "' (the snapshot's data, at a bumped revision)");
+        if (!"4.18.5".equals(newest.getVersion()) || !newest.isCompleted() || !"4.18.5 settings".equals(data)) {
+            throw new StoryBroken("the control plane did not end on 4.18.5 with the snapshot's data: " + newest.getVersion()
+                    + " " + newest.getState() + ", data '" + data + "'");
         }
-        timeline.say("hypershift", "HostedCluster clusters/payments runs " + newest.getVersion() + " (" + newest.getState()
-                + "); the workers stay on 4.18.6");
-        System.out.println("\nThe gate held: the customer's downgrade was refused, the SRE's backed rollback went through.");
+        System.out.println("\nRolled back in " + Duration.between(Instant.parse(done.getStatus().getStartTime()),
+                Instant.parse(done.getStatus().getCompletionTime())).toSeconds() + "s: the customer's downgrade was refused; "
+                + "the SRE's backed rollback restored etcd and the payload.");
     }
 
     private void expect(AdmittingApiServer.Answer answer, boolean allowed, String rule, String actor, String action) {
@@ -200,19 +301,7 @@ public final class Demo {
         }
     }
 
-    /** HyperShift's part: the payload rolls out, the history records it, the workers follow upgrades only. */
-    private void rollOut(String version, Instant started) {
-        HostedCluster cluster = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
-        UpdateHistory entry = new UpdateHistory(UpdateHistory.COMPLETED, version, HostedClusters.tag(version),
-                Timestamps.format(started), Timestamps.format(Instant.now()));
-        entry.setVerified(true);
-        cluster.getStatus().getVersion().getHistory().add(0, entry);
-        cluster.getStatus().getVersion().setDesired(entry);
-        cluster.getStatus().getControlPlaneVersion().getHistory().add(0, entry);
-        cluster.getStatus().getControlPlaneVersion().setDesired(entry);
-        client.resource(cluster).updateStatus();
-    }
-
+    /** Workers follow upgrades only: NodePools are never rolled back. */
     private void upgradeWorkers(String version) {
         NodePool pool = client.resources(NodePool.class).inNamespace(NAMESPACE).withName("payments-workers").get();
         pool.getSpec().setRelease(Release.of(HostedClusters.tag(version)));
@@ -232,6 +321,8 @@ public final class Demo {
                 "creationTimestamp", "generation"));
         HostedCluster model = cluster.model();
         var status = model.getStatus();
+        hypershift = new HyperShiftSimulator(client, NAMESPACE, Clock.systemUTC());
+        hypershift.createControlPlane(model, WRITERS, 1);
         HostedCluster created = client.resource(model).create();
         created.setStatus(status);
         client.resource(created).updateStatus();
@@ -243,8 +334,71 @@ public final class Demo {
     }
 
     private static String requestPatch(String version, String reason) {
-        return "{\"metadata\":{\"annotations\":{\"rollback.hypershift.openshift.io/to-version\":\"" + version
-                + "\",\"rollback.hypershift.openshift.io/reason\":\"" + reason + "\"}}}";
+        return requestPatch(version, reason, false);
+    }
+
+    private static String requestPatch(String version, String reason, boolean dryRun) {
+        return "{\"metadata\":{\"annotations\":{\"" + RollbackRequest.TO_VERSION + "\":\"" + version
+                + "\",\"" + RollbackRequest.REASON + "\":\"" + reason + "\""
+                + (dryRun ? ",\"" + RollbackRequest.DRY_RUN + "\":\"true\"" : "") + "}}}";
+    }
+
+    /** Waits for the cluster's ControlPlaneRollback to reach a phase, printing each step as it completes. */
+    private ControlPlaneRollback awaitRollback(RollbackPhase wanted) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+        java.util.Set<String> told = new java.util.HashSet<>();
+        while (Instant.now().isBefore(deadline)) {
+            for (ControlPlaneRollback rollback : client.resources(ControlPlaneRollback.class).inNamespace(NAMESPACE).list()
+                    .getItems()) {
+                ControlPlaneRollbackStatus status = rollback.getStatus();
+                if (status == null || !CLUSTER.equals(rollback.getSpec().getHostedClusterName())) {
+                    continue;
+                }
+                for (RollbackStep step : status.getSteps()) {
+                    if (step.getCompletionTime() != null && told.add(rollback.getMetadata().getName() + step.getName())) {
+                        timeline.say("hcp-rollback", "step " + step.getName() + ": " + step.getPhase()
+                                + (step.getMessage() == null ? "" : " - " + step.getMessage()));
+                    }
+                }
+                if (status.getPhase() == wanted) {
+                    return rollback;
+                }
+                if (status.getPhase() == RollbackPhase.Failed) {
+                    throw new StoryBroken("rollback " + rollback.getMetadata().getName() + " failed: " + status.getMessage());
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new StoryBroken("no rollback of " + CLUSTER + " reached " + wanted + " within 3 minutes");
+    }
+
+    private void awaitNewest(String version) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            List<UpdateHistory> history = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get()
+                    .versionHistory();
+            if (!history.isEmpty() && version.equals(history.get(0).getVersion()) && history.get(0).isCompleted()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new StoryBroken("HyperShift did not roll out " + version);
+    }
+
+    private static String describe(RollbackPlan plan) {
+        if (plan == null) {
+            return "(no plan recorded)";
+        }
+        StringBuilder text = new StringBuilder("from " + plan.getFromVersion() + " to " + plan.getToVersion()
+                + " with snapshot " + plan.getSnapshot() + "\nsteps: " + String.join(", ", plan.getSteps()));
+        DataLossWindow loss = plan.getDataLoss();
+        if (loss != null) {
+            text.append("\ndata-loss window: snapshot revision ").append(loss.getSnapshotRevision()).append(", etcd now at ")
+                    .append(loss.getCurrentRevision()).append(", ").append(loss.getKeysChanged()).append(" keys changed since");
+            loss.getKeysChangedByResource().forEach(k -> text.append("\n  ").append(k));
+        }
+        plan.getNodePoolsStayingNewer().forEach(n -> text.append("\nNodePool ").append(n.getName()).append(" stays on ")
+                .append(n.getVersion()));
+        return text.toString();
     }
 
     /** A step of the story ended otherwise than it should. */

@@ -49,6 +49,18 @@ public final class EtcdProcess implements AutoCloseable {
         return etcd;
     }
 
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public String peerUrl() {
+        return "http://127.0.0.1:" + peerPort;
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
     public String endpoint() {
         return (pki == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
     }

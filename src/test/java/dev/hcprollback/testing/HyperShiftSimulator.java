@@ -68,6 +68,8 @@ public class HyperShiftSimulator {
     public volatile boolean completeRollouts = true;
     /** False: restore Jobs are left running. */
     public volatile boolean runJobs = true;
+    /** What running a restore Job does; true for success. By default nothing runs: the Job just succeeds. */
+    public volatile java.util.function.Predicate<Job> jobRunner = job -> true;
     /** Names of the restore Jobs this simulator "ran" (marked finished). */
     public final List<String> ranJobs = new ArrayList<>();
 
@@ -195,7 +197,7 @@ public class HyperShiftSimulator {
         }
         String name = job.getMetadata().getName();
         int member = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
-        boolean fails = failingRestoreMembers.contains(member);
+        boolean fails = failingRestoreMembers.contains(member) || !jobRunner.test(job);
         String now = Timestamps.format(clock.instant());
         job.setStatus(new JobStatusBuilder().withStartTime(now)
                 .withSucceeded(fails ? 0 : 1).withFailed(fails ? 1 : 0)

@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatusBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -18,7 +19,8 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
  * Stands in for the API server's RBAC authorizer, which the mock API server does not have: it
  * answers SubjectAccessReviews as if the platform had bound the {@code hcp-rollback-requester}
  * ClusterRole (verb {@code rollback} on {@code hostedclusters}) to the group {@link #SRE_GROUP}, and
- * fails with HTTP 500 for requesters in {@link #OUTAGE_GROUP}, as an authorizer in trouble would.
+ * fails with HTTP 500 for requesters in {@link #OUTAGE_GROUP}, as an authorizer in trouble would. It
+ * also tells the sidecar it may use its leader-election Lease (SelfSubjectRulesReview).
  * Everything else the mock serves from its in-memory store.
  */
 public class RbacSimulator implements Consumer<KubernetesServer> {
@@ -38,6 +40,14 @@ public class RbacSimulator implements Consumer<KubernetesServer> {
     public void accept(KubernetesServer server) {
         server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
                 .andReply(new Authorizer())
+                .always();
+        // leader election asks what the sidecar itself may do with its Lease before it campaigns
+        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+                .andReply(201, request -> new SelfSubjectRulesReviewBuilder().withNewSpec().withNamespace("hcp-rollback").endSpec()
+                        .withNewStatus().withIncomplete(false)
+                        .addNewResourceRule().withApiGroups("coordination.k8s.io").withResources("leases")
+                        .withVerbs("get", "create", "update", "patch").endResourceRule()
+                        .endStatus().build())
                 .always();
     }
 
