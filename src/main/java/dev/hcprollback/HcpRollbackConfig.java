@@ -21,9 +21,21 @@ public interface HcpRollbackConfig {
 
     UpgradeGate upgradeGate();
 
+    Snapshot snapshot();
+
+    Storage storage();
+
     Tls tls();
 
-    /** The webhook's serving certificate; {@code quarkus.tls.key-store.pem.0.*} point here and reload it. */
+    Benchmark benchmark();
+
+    interface Benchmark {
+        /** Serves {@code /validate/baseline}, a constant AdmissionReview, to measure the HTTPS stack alone. */
+        @WithDefault("false")
+        boolean baselineEndpoint();
+    }
+
+    /** The webhook's serving certificate; {@code quarkus.tls.webhook.key-store.pem.0.*} point here and reload it. */
     interface Tls {
         @WithDefault("/etc/hcp-rollback/tls/tls.crt")
         String certFile();
@@ -106,6 +118,128 @@ public interface HcpRollbackConfig {
         /** How old the verified snapshot of the current payload may be when an upgrade starts. */
         @WithDefault("12h")
         Duration maxSnapshotAge();
+    }
+
+    /** Taking etcd snapshots of hosted control planes. */
+    interface Snapshot {
+        /** Keep a verified Scheduled snapshot of each Available, Completed cluster no older than this. */
+        @WithDefault("6h")
+        Duration interval();
+
+        /** Verified snapshots kept per payload per cluster (rollback points and snapshots in use are kept anyway). */
+        @WithDefault("3")
+        int retentionCount();
+
+        /** Snapshots streaming at the same time across the management cluster. */
+        @WithDefault("2")
+        int maxConcurrent();
+
+        /** Whether the controller creates Scheduled snapshots at all. */
+        @WithDefault("true")
+        boolean scheduleEnabled();
+
+        /** First wait after a failed attempt; doubles on each further failure up to {@link #maxBackoff()}. */
+        @WithDefault("30s")
+        Duration backoff();
+
+        @WithDefault("30m")
+        Duration maxBackoff();
+
+        /** Attempts before a snapshot stays Failed for good (a Scheduled one is then replaced later). */
+        @WithDefault("5")
+        int maxAttempts();
+
+        Etcd etcd();
+
+        NetworkPolicy networkPolicy();
+    }
+
+    interface Etcd {
+        /**
+         * Overrides {@code https://etcd-client.<control-plane-namespace>.svc:2379}; {@code {namespace}} in the
+         * value is replaced by the control-plane namespace.
+         */
+        Optional<String> endpoint();
+
+        /** Overrides the TLS server name checked against etcd's certificate (default: the endpoint's host). */
+        Optional<String> authority();
+
+        @WithDefault("10s")
+        Duration connectTimeout();
+
+        /** Limit for the revision lookup before the snapshot. */
+        @WithDefault("15s")
+        Duration requestTimeout();
+
+        /** Limit for streaming one whole snapshot into storage. */
+        @WithDefault("30m")
+        Duration snapshotTimeout();
+    }
+
+    interface NetworkPolicy {
+        /** Manage an additive NetworkPolicy admitting this sidecar to etcd while a snapshot runs. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Namespace of the sidecar's pods (the policy admits them from there). */
+        @WithDefault("hcp-rollback")
+        String podNamespace();
+
+        /** Labels of the sidecar's pods, {@code key=value} pairs. */
+        @WithDefault("app.kubernetes.io/name=hcp-rollback")
+        List<String> podLabels();
+    }
+
+    /** Where snapshots are stored. */
+    interface Storage {
+        /** {@code s3} or {@code azure}. */
+        @WithDefault("s3")
+        StorageBackend backend();
+
+        /** First path element of every key; empty for none. */
+        @WithDefault("hcp-rollback")
+        String prefix();
+
+        /** Size of one multi-part upload part or block: the memory one upload needs. */
+        @WithDefault("8388608")
+        int partSizeBytes();
+
+        /** Lifetime of read URLs handed to restore pods. */
+        @WithDefault("1h")
+        Duration readUrlTtl();
+
+        S3 s3();
+
+        Azure azure();
+    }
+
+    interface S3 {
+        Optional<String> bucket();
+
+        /** Server-side encryption with this KMS key (SSE-KMS) when set. */
+        Optional<String> sseKmsKeyId();
+    }
+
+    interface Azure {
+        /** {@code https://<account>.blob.core.windows.net}, or an Azurite URL in tests. */
+        Optional<String> endpoint();
+
+        @WithDefault("hcp-rollback")
+        String container();
+
+        /** Storage account name (shared-key credential; also the SAS signer). */
+        Optional<String> accountName();
+
+        /** Storage account key, usually from a Secret through an environment variable. */
+        Optional<String> accountKey();
+
+        /** A full connection string instead of endpoint, account name and key. */
+        Optional<String> connectionString();
+    }
+
+    enum StorageBackend {
+        s3,
+        azure
     }
 
     enum UpgradeGateMode {

@@ -26,6 +26,14 @@ public class ControlPlaneSnapshotStatus {
     /** True only once the stored object was read back and its SHA-256 matched. */
     private Boolean verified;
     private String message;
+    /** Key of the snapshot object in the store (the manifest has the same key with {@code .json}). */
+    private String objectKey;
+    /** Failed attempts so far. */
+    private Integer attempts;
+    /** Why the last attempt failed ({@code EtcdUnreachable}, {@code CredentialsMissing}, {@code HashMismatch}, ...). */
+    private String failureReason;
+    /** When the next attempt is due after a failure; absent when none will follow. */
+    private String nextAttemptTime;
     private Long observedGeneration;
     private List<Condition> conditions = new ArrayList<>();
 
@@ -123,6 +131,38 @@ public class ControlPlaneSnapshotStatus {
 
     public void setMessage(String message) {
         this.message = message;
+    }
+
+    public String getObjectKey() {
+        return objectKey;
+    }
+
+    public void setObjectKey(String objectKey) {
+        this.objectKey = objectKey;
+    }
+
+    public Integer getAttempts() {
+        return attempts;
+    }
+
+    public void setAttempts(Integer attempts) {
+        this.attempts = attempts;
+    }
+
+    public String getFailureReason() {
+        return failureReason;
+    }
+
+    public void setFailureReason(String failureReason) {
+        this.failureReason = failureReason;
+    }
+
+    public String getNextAttemptTime() {
+        return nextAttemptTime;
+    }
+
+    public void setNextAttemptTime(String nextAttemptTime) {
+        this.nextAttemptTime = nextAttemptTime;
     }
 
     public Long getObservedGeneration() {

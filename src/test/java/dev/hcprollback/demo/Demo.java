@@ -1,21 +1,15 @@
 package dev.hcprollback.demo;
 
-import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
@@ -23,14 +17,21 @@ import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.snapshot.ControlPlaneSnapshotSpec;
+import dev.hcprollback.snapshot.ControlPlaneSnapshotStatus;
+import dev.hcprollback.snapshot.SnapshotPhase;
+import dev.hcprollback.snapshot.SnapshotReason;
+import dev.hcprollback.testing.EtcdProcess;
+import dev.hcprollback.testing.S3Server;
+import dev.hcprollback.testing.TestPki;
+import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
-import dev.hcprollback.testing.RbacSimulator;
-import dev.hcprollback.testing.TestCertificates;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import dev.hcprollback.testing.SidecarProcess;
+import dev.hcprollback.testing.SimulatedManagementCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
 
 /**
  * The README's "run it" command: the whole admission story on one machine, with no cluster. An
@@ -42,6 +43,9 @@ public final class Demo {
 
     private static final String NAMESPACE = HostedClusters.NAMESPACE;
     private static final String CLUSTER = "payments";
+    private static final String CONTROL_PLANE = NAMESPACE + "-" + CLUSTER;
+    private static final String BUCKET = "hcp-rollback-demo";
+    private static final String DATA_KEY = "/kubernetes.io/configmaps/payments-app/settings";
 
     /** The in-process API server logs every request; the timeline says what matters. Held, or the setting is lost. */
     private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -49,6 +53,7 @@ public final class Demo {
     private final Timeline timeline = new Timeline(System.out);
     private KubernetesClient client;
     private AdmittingApiServer apiServer;
+    private EtcdProcess controlPlaneEtcd;
 
     public static void main(String[] args) throws Exception {
         MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -64,55 +69,96 @@ public final class Demo {
     private void run() throws Exception {
         Path work = Path.of("target", "demo");
         Files.createDirectories(work);
-        System.out.println("hcp-rollback demo: a service-led z-stream rollback gate, on a simulated management cluster");
+        System.out.println("hcp-rollback demo: a service-led z-stream rollback, on a simulated management cluster");
 
         timeline.chapter("A management cluster with one hosted cluster");
-        KubernetesServer kubernetes = new KubernetesServer(false, true, InetAddress.getLoopbackAddress(), 0, List.of());
-        kubernetes.before();
-        new RbacSimulator().accept(kubernetes);
-        client = kubernetes.getClient();
-        applyCrds();
-        timeline.say("kube-apiserver", "in-process Kubernetes API at " + client.getMasterUrl()
-                + "\nCRDs: HostedCluster, NodePool (test stand-ins), ControlPlaneSnapshot, ControlPlaneRollback");
-        seedCluster();
-        timeline.say("hypershift", "HostedCluster clusters/payments runs 4.18.5 (Completed); NodePool payments-workers on 4.18.5");
+        TestPki pki = new TestPki();
+        try (SimulatedManagementCluster management = SimulatedManagementCluster.start(work);
+                EtcdProcess etcd = EtcdProcess.startTls(work.resolve("etcd"), pki);
+                S3Server s3 = new S3Server()) {
+            client = management.client();
+            timeline.say("kube-apiserver", "in-process Kubernetes API at " + client.getMasterUrl()
+                    + "\nCRDs: HostedCluster, NodePool (test stand-ins), ControlPlaneSnapshot, ControlPlaneRollback");
+            seedCluster();
+            timeline.say("hypershift", "HostedCluster clusters/payments runs 4.18.5 (Completed); NodePool payments-workers on 4.18.5");
+            controlPlaneEtcd = etcd;
+            writeCustomerData("4.18.5 settings");
+            new ManagementCluster(client).recordEtcdCredentials(CONTROL_PLANE, pki);
+            timeline.say("etcd", "the control plane's etcd: a real etcd 3.5 at " + etcd.endpoint() + " with TLS and client"
+                    + " certificates\n(Secret " + CONTROL_PLANE + "/etcd-client-tls, ConfigMap etcd-ca); it holds "
+                    + DATA_KEY + " = '4.18.5 settings'");
+            s3.createBucket(BUCKET);
+            timeline.say("s3", "object storage: an S3 server at " + s3.endpoint() + ", bucket " + BUCKET);
 
-        timeline.chapter("The sidecar starts");
-        TestCertificates ca = TestCertificates.newAuthority(work.resolve("tls"), "demo-webhook");
-        TestCertificates.Issued serving = ca.issue(work.resolve("tls"), "webhook", Duration.ofHours(1));
-        try (SidecarProcess sidecar = SidecarProcess.start(work, Map.of(
-                "quarkus.kubernetes-client.api-server-url", client.getMasterUrl().toString(),
-                "quarkus.kubernetes-client.trust-certs", "true",
-                "quarkus.kubernetes-client.namespace", "hcp-rollback",
-                "hcp-rollback.tls.cert-file", serving.certFile().toAbsolutePath().toString(),
-                "hcp-rollback.tls.key-file", serving.keyFile().toAbsolutePath().toString(),
-                "hcp-rollback.service-account", RbacSimulator.SIDECAR))) {
-            sidecar.awaitReady(Duration.ofSeconds(120));
+            timeline.chapter("The sidecar starts");
+            SidecarProcess sidecar = management.startSidecar(Map.ofEntries(
+                    Map.entry("hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint()),
+                    Map.entry("hcp-rollback.storage.s3.bucket", BUCKET),
+                    Map.entry("quarkus.s3.endpoint-override", s3.endpoint().toString()),
+                    Map.entry("quarkus.s3.path-style-access", "true"),
+                    Map.entry("quarkus.s3.checksum-validation", "false"),
+                    Map.entry("quarkus.s3.chunked-encoding", "false"),
+                    Map.entry("quarkus.s3.aws.credentials.type", "static"),
+                    Map.entry("quarkus.s3.aws.credentials.static-provider.access-key-id", S3Server.ACCESS_KEY),
+                    Map.entry("quarkus.s3.aws.credentials.static-provider.secret-access-key", S3Server.SECRET_KEY),
+                    Map.entry("hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback")));
             timeline.say("hcp-rollback", "ready: caches synced, webhook certificate loaded; HTTPS on " + sidecar.httpsPort
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
-            apiServer = new AdmittingApiServer(client, httpsTrusting(ca, work), URI.create(
+            apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(
                     "https://localhost:" + sidecar.httpsPort + "/validate/hostedclusters"));
             tell();
-        } finally {
-            kubernetes.after();
         }
+    }
+
+    private void writeCustomerData(String value) {
+        try (Client etcd = controlPlaneEtcd.client()) {
+            controlPlaneEtcd.put(etcd, DATA_KEY, value);
+        }
+    }
+
+    private String customerData() {
+        try (Client etcd = controlPlaneEtcd.client()) {
+            return EtcdProcess.get(etcd, DATA_KEY);
+        }
+    }
+
+    /** Polls the API server until the snapshot reaches a final phase; the controller writes every step. */
+    private ControlPlaneSnapshot awaitSnapshot(String name) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+        while (Instant.now().isBefore(deadline)) {
+            ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).withName(name).get();
+            if (snapshot != null && snapshot.isVerified()) {
+                return snapshot;
+            }
+            if (snapshot != null && snapshot.getStatus() != null && snapshot.getStatus().getPhase() == SnapshotPhase.Failed) {
+                throw new StoryBroken("snapshot " + name + " failed: " + snapshot.getStatus().getMessage());
+            }
+            Thread.sleep(250);
+        }
+        throw new StoryBroken("snapshot " + name + " was not verified within 2 minutes");
     }
 
     private void tell() throws Exception {
         timeline.chapter("Before the forced update: a verified snapshot of 4.18.5");
-        Instant taken = Instant.now().minusSeconds(5);
-        ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot("payments-pre-4-18-6", CLUSTER, "4.18.5",
-                HostedClusters.tag("4.18.5"), null, taken);
-        new ManagementCluster(client, null).record(snapshot);
-        timeline.say("hcp-rollback", "ControlPlaneSnapshot payments-pre-4-18-6: Succeeded, verified, payload 4.18.5, "
-                + "revision " + snapshot.getStatus().getEtcdRevision() + "\n(recorded by this demo until the snapshot"
-                + " controller takes it from etcd)");
+        ControlPlaneSnapshot request = new ControlPlaneSnapshot();
+        request.setMetadata(new ObjectMetaBuilder().withName("payments-pre-4-18-6").withNamespace(NAMESPACE).build());
+        request.setSpec(new ControlPlaneSnapshotSpec(CLUSTER, SnapshotReason.PreUpgrade));
+        client.resource(request).create();
+        timeline.say("release-tool", "kubectl create -f controlplanesnapshot.yaml (payments-pre-4-18-6, reason PreUpgrade)");
+        ControlPlaneSnapshotStatus taken = awaitSnapshot("payments-pre-4-18-6").getStatus();
+        timeline.say("hcp-rollback", "ControlPlaneSnapshot payments-pre-4-18-6: " + taken.getPhase() + ", verified, payload "
+                + taken.getVersion() + ", etcd revision " + taken.getEtcdRevision() + ", " + taken.getSizeBytes() + " bytes"
+                + "\nsha256 " + taken.getSha256() + "\n" + taken.getLocation() + " (read back and hash-checked)");
+        writeCustomerData("4.18.5 settings, edited after the snapshot");
 
         timeline.chapter("The service forces the z-stream update to 4.18.6");
+        // Kubernetes times have second precision: let the update start in a later second than the snapshot ended
+        Thread.sleep(1100);
+        Instant updateStarted = Instant.now();
         expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.6"),
                 review -> review.by("system:serviceaccount:ocm:release-tooling", "system:serviceaccounts")), true, "upgrade",
                 "release-tool", "spec.release.image -> 4.18.6");
-        rollOut("4.18.6");
+        rollOut("4.18.6", updateStarted);
         upgradeWorkers("4.18.6");
         timeline.say("hypershift", "control plane and NodePool rolled out 4.18.6 (Completed)");
 
@@ -130,7 +176,7 @@ public final class Demo {
                 "kubectl annotate hc payments rollback.hypershift.openshift.io/to-version=4.18.5 .../reason='INC-4711 ...'");
         expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.5"), AdmissionReviews::sidecar), true,
                 "rollback-admitted", "hcp-rollback", "reverts spec.release.image -> 4.18.5 (the rollback controller's step 5)");
-        rollOut("4.18.5");
+        rollOut("4.18.5", Instant.now());
         HostedCluster after = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
         UpdateHistory newest = after.versionHistory().get(0);
         if (!"4.18.5".equals(newest.getVersion()) || !newest.isCompleted()) {
@@ -155,11 +201,10 @@ public final class Demo {
     }
 
     /** HyperShift's part: the payload rolls out, the history records it, the workers follow upgrades only. */
-    private void rollOut(String version) {
+    private void rollOut(String version, Instant started) {
         HostedCluster cluster = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
-        Instant now = Instant.now();
         UpdateHistory entry = new UpdateHistory(UpdateHistory.COMPLETED, version, HostedClusters.tag(version),
-                Timestamps.format(now.minusSeconds(2)), Timestamps.format(now));
+                Timestamps.format(started), Timestamps.format(Instant.now()));
         entry.setVerified(true);
         cluster.getStatus().getVersion().getHistory().add(0, entry);
         cluster.getStatus().getVersion().setDesired(entry);
@@ -190,23 +235,7 @@ public final class Demo {
         HostedCluster created = client.resource(model).create();
         created.setStatus(status);
         client.resource(created).updateStatus();
-        new ManagementCluster(client, null).recordNodePool("payments-workers", CLUSTER, HostedClusters.tag("4.18.5"), "4.18.5");
-    }
-
-    private void applyCrds() throws Exception {
-        Path generated = Path.of("target", "kubernetes");
-        try (Stream<Path> files = Files.list(generated)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith("-v1.yml")).toList()) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-                }
-            }
-        }
-        for (String crd : List.of("/crds/hostedclusters.hypershift.openshift.io.yaml", "/crds/nodepools.hypershift.openshift.io.yaml")) {
-            try (InputStream in = Demo.class.getResourceAsStream(crd)) {
-                client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-            }
-        }
+        new ManagementCluster(client).recordNodePool("payments-workers", CLUSTER, HostedClusters.tag("4.18.5"), "4.18.5");
     }
 
     private static String releasePatch(String version) {
@@ -216,19 +245,6 @@ public final class Demo {
     private static String requestPatch(String version, String reason) {
         return "{\"metadata\":{\"annotations\":{\"rollback.hypershift.openshift.io/to-version\":\"" + version
                 + "\",\"rollback.hypershift.openshift.io/reason\":\"" + reason + "\"}}}";
-    }
-
-    private static HttpClient httpsTrusting(TestCertificates ca, Path work) throws Exception {
-        Path trustStore = ca.trustStore(work.resolve("tls").resolve("truststore.p12"), "changeit");
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(trustStore)) {
-            trust.load(in, "changeit".toCharArray());
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, factory.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(tls).build();
     }
 
     /** A step of the story ended otherwise than it should. */

@@ -50,7 +50,7 @@ class ManifestsIT {
     }
 
     /** The JSON pointer of the first place the two trees differ, with both values; null when equal. */
-    private static String firstDifference(JsonNode generated, JsonNode committed, String pointer) {
+    static String firstDifference(JsonNode generated, JsonNode committed, String pointer) {
         if (generated.equals(committed)) {
             return null;
         }

@@ -67,6 +67,8 @@ class ManifestsTest {
         deployment = find(base, "Deployment", "hcp-rollback");
         podSpec = deployment.node().path("spec").path("template").path("spec");
         assertEquals(1, podSpec.path("containers").size(), "the Deployment should run one container");
+        assertTrue(podSpec.at("/containers/0/envFrom").findValuesAsText("name").contains("hcp-rollback-storage"),
+                "storage settings and credentials come from the Secret hcp-rollback-storage as environment");
         container = podSpec.path("containers").get(0);
     }
 
@@ -252,11 +254,10 @@ class ManifestsTest {
 
         List<JsonNode> own = rulesBoundBy("RoleBinding");
         assertGrants(own, "coordination.k8s.io", "leases", "get", "create", "update");
-        assertGrantsNamed(own, "", "secrets", "hcp-rollback-storage", "get");
         assertFalse(grants(cluster, "coordination.k8s.io", "leases", "create", null),
                 "leases belong in the namespaced Role, not cluster-wide");
-        assertFalse(grants(cluster, "", "secrets", "get", "hcp-rollback-storage"),
-                "the storage Secret is read in the sidecar's namespace only");
+        assertFalse(grants(own, "", "secrets", "get", "hcp-rollback-storage") || grants(cluster, "", "secrets", "get",
+                "hcp-rollback-storage"), "storage credentials reach the pods as environment, never through the API");
     }
 
     @Test

@@ -3,6 +3,9 @@ package dev.hcprollback.testing;
 import java.time.Instant;
 import java.util.Map;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
 import org.awaitility.Awaitility;
 
 import dev.hcprollback.hypershift.HostedCluster;
@@ -10,23 +13,33 @@ import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.snapshot.EtcdCredentials;
 import dev.hcprollback.snapshot.ControlPlaneSnapshotSpec;
 import dev.hcprollback.snapshot.ControlPlaneSnapshotStatus;
 import dev.hcprollback.snapshot.SnapshotPhase;
 import dev.hcprollback.snapshot.SnapshotReason;
 import dev.hcprollback.webhook.AdmissionCaches;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * Puts objects into the mock API server the way HyperShift and the snapshot controller would,
  * and waits until the sidecar's informer caches have seen them.
  */
-public final class ManagementCluster {
+@ApplicationScoped
+public class ManagementCluster {
 
     private final KubernetesClient client;
     private final AdmissionCaches caches;
 
+    /** For programs outside Quarkus (demo, benchmarks): writes only, no cache to wait for. */
+    public ManagementCluster(KubernetesClient client) {
+        this(client, null);
+    }
+
+    @Inject
     public ManagementCluster(KubernetesClient client, AdmissionCaches caches) {
         this.client = client;
         this.caches = caches;
@@ -95,6 +108,21 @@ public final class ManagementCluster {
         NodePool created = client.resource(pool).create();
         created.setStatus(status);
         return client.resource(created).updateStatus();
+    }
+
+    /** The etcd client credentials HyperShift keeps in a control-plane namespace, by their real names. */
+    public void recordEtcdCredentials(String controlPlaneNamespace, TestPki pki) {
+        client.secrets().inNamespace(controlPlaneNamespace).resource(new SecretBuilder().withNewMetadata()
+                .withName(EtcdCredentials.SECRET).withNamespace(controlPlaneNamespace).endMetadata()
+                .addToData(EtcdCredentials.SECRET_CERT_KEY, base64(pki.clientCertPem))
+                .addToData(EtcdCredentials.SECRET_KEY_KEY, base64(pki.clientKeyPem)).build()).create();
+        client.configMaps().inNamespace(controlPlaneNamespace).resource(new ConfigMapBuilder().withNewMetadata()
+                .withName(EtcdCredentials.CA_CONFIG_MAP).withNamespace(controlPlaneNamespace).endMetadata()
+                .addToData(EtcdCredentials.CA_KEY, pki.caPem).build()).create();
+    }
+
+    private static String base64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     public HostedCluster addHostedCluster(HostedClusters cluster) {

@@ -1,6 +1,7 @@
 package dev.hcprollback.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -40,30 +41,60 @@ public final class TestCertificates {
 
     /** A certificate with its key, as PEM files on disk. */
     public record Issued(X509Certificate certificate, KeyPair keys, Path certFile, Path keyFile) {
+
+        public String certPem() {
+            return read(certFile);
+        }
+
+        /** PKCS#8 ({@code BEGIN PRIVATE KEY}). */
+        public String keyPem() {
+            return read(keyFile);
+        }
+
+        /** The traditional form ({@code BEGIN RSA PRIVATE KEY} for RSA), as OpenShift's PKI writes keys. */
+        public String traditionalKeyPem() {
+            try {
+                return pem(keys.getPrivate());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     private final KeyPair caKeys;
     private final X509Certificate caCertificate;
     private final Path caFile;
+    private final String algorithm;
 
-    private TestCertificates(KeyPair caKeys, X509Certificate caCertificate, Path caFile) {
+    private TestCertificates(KeyPair caKeys, X509Certificate caCertificate, Path caFile, String algorithm) {
         this.caKeys = caKeys;
         this.caCertificate = caCertificate;
         this.caFile = caFile;
+        this.algorithm = algorithm;
     }
 
+    /** An EC authority: small keys, fast to make; what service-ca and OLM would hand the webhook is alike. */
     public static TestCertificates newAuthority(Path dir, String name) {
+        return newAuthority(dir, name, "EC");
+    }
+
+    /** An RSA authority, as HyperShift's PKI issues etcd's certificates. */
+    public static TestCertificates newRsaAuthority(Path dir, String name) {
+        return newAuthority(dir, name, "RSA");
+    }
+
+    private static TestCertificates newAuthority(Path dir, String name, String algorithm) {
         try {
             Files.createDirectories(dir);
-            KeyPair keys = keyPair();
+            KeyPair keys = keyPair(algorithm);
             X500Name subject = new X500Name("CN=" + name);
             X509v3CertificateBuilder builder = builder(subject, subject, keys, Duration.ofDays(1))
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            X509Certificate certificate = sign(builder, keys);
+            X509Certificate certificate = sign(builder, keys, algorithm);
             Path caFile = dir.resolve(name + "-ca.crt");
             writePem(caFile, certificate);
-            return new TestCertificates(keys, certificate, caFile);
+            return new TestCertificates(keys, certificate, caFile, algorithm);
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot create a test certificate authority", e);
         }
@@ -77,10 +108,14 @@ public final class TestCertificates {
         return caCertificate;
     }
 
+    public String caPem() {
+        return read(caFile);
+    }
+
     /** A certificate for loopback usable as server and as client ({@code localhost}, 127.0.0.1, ::1). */
     public Issued issue(Path dir, String name, Duration validity) {
         try {
-            KeyPair keys = keyPair();
+            KeyPair keys = keyPair(algorithm);
             GeneralNames names = new GeneralNames(new GeneralName[] {
                     new GeneralName(GeneralName.dNSName, "localhost"),
                     new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
@@ -92,7 +127,7 @@ public final class TestCertificates {
                             new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                             new KeyPurposeId[] { KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth }));
-            X509Certificate certificate = sign(builder, caKeys);
+            X509Certificate certificate = sign(builder, caKeys, algorithm);
             Path certFile = dir.resolve(name + ".crt");
             Path keyFile = dir.resolve(name + ".key");
             writePem(certFile, certificate);
@@ -124,30 +159,45 @@ public final class TestCertificates {
                 Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), subject, keys.getPublic());
     }
 
-    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer) throws GeneralSecurityException {
+    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer, String algorithm)
+            throws GeneralSecurityException {
+        String signature = "RSA".equals(algorithm) ? "SHA256withRSA" : "SHA256withECDSA";
         try {
             return new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+                    builder.build(new JcaContentSignerBuilder(signature).build(signer.getPrivate())));
         } catch (org.bouncycastle.operator.OperatorCreationException e) {
             throw new GeneralSecurityException(e);
         }
     }
 
-    private static KeyPair keyPair() throws GeneralSecurityException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(256);
+    private static KeyPair keyPair(String algorithm) throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
+        generator.initialize("RSA".equals(algorithm) ? 2048 : 256);
         return generator.generateKeyPair();
     }
 
-    private static void writePem(Path file, Object object) throws IOException {
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String pem(Object object) throws IOException {
         StringWriter text = new StringWriter();
         try (JcaPEMWriter pem = new JcaPEMWriter(text)) {
-            pem.writeObject(object instanceof java.security.PrivateKey key
-                    ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null).generate()
-                    : object);
+            pem.writeObject(object);
         }
+        return text.toString();
+    }
+
+    private static void writePem(Path file, Object object) throws IOException {
+        String text = pem(object instanceof java.security.PrivateKey key
+                ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null).generate()
+                : object);
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(temporary, text.toString());
+        Files.writeString(temporary, text);
         Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

@@ -18,17 +18,16 @@ import java.util.stream.Stream;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.snapshot.SnapshotPhase;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
 import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.WebhookClient;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -51,17 +50,7 @@ class HostedClusterAdmissionTest {
     URL webhook;
 
     @Inject
-    KubernetesClient client;
-
-    @Inject
-    AdmissionCaches caches;
-
     ManagementCluster cluster;
-
-    @BeforeEach
-    void connect() {
-        cluster = new ManagementCluster(client, caches);
-    }
 
     /** One row of the table: the world before the request, the request, and what the webhook must answer. */
     record Case(String name, Consumer<Given> given, Function<String, AdmissionReviews> request, boolean allowed,
@@ -213,12 +202,15 @@ class HostedClusterAdmissionTest {
                 new Case("snapshot taken after the update started",
                         given -> given.snapshot("4.18.5", tag("4.18.5"), null, NOW.minus(Duration.ofMinutes(30))),
                         n -> requestedDowngradeTo5(n).sre(), false, "no-verified-snapshot", "completed before the update started"),
-                new Case("snapshot not verified", given -> {
+                new Case("snapshot whose read-back failed", given -> {
+                    // as the snapshot controller leaves one whose stored object did not hash back right
                     ControlPlaneSnapshot unverified = verifiedSnapshot(given.name() + "-unverified", given.name(), "4.18.5",
                             tag("4.18.5"), null, BEFORE_UPDATE);
                     unverified.getStatus().setVerified(false);
+                    unverified.getStatus().setPhase(SnapshotPhase.Failed);
+                    unverified.getStatus().setMessage("HashMismatch: the stored object does not hash to what was streamed");
                     given.snapshotOf(unverified);
-                }, n -> requestedDowngradeTo5(n).sre(), false, "no-verified-snapshot", "(Succeeded, 4.18.5, not verified)"),
+                }, n -> requestedDowngradeTo5(n).sre(), false, "no-verified-snapshot", "(Failed, 4.18.5, not verified)"),
                 new Case("snapshot of another payload", given -> given.snapshot("4.18.5", digest('5'), null, BEFORE_UPDATE),
                         n -> requestedDowngradeTo5(n).sre(), false, "no-verified-snapshot", "Snapshots of this cluster:"),
                 new Case("both release fields, snapshot of both payloads",

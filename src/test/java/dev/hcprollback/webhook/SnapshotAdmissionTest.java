@@ -12,7 +12,6 @@ import java.time.Instant;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +23,6 @@ import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
 import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.WebhookClient;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -41,17 +39,7 @@ class SnapshotAdmissionTest {
     URL webhook;
 
     @Inject
-    KubernetesClient client;
-
-    @Inject
-    AdmissionCaches caches;
-
     ManagementCluster cluster;
-
-    @BeforeEach
-    void connect() {
-        cluster = new ManagementCluster(client, caches);
-    }
 
     private ValidatableResponse send(AdmissionReviews review) {
         return new WebhookClient(webhook).review(PATH, review).statusCode(200)

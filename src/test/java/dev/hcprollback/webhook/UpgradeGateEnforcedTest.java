@@ -18,7 +18,6 @@ import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
 import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.WebhookClient;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -42,16 +41,12 @@ class UpgradeGateEnforcedTest {
     URL webhook;
 
     @Inject
-    KubernetesClient client;
-
-    @Inject
-    AdmissionCaches caches;
+    ManagementCluster management;
 
     @Test
     void anUpgradeNeedsAFreshVerifiedSnapshotOfTheCurrentPayload() {
         HostedClusters cluster = HostedClusters.onSixAfterFive("gated");
         WebhookClient webhookClient = new WebhookClient(webhook);
-        ManagementCluster management = new ManagementCluster(client, caches);
 
         management.add(verifiedSnapshot("gated-stale", "gated", "4.18.6", tag("4.18.6"), null,
                 Instant.now().minus(Duration.ofHours(3))));

@@ -1,4 +1,4 @@
-package dev.hcprollback.demo;
+package dev.hcprollback.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -18,12 +18,12 @@ import java.util.Map;
  * The packaged sidecar ({@code target/quarkus-app/quarkus-run.jar}) started as its own process,
  * configured the way a pod is, against the demo's in-process management cluster.
  */
-final class SidecarProcess implements AutoCloseable {
+public final class SidecarProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
-    final int httpsPort;
-    final int managementPort;
+    public final int httpsPort;
+    public final int managementPort;
 
     private SidecarProcess(Process process, Path log, int httpsPort, int managementPort) {
         this.process = process;
@@ -32,10 +32,10 @@ final class SidecarProcess implements AutoCloseable {
         this.managementPort = managementPort;
     }
 
-    static SidecarProcess start(Path workDir, Map<String, String> config) throws IOException {
+    public static SidecarProcess start(Path workDir, Map<String, String> config) throws IOException {
         Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
         if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing: run the demo through './mvnw -Pdemo verify', which packages it first");
+            throw new IllegalStateException(jar + " is missing: run through './mvnw -Pdemo verify' or '-Pbench', which package it first");
         }
         int https = freePort();
         int management = freePort();
@@ -53,7 +53,7 @@ final class SidecarProcess implements AutoCloseable {
     }
 
     /** Waits until the sidecar's own readiness check is up: caches synced, certificate loaded. */
-    void awaitReady(Duration timeout) throws IOException, InterruptedException {
+    public void awaitReady(Duration timeout) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(2)).build();
@@ -76,7 +76,7 @@ final class SidecarProcess implements AutoCloseable {
         throw new IllegalStateException("the sidecar was not ready after " + timeout.toSeconds() + "s: " + last + "\n" + tail());
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 

@@ -1,0 +1,128 @@
+package dev.hcprollback.snapshot;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.options.GetOption;
+
+/**
+ * Streams a snapshot out of etcd through the Maintenance API over mutual TLS, straight into an output
+ * stream (an upload), hashing on the way. Holds no more than a gRPC message and a 32-byte tail.
+ */
+public class EtcdSnapshotStreamer {
+
+    /** What was streamed: the revision read just before, the size and hashes. */
+    public record Streamed(long revision, long sizeBytes, String sha256) {
+    }
+
+    private final Duration connectTimeout;
+    private final Duration requestTimeout;
+    private final Duration snapshotTimeout;
+
+    public EtcdSnapshotStreamer(Duration connectTimeout, Duration requestTimeout, Duration snapshotTimeout) {
+        this.connectTimeout = connectTimeout;
+        this.requestTimeout = requestTimeout;
+        this.snapshotTimeout = snapshotTimeout;
+    }
+
+    /**
+     * Reads the current revision, then streams the snapshot into {@code out}. Does not close {@code out}.
+     *
+     * @param afterRevision called with the revision before any byte is streamed (to choose the object key)
+     */
+    public Streamed stream(String endpoint, Optional<String> authority, EtcdCredentials credentials,
+            java.util.function.LongFunction<OutputStream> afterRevision) throws SnapshotFailure {
+        try (Client client = connect(endpoint, authority, credentials)) {
+            long revision = revision(client, endpoint);
+            OutputStream out = afterRevision.apply(revision);
+            SnapshotDigest digest = new SnapshotDigest(out);
+            CompletableFuture<Long> done = client.getMaintenanceClient().snapshot(digest);
+            try {
+                done.get(snapshotTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                done.cancel(true);
+                throw new SnapshotFailure(SnapshotFailure.Reason.EtcdError,
+                        "etcd at " + endpoint + ": the snapshot did not finish within " + snapshotTimeout, e);
+            } catch (ExecutionException e) {
+                if (digest.failure() != null) {
+                    throw new StreamSinkException(digest.failure());
+                }
+                throw new SnapshotFailure(SnapshotFailure.Reason.EtcdError,
+                        "etcd at " + endpoint + ": the snapshot stream broke after " + digest.size() + " bytes: "
+                                + rootMessage(e), e);
+            }
+            if (digest.failure() != null) {
+                throw new StreamSinkException(digest.failure());
+            }
+            if (!digest.trailerMatches()) {
+                throw new SnapshotFailure(SnapshotFailure.Reason.HashMismatch, "etcd at " + endpoint
+                        + ": the snapshot's trailing SHA-256 does not match its content (" + digest.size()
+                        + " bytes): the stream was damaged");
+            }
+            return new Streamed(revision, digest.size(), digest.sha256Hex());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SnapshotFailure(SnapshotFailure.Reason.Internal, "interrupted while streaming from " + endpoint, e);
+        }
+    }
+
+    /** Thrown when the output (the upload), not etcd, failed; carries the output's own exception. */
+    public static class StreamSinkException extends RuntimeException {
+        public StreamSinkException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private Client connect(String endpoint, Optional<String> authority, EtcdCredentials credentials)
+            throws SnapshotFailure {
+        try {
+            ClientBuilder builder = Client.builder()
+                    .endpoints(URI.create(endpoint))
+                    .connectTimeout(connectTimeout)
+                    .retryMaxDuration(requestTimeout)
+                    .retryMaxAttempts(2)
+                    .maxInboundMessageSize(64 * 1024 * 1024)
+                    .sslContext(ssl -> ssl.trustManager(credentials.ca()).keyManager(credentials.cert(), credentials.key()));
+            authority.ifPresent(builder::authority);
+            return builder.build();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.CredentialsMissing,
+                    "the etcd client certificate, key or CA cannot be used: " + rootMessage(e), e);
+        }
+    }
+
+    private long revision(Client client, String endpoint) throws SnapshotFailure, InterruptedException {
+        try {
+            return client.getKVClient()
+                    .get(ByteSequence.from("\0", StandardCharsets.UTF_8), GetOption.builder().withCountOnly(true).build())
+                    .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .getHeader().getRevision();
+        } catch (TimeoutException e) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.EtcdUnreachable,
+                    "etcd at " + endpoint + " did not answer within " + requestTimeout, e);
+        } catch (ExecutionException e) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.EtcdUnreachable,
+                    "etcd at " + endpoint + " is unreachable: " + rootMessage(e), e);
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return message == null ? root.getClass().getSimpleName() : message;
+    }
+}

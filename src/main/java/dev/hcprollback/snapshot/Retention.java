@@ -1,0 +1,80 @@
+package dev.hcprollback.snapshot;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.rollback.RollbackPhase;
+import dev.hcprollback.rollback.RollbackPoint;
+
+/**
+ * Which snapshots of one cluster may go: beyond the newest {@code keep} verified snapshots of each
+ * payload, and failed Scheduled snapshots that will not be retried once a newer verified one exists.
+ * Never the cluster's rollback point, never one an unfinished rollback names.
+ */
+public final class Retention {
+
+    private Retention() {
+    }
+
+    public static List<ControlPlaneSnapshot> toDelete(HostedCluster cluster, Collection<ControlPlaneSnapshot> all,
+            Collection<ControlPlaneRollback> rollbacks, int keep, Duration window, Instant now) {
+        List<ControlPlaneSnapshot> mine = all.stream().filter(s -> s.belongsTo(cluster))
+                .filter(s -> s.getMetadata().getDeletionTimestamp() == null).toList();
+        Set<String> protectedNames = rollbacks.stream()
+                .filter(r -> Objects.equals(r.getMetadata().getNamespace(), cluster.getMetadata().getNamespace()))
+                .filter(Retention::unfinished)
+                .map(r -> r.getSpec() == null ? null : r.getSpec().getSnapshotName())
+                .filter(Objects::nonNull)
+                .collect(Collectors.toSet());
+        RollbackPoint.of(cluster, mine, window, now).ifPresent(point -> protectedNames.add(point.getMetadata().getName()));
+
+        Comparator<ControlPlaneSnapshot> newestFirst = Comparator
+                .comparing((ControlPlaneSnapshot s) -> s.completedAt().orElse(Instant.EPOCH)).reversed();
+        Map<List<String>, List<ControlPlaneSnapshot>> byPayload = new LinkedHashMap<>();
+        mine.stream().filter(ControlPlaneSnapshot::isVerified).sorted(newestFirst).forEach(s -> byPayload
+                .computeIfAbsent(java.util.Arrays.asList(s.getStatus().getReleaseImage(),
+                        s.getStatus().getControlPlaneReleaseImage()), k -> new ArrayList<>()).add(s));
+
+        List<ControlPlaneSnapshot> doomed = new ArrayList<>();
+        for (List<ControlPlaneSnapshot> ofPayload : byPayload.values()) {
+            ofPayload.stream().skip(Math.max(keep, 1)).forEach(doomed::add);
+        }
+        Optional<Instant> newestVerified = mine.stream().filter(ControlPlaneSnapshot::isVerified)
+                .map(s -> s.completedAt().orElse(Instant.EPOCH)).max(Comparator.naturalOrder());
+        mine.stream()
+                .filter(s -> s.getSpec() != null && s.getSpec().getReason() == SnapshotReason.Scheduled)
+                .filter(Retention::failedForGood)
+                .filter(s -> newestVerified.map(v -> created(s).isBefore(v)).orElse(false))
+                .forEach(doomed::add);
+        return doomed.stream().filter(s -> !protectedNames.contains(s.getMetadata().getName())).toList();
+    }
+
+    static boolean unfinished(ControlPlaneRollback rollback) {
+        RollbackPhase phase = rollback.getStatus() == null ? null : rollback.getStatus().getPhase();
+        // a failed rollback still needs its snapshot for the manual recovery it asks for
+        return phase != RollbackPhase.Succeeded && phase != RollbackPhase.Planned;
+    }
+
+    /** Failed and no further attempt planned. */
+    public static boolean failedForGood(ControlPlaneSnapshot snapshot) {
+        ControlPlaneSnapshotStatus status = snapshot.getStatus();
+        return status != null && status.getPhase() == SnapshotPhase.Failed && status.getNextAttemptTime() == null;
+    }
+
+    private static Instant created(ControlPlaneSnapshot snapshot) {
+        String created = snapshot.getMetadata().getCreationTimestamp();
+        return created == null ? Instant.EPOCH : Instant.parse(created);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.hcprollback.snapshot;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * The JSON object stored next to each snapshot, so that the store alone tells which cluster, payload
+ * and etcd revision a snapshot holds.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record SnapshotManifest(
+        int formatVersion,
+        String clusterNamespace,
+        String clusterName,
+        String clusterUid,
+        String controlPlaneNamespace,
+        String snapshotName,
+        String reason,
+        String releaseImage,
+        String controlPlaneReleaseImage,
+        String version,
+        long etcdRevision,
+        String sha256,
+        long sizeBytes,
+        String startTime,
+        String completionTime,
+        String object) {
+
+    public static final int FORMAT = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static SnapshotManifest fromJson(byte[] json) {
+        try {
+            return JSON.readValue(json, SnapshotManifest.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.hcprollback.snapshot;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * {@code hcp_rollback_snapshot_duration_seconds}, {@code hcp_rollback_snapshot_bytes_total},
+ * {@code hcp_rollback_snapshot_failures_total{reason}} and
+ * {@code hcp_rollback_snapshot_newest_verified_age_seconds{namespace,cluster}}.
+ */
+@ApplicationScoped
+public class SnapshotMetrics {
+
+    private final MeterRegistry registry;
+    private final Map<String, Instant> newestVerified = new ConcurrentHashMap<>();
+
+    public SnapshotMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void succeeded(String backend, Duration took, long bytes) {
+        Timer.builder("hcp_rollback_snapshot_duration").description("Time to stream, store and verify one snapshot")
+                .tag("backend", backend).tag("result", "success").register(registry).record(took);
+        Counter.builder("hcp_rollback_snapshot_bytes").description("Bytes of verified snapshots stored")
+                .baseUnit("bytes").tag("backend", backend).register(registry).increment(bytes);
+    }
+
+    public void failed(String backend, Duration took, SnapshotFailure.Reason reason) {
+        Timer.builder("hcp_rollback_snapshot_duration").description("Time to stream, store and verify one snapshot")
+                .tag("backend", backend).tag("result", "failure").register(registry).record(took);
+        Counter.builder("hcp_rollback_snapshot_failures").description("Failed snapshot attempts by reason")
+                .tag("reason", reason.name()).register(registry).increment();
+    }
+
+    public double failures(SnapshotFailure.Reason reason) {
+        Counter counter = registry.find("hcp_rollback_snapshot_failures").tag("reason", reason.name()).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** Records the completion time of a cluster's newest verified snapshot (any payload). */
+    public void newestVerified(String namespace, String cluster, Instant completed) {
+        String key = namespace + "/" + cluster;
+        Instant previous = newestVerified.put(key, completed);
+        if (previous == null) {
+            Gauge.builder("hcp_rollback_snapshot_newest_verified_age_seconds", newestVerified,
+                    all -> all.containsKey(key) ? Duration.between(all.get(key), Instant.now()).toMillis() / 1000.0 : Double.NaN)
+                    .description("Age of the newest verified snapshot of a cluster")
+                    .tag("namespace", namespace).tag("cluster", cluster).register(registry);
+        } else if (previous.isAfter(completed)) {
+            newestVerified.put(key, previous);
+        }
+    }
+
+    public void forget(String namespace, String cluster) {
+        newestVerified.remove(namespace + "/" + cluster);
+        registry.find("hcp_rollback_snapshot_newest_verified_age_seconds").tag("namespace", namespace)
+                .tag("cluster", cluster).gauges().forEach(registry::remove);
+    }
+}

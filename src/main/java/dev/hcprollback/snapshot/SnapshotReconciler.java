@@ -1,0 +1,328 @@
+package dev.hcprollback.snapshot;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
+
+import jakarta.enterprise.inject.Instance;
+
+import org.jboss.logging.Logger;
+
+import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.storage.SnapshotStore;
+import dev.hcprollback.storage.StorageException;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+
+/**
+ * Takes the snapshot a {@link ControlPlaneSnapshot} asks for, at most {@code max-concurrent} at a time,
+ * retries with back-off, and deletes the stored objects when the object goes (finalizer).
+ */
+@ControllerConfiguration(name = SnapshotReconciler.NAME)
+public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cleaner<ControlPlaneSnapshot> {
+
+    public static final String NAME = "controlplanesnapshot";
+    public static final String READY = "Ready";
+    public static final String FAILED = "Failed";
+
+    private static final Logger LOG = Logger.getLogger(SnapshotReconciler.class);
+    private static final Duration SLOT_WAIT = Duration.ofSeconds(5);
+
+    private final KubernetesClient client;
+    private final HcpRollbackConfig config;
+    private final Instance<SnapshotStore> store;
+    private final SnapshotMetrics metrics;
+    private final ClusterEvents events;
+    private final EtcdAccessPolicy accessPolicy;
+    private final RetentionRunner retention;
+    private final Semaphore slots;
+    private final Clock clock = Clock.systemUTC();
+
+    public SnapshotReconciler(KubernetesClient client, HcpRollbackConfig config, Instance<SnapshotStore> store,
+            SnapshotMetrics metrics, ClusterEvents events, EtcdAccessPolicy accessPolicy, RetentionRunner retention) {
+        this.client = client;
+        this.config = config;
+        this.store = store;
+        this.metrics = metrics;
+        this.events = events;
+        this.accessPolicy = accessPolicy;
+        this.retention = retention;
+        this.slots = new Semaphore(Math.max(1, config.snapshot().maxConcurrent()));
+    }
+
+    @Override
+    public UpdateControl<ControlPlaneSnapshot> reconcile(ControlPlaneSnapshot snapshot, Context<ControlPlaneSnapshot> context) {
+        ControlPlaneSnapshotStatus status = snapshot.getStatus();
+        if (snapshot.isVerified() || Retention.failedForGood(snapshot)) {
+            return UpdateControl.noUpdate();
+        }
+        Instant now = clock.instant();
+        if (status != null && status.getNextAttemptTime() != null) {
+            Instant due = Instant.parse(status.getNextAttemptTime());
+            if (due.isAfter(now)) {
+                return UpdateControl.<ControlPlaneSnapshot> noUpdate().rescheduleAfter(Duration.between(now, due));
+            }
+        }
+        if (!slots.tryAcquire()) {
+            writeStatus(snapshot, s -> {
+                s.setPhase(SnapshotPhase.Pending);
+                s.setMessage("waiting for a free slot: " + config.snapshot().maxConcurrent()
+                        + " snapshots are already running (hcp-rollback.snapshot.max-concurrent)");
+                setCondition(s, READY, "False", "Waiting", s.getMessage(), snapshot);
+            });
+            return UpdateControl.<ControlPlaneSnapshot> noUpdate().rescheduleAfter(SLOT_WAIT);
+        }
+        try {
+            return attempt(snapshot);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private UpdateControl<ControlPlaneSnapshot> attempt(ControlPlaneSnapshot snapshot) {
+        String namespace = snapshot.getMetadata().getNamespace();
+        String clusterName = snapshot.getSpec().getHostedClusterName();
+        Instant start = clock.instant();
+        HostedCluster cluster = null;
+        String backend = "unknown";
+        try {
+            cluster = client.resources(HostedCluster.class).inNamespace(namespace).withName(clusterName).get();
+            if (cluster == null) {
+                throw new SnapshotFailure(SnapshotFailure.Reason.ClusterNotFound,
+                        "HostedCluster " + namespace + "/" + clusterName + " not found");
+            }
+            String controlPlane = cluster.controlPlaneNamespace();
+            writeStatus(snapshot, s -> {
+                s.setPhase(SnapshotPhase.Running);
+                s.setStartTime(start.toString());
+                s.setMessage("streaming etcd of " + controlPlane + " into storage");
+                setCondition(s, READY, "False", "Running", s.getMessage(), snapshot);
+            });
+            EtcdCredentials credentials = credentials(controlPlane);
+            SnapshotStore into = store();
+            backend = into.backend();
+            HcpRollbackConfig.Etcd etcd = config.snapshot().etcd();
+            String endpoint = etcd.endpoint().map(e -> e.replace("{namespace}", controlPlane))
+                    .orElse("https://etcd-client." + controlPlane + ".svc:2379");
+            SnapshotTaker taker = new SnapshotTaker(new EtcdSnapshotStreamer(etcd.connectTimeout(), etcd.requestTimeout(),
+                    etcd.snapshotTimeout()), into, config.storage().prefix(), clock);
+            SnapshotTaker.Taken taken;
+            accessPolicy.acquire(controlPlane);
+            try {
+                HostedCluster at = cluster;
+                taken = taker.take(snapshot.getMetadata().getName(), snapshot.getSpec().getReason(), at,
+                        () -> Optional.ofNullable(client.resources(HostedCluster.class).inNamespace(namespace)
+                                .withName(clusterName).get()).orElse(at),
+                        endpoint, etcd.authority(), credentials);
+            } finally {
+                accessPolicy.release(controlPlane);
+            }
+            succeeded(snapshot, cluster, taken, backend);
+            return UpdateControl.noUpdate();
+        } catch (SnapshotFailure failure) {
+            return failed(snapshot, cluster, failure, backend, start);
+        } catch (KubernetesClientException e) {
+            return failed(snapshot, cluster, new SnapshotFailure(SnapshotFailure.Reason.Internal,
+                    "Kubernetes API: " + e.getMessage(), e), backend, start);
+        } catch (StorageException e) {
+            return failed(snapshot, cluster, SnapshotTaker.storageFailure(e), backend, start);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "snapshot %s/%s", namespace, snapshot.getMetadata().getName());
+            return failed(snapshot, cluster, new SnapshotFailure(SnapshotFailure.Reason.Internal,
+                    "unexpected error: " + EtcdSnapshotStreamer.rootMessage(e), e), backend, start);
+        }
+    }
+
+    private void succeeded(ControlPlaneSnapshot snapshot, HostedCluster cluster, SnapshotTaker.Taken taken, String backend) {
+        String message = "verified snapshot of " + (taken.payload().version() == null ? taken.payload().releaseImage()
+                : taken.payload().version()) + " at etcd revision " + taken.revision() + ", " + taken.sizeBytes()
+                + " bytes, stored at " + taken.object().location();
+        ControlPlaneSnapshot written = writeStatus(snapshot, s -> {
+            s.setPhase(SnapshotPhase.Succeeded);
+            s.setVerified(true);
+            s.setReleaseImage(taken.payload().releaseImage());
+            s.setControlPlaneReleaseImage(taken.payload().controlPlaneReleaseImage());
+            s.setVersion(taken.payload().version());
+            s.setEtcdRevision(taken.revision());
+            s.setSizeBytes(taken.sizeBytes());
+            s.setSha256(taken.sha256());
+            s.setLocation(taken.object().location());
+            s.setObjectKey(taken.object().key());
+            s.setStartTime(taken.startTime().toString());
+            s.setCompletionTime(taken.completionTime().toString());
+            s.setMessage(message);
+            s.setFailureReason(null);
+            s.setNextAttemptTime(null);
+            setCondition(s, READY, "True", "Verified", message, snapshot);
+            setCondition(s, FAILED, "False", "Verified", "the last attempt succeeded", snapshot);
+        });
+        if (written == null) {
+            // the object went away while the snapshot ran: take its objects with it
+            LOG.infof("snapshot %s/%s was deleted while it ran; removing %s", snapshot.getMetadata().getNamespace(),
+                    snapshot.getMetadata().getName(), taken.object().location());
+            SnapshotTaker.deleteStored(store(), taken.object().key());
+            return;
+        }
+        metrics.succeeded(backend, Duration.between(taken.startTime(), taken.completionTime()), taken.sizeBytes());
+        metrics.newestVerified(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(),
+                taken.completionTime());
+        events.normal(cluster, "SnapshotVerified", "ControlPlaneSnapshot " + snapshot.getMetadata().getName() + ": " + message);
+        retention.apply(cluster);
+    }
+
+    private UpdateControl<ControlPlaneSnapshot> failed(ControlPlaneSnapshot snapshot, HostedCluster cluster,
+            SnapshotFailure failure, String backend, Instant start) {
+        Instant now = clock.instant();
+        int attempts = Optional.ofNullable(snapshot.getStatus()).map(ControlPlaneSnapshotStatus::getAttempts).orElse(0) + 1;
+        HcpRollbackConfig.Snapshot settings = config.snapshot();
+        boolean again = !failure.permanent() && attempts < settings.maxAttempts();
+        Duration wait = backoff(attempts);
+        Instant next = now.plus(wait);
+        String message = failure.getMessage() + (again
+                ? " (attempt " + attempts + " of " + settings.maxAttempts() + "; next at " + next + ")"
+                : failure.permanent() ? "" : " (attempt " + attempts + " of " + settings.maxAttempts() + "; giving up)");
+        LOG.warnf("snapshot %s/%s failed (%s): %s", snapshot.getMetadata().getNamespace(), snapshot.getMetadata().getName(),
+                failure.reason(), message);
+        metrics.failed(backend, Duration.between(start, now), failure.reason());
+        writeStatus(snapshot, s -> {
+            s.setPhase(SnapshotPhase.Failed);
+            s.setVerified(false);
+            s.setAttempts(attempts);
+            s.setFailureReason(failure.reason().name());
+            s.setNextAttemptTime(again ? next.toString() : null);
+            s.setMessage(message);
+            s.setCompletionTime(again ? null : now.toString());
+            setCondition(s, READY, "False", failure.reason().name(), message, snapshot);
+            setCondition(s, FAILED, "True", failure.reason().name(), message, snapshot);
+        });
+        if (cluster != null) {
+            events.warning(cluster, "SnapshotFailed", "ControlPlaneSnapshot " + snapshot.getMetadata().getName() + ": "
+                    + message);
+        }
+        return again ? UpdateControl.<ControlPlaneSnapshot> noUpdate().rescheduleAfter(wait) : UpdateControl.noUpdate();
+    }
+
+    /** The shared slots limiting concurrent snapshots (tests take them all to show the wait). */
+    Semaphore slots() {
+        return slots;
+    }
+
+    Duration backoff(int attempts) {
+        Duration base = config.snapshot().backoff();
+        Duration max = config.snapshot().maxBackoff();
+        Duration wait = base.multipliedBy(1L << Math.min(20, Math.max(0, attempts - 1)));
+        return wait.compareTo(max) > 0 ? max : wait;
+    }
+
+    @Override
+    public DeleteControl cleanup(ControlPlaneSnapshot snapshot, Context<ControlPlaneSnapshot> context) {
+        // read the newest status: the cache may not have seen the key written at the end of an attempt yet
+        ControlPlaneSnapshot latest = client.resources(ControlPlaneSnapshot.class)
+                .inNamespace(snapshot.getMetadata().getNamespace()).withName(snapshot.getMetadata().getName()).get();
+        ControlPlaneSnapshot current = latest != null ? latest : snapshot;
+        String key = current.getStatus() == null ? null : current.getStatus().getObjectKey();
+        if (key == null) {
+            return DeleteControl.defaultDelete();
+        }
+        try {
+            SnapshotTaker.deleteStored(store(), key);
+            LOG.infof("deleted stored snapshot %s of %s/%s", key, snapshot.getMetadata().getNamespace(),
+                    snapshot.getMetadata().getName());
+            return DeleteControl.defaultDelete();
+        } catch (StorageException | IllegalStateException e) {
+            LOG.warnf("could not delete stored snapshot %s: %s; retrying", key, e.getMessage());
+            writeStatus(current, s -> s.setMessage("deleting: could not remove " + key + " from storage: " + e.getMessage()));
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.snapshot().backoff().toMillis());
+        }
+    }
+
+    private EtcdCredentials credentials(String controlPlane) throws SnapshotFailure {
+        Secret secret = client.secrets().inNamespace(controlPlane).withName(EtcdCredentials.SECRET).get();
+        ConfigMap ca = client.configMaps().inNamespace(controlPlane).withName(EtcdCredentials.CA_CONFIG_MAP).get();
+        List<String> missing = new ArrayList<>();
+        String cert = secret == null ? null : decode(secret, EtcdCredentials.SECRET_CERT_KEY);
+        String key = secret == null ? null : decode(secret, EtcdCredentials.SECRET_KEY_KEY);
+        String caPem = ca == null || ca.getData() == null ? null : ca.getData().get(EtcdCredentials.CA_KEY);
+        if (secret == null) {
+            missing.add("Secret " + controlPlane + "/" + EtcdCredentials.SECRET + " not found");
+        } else if (cert == null || key == null) {
+            missing.add("Secret " + controlPlane + "/" + EtcdCredentials.SECRET + " lacks " + EtcdCredentials.SECRET_CERT_KEY
+                    + " or " + EtcdCredentials.SECRET_KEY_KEY);
+        }
+        if (ca == null) {
+            missing.add("ConfigMap " + controlPlane + "/" + EtcdCredentials.CA_CONFIG_MAP + " not found");
+        } else if (caPem == null) {
+            missing.add("ConfigMap " + controlPlane + "/" + EtcdCredentials.CA_CONFIG_MAP + " lacks " + EtcdCredentials.CA_KEY);
+        }
+        if (!missing.isEmpty()) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.CredentialsMissing,
+                    "etcd client certificate missing: " + String.join("; ", missing));
+        }
+        return new EtcdCredentials(caPem, cert, key);
+    }
+
+    private static String decode(Secret secret, String key) {
+        if (secret.getData() != null && secret.getData().get(key) != null) {
+            return new String(java.util.Base64.getDecoder().decode(secret.getData().get(key)),
+                    java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        return secret.getStringData() == null ? null : secret.getStringData().get(key);
+    }
+
+    private SnapshotStore store() {
+        try {
+            return store.get();
+        } catch (RuntimeException e) {
+            throw new StorageException("storage is not configured: " + EtcdSnapshotStreamer.rootMessage(e), false, e);
+        }
+    }
+
+    /** Patches the status subresource from the newest object; null when the object is gone. */
+    private ControlPlaneSnapshot writeStatus(ControlPlaneSnapshot snapshot, Consumer<ControlPlaneSnapshotStatus> change) {
+        try {
+            return client.resources(ControlPlaneSnapshot.class).inNamespace(snapshot.getMetadata().getNamespace())
+                    .withName(snapshot.getMetadata().getName()).editStatus(current -> {
+                        if (current.getStatus() == null) {
+                            current.setStatus(new ControlPlaneSnapshotStatus());
+                        }
+                        current.getStatus().setObservedGeneration(current.getMetadata().getGeneration());
+                        change.accept(current.getStatus());
+                        return current;
+                    });
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private void setCondition(ControlPlaneSnapshotStatus status, String type, String value, String reason, String message,
+            ControlPlaneSnapshot snapshot) {
+        List<Condition> conditions = new ArrayList<>(status.getConditions());
+        Optional<Condition> existing = conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+        String transition = existing.filter(c -> value.equals(c.getStatus())).map(Condition::getLastTransitionTime)
+                .orElse(clock.instant().toString());
+        conditions.removeIf(c -> type.equals(c.getType()));
+        conditions.add(new ConditionBuilder().withType(type).withStatus(value).withReason(reason)
+                .withMessage(message).withLastTransitionTime(transition)
+                .withObservedGeneration(snapshot.getMetadata().getGeneration()).build());
+        status.setConditions(conditions);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.hcprollback.snapshot;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.UpdateHistory;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+
+/**
+ * Keeps a verified Scheduled snapshot of each HostedCluster's current payload, no older than the
+ * configured interval, while the cluster is Available and its newest version is Completed; a cluster
+ * that reaches a new Completed version has no snapshot of it yet and gets one at once. HostedCluster
+ * belongs to HyperShift: this controller only reads it.
+ */
+@ControllerConfiguration(name = SnapshotScheduler.NAME, generationAwareEventProcessing = false)
+public class SnapshotScheduler implements Reconciler<HostedCluster> {
+
+    public static final String NAME = "hostedcluster-snapshots";
+    public static final String CLUSTER_LABEL = ControlPlaneSnapshot.GROUP + "/hosted-cluster";
+    public static final String REASON_LABEL = ControlPlaneSnapshot.GROUP + "/reason";
+
+    private static final Logger LOG = Logger.getLogger(SnapshotScheduler.class);
+    private static final DateTimeFormatter NAME_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    /** How often an idle cluster is looked at again even without events. */
+    private static final Duration RECHECK = Duration.ofMinutes(10);
+
+    private final KubernetesClient client;
+    private final HcpRollbackConfig config;
+    private final RetentionRunner retention;
+    private final SnapshotMetrics metrics;
+    private final ClusterEvents events;
+
+    public SnapshotScheduler(KubernetesClient client, HcpRollbackConfig config, RetentionRunner retention,
+            SnapshotMetrics metrics, ClusterEvents events) {
+        this.client = client;
+        this.config = config;
+        this.retention = retention;
+        this.metrics = metrics;
+        this.events = events;
+    }
+
+    /** Why a cluster gets no Scheduled snapshot now, or empty when it should have one. */
+    public static Optional<String> notSettled(HostedCluster cluster) {
+        if (!cluster.isConditionTrue("Available")) {
+            return Optional.of("not Available");
+        }
+        if (cluster.getSpec() != null && cluster.getSpec().getPausedUntil() != null) {
+            return Optional.of("paused (spec.pausedUntil)");
+        }
+        List<UpdateHistory> history = cluster.versionHistory();
+        if (history.isEmpty() || !history.get(0).isCompleted()) {
+            return Optional.of("its newest version is not Completed");
+        }
+        if (cluster.releaseImage().isEmpty()
+                || !cluster.releaseImage().get().pullSpec().equals(history.get(0).getImage())) {
+            return Optional.of("spec.release.image is not the newest Completed version yet");
+        }
+        return Optional.empty();
+    }
+
+    /** Whether to create a Scheduled snapshot now, and if not when to look again. */
+    public record Decision(boolean create, String why, Duration lookAgainIn) {
+    }
+
+    /** The scheduling rule, free of the API: {@code snapshots} are the cluster's ControlPlaneSnapshots. */
+    public static Decision decide(HostedCluster cluster, List<ControlPlaneSnapshot> snapshots, Duration interval,
+            Instant now) {
+        Optional<String> wait = notSettled(cluster);
+        if (wait.isPresent()) {
+            return new Decision(false, wait.get(), RECHECK);
+        }
+        Optional<Instant> newestOfPayload = SnapshotSelection.newestVerified(snapshots,
+                s -> s.isOfPayload(cluster.releaseImage(), cluster.controlPlaneReleaseImage()), Optional.empty())
+                .flatMap(ControlPlaneSnapshot::completedAt);
+        if (newestOfPayload.isPresent() && newestOfPayload.get().plus(interval).isAfter(now)) {
+            Duration due = Duration.between(now, newestOfPayload.get().plus(interval));
+            return new Decision(false, "the newest verified snapshot of this payload completed at " + newestOfPayload.get(),
+                    due.compareTo(RECHECK) < 0 ? due : RECHECK);
+        }
+        boolean inFlight = snapshots.stream().anyMatch(s -> s.getMetadata().getDeletionTimestamp() == null
+                && !s.isVerified() && !Retention.failedForGood(s));
+        if (inFlight) {
+            // one attempt at a time per cluster: a failed one retries itself, no new objects pile up
+            return new Decision(false, "a snapshot of this cluster is still being taken", Duration.ofMinutes(1));
+        }
+        return new Decision(true, newestOfPayload.map(t -> "the newest verified snapshot of this payload completed at "
+                + t + ", more than " + interval + " ago").orElse("no verified snapshot of this payload yet"),
+                Duration.ofMinutes(1));
+    }
+
+    @Override
+    public UpdateControl<HostedCluster> reconcile(HostedCluster cluster, Context<HostedCluster> context) {
+        String namespace = cluster.getMetadata().getNamespace();
+        Instant now = Instant.now();
+        List<ControlPlaneSnapshot> mine = client.resources(ControlPlaneSnapshot.class).inNamespace(namespace).list()
+                .getItems().stream().filter(s -> s.belongsTo(cluster)).toList();
+        mine.stream().filter(ControlPlaneSnapshot::isVerified).map(s -> s.completedAt().orElse(null))
+                .filter(java.util.Objects::nonNull).max(Instant::compareTo)
+                .ifPresent(newest -> metrics.newestVerified(namespace, cluster.getMetadata().getName(), newest));
+        retention.apply(cluster);
+
+        if (!config.snapshot().scheduleEnabled()) {
+            return UpdateControl.noUpdate();
+        }
+        Decision decision = decide(cluster, mine, config.snapshot().interval(), now);
+        if (!decision.create()) {
+            LOG.debugf("no scheduled snapshot of %s/%s now: %s", namespace, cluster.getMetadata().getName(),
+                    decision.why());
+            return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(decision.lookAgainIn());
+        }
+        ControlPlaneSnapshot created = create(cluster, now);
+        LOG.infof("created Scheduled snapshot %s/%s: %s", namespace, created.getMetadata().getName(), decision.why());
+        events.normal(cluster, "SnapshotScheduled", "created ControlPlaneSnapshot " + created.getMetadata().getName()
+                + " of " + cluster.releaseImage().get().pullSpec());
+        return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(Duration.ofMinutes(1));
+    }
+
+    private ControlPlaneSnapshot create(HostedCluster cluster, Instant now) {
+        String base = cluster.getMetadata().getName();
+        String suffix = "-scheduled-" + NAME_STAMP.format(now);
+        String name = (base.length() + suffix.length() > 253 ? base.substring(0, 253 - suffix.length()) : base) + suffix;
+        ControlPlaneSnapshot snapshot = new ControlPlaneSnapshot();
+        snapshot.setMetadata(new ObjectMetaBuilder().withNamespace(cluster.getMetadata().getNamespace()).withName(name)
+                .addToLabels(CLUSTER_LABEL, labelValue(cluster.getMetadata().getName()))
+                .addToLabels(REASON_LABEL, SnapshotReason.Scheduled.name()).build());
+        snapshot.setSpec(new ControlPlaneSnapshotSpec(cluster.getMetadata().getName(), SnapshotReason.Scheduled));
+        return client.resource(snapshot).create();
+    }
+
+    private static String labelValue(String name) {
+        return name.length() > 63 ? name.substring(0, 63) : name;
+    }
+}

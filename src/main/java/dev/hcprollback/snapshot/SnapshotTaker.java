@@ -1,0 +1,197 @@
+package dev.hcprollback.snapshot;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.storage.SnapshotStore;
+import dev.hcprollback.storage.StorageException;
+import dev.hcprollback.storage.StoredObject;
+import dev.hcprollback.storage.Upload;
+
+/**
+ * Takes one snapshot end to end: read the payload, stream etcd into the store, check that the payload
+ * did not move meanwhile, read the object back and compare hashes, then write the manifest. Every
+ * failure removes what it stored, so an attempt either leaves a verified snapshot and its manifest or
+ * nothing.
+ */
+public class SnapshotTaker {
+
+    private static final Logger LOG = Logger.getLogger(SnapshotTaker.class);
+
+    /** A stored, read-back and verified snapshot. */
+    public record Taken(Payload payload, long revision, long sizeBytes, String sha256, StoredObject object,
+            StoredObject manifest, Instant startTime, Instant completionTime) {
+    }
+
+    /** The payload a cluster runs: both image fields and the version they map to. */
+    public record Payload(String releaseImage, String controlPlaneReleaseImage, String version) {
+
+        public static Payload of(HostedCluster cluster) {
+            Optional<PayloadImage> release = cluster.releaseImage();
+            Optional<PayloadImage> controlPlane = cluster.controlPlaneReleaseImage();
+            String version = controlPlane.or(() -> release).flatMap(cluster::versionOf).map(ReleaseVersion::toString)
+                    .orElse(null);
+            return new Payload(release.map(PayloadImage::pullSpec).orElse(null),
+                    controlPlane.map(PayloadImage::pullSpec).orElse(null), version);
+        }
+
+        public boolean sameImages(Payload other) {
+            return Objects.equals(releaseImage, other.releaseImage)
+                    && Objects.equals(controlPlaneReleaseImage, other.controlPlaneReleaseImage);
+        }
+
+        @Override
+        public String toString() {
+            return releaseImage + (controlPlaneReleaseImage == null ? "" : " (control plane " + controlPlaneReleaseImage + ")");
+        }
+    }
+
+    private final EtcdSnapshotStreamer streamer;
+    private final SnapshotStore store;
+    private final String prefix;
+    private final Clock clock;
+
+    public SnapshotTaker(EtcdSnapshotStreamer streamer, SnapshotStore store, String prefix, Clock clock) {
+        this.streamer = streamer;
+        this.store = store;
+        this.prefix = prefix;
+        this.clock = clock;
+    }
+
+    /**
+     * @param cluster the HostedCluster when the attempt starts
+     * @param current reads the HostedCluster again once the stream ended
+     */
+    public Taken take(String snapshotName, SnapshotReason reason, HostedCluster cluster, Supplier<HostedCluster> current,
+            String endpoint, Optional<String> authority, EtcdCredentials credentials) throws SnapshotFailure {
+        Payload payload = Payload.of(cluster);
+        if (payload.releaseImage() == null) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.ClusterNotReady,
+                    "HostedCluster has no spec.release.image: nothing tells which payload a snapshot would belong to");
+        }
+        Instant start = clock.instant();
+        AtomicReference<Upload> upload = new AtomicReference<>();
+        AtomicReference<String> key = new AtomicReference<>();
+        EtcdSnapshotStreamer.Streamed streamed;
+        try {
+            streamed = streamer.stream(endpoint, authority, credentials, revision -> {
+                key.set(SnapshotKeys.snapshotKey(prefix, cluster.getMetadata().getNamespace(),
+                        cluster.getMetadata().getName(), payload.version(), start, revision));
+                if (store.exists(key.get())) {
+                    // never overwrite (and later delete) another snapshot's object; the next attempt gets a new key
+                    throw new KeyTakenException(key.get());
+                }
+                upload.set(store.upload(key.get(), "application/octet-stream"));
+                return upload.get();
+            });
+        } catch (KeyTakenException e) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.Internal, "an object already exists at "
+                    + store.locate(e.getMessage()).location() + "; not overwriting it");
+        } catch (EtcdSnapshotStreamer.StreamSinkException e) {
+            abort(upload.get());
+            throw storageFailure(e.getCause());
+        } catch (StorageException e) {
+            abort(upload.get());
+            throw storageFailure(e);
+        } catch (SnapshotFailure | RuntimeException e) {
+            abort(upload.get());
+            throw e;
+        }
+
+        StoredObject object;
+        try {
+            object = upload.get().complete();
+        } catch (IOException | StorageException e) {
+            throw storageFailure(e);
+        }
+
+        try {
+            Payload after = Payload.of(current.get());
+            if (!payload.sameImages(after)) {
+                throw new SnapshotFailure(SnapshotFailure.Reason.PayloadChanged, "the HostedCluster's payload changed "
+                        + "while the snapshot ran (from " + payload + " to " + after
+                        + "): a snapshot must belong to one payload; the stored object was removed");
+            }
+            String readBack;
+            try (InputStream in = store.open(key.get())) {
+                readBack = SnapshotDigest.sha256Hex(in);
+            } catch (IOException | StorageException e) {
+                throw storageFailure(e);
+            }
+            if (!readBack.equals(streamed.sha256())) {
+                throw new SnapshotFailure(SnapshotFailure.Reason.HashMismatch, "the stored object " + object.location()
+                        + " reads back with SHA-256 " + readBack + " but " + streamed.sha256()
+                        + " was streamed: storage damaged it; the object was removed");
+            }
+            Instant end = clock.instant();
+            SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT, cluster.getMetadata().getNamespace(),
+                    cluster.getMetadata().getName(), cluster.getMetadata().getUid(), cluster.controlPlaneNamespace(),
+                    snapshotName, reason.name(), payload.releaseImage(), payload.controlPlaneReleaseImage(),
+                    payload.version(), streamed.revision(), streamed.sha256(), streamed.sizeBytes(), start.toString(),
+                    end.toString(), object.key());
+            StoredObject manifestObject;
+            try {
+                manifestObject = store.put(SnapshotKeys.manifestKey(key.get()), manifest.toJson(), "application/json");
+            } catch (StorageException e) {
+                throw storageFailure(e);
+            }
+            return new Taken(payload, streamed.revision(), streamed.sizeBytes(), streamed.sha256(), object,
+                    manifestObject, start, end);
+        } catch (SnapshotFailure | RuntimeException e) {
+            deleteQuietly(key.get());
+            deleteQuietly(SnapshotKeys.manifestKey(key.get()));
+            throw e;
+        }
+    }
+
+    private static final class KeyTakenException extends RuntimeException {
+        KeyTakenException(String key) {
+            super(key);
+        }
+    }
+
+    private void abort(Upload upload) {
+        if (upload != null) {
+            upload.abort();
+        }
+    }
+
+    private void deleteQuietly(String key) {
+        try {
+            store.delete(key);
+        } catch (StorageException e) {
+            LOG.warnf("could not remove %s after a failed snapshot: %s", key, e.getMessage());
+        }
+    }
+
+    static SnapshotFailure storageFailure(Throwable failure) {
+        Throwable e = failure;
+        while (!(e instanceof StorageException) && e.getCause() != null && e.getCause() != e) {
+            e = e.getCause();
+        }
+        if (e instanceof StorageException s) {
+            return new SnapshotFailure(s.denied() ? SnapshotFailure.Reason.StorageDenied
+                    : SnapshotFailure.Reason.StorageUnavailable, s.getMessage(), s);
+        }
+        return new SnapshotFailure(SnapshotFailure.Reason.StorageUnavailable, "storage failed: "
+                + EtcdSnapshotStreamer.rootMessage(failure), failure);
+    }
+
+    /** Deletes a snapshot object and its manifest. */
+    public static void deleteStored(SnapshotStore store, String key) {
+        store.delete(key);
+        store.delete(SnapshotKeys.manifestKey(key));
+    }
+
+}

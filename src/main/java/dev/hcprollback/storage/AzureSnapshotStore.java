@@ -1,0 +1,150 @@
+package dev.hcprollback.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import com.azure.core.exception.AzureException;
+import com.azure.core.exception.HttpResponseException;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
+import com.azure.storage.blob.sas.BlobSasPermission;
+import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
+import com.azure.storage.blob.specialized.BlockBlobClient;
+
+/**
+ * Snapshots in an Azure Blob container: staged blocks committed at the end (uncommitted blocks are never
+ * visible and Azure drops them), SAS read URLs.
+ */
+public class AzureSnapshotStore implements SnapshotStore {
+
+    private final BlobContainerClient container;
+    private final int blockSize;
+
+    public AzureSnapshotStore(BlobContainerClient container, int blockSize) {
+        this.container = container;
+        this.blockSize = blockSize;
+    }
+
+    @Override
+    public String backend() {
+        return "azure";
+    }
+
+    @Override
+    public StoredObject locate(String key) {
+        return new StoredObject(key, container.getBlobContainerUrl() + "/" + key);
+    }
+
+    @Override
+    public Upload upload(String key, String contentType) {
+        BlockBlobClient blob = container.getBlobClient(key).getBlockBlobClient();
+        String uploadId = UUID.randomUUID().toString().substring(0, 8);
+        List<String> blocks = new ArrayList<>();
+        return new Upload(blockSize) {
+            @Override
+            protected void sendPart(int number, byte[] bytes, int length) {
+                String id = Base64.getEncoder().encodeToString(
+                        String.format("%s-%08d", uploadId, number).getBytes(StandardCharsets.US_ASCII));
+                call("stage block " + number + " of " + key,
+                        () -> {
+                            blob.stageBlock(id, new ByteArrayInputStream(bytes, 0, length), length);
+                            return null;
+                        });
+                blocks.add(id);
+            }
+
+            @Override
+            protected StoredObject commit(int partCount) {
+                call("commit " + key, () -> blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blocks)
+                        .setHeaders(new BlobHttpHeaders().setContentType(contentType)), null, null));
+                return locate(key);
+            }
+
+            @Override
+            protected void discard(int partsSent) {
+                // staged blocks that were never committed are invisible and garbage-collected by the service
+            }
+        };
+    }
+
+    @Override
+    public StoredObject put(String key, byte[] content, String contentType) {
+        call("write " + key, () -> {
+            BlockBlobClient blob = container.getBlobClient(key).getBlockBlobClient();
+            blob.upload(new ByteArrayInputStream(content), content.length, true);
+            blob.setHttpHeaders(new BlobHttpHeaders().setContentType(contentType));
+            return null;
+        });
+        return locate(key);
+    }
+
+    @Override
+    public InputStream open(String key) {
+        return call("read " + key, () -> container.getBlobClient(key).openInputStream());
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return call("look up " + key, () -> container.getBlobClient(key).exists());
+    }
+
+    @Override
+    public void delete(String key) {
+        call("delete " + key, () -> container.getBlobClient(key).deleteIfExists());
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        return call("list " + prefix, () -> container.listBlobs(new ListBlobsOptions().setPrefix(prefix), null).stream()
+                .map(BlobItem::getName).toList());
+    }
+
+    @Override
+    public URL readUrl(String key, Duration ttl) {
+        String sas = call("sign a URL for " + key, () -> container.getBlobClient(key).generateSas(
+                new BlobServiceSasSignatureValues(OffsetDateTime.now().plus(ttl), new BlobSasPermission().setReadPermission(true))));
+        try {
+            return new URL(container.getBlobClient(key).getBlobUrl() + "?" + sas);
+        } catch (MalformedURLException e) {
+            throw new StorageException("Azure container " + container.getBlobContainerName() + ": bad URL for " + key, false, e);
+        }
+    }
+
+    private <T> T call(String what, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (BlobStorageException e) {
+            int status = e.getStatusCode();
+            throw new StorageException("Azure container " + container.getBlobContainerName() + ": could not " + what + ": "
+                    + e.getErrorCode() + " (HTTP " + status + ")", status == 401 || status == 403, e);
+        } catch (HttpResponseException e) {
+            int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
+            throw new StorageException("Azure container " + container.getBlobContainerName() + ": could not " + what + ": "
+                    + e.getMessage(), status == 401 || status == 403, e);
+        } catch (AzureException | java.io.UncheckedIOException e) {
+            throw new StorageException("Azure container " + container.getBlobContainerName() + ": could not " + what + ": "
+                    + e.getMessage(), false, e);
+        } catch (RuntimeException e) {
+            if (e.getCause() instanceof java.io.IOException) {
+                throw new StorageException("Azure container " + container.getBlobContainerName() + ": could not " + what
+                        + ": " + e.getCause().getMessage(), false, e);
+            }
+            throw e;
+        }
+    }
+
+}

@@ -1,0 +1,262 @@
+package dev.hcprollback.snapshot;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.storage.S3SnapshotStore;
+import dev.hcprollback.testing.Clusters;
+import dev.hcprollback.testing.ManagementCluster;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+/** The controllers against the mock API server, a real TLS etcd and s3proxy. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = CrdSetup.class)
+@QuarkusTestResource(value = SnapshotTestServers.class, restrictToAnnotatedClass = true)
+class SnapshotControllerTest {
+
+    static final Duration WAIT = Duration.ofSeconds(90);
+    /** The only namespace the snapshot controllers watch in tests (src/test/resources/application.properties). */
+    static final String NAMESPACE = "snapshot-controller-test";
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    SnapshotMetrics metrics;
+
+    @Inject
+    SnapshotReconciler reconciler;
+
+    @Inject
+    EtcdAccessPolicy accessPolicy;
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    S3SnapshotStore bucket() {
+        return new S3SnapshotStore(SnapshotTestServers.s3.client(), SnapshotTestServers.s3.presigner(),
+                SnapshotTestServers.BUCKET, Optional.empty(), 5 * 1024 * 1024);
+    }
+
+    HostedCluster createCluster(String name, boolean available) {
+        HostedCluster cluster = Clusters.available(NAMESPACE, name, "4.18.6", "4.18.5");
+        if (!available) {
+            cluster.getStatus().setConditions(List.of(new ConditionBuilder().withType("Available").withStatus("False")
+                    .withReason("Testing").withLastTransitionTime("2026-11-20T12:00:00Z").build()));
+        }
+        var status = cluster.getStatus();
+        cluster.getMetadata().setUid(null);
+        HostedCluster created = client.resource(cluster).create();
+        created.setStatus(status);
+        return client.resource(created).updateStatus();
+    }
+
+    void createCredentials(String controlPlane) {
+        new ManagementCluster(client).recordEtcdCredentials(controlPlane, SnapshotTestServers.pki);
+    }
+
+    ControlPlaneSnapshot manual(String cluster, String name) {
+        ControlPlaneSnapshot snapshot = new ControlPlaneSnapshot();
+        snapshot.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(name).build());
+        snapshot.setSpec(new ControlPlaneSnapshotSpec(cluster, SnapshotReason.Manual));
+        return client.resource(snapshot).create();
+    }
+
+    ControlPlaneSnapshot get(String name) {
+        return client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).withName(name).get();
+    }
+
+    ControlPlaneSnapshot awaitVerified(String name) {
+        await().atMost(WAIT).until(() -> get(name) != null && get(name).isVerified());
+        return get(name);
+    }
+
+    List<Event> events(String cluster, String reason) {
+        return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(e -> cluster.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+    }
+
+    @Test
+    void anAvailableCompletedClusterGetsAVerifiedScheduledSnapshot() throws Exception {
+        HostedCluster cluster = createCluster("alpha", true);
+        createCredentials(cluster.controlPlaneNamespace());
+
+        await().atMost(WAIT).until(() -> client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list()
+                .getItems().stream().anyMatch(s -> s.belongsTo(cluster) && s.isVerified()));
+        ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list()
+                .getItems().stream().filter(s -> s.belongsTo(cluster)).findFirst().orElseThrow();
+
+        assertEquals(SnapshotReason.Scheduled, snapshot.getSpec().getReason());
+        ControlPlaneSnapshotStatus status = snapshot.getStatus();
+        assertEquals(Clusters.image("4.18.6"), status.getReleaseImage());
+        assertEquals("4.18.6", status.getVersion());
+        assertTrue(status.getEtcdRevision() > 0);
+        assertTrue(status.getSizeBytes() > 0);
+        assertEquals(64, status.getSha256().length());
+        assertTrue(status.getLocation().startsWith("s3://" + SnapshotTestServers.BUCKET + "/hcp/" + NAMESPACE + "/alpha/4.18.6/"),
+                status.getLocation());
+        assertTrue(snapshot.getMetadata().getFinalizers().stream().anyMatch(f -> f.contains("controlplanesnapshot")),
+                "finalizer " + snapshot.getMetadata().getFinalizers());
+        assertEquals("True", status.getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst()
+                .orElseThrow().getStatus());
+        assertTrue(bucket().exists(status.getObjectKey()));
+        assertTrue(bucket().exists(SnapshotKeys.manifestKey(status.getObjectKey())));
+
+        assertEquals(1, events("alpha", "SnapshotVerified").size());
+        assertNull(client.network().v1().networkPolicies().inNamespace(cluster.controlPlaneNamespace())
+                .withName(EtcdAccessPolicy.NAME).get(), "the NetworkPolicy goes once no snapshot runs");
+
+        assertNotNull(registry.find("hcp_rollback_snapshot_newest_verified_age_seconds").tag("cluster", "alpha").gauge());
+        assertTrue(registry.find("hcp_rollback_snapshot_bytes_total").counter() != null
+                || registry.find("hcp_rollback_snapshot_bytes").counter() != null);
+
+        // the cluster reaches a new Completed version: a snapshot of the new payload follows at once
+        HostedCluster updated = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName("alpha").get();
+        updated.getSpec().getRelease().setImage(Clusters.image("4.18.7"));
+        updated = client.resource(updated).update();
+        updated.getStatus().getVersion().getHistory().add(0, new dev.hcprollback.hypershift.UpdateHistory(
+                dev.hcprollback.hypershift.UpdateHistory.COMPLETED, "4.18.7", Clusters.image("4.18.7"),
+                "2026-11-20T13:00:00Z", "2026-11-20T13:40:00Z"));
+        client.resource(updated).updateStatus();
+        await().atMost(WAIT).until(() -> client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list()
+                .getItems().stream().anyMatch(s -> s.belongsTo(cluster) && s.isVerified()
+                        && "4.18.7".equals(s.getStatus().getVersion())));
+        // each payload fresh: nothing more is created
+        assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(s -> s.belongsTo(cluster)).count());
+    }
+
+    String failureReason(String name) {
+        ControlPlaneSnapshot snapshot = get(name);
+        return snapshot == null || snapshot.getStatus() == null ? null : snapshot.getStatus().getFailureReason();
+    }
+
+    @Test
+    void etcdDownAndBucketDownEndInReadableFailuresThenALaterSuccessWithoutExtraObjects() {
+        HostedCluster cluster = createCluster("zeta", false);
+        createCredentials(cluster.controlPlaneNamespace());
+
+        SnapshotTestServers.etcd.stop();
+        try {
+            manual("zeta", "zeta-etcd");
+            await().atMost(WAIT).until(() -> "EtcdUnreachable".equals(failureReason("zeta-etcd")));
+            assertTrue(get("zeta-etcd").getStatus().getMessage().startsWith("etcd at https://127.0.0.1:"),
+                    get("zeta-etcd").getStatus().getMessage());
+        } finally {
+            SnapshotTestServers.etcd.start();
+        }
+        awaitVerified("zeta-etcd");
+
+        SnapshotTestServers.s3.stop();
+        try {
+            manual("zeta", "zeta-bucket");
+            await().atMost(WAIT).until(() -> "StorageUnavailable".equals(failureReason("zeta-bucket")));
+            assertTrue(get("zeta-bucket").getStatus().getMessage().startsWith("S3 bucket " + SnapshotTestServers.BUCKET
+                    + ": could not"), get("zeta-bucket").getStatus().getMessage());
+        } finally {
+            SnapshotTestServers.s3.start();
+        }
+        awaitVerified("zeta-bucket");
+
+        assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(s -> s.belongsTo(cluster)).count(), "retries reuse their object");
+        assertEquals(4, bucket().list("hcp/" + NAMESPACE + "/zeta/").size(), "two snapshots and two manifests, no leftovers");
+    }
+
+    @Test
+    void theConcurrencyLimitMakesSnapshotsWait() {
+        HostedCluster cluster = createCluster("delta", false);
+        createCredentials(cluster.controlPlaneNamespace());
+        int slots = reconciler.slots().drainPermits();
+        assertTrue(slots > 0);
+        try {
+            manual("delta", "delta-waiting");
+            await().atMost(WAIT).until(() -> get("delta-waiting").getStatus() != null
+                    && get("delta-waiting").getStatus().getPhase() == SnapshotPhase.Pending);
+            assertTrue(get("delta-waiting").getStatus().getMessage().startsWith("waiting for a free slot: 2 snapshots"),
+                    get("delta-waiting").getStatus().getMessage());
+        } finally {
+            reconciler.slots().release(slots);
+        }
+        awaitVerified("delta-waiting");
+    }
+
+    @Test
+    void theEtcdNetworkPolicyAdmitsTheSidecarWhileNeeded() {
+        accessPolicy.acquire("clusters-epsilon");
+        accessPolicy.acquire("clusters-epsilon");
+        var policy = client.network().v1().networkPolicies().inNamespace("clusters-epsilon").withName(EtcdAccessPolicy.NAME)
+                .get();
+        assertNotNull(policy);
+        assertEquals(Map.of("app", "etcd"), policy.getSpec().getPodSelector().getMatchLabels());
+        assertEquals(2379, policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal());
+        assertEquals(Map.of("kubernetes.io/metadata.name", "hcp-rollback"),
+                policy.getSpec().getIngress().get(0).getFrom().get(0).getNamespaceSelector().getMatchLabels());
+        accessPolicy.release("clusters-epsilon");
+        assertNotNull(client.network().v1().networkPolicies().inNamespace("clusters-epsilon")
+                .withName(EtcdAccessPolicy.NAME).get(), "still in use by a second snapshot");
+        accessPolicy.release("clusters-epsilon");
+        assertNull(client.network().v1().networkPolicies().inNamespace("clusters-epsilon")
+                .withName(EtcdAccessPolicy.NAME).get());
+    }
+
+    @Test
+    void aMissingCertificateFailsReadablyAndALaterAttemptSucceedsThenDeletionRemovesTheObjects() {
+        HostedCluster cluster = createCluster("beta", false);
+        manual("beta", "beta-manual");
+
+        await().atMost(WAIT).until(() -> "CredentialsMissing".equals(get("beta-manual").getStatus() == null ? null
+                : get("beta-manual").getStatus().getFailureReason()));
+        ControlPlaneSnapshotStatus failed = get("beta-manual").getStatus();
+        assertEquals(SnapshotPhase.Failed, failed.getPhase());
+        assertTrue(failed.getMessage().startsWith("etcd client certificate missing: Secret " + NAMESPACE + "-beta/etcd-client-tls "
+                + "not found; ConfigMap " + NAMESPACE + "-beta/etcd-ca not found (attempt "), failed.getMessage());
+        assertNotNull(failed.getNextAttemptTime());
+        assertTrue(metrics.failures(SnapshotFailure.Reason.CredentialsMissing) >= 1);
+        await().atMost(WAIT).until(() -> !events("beta", "SnapshotFailed").isEmpty());
+
+        createCredentials(cluster.controlPlaneNamespace());
+        ControlPlaneSnapshot verified = awaitVerified("beta-manual");
+        assertNull(verified.getStatus().getFailureReason());
+        String key = verified.getStatus().getObjectKey();
+        assertTrue(bucket().exists(key));
+
+        client.resource(verified).delete();
+        await().atMost(WAIT).until(() -> get("beta-manual") == null);
+        assertEquals(List.of(), bucket().list("hcp/" + NAMESPACE + "/beta/"), "the finalizer removed snapshot and manifest");
+    }
+
+    @Test
+    void retentionKeepsTheNewestVerifiedSnapshotsOfAPayload() {
+        HostedCluster cluster = createCluster("gamma", false);
+        createCredentials(cluster.controlPlaneNamespace());
+        for (String name : List.of("gamma-1", "gamma-2", "gamma-3")) {
+            manual("gamma", name);
+            awaitVerified(name);
+        }
+        // retention-count is 2 in the tests: the oldest goes, with its objects
+        await().atMost(WAIT).until(() -> get("gamma-1") == null);
+        assertNotNull(get("gamma-2"));
+        assertNotNull(get("gamma-3"));
+        await().atMost(WAIT).until(() -> bucket().list("hcp/" + NAMESPACE + "/gamma/").size() == 4);
+    }
+}

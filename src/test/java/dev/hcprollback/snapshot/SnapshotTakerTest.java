@@ -1,0 +1,366 @@
+package dev.hcprollback.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.storage.AzureSnapshotStore;
+import dev.hcprollback.storage.S3SnapshotStore;
+import dev.hcprollback.storage.SnapshotStore;
+import dev.hcprollback.storage.StoredObject;
+import dev.hcprollback.storage.Upload;
+import dev.hcprollback.testing.AzuriteProcess;
+import dev.hcprollback.testing.Clusters;
+import dev.hcprollback.testing.EtcdProcess;
+import dev.hcprollback.testing.S3Server;
+import dev.hcprollback.testing.TestPki;
+import dev.hcprollback.testing.TestTools;
+import io.etcd.jetcd.Client;
+
+/** Snapshots of a real etcd (TLS, client certificates) into real S3 and Azure servers. */
+class SnapshotTakerTest {
+
+    static final int PART = 5 * 1024 * 1024;
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-20T13:14:15Z"), ZoneOffset.UTC);
+
+    @TempDir
+    static Path dir;
+    static TestPki pki;
+    static EtcdProcess etcd;
+    static S3Server s3;
+    static SnapshotStore store;
+    static EtcdSnapshotStreamer streamer = new EtcdSnapshotStreamer(Duration.ofSeconds(2), Duration.ofSeconds(4),
+            Duration.ofMinutes(2));
+
+    @BeforeAll
+    static void start() {
+        pki = new TestPki();
+        etcd = EtcdProcess.startTls(dir.resolve("etcd"), pki);
+        try (Client client = etcd.client()) {
+            etcd.put(client, "/kubernetes.io/configmaps/ns/before", "written before the snapshot");
+            for (int i = 0; i < 200; i++) {
+                etcd.put(client, "/kubernetes.io/secrets/ns/s" + i, "x".repeat(40_000)); // ~8 MB: several parts
+            }
+        }
+        s3 = new S3Server();
+        s3.createBucket("snapshots");
+        store = new S3SnapshotStore(s3.client(), s3.presigner(), "snapshots", Optional.empty(), PART);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (etcd != null) {
+            etcd.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    static HostedCluster cluster(String name) {
+        return Clusters.available("clusters", name, "4.18.6", "4.18.5");
+    }
+
+    SnapshotTaker.Taken take(SnapshotStore into, HostedCluster cluster) throws SnapshotFailure {
+        return new SnapshotTaker(streamer, into, "hcp", CLOCK).take("snap-1", SnapshotReason.Manual, cluster,
+                () -> cluster, etcd.endpoint(), Optional.empty(), pki.clientCredentials());
+    }
+
+    @Test
+    void aSnapshotThatEtcdutlRestoresWithTheKeysWrittenBefore() throws Exception {
+        HostedCluster cluster = cluster("restore");
+        SnapshotTaker.Taken taken = take(store, cluster);
+
+        assertTrue(taken.object().key().matches("hcp/clusters/restore/4\\.18\\.6/20261120T131415\\.000Z-\\d+\\.db"),
+                taken.object().key());
+        assertEquals("s3://snapshots/" + taken.object().key(), taken.object().location());
+        assertTrue(taken.revision() >= 201, "revision read before the snapshot: " + taken.revision());
+        assertTrue(taken.sizeBytes() > 8_000_000, "size " + taken.sizeBytes());
+        assertEquals(Clusters.image("4.18.6"), taken.payload().releaseImage());
+        assertEquals("4.18.6", taken.payload().version());
+
+        // the manifest next to it tells what it is without any Kubernetes object
+        assertEquals(SnapshotKeys.manifestKey(taken.object().key()), taken.manifest().key());
+        SnapshotManifest manifest;
+        try (InputStream in = store.open(taken.manifest().key())) {
+            manifest = SnapshotManifest.fromJson(in.readAllBytes());
+        }
+        assertEquals("restore-uid", manifest.clusterUid());
+        assertEquals("clusters-restore", manifest.controlPlaneNamespace());
+        assertEquals(taken.sha256(), manifest.sha256());
+        assertEquals(taken.revision(), manifest.etcdRevision());
+        assertEquals(taken.sizeBytes(), manifest.sizeBytes());
+        assertEquals(Clusters.image("4.18.6"), manifest.releaseImage());
+
+        // fetch it as a restore pod would, through the short-lived URL, and restore it with etcd's own tool
+        Path file = dir.resolve("restore.db");
+        URL url = store.readUrl(taken.object().key(), Duration.ofMinutes(5));
+        try (InputStream in = url.openStream()) {
+            Files.copy(in, file);
+        }
+        assertEquals(taken.sizeBytes(), Files.size(file));
+        Path dataDir = dir.resolve("restored");
+        Process restore = new ProcessBuilder(TestTools.etcdBin("etcdutl").toString(), "snapshot", "restore",
+                file.toString(), "--data-dir", dataDir.toString(), "--name", "etcd-0",
+                "--initial-cluster", "etcd-0=http://127.0.0.1:2380", "--initial-advertise-peer-urls",
+                "http://127.0.0.1:2380", "--bump-revision", "1000000", "--mark-compacted")
+                .redirectErrorStream(true).start();
+        String output = new String(restore.getInputStream().readAllBytes());
+        assertTrue(restore.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, restore.exitValue(), output);
+
+        try (EtcdProcess restored = EtcdProcess.startPlain(dir.resolve("restored-etcd"), dataDir);
+                Client client = restored.client()) {
+            assertEquals("written before the snapshot", EtcdProcess.get(client, "/kubernetes.io/configmaps/ns/before"));
+            assertEquals("x".repeat(40_000), EtcdProcess.get(client, "/kubernetes.io/secrets/ns/s199"));
+        }
+    }
+
+    @Test
+    void aClusterWhosePayloadChangesDuringTheSnapshotIsRefused() {
+        HostedCluster before = cluster("moving");
+        HostedCluster after = Clusters.withRelease(before, "4.18.7");
+        SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(streamer, store, "hcp", CLOCK)
+                .take("snap-2", SnapshotReason.PreUpgrade, before, () -> after, etcd.endpoint(), Optional.empty(),
+                        pki.clientCredentials()));
+        assertEquals(SnapshotFailure.Reason.PayloadChanged, failure.reason());
+        assertTrue(failure.getMessage().contains("4.18.7"), failure.getMessage());
+        assertEquals(List.of(), store.list("hcp/clusters/moving/"), "nothing of the refused snapshot stays stored");
+    }
+
+    @Test
+    void aCorruptedStoredObjectIsDetectedAndNeverKept() {
+        SnapshotStore corrupting = new CorruptingStore(store);
+        SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> take(corrupting, cluster("corrupt")));
+        assertEquals(SnapshotFailure.Reason.HashMismatch, failure.reason());
+        assertTrue(failure.getMessage().contains("reads back with SHA-256"), failure.getMessage());
+        assertEquals(List.of(), store.list("hcp/clusters/corrupt/"));
+    }
+
+    @Test
+    void etcdDownFailsReadablyAndALaterAttemptSucceeds() throws Exception {
+        etcd.stop();
+        try {
+            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> take(store, cluster("etcd-down")));
+            assertEquals(SnapshotFailure.Reason.EtcdUnreachable, failure.reason());
+            assertTrue(failure.getMessage().startsWith("etcd at " + etcd.endpoint()), failure.getMessage());
+        } finally {
+            etcd.start();
+        }
+        assertEquals(List.of(), store.list("hcp/clusters/etcd-down/"));
+        SnapshotTaker.Taken taken = take(store, cluster("etcd-down"));
+        assertTrue(store.exists(taken.object().key()));
+    }
+
+    @Test
+    void bucketDownFailsReadablyWithoutOrphansAndALaterAttemptSucceeds() throws Exception {
+        s3.stop();
+        try {
+            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> take(store, cluster("bucket-down")));
+            assertEquals(SnapshotFailure.Reason.StorageUnavailable, failure.reason());
+            assertTrue(failure.getMessage().startsWith("S3 bucket snapshots: could not"), failure.getMessage());
+        } finally {
+            s3.start();
+        }
+        assertEquals(List.of(), store.list("hcp/clusters/bucket-down/"));
+        SnapshotTaker.Taken taken = take(store, cluster("bucket-down"));
+        assertEquals(2, store.list("hcp/clusters/bucket-down/").size(), "the snapshot and its manifest");
+        assertTrue(store.exists(taken.manifest().key()));
+    }
+
+    @Test
+    void aBucketThatBreaksInTheMiddleOfTheStreamLeavesNoObject() {
+        SnapshotStore failing = new FailingAfterPartsStore(store, 1);
+        SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> take(failing, cluster("mid-stream")));
+        assertEquals(SnapshotFailure.Reason.StorageUnavailable, failure.reason(), failure.getMessage());
+        assertEquals(List.of(), store.list("hcp/clusters/mid-stream/"));
+    }
+
+    @Test
+    void wrongClientCertificatesAreNotAccepted() {
+        TestPki other = new TestPki();
+        SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(streamer, store, "hcp", CLOCK)
+                .take("snap-3", SnapshotReason.Manual, cluster("strangers"), () -> cluster("strangers"), etcd.endpoint(),
+                        Optional.empty(), other.clientCredentials()));
+        assertEquals(SnapshotFailure.Reason.EtcdUnreachable, failure.reason());
+        assertEquals(List.of(), store.list("hcp/clusters/strangers/"));
+    }
+
+    @Test
+    void snapshotsIntoAzureBlobToo() throws Exception {
+        try (AzuriteProcess azurite = new AzuriteProcess(dir.resolve("azurite"))) {
+            AzureSnapshotStore azure = new AzureSnapshotStore(azurite.container("snapshots"), 4 * 1024 * 1024);
+            SnapshotTaker.Taken taken = take(azure, cluster("on-azure"));
+            assertTrue(taken.object().location().startsWith(azurite.endpoint() + "/snapshots/hcp/clusters/on-azure/"),
+                    taken.object().location());
+            try (InputStream in = azure.readUrl(taken.object().key(), Duration.ofMinutes(5)).openStream()) {
+                assertEquals(taken.sha256(), SnapshotDigest.sha256Hex(in));
+            }
+            assertEquals(2, azure.list("hcp/clusters/on-azure/").size());
+        }
+    }
+
+    /** Flips one byte of the second part on its way to storage. */
+    static final class CorruptingStore extends DelegatingStore {
+        CorruptingStore(SnapshotStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public Upload upload(String key, String contentType) {
+            Upload real = delegate.upload(key, contentType);
+            return new ForwardingUpload(real) {
+                long seen;
+
+                @Override
+                public void write(byte[] b, int off, int len) throws java.io.IOException {
+                    byte[] copy = java.util.Arrays.copyOfRange(b, off, off + len);
+                    long target = PART + 17;
+                    if (seen <= target && target < seen + len) {
+                        copy[(int) (target - seen)] ^= 0x01;
+                    }
+                    seen += len;
+                    real.write(copy, 0, len);
+                }
+            };
+        }
+    }
+
+    /** A bucket whose uploads fail after some parts. */
+    static final class FailingAfterPartsStore extends DelegatingStore {
+        final int parts;
+
+        FailingAfterPartsStore(SnapshotStore delegate, int parts) {
+            super(delegate);
+            this.parts = parts;
+        }
+
+        @Override
+        public Upload upload(String key, String contentType) {
+            Upload real = delegate.upload(key, contentType);
+            return new ForwardingUpload(real) {
+                long seen;
+
+                @Override
+                public void write(byte[] b, int off, int len) throws java.io.IOException {
+                    seen += len;
+                    if (seen > (long) parts * PART) {
+                        throw new dev.hcprollback.storage.StorageException("S3 bucket snapshots: could not upload part: "
+                                + "connection reset", false, null);
+                    }
+                    real.write(b, off, len);
+                }
+            };
+        }
+    }
+
+    static class ForwardingUpload extends Upload {
+        final Upload real;
+
+        ForwardingUpload(Upload real) {
+            super(1);
+            this.real = real;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            real.write(b, off, len);
+        }
+
+        @Override
+        public StoredObject complete() throws java.io.IOException {
+            return real.complete();
+        }
+
+        @Override
+        public void abort() {
+            real.abort();
+        }
+
+        @Override
+        protected void sendPart(int number, byte[] bytes, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        protected StoredObject commit(int partCount) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        protected void discard(int partsSent) {
+        }
+    }
+
+    static class DelegatingStore implements SnapshotStore {
+        final SnapshotStore delegate;
+
+        DelegatingStore(SnapshotStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String backend() {
+            return delegate.backend();
+        }
+
+        @Override
+        public StoredObject locate(String key) {
+            return delegate.locate(key);
+        }
+
+        @Override
+        public Upload upload(String key, String contentType) {
+            return delegate.upload(key, contentType);
+        }
+
+        @Override
+        public StoredObject put(String key, byte[] content, String contentType) {
+            return delegate.put(key, content, contentType);
+        }
+
+        @Override
+        public InputStream open(String key) {
+            return delegate.open(key);
+        }
+
+        @Override
+        public boolean exists(String key) {
+            return delegate.exists(key);
+        }
+
+        @Override
+        public void delete(String key) {
+            delegate.delete(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) {
+            return delegate.list(prefix);
+        }
+
+        @Override
+        public URL readUrl(String key, Duration ttl) {
+            return delegate.readUrl(key, ttl);
+        }
+    }
+
+}

@@ -1,0 +1,140 @@
+package dev.hcprollback.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+
+/**
+ * A real etcd 3.5 on loopback, on free ports, in its own directory. With a {@link TestPki} it serves
+ * TLS and requires client certificates signed by the test CA; without one it serves plain HTTP.
+ */
+public final class EtcdProcess implements AutoCloseable {
+
+    private final Path dir;
+    private final Path dataDir;
+    private final TestPki pki;
+    private final int clientPort = TestTools.freePort();
+    private final int peerPort = TestTools.freePort();
+    private final List<String> extraArgs;
+    private Process process;
+
+    private EtcdProcess(Path dir, Path dataDir, TestPki pki, List<String> extraArgs) {
+        this.dir = dir;
+        this.dataDir = dataDir;
+        this.pki = pki;
+        this.extraArgs = extraArgs;
+    }
+
+    /** A fresh member with TLS and client-certificate authentication. */
+    public static EtcdProcess startTls(Path dir, TestPki pki, String... extraArgs) {
+        EtcdProcess etcd = new EtcdProcess(dir, dir.resolve("data"), pki, List.of(extraArgs));
+        pki.writeTo(dir.resolve("pki"));
+        etcd.start();
+        return etcd;
+    }
+
+    /** A plain member serving an existing data directory (one {@code etcdutl snapshot restore} wrote). */
+    public static EtcdProcess startPlain(Path dir, Path dataDir) {
+        EtcdProcess etcd = new EtcdProcess(dir, dataDir, null, List.of());
+        etcd.start();
+        return etcd;
+    }
+
+    public String endpoint() {
+        return (pki == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+    }
+
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of(TestTools.etcdBin("etcd").toString(),
+                "--name", "etcd-0",
+                "--data-dir", dataDir.toString(),
+                "--listen-client-urls", endpoint(),
+                "--advertise-client-urls", endpoint(),
+                "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
+                "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
+                "--initial-cluster", "etcd-0=http://127.0.0.1:" + peerPort,
+                "--log-level", "warn"));
+        if (pki != null) {
+            Path p = dir.resolve("pki");
+            command.addAll(List.of("--cert-file", p.resolve("server.crt").toString(),
+                    "--key-file", p.resolve("server.key").toString(),
+                    "--trusted-ca-file", p.resolve("ca.crt").toString(),
+                    "--client-cert-auth"));
+        }
+        command.addAll(extraArgs);
+        try {
+            Files.createDirectories(dir);
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TestTools.waitForPort(clientPort, process, "etcd (log: " + dir.resolve("etcd.log") + ")");
+    }
+
+    public synchronized void stop() {
+        if (process != null) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+    }
+
+    /** A client for putting and reading test keys. */
+    public Client client() {
+        try {
+            var builder = Client.builder().endpoints(URI.create(endpoint()));
+            if (pki != null) {
+                var credentials = pki.clientCredentials();
+                builder.sslContext(ssl -> ssl.trustManager(credentials.ca()).keyManager(credentials.cert(), credentials.key()));
+            }
+            return builder.build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void put(Client client, String key, String value) {
+        try {
+            client.getKVClient().put(bytes(key), bytes(value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("put " + key, e);
+        }
+    }
+
+    public static String get(Client client, String key) {
+        try {
+            var kvs = client.getKVClient().get(bytes(key)).get(30, TimeUnit.SECONDS).getKvs();
+            return kvs.isEmpty() ? null : kvs.get(0).getValue().toString(StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            throw new IllegalStateException("get " + key, e);
+        }
+    }
+
+    public static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.hcprollback.testing;
+
+import java.net.URI;
+
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * s3proxy in-process over a transient (in-memory) blob store, on a free loopback port. It can be stopped
+ * and started again on the same port and data, to play a bucket that is down for a while.
+ */
+public final class S3Server implements AutoCloseable {
+
+    public static final String ACCESS_KEY = "test-access";
+    public static final String SECRET_KEY = "test-secret";
+
+    private final BlobStoreContext context;
+    private final int port = TestTools.freePort();
+    private S3Proxy proxy;
+
+    public S3Server() {
+        this(ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class));
+    }
+
+    public S3Server(BlobStoreContext context) {
+        this.context = context;
+        start();
+    }
+
+    public BlobStore blobStore() {
+        return context.getBlobStore();
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public synchronized void start() {
+        if (proxy != null) {
+            return;
+        }
+        try {
+            proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(endpoint())
+                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+            proxy.start();
+            while (!"STARTED".equals(proxy.getState())) {
+                TestTools.sleep(20);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("s3proxy did not start", e);
+        }
+    }
+
+    public synchronized void stop() {
+        if (proxy != null) {
+            try {
+                proxy.stop();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            proxy = null;
+        }
+    }
+
+    public void createBucket(String bucket) {
+        context.getBlobStore().createContainerInLocation(null, bucket);
+    }
+
+    public S3Client client() {
+        return client(ACCESS_KEY, SECRET_KEY);
+    }
+
+    public S3Client client(String accessKey, String secretKey) {
+        return client(endpoint(), accessKey, secretKey);
+    }
+
+    /** A client of an s3proxy running elsewhere (another JVM). */
+    public static S3Client client(URI endpoint, String accessKey, String secretKey) {
+        return S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true)
+                        .chunkedEncodingEnabled(false).build())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    public S3Presigner presigner() {
+        return S3Presigner.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
+    }
+
+    @Override
+    public void close() {
+        stop();
+        context.close();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.hcprollback.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The real servers the tests run: etcd and Azurite, installed by {@code .ci/install-test-tools}. */
+public final class TestTools {
+
+    private TestTools() {
+    }
+
+    public static Path root() {
+        String configured = System.getProperty("hcprollback.test-tools", System.getenv("HCP_ROLLBACK_TEST_TOOLS"));
+        return configured != null ? Path.of(configured) : Path.of(".tools").toAbsolutePath();
+    }
+
+    public static Path etcdBin(String name) {
+        return require(root().resolve("etcd/usr/bin").resolve(name));
+    }
+
+    public static Path azurite() {
+        return require(root().resolve("azurite/node_modules/.bin/azurite-blob"));
+    }
+
+    private static Path require(Path tool) {
+        if (!Files.isExecutable(tool)) {
+            throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5 "
+                    + "and Azurite into .tools/)");
+        }
+        return tool;
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static void waitForPort(int port, Process process, String what) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (process != null && !process.isAlive()) {
+                throw new IllegalStateException(what + " exited with " + process.exitValue());
+            }
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException notYet) {
+                sleep(100);
+            }
+        }
+        throw new IllegalStateException(what + " did not open port " + port);
+    }
+
+    public static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
