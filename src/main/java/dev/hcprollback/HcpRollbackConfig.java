@@ -84,9 +84,6 @@ public interface HcpRollbackConfig {
         @WithDefault("1000000000")
         long bumpRevision();
 
-        /** Timeout of the keys-only etcd reads of the plan (data-loss window). */
-        @WithDefault("30s")
-        Duration etcdReadTimeout();
 
         LeaderElection leaderElection();
     }

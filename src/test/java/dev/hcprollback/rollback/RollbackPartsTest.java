@@ -70,23 +70,4 @@ class RollbackPartsTest {
         assertEquals(List.of("Pause", "Revert", "Resume", "Verify"),
                 Step.of(RollbackStrategy.PayloadOnly).stream().map(Step::name).toList());
     }
-
-    @Test
-    void withoutASnapshotStoreOnlyPlainHttpLocationsAreDownloadedAsTheyAre() throws Exception {
-        LocationRestoreSource source = new LocationRestoreSource();
-        assertEquals("https://snapshots.example.com/a.db",
-                source.downloadOf(snapshotAt("https://snapshots.example.com/a.db"), Duration.ofMinutes(5)).url());
-        for (String location : List.of("s3://bucket/a.db", "https://bucket.s3.us-east-1.amazonaws.com/a.db",
-                "https://account.blob.core.windows.net/snapshots/a.db")) {
-            org.junit.jupiter.api.Assertions.assertThrows(RestoreSource.RestoreSourceException.class,
-                    () -> source.downloadOf(snapshotAt(location), Duration.ofMinutes(5)), location);
-        }
-    }
-
-    private static dev.hcprollback.snapshot.ControlPlaneSnapshot snapshotAt(String location) {
-        var snapshot = dev.hcprollback.testing.ManagementCluster.verifiedSnapshot("s", "payments", "4.18.5",
-                HostedClusters.tag("4.18.5"), null, java.time.Instant.now());
-        snapshot.getStatus().setLocation(location);
-        return snapshot;
-    }
 }
