@@ -90,6 +90,10 @@ public interface HcpRollbackConfig {
 
     /** JOSDK leader election; active in the prod profile (quarkus.operator-sdk.activate-leader-election-for-profiles). */
     interface LeaderElection {
+        /** Off: every replica runs the controllers (only for a single replica). */
+        @WithDefault("true")
+        boolean enabled();
+
         /** The Lease, in the sidecar's own namespace, that the replicas compete for. */
         @WithDefault("hcp-rollback-leader")
         String leaseName();

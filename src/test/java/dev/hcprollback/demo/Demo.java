@@ -101,7 +101,9 @@ public final class Demo {
                     Map.entry("quarkus.s3.aws.credentials.type", "static"),
                     Map.entry("quarkus.s3.aws.credentials.static-provider.access-key-id", S3Server.ACCESS_KEY),
                     Map.entry("quarkus.s3.aws.credentials.static-provider.secret-access-key", S3Server.SECRET_KEY),
-                    Map.entry("hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback")));
+                    Map.entry("hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback"),
+                    // one replica, and the in-process API server cannot answer JOSDK's SelfSubjectRulesReview
+                    Map.entry("hcp-rollback.rollback.leader-election.enabled", "false")));
             timeline.say("hcp-rollback", "ready: caches synced, webhook certificate loaded; HTTPS on " + sidecar.httpsPort
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
             apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(
