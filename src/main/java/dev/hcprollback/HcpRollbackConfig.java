@@ -84,15 +84,16 @@ public interface HcpRollbackConfig {
         @WithDefault("1000000000")
         long bumpRevision();
 
-        /** Timeout of the keys-only etcd reads of the plan (data-loss window). */
-        @WithDefault("30s")
-        Duration etcdReadTimeout();
 
         LeaderElection leaderElection();
     }
 
     /** JOSDK leader election; active in the prod profile (quarkus.operator-sdk.activate-leader-election-for-profiles). */
     interface LeaderElection {
+        /** Off: every replica runs the controllers (only for a single replica). */
+        @WithDefault("true")
+        boolean enabled();
+
         /** The Lease, in the sidecar's own namespace, that the replicas compete for. */
         @WithDefault("hcp-rollback-leader")
         String leaseName();

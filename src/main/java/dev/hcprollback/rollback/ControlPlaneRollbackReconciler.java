@@ -10,6 +10,8 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.snapshot.ClusterEvents;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -54,13 +56,26 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    ClusterEvents clusterEvents;
+
     RollbackDriver driver;
 
     @PostConstruct
     void init() {
         Clock clock = Clock.systemUTC();
         driver = new RollbackDriver(client, RollbackSettings.of(config.rollback()), clock, restoreSource, etcd,
-                new KubernetesRollbackEvents(client, clock), new RollbackMetrics(registry), RollbackDriver.Checkpoints.NONE);
+                new RollbackEvents() {
+                    @Override
+                    public void normal(HostedCluster cluster, String reason, String message) {
+                        clusterEvents.normal(cluster, reason, message);
+                    }
+
+                    @Override
+                    public void warning(HostedCluster cluster, String reason, String message) {
+                        clusterEvents.warning(cluster, reason, message);
+                    }
+                }, new RollbackMetrics(registry), RollbackDriver.Checkpoints.NONE);
     }
 
     @Override

@@ -32,7 +32,7 @@ public class JetcdRevisionReader implements EtcdRevisionReader {
     public DataLossWindow changesSince(String controlPlaneNamespace, long revision) throws Exception {
         accessPolicy.acquire(controlPlaneNamespace);
         try (Client client = etcd.connect(controlPlaneNamespace)) {
-            return KeyChanges.since(client.getKVClient(), revision, config.rollback().etcdReadTimeout());
+            return KeyChanges.since(client.getKVClient(), revision, config.snapshot().etcd().requestTimeout());
         } finally {
             accessPolicy.release(controlPlaneNamespace);
         }

@@ -1,53 +1,52 @@
 package dev.hcprollback.rollback;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
-import jakarta.inject.Provider;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.storage.SnapshotStore;
-import dev.hcprollback.storage.StorageException;
 
 /**
- * Restore Jobs download a snapshot through a short-lived URL the snapshot store signs (S3 pre-signed
- * GET, Azure SAS): the Jobs need no storage credentials of their own.
+ * Restore downloads through the snapshot store: a pre-signed S3 URL or an Azure read SAS of the
+ * snapshot's object, checked to exist first, so that a missing object or a store that cannot be
+ * reached fails the rollback before any restore Job starts.
  */
 @ApplicationScoped
 public class StoreRestoreSource implements RestoreSource {
 
-    /** Looked up per download: storage settings are checked when a rollback needs them, not at start-up. */
-    private final Provider<SnapshotStore> store;
+    private final Supplier<SnapshotStore> store;
 
     @Inject
     public StoreRestoreSource(Instance<SnapshotStore> store) {
-        this((Provider<SnapshotStore>) store);
+        // looked up per use: a store that cannot be built (no bucket configured) fails one rollback, not the sidecar
+        this(store::get);
     }
 
-    StoreRestoreSource(Provider<SnapshotStore> store) {
+    public StoreRestoreSource(Supplier<SnapshotStore> store) {
         this.store = store;
     }
 
     @Override
     public Download downloadOf(ControlPlaneSnapshot snapshot, Duration ttl) throws RestoreSourceException {
+        String name = snapshot.getMetadata().getName();
         String key = snapshot.getStatus() == null ? null : snapshot.getStatus().getObjectKey();
         String sha256 = snapshot.getStatus() == null ? null : snapshot.getStatus().getSha256();
         if (key == null || sha256 == null || sha256.isBlank()) {
-            throw new RestoreSourceException("snapshot " + snapshot.getMetadata().getName()
-                    + " records no stored object or no SHA-256");
+            throw new RestoreSourceException("snapshot " + name + " records no object key or no SHA-256");
         }
         try {
-            SnapshotStore snapshots = store.get();
-            if (!snapshots.exists(key)) {
-                throw new RestoreSourceException("snapshot " + snapshot.getMetadata().getName() + ": "
-                        + snapshots.locate(key).location() + " is gone from storage");
+            SnapshotStore into = store.get();
+            if (!into.exists(key)) {
+                throw new RestoreSourceException("the object " + key + " of snapshot " + name + " is not in the "
+                        + into.backend() + " store");
             }
-            return new Download(snapshots.readUrl(key, ttl).toString(), sha256);
-        } catch (StorageException | IllegalStateException e) {
-            throw new RestoreSourceException("no download URL for snapshot " + snapshot.getMetadata().getName() + ": "
-                    + e.getMessage(), e);
+            return new Download(into.readUrl(key, ttl).toString(), sha256);
+        } catch (RuntimeException e) {
+            throw new RestoreSourceException("the snapshot store cannot hand out " + key + ": " + KeyChanges.rootMessage(e), e);
         }
     }
 }

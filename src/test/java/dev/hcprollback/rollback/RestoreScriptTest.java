@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpServer;
 
-import dev.hcprollback.testing.EtcdBinaries;
+import dev.hcprollback.testing.TestTools;
 import dev.hcprollback.testing.LocalEtcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
@@ -85,7 +85,7 @@ class RestoreScriptTest {
             }
             long revision = client.getKVClient().get(bytes("/kubernetes.io/configmaps/app/cm-0")).get(30, TimeUnit.SECONDS)
                     .getHeader().getRevision();
-            Process save = new ProcessBuilder(EtcdBinaries.tool("etcdctl"), "--endpoints", source.endpoint(), "snapshot",
+            Process save = new ProcessBuilder(TestTools.etcdBin("etcdctl").toString(), "--endpoints", source.endpoint(), "snapshot",
                     "save", snapshot.toString()).redirectErrorStream(true).start();
             String output = new String(save.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, save.waitFor(), output);
@@ -101,7 +101,7 @@ class RestoreScriptTest {
     private ProcessResult runScript(Map<String, String> env) throws Exception {
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", RestoreScript.TEXT).redirectErrorStream(true);
         builder.environment().putAll(env);
-        builder.environment().put("PATH", EtcdBinaries.dir() + ":" + System.getenv("PATH"));
+        builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new ProcessResult(process.waitFor(), output);
@@ -118,7 +118,7 @@ class RestoreScriptTest {
 
         List<String> peers = new ArrayList<>();
         for (int member = 0; member < 3; member++) {
-            peers.add("http://127.0.0.1:" + EtcdBinaries.freePort());
+            peers.add("http://127.0.0.1:" + TestTools.freePort());
         }
         for (int member = 0; member < 3; member++) {
             Path data = dir.resolve("member-" + member).resolve("data");
@@ -133,7 +133,7 @@ class RestoreScriptTest {
             assertFalse(Files.exists(dir.resolve("member-" + member).resolve("restore-work")), "scratch removed");
         }
 
-        int[] clientPorts = { EtcdBinaries.freePort(), EtcdBinaries.freePort(), EtcdBinaries.freePort() };
+        int[] clientPorts = { TestTools.freePort(), TestTools.freePort(), TestTools.freePort() };
         for (int member = 0; member < 3; member++) {
             started.add(LocalEtcd.start(dir.resolve("run-" + member), "etcd-" + member,
                     dir.resolve("member-" + member).resolve("data"), peers.get(member),

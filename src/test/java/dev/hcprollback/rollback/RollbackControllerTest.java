@@ -10,6 +10,7 @@ import java.util.List;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.hcprollback.hypershift.HostedCluster;
@@ -19,6 +20,7 @@ import dev.hcprollback.testing.RollbackWorld;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 
@@ -40,10 +42,24 @@ class RollbackControllerTest {
     @Inject
     MeterRegistry registry;
 
+    /**
+     * No object store runs beside these tests (StoreRestoreSourceTest covers the real one): the
+     * restore Jobs get a plain URL, which only the simulator "downloads".
+     */
+    @BeforeEach
+    void plainDownloadUrls() {
+        QuarkusMock.installMockForType(new StoreRestoreSource(() -> null) {
+            @Override
+            public Download downloadOf(dev.hcprollback.snapshot.ControlPlaneSnapshot snapshot, Duration ttl) {
+                return new Download("https://snapshots.example.com/" + snapshot.getMetadata().getName(),
+                        snapshot.getStatus().getSha256());
+            }
+        }, RestoreSource.class);
+    }
+
     @Test
     void annotationsOnTheHostedClusterLeadToOneSucceededRollback() throws Exception {
         RollbackWorld world = new RollbackWorld(client, NAMESPACE, "checkout");
-        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/checkout/4.18.5.db";
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4712: API latency after 4.18.6");
         double succeededBefore = succeeded();
@@ -88,7 +104,6 @@ class RollbackControllerTest {
     @Test
     void aDryRunStopsAtPlannedAndDroppingTheFlagStartsTheRealRollback() throws Exception {
         RollbackWorld world = new RollbackWorld(client, NAMESPACE, "ledger");
-        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/ledger/4.18.5.db";
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4713: what would a rollback lose?");
         world.clusterAnnotations.put(RollbackRequest.DRY_RUN, "true");
@@ -134,7 +149,6 @@ class RollbackControllerTest {
     @Test
     void aFailedRequestIsRetriedByRequestingAgainWithARecordOfItsOwn() throws Exception {
         RollbackWorld world = new RollbackWorld(client, NAMESPACE, "billing");
-        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/billing/4.18.5.db";
         world.withSnapshot = false; // the first request has no snapshot behind it (the webhook would refuse it)
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4715");
@@ -179,7 +193,6 @@ class RollbackControllerTest {
     @Test
     void aSidecarStoppedBetweenTheLinkAndTheRecordCreatesExactlyTheRecordTheLinkNames() throws Exception {
         RollbackWorld world = new RollbackWorld(client, NAMESPACE, "payroll");
-        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/payroll/4.18.5.db";
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4716");
         // what the previous leader left: the link written, the record not yet created
@@ -217,7 +230,6 @@ class RollbackControllerTest {
     @Test
     void aRecordDeletedWhileItsRollbackRunsStaysUntilTheRollbackEnded() throws Exception {
         RollbackWorld world = new RollbackWorld(client, NAMESPACE, "orders");
-        world.snapshotLocation = "https://snapshots.example.com/rollback-e2e/orders/4.18.5.db";
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4714");
         world.simulator.runJobs = false; // hold the rollback in Restore

@@ -70,5 +70,4 @@ class RollbackPartsTest {
         assertEquals(List.of("Pause", "Revert", "Resume", "Verify"),
                 Step.of(RollbackStrategy.PayloadOnly).stream().map(Step::name).toList());
     }
-
 }

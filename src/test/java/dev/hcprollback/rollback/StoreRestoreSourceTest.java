@@ -1,74 +1,119 @@
 package dev.hcprollback.rollback;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.hcprollback.testing.LocalEtcd.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.storage.S3SnapshotStore;
+import dev.hcprollback.storage.SnapshotStore;
+import dev.hcprollback.storage.Upload;
 import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.LocalEtcd;
 import dev.hcprollback.testing.ManagementCluster;
 import dev.hcprollback.testing.S3Server;
+import dev.hcprollback.testing.TestTools;
+import io.etcd.jetcd.Client;
 
-/** A restore Job gets a URL it can read the snapshot through with no credentials, from a real S3 server. */
+/**
+ * Restore downloads through the real snapshot store (S3 API of an in-process s3proxy): a pre-signed
+ * URL of the snapshot's object, which the restore script itself fetches, checks and restores; and the
+ * refusals that keep a rollback from starting Jobs that could not download anything.
+ */
 class StoreRestoreSourceTest {
 
-    static S3Server s3;
-    static S3SnapshotStore store;
+    static final int PART = 5 * 1024 * 1024;
+    static S3Server server;
+    static SnapshotStore store;
+
+    @TempDir
+    Path dir;
 
     @BeforeAll
-    static void startS3() {
-        s3 = new S3Server();
-        s3.createBucket("restore");
-        store = new S3SnapshotStore(s3.client(), s3.presigner(), "restore", Optional.empty(), 5 * 1024 * 1024);
+    static void start() {
+        server = new S3Server();
+        server.createBucket("snapshots");
+        store = new S3SnapshotStore(server.client(), server.presigner(), "snapshots", Optional.empty(), PART);
     }
 
     @AfterAll
-    static void stopS3() {
-        s3.close();
+    static void stop() {
+        server.close();
     }
 
-    @Test
-    void theSignedUrlServesTheSnapshotWithoutCredentials() throws Exception {
-        byte[] content = "an etcd snapshot".getBytes(StandardCharsets.UTF_8);
-        store.put("hcp/clusters/payments/4.18.5/a.db", content, "application/octet-stream");
-        ControlPlaneSnapshot snapshot = snapshot("hcp/clusters/payments/4.18.5/a.db");
-
-        RestoreSource.Download download = new StoreRestoreSource(() -> store).downloadOf(snapshot, Duration.ofMinutes(5));
-
-        assertEquals(snapshot.getStatus().getSha256(), download.sha256());
-        assertTrue(download.url().contains("X-Amz-Signature="), "a pre-signed URL: " + download.url());
-        HttpResponse<byte[]> fetched = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(download.url())).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, fetched.statusCode());
-        assertArrayEquals(content, fetched.body());
-    }
-
-    @Test
-    void aSnapshotGoneFromStorageIsRefusedBeforeAnythingIsTouched() {
-        RestoreSource.RestoreSourceException refused = assertThrows(RestoreSource.RestoreSourceException.class,
-                () -> new StoreRestoreSource(() -> store).downloadOf(snapshot("hcp/missing.db"), Duration.ofMinutes(5)));
-        assertTrue(refused.getMessage().contains("is gone from storage"), refused.getMessage());
-    }
-
-    private static ControlPlaneSnapshot snapshot(String key) {
-        ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot("payments-pre", "payments", "4.18.5",
+    private static ControlPlaneSnapshot snapshot(String key, String sha256) {
+        ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot("payments-4-18-5", "payments", "4.18.5",
                 HostedClusters.tag("4.18.5"), null, Instant.now());
         snapshot.getStatus().setObjectKey(key);
+        snapshot.getStatus().setSha256(sha256);
         return snapshot;
+    }
+
+    @Test
+    void theRestoreScriptRestoresFromAPreSignedUrlOfTheStore() throws Exception {
+        Path file = dir.resolve("snapshot.db");
+        try (LocalEtcd etcd = LocalEtcd.single(dir.resolve("source")).awaitPort(); Client client = etcd.client()) {
+            client.getKVClient().put(bytes("/kubernetes.io/secrets/app/s"), bytes("v")).get(30, TimeUnit.SECONDS);
+            Process save = new ProcessBuilder(TestTools.etcdBin("etcdctl").toString(), "--endpoints", etcd.endpoint(),
+                    "snapshot", "save", file.toString()).redirectErrorStream(true).start();
+            String output = new String(save.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, save.waitFor(), output);
+        }
+        String key = "hcp/clusters/payments/4.18.5/snapshot.db";
+        try (Upload upload = store.upload(key, "application/octet-stream"); InputStream in = Files.newInputStream(file)) {
+            in.transferTo(upload);
+            upload.complete();
+        }
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+
+        RestoreSource.Download download = new StoreRestoreSource(() -> store).downloadOf(snapshot(key, sha),
+                Duration.ofMinutes(5));
+        assertTrue(download.url().contains("X-Amz-Signature"), "a pre-signed URL");
+
+        Path data = dir.resolve("member-0/data");
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", RestoreScript.TEXT).redirectErrorStream(true);
+        builder.environment().putAll(RestoreScript.environment(List.of("http://127.0.0.1:" + TestTools.freePort()), 0,
+                download.url(), download.sha256(), 1000, data.toString(), dir.resolve("member-0/work").toString()));
+        builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
+        Process restore = builder.start();
+        String output = new String(restore.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, restore.waitFor(), output);
+        assertTrue(Files.isDirectory(data.resolve("member/snap")), output);
+    }
+
+    @Test
+    void aMissingObjectOrAStoreThatCannotBeBuiltIsRefusedBeforeAnyJob() {
+        StoreRestoreSource source = new StoreRestoreSource(() -> store);
+        RestoreSource.RestoreSourceException missing = assertThrows(RestoreSource.RestoreSourceException.class,
+                () -> source.downloadOf(snapshot("hcp/clusters/payments/gone.db", "a".repeat(64)), Duration.ofMinutes(5)));
+        assertTrue(missing.getMessage().contains("is not in the s3 store"), missing.getMessage());
+
+        StoreRestoreSource unconfigured = new StoreRestoreSource(() -> {
+            throw new IllegalStateException("hcp-rollback.storage.s3.bucket is required for the s3 backend");
+        });
+        RestoreSource.RestoreSourceException noStore = assertThrows(RestoreSource.RestoreSourceException.class,
+                () -> unconfigured.downloadOf(snapshot("k.db", "a".repeat(64)), Duration.ofMinutes(5)));
+        assertTrue(noStore.getMessage().contains("bucket is required"), noStore.getMessage());
+
+        assertThrows(RestoreSource.RestoreSourceException.class,
+                () -> source.downloadOf(snapshot(null, "a".repeat(64)), Duration.ofMinutes(5)));
     }
 }

@@ -14,7 +14,11 @@ import java.util.concurrent.TimeUnit;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 
-/** A real etcd member on loopback (plain HTTP), its log in its directory, stopped on close. */
+/**
+ * A real etcd member on loopback (plain HTTP), its log in its directory, stopped on close. Unlike
+ * {@link EtcdProcess} it takes the member name, peer URL and initial cluster, so that several restored
+ * data dirs can be started as one cluster.
+ */
 public final class LocalEtcd implements AutoCloseable {
 
     private final Path dir;
@@ -29,15 +33,15 @@ public final class LocalEtcd implements AutoCloseable {
 
     /** A new one-member cluster with an empty data dir under {@code dir}. */
     public static LocalEtcd single(Path dir) {
-        int peer = EtcdBinaries.freePort();
+        int peer = TestTools.freePort();
         String peerUrl = "http://127.0.0.1:" + peer;
-        return start(dir, "etcd-0", dir.resolve("data"), peerUrl, "etcd-0=" + peerUrl, EtcdBinaries.freePort());
+        return start(dir, "etcd-0", dir.resolve("data"), peerUrl, "etcd-0=" + peerUrl, TestTools.freePort());
     }
 
     /** A member of a cluster, on an existing (restored) or empty data dir. Does not wait for quorum. */
     public static LocalEtcd start(Path dir, String name, Path dataDir, String peerUrl, String initialCluster, int clientPort) {
         String client = "http://127.0.0.1:" + clientPort;
-        List<String> command = new ArrayList<>(List.of(EtcdBinaries.tool("etcd"), "--name", name,
+        List<String> command = new ArrayList<>(List.of(TestTools.etcdBin("etcd").toString(), "--name", name,
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", client, "--advertise-client-urls", client,
                 "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,

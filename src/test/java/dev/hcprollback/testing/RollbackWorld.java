@@ -38,8 +38,6 @@ public class RollbackWorld {
     public static final String SHA256 = "5".repeat(64);
 
     public final KubernetesClient client;
-    /** Where the snapshot says it is stored (default: an s3:// URL). */
-    public String snapshotLocation;
     /** False: {@link #create()} records no snapshot. */
     public boolean withSnapshot = true;
     /** Annotations the HostedCluster is created with (e.g. a rollback request). */
@@ -123,9 +121,6 @@ public class RollbackWorld {
                 HostedClusters.tag("4.18.5"), null, clock.instant().minus(Duration.ofHours(3)));
         snapshot.getMetadata().setNamespace(namespace);
         snapshot.getStatus().setSha256(SHA256);
-        if (snapshotLocation != null) {
-            snapshot.getStatus().setLocation(snapshotLocation);
-        }
         new ManagementCluster(client, null).record(snapshot);
     }
 
