@@ -26,7 +26,7 @@ final class Machine {
 
     static Map<String, Object> facts() {
         Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("run", Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        facts.put("run", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         facts.put("cores", Runtime.getRuntime().availableProcessors());
         facts.put("cpu", firstValue(Path.of("/proc/cpuinfo"), "model name"));
         facts.put("memory", firstValue(Path.of("/proc/meminfo"), "MemTotal"));

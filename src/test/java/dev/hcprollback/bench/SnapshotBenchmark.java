@@ -107,6 +107,12 @@ public final class SnapshotBenchmark {
                         store.delete((String) taken.get("key"));
                     }
                 }
+                // where the time goes: etcd into the JVM alone, and the upload alone (from an etcdctl snapshot file)
+                Path file = dir.resolve("upload-only.db");
+                etcdctl(etcd, pem, file, false);
+                size.put("streamOnly", child(etcd, pem, s3, partSize, xmx, dir, mib + "-stream-only", "stream-only"));
+                size.put("uploadOnly", child(etcd, pem, s3, partSize, xmx, dir, mib + "-upload-only", file.toString()));
+                Files.delete(file);
                 Map<String, Object> last = project.get(project.size() - 1);
                 size.put("etcdctl", etcdctl);
                 size.put("project", project);
@@ -140,6 +146,10 @@ public final class SnapshotBenchmark {
 
     /** {@code etcdctl snapshot save} to local disk, timed from process start to exit. */
     private static Map<String, Object> etcdctl(EtcdProcess etcd, Path pem, Path file) throws Exception {
+        return etcdctl(etcd, pem, file, true);
+    }
+
+    private static Map<String, Object> etcdctl(EtcdProcess etcd, Path pem, Path file, boolean delete) throws Exception {
         Files.deleteIfExists(file);
         ProcessBuilder builder = new ProcessBuilder(TestTools.etcdBin("etcdctl").toString(), "--endpoints",
                 etcd.endpoint(), "--cacert", pem.resolve("ca.crt").toString(), "--cert", pem.resolve("client.crt").toString(),
@@ -155,7 +165,9 @@ public final class SnapshotBenchmark {
             throw new IllegalStateException("etcdctl snapshot save exited " + exit + ": " + output);
         }
         long bytes = Files.size(file);
-        Files.delete(file);
+        if (delete) {
+            Files.delete(file);
+        }
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("bytes", bytes);
         run.put("seconds", seconds);
@@ -166,11 +178,19 @@ public final class SnapshotBenchmark {
     /** The project's snapshot in a child JVM; its figures come back as JSON. */
     private static Map<String, Object> project(EtcdProcess etcd, Path pem, S3Server s3, int partSize, String xmx, Path dir,
             String label) throws Exception {
+        Map<String, Object> run = child(etcd, pem, s3, partSize, xmx, dir, label, "take");
+        run.put("streamMibPerSecond", ((Number) run.get("bytes")).doubleValue() / MIB
+                / ((Number) run.get("streamSeconds")).doubleValue());
+        return run;
+    }
+
+    private static Map<String, Object> child(EtcdProcess etcd, Path pem, S3Server s3, int partSize, String xmx, Path dir,
+            String label, String mode) throws Exception {
         Path figures = dir.resolve("project-" + label + ".json");
         List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + xmx,
                 "-Xlog:gc:file=" + dir.resolve("project-" + label + "-gc.log"), "-Dslf4j.internal.verbosity=ERROR",
                 "-cp", System.getProperty("java.class.path"), SnapshotChild.class.getName(), etcd.endpoint(), pem.toString(),
-                s3.endpoint().toString(), BUCKET, Integer.toString(partSize), figures.toString());
+                s3.endpoint().toString(), BUCKET, Integer.toString(partSize), figures.toString(), mode);
         Path log = dir.resolve("project-" + label + ".log");
         long start = System.nanoTime();
         Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -184,7 +204,6 @@ public final class SnapshotBenchmark {
         double bytes = ((Number) run.get("bytes")).doubleValue();
         run.put("childProcessSeconds", processSeconds);
         run.put("mibPerSecond", bytes / MIB / ((Number) run.get("totalSeconds")).doubleValue());
-        run.put("streamMibPerSecond", bytes / MIB / ((Number) run.get("streamSeconds")).doubleValue());
         return run;
     }
 
@@ -260,7 +279,15 @@ public final class SnapshotBenchmark {
                     max(size, "peakHeapUsedBytes") / MIB, max(size, "maxHeapAfterGcBytes") / MIB,
                     max(size, "vmHwmKib") / 1024));
         }
-        out.append("\nHeap and VmHWM columns: the largest over the runs at that size.\n\n");
+        out.append("\nHeap and VmHWM columns: the largest over the runs at that size.\n\nWhere the time goes (one run each, same"
+                + " child JVM settings): the project's streamer into a discarding stream (etcd into the JVM, TLS, gRPC,"
+                + " hashing), and a local copy of the snapshot through S3SnapshotStore's multi-part upload alone:\n\n"
+                + "| database | streamer only MiB/s | upload only MiB/s |\n| --- | ---: | ---: |\n");
+        for (Map<String, Object> size : sizes) {
+            out.append(String.format(Locale.ROOT, "| %.0f MiB | %.1f | %.1f |%n", number(size, "dbSizeBytes") / MIB,
+                    number(part(size, "streamOnly"), "mibPerSecond"), number(part(size, "uploadOnly"), "mibPerSecond")));
+        }
+        out.append("\n");
         out.append("Restore (the rollback Job's command: download through the read URL, SHA-256 check, etcdutl snapshot restore"
                 + " --bump-revision --mark-compacted):\n\n| snapshot | fetch s | SHA-256 s | etcdutl restore s | total s |"
                 + " s per GiB | etcd on the result |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
@@ -277,6 +304,11 @@ public final class SnapshotBenchmark {
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> runs(Map<String, Object> size, String tool) {
         return (List<Map<String, Object>>) size.get(tool);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> part(Map<String, Object> size, String key) {
+        return (Map<String, Object>) size.get(key);
     }
 
     private static double median(Map<String, Object> size, String tool, String figure) {

@@ -3,6 +3,7 @@ package dev.hcprollback.bench;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -73,7 +74,18 @@ public final class SnapshotChild {
         pools.forEach(MemoryPoolMXBean::resetPeakUsage);
         maxAfterGc.set(0);
         long gcCountBefore = gcCount();
+        String mode = args.length > 6 ? args[6] : "take";
         long start = System.nanoTime();
+        if (!mode.equals("take")) {
+            long bytes = mode.equals("stream-only") ? streamOnly(endpoint, credentials) : uploadOnly(Path.of(mode), store);
+            long seconds = System.nanoTime() - start;
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("mode", mode.equals("stream-only") ? mode : "upload-only");
+            figures.put("bytes", bytes);
+            figures.put("totalSeconds", seconds / 1e9);
+            HostedClusters.JSON.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), figures);
+            System.exit(0);
+        }
         SnapshotTaker.Taken taken = taker.take("bench-" + System.currentTimeMillis(), SnapshotReason.Manual, cluster,
                 () -> cluster, endpoint, Optional.empty(), credentials);
         long end = System.nanoTime();
@@ -99,6 +111,23 @@ public final class SnapshotChild {
         figures.put("vmHwmKib", memory.hwmKib());
         HostedClusters.JSON.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), figures);
         System.exit(0);
+    }
+
+    /** Only etcd into this JVM: the project's streamer into a stream that discards (hashing still on). */
+    private static long streamOnly(String endpoint, EtcdCredentials credentials) throws Exception {
+        return new EtcdSnapshotStreamer(Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofHours(1))
+                .stream(endpoint, Optional.empty(), credentials, revision -> OutputStream.nullOutputStream()).sizeBytes();
+    }
+
+    /** Only the upload: a local file through the store's multi-part upload, in the streamer's chunk size. */
+    private static long uploadOnly(Path file, SnapshotStore store) throws Exception {
+        String key = "upload-only/" + System.nanoTime();
+        try (InputStream in = Files.newInputStream(file); Upload upload = store.upload(key, "application/octet-stream")) {
+            in.transferTo(upload);
+            upload.complete();
+        }
+        store.delete(key);
+        return Files.size(file);
     }
 
     private static long heapUsed() {
