@@ -75,21 +75,36 @@ public final class SnapshotChild {
         maxAfterGc.set(0);
         long gcCountBefore = gcCount();
         String mode = args.length > 6 ? args[6] : "take";
-        long start = System.nanoTime();
         if (!mode.equals("take")) {
-            long bytes = mode.equals("stream-only") ? streamOnly(endpoint, credentials) : uploadOnly(Path.of(mode), store);
-            long seconds = System.nanoTime() - start;
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("mode", mode.equals("stream-only") ? mode : "upload-only");
-            figures.put("bytes", bytes);
-            figures.put("totalSeconds", seconds / 1e9);
+            for (String pass : List.of("cold", "warm")) {
+                long start = System.nanoTime();
+                long bytes = mode.equals("stream-only") ? streamOnly(endpoint, credentials) : uploadOnly(Path.of(mode), store);
+                figures.put("bytes", bytes);
+                figures.put(pass.equals("cold") ? "coldSeconds" : "totalSeconds", (System.nanoTime() - start) / 1e9);
+            }
             HostedClusters.JSON.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), figures);
             System.exit(0);
         }
-        SnapshotTaker.Taken taken = taker.take("bench-" + System.currentTimeMillis(), SnapshotReason.Manual, cluster,
-                () -> cluster, endpoint, Optional.empty(), credentials);
-        long end = System.nanoTime();
-
+        // twice in one JVM: the first pays for class loading, TLS set-up and JIT compilation (the first snapshot after
+        // the sidecar started); the second is what a running sidecar does every time after that
+        SnapshotTaker.Taken taken = null;
+        long start = 0;
+        long end = 0;
+        Map<String, Object> cold = new LinkedHashMap<>();
+        for (String pass : List.of("cold", "warm")) {
+            store.readBackStarted.set(0);
+            start = System.nanoTime();
+            taken = taker.take("bench-" + pass + "-" + System.currentTimeMillis(), SnapshotReason.Manual, cluster,
+                    () -> cluster, endpoint, Optional.empty(), credentials);
+            end = System.nanoTime();
+            if (pass.equals("cold")) {
+                cold.put("coldTotalSeconds", (end - start) / 1e9);
+                cold.put("coldStreamSeconds", (store.readBackStarted.get() - start) / 1e9);
+                SnapshotTaker.deleteStored(store, taken.object().key());
+            }
+        }
         long peakHeap = pools.stream().filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getPeakUsage)
                 .mapToLong(MemoryUsage::getUsed).sum();
         Machine.Memory memory = Machine.memory(ProcessHandle.current().pid());
@@ -101,6 +116,7 @@ public final class SnapshotChild {
         figures.put("totalSeconds", (end - start) / 1e9);
         figures.put("streamSeconds", (store.readBackStarted.get() - start) / 1e9);
         figures.put("readBackSeconds", (store.readBackEnded.get() - store.readBackStarted.get()) / 1e9);
+        figures.putAll(cold);
         figures.put("partSizeBytes", partSize);
         figures.put("maxHeapBytes", Runtime.getRuntime().maxMemory());
         figures.put("heapUsedBeforeBytes", heapBefore);
