@@ -64,6 +64,13 @@ final class Machine {
         return ticks / 100.0; // USER_HZ is 100 on Linux
     }
 
+    /** CPU seconds of a process's children that exited and were waited for (cutime + cstime). */
+    static double reapedChildrenCpuSeconds(long pid) {
+        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) / 100.0;
+    }
+
     private static long kib(Path status, String key) {
         String value = firstValue(status, key);
         return value.isEmpty() ? -1 : Long.parseLong(value.replace("kB", "").trim());
