@@ -18,6 +18,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import io.javaoperatorsdk.operator.ReconcilerUtils;
+
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
@@ -56,8 +59,18 @@ final class AdmissionRun {
 
     /** The verified snapshot of 4.18.5 that scenario (c) rolls back to. */
     static void seed(SimulatedManagementCluster management) {
-        new ManagementCluster(management.client()).record(ManagementCluster.verifiedSnapshot("bench-4-18-5", CLUSTER,
-                "4.18.5", tag("4.18.5"), null, Instant.now().minus(Duration.ofHours(3))));
+        new ManagementCluster(management.client()).record(finalized(ManagementCluster.verifiedSnapshot("bench-4-18-5",
+                CLUSTER, "4.18.5", tag("4.18.5"), null, Instant.now().minus(Duration.ofHours(3)))));
+    }
+
+    /**
+     * A snapshot carrying the snapshot controller's finalizer already, as on a management cluster where the sidecar
+     * ran before. The controller adds it with a server-side apply patch, which the mock API server refuses (415):
+     * without it, every snapshot would make the sidecar retry that patch for as long as the benchmark runs.
+     */
+    static ControlPlaneSnapshot finalized(ControlPlaneSnapshot snapshot) {
+        snapshot.getMetadata().setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(ControlPlaneSnapshot.class)));
+        return snapshot;
     }
 
     static List<Scenario> scenarios() {

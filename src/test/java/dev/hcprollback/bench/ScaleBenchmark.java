@@ -104,8 +104,9 @@ public final class ScaleBenchmark {
                     management.client().resource(HostedClusters.onSixAfterFive(name).model()).create();
                     for (int s = 0; s < perCluster; s++) {
                         String version = "4.18." + (6 - s);
-                        writer.record(ManagementCluster.verifiedSnapshot(name + "-" + version.replace('.', '-'), name,
-                                version, tag(version), null, now.minus(Duration.ofHours(1 + 24L * s))));
+                        writer.record(AdmissionRun.finalized(ManagementCluster.verifiedSnapshot(name + "-"
+                                + version.replace('.', '-'), name, version, tag(version), null,
+                                now.minus(Duration.ofHours(1 + 24L * s)))));
                     }
                     return null;
                 }));
@@ -151,6 +152,7 @@ public final class ScaleBenchmark {
         figures.put("settledVmRssKib", settledMemory.rssKib());
         figures.put("settledVmHwmKib", settledMemory.hwmKib());
         figures.put("settledHeapUsedBytes", heapUsed(sidecar));
+        figures.put("sidecarLogErrors", Files.readAllLines(sidecar.log()).stream().filter(l -> l.contains(" ERROR ")).count());
         figures.put("process", sidecar);
         return figures;
     }
@@ -172,20 +174,22 @@ public final class ScaleBenchmark {
         StringBuilder out = new StringBuilder("# Scale: a management cluster of ").append(raw.get("clusters"))
                 .append(" HostedClusters\n\n").append(machine).append(String.format(Locale.ROOT,
                         "%n%s HostedClusters with %s verified ControlPlaneSnapshots each in the in-process API server (written in"
-                                + " %.1f s), scheduled snapshots off; the sidecar runs with -Xmx256m as its own process.%n%n",
+                                + " %.1f s), scheduled snapshots off, every snapshot Succeeded, verified and carrying the controller's finalizer (a"
+                                + " sidecar restarting on a cluster it ran on before); the sidecar runs with -Xmx256m as its own"
+                                + " process. VmHWM is the peak up to the end of the admission measurement.%n%n",
                         raw.get("clusters"), raw.get("snapshotsPerCluster"), number(raw, "populateSeconds")));
         out.append("| management cluster | start to ready s | VmRSS at ready | busy after ready s | CPU s until settled |"
-                + " VmRSS settled | VmHWM | heap used settled |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + " VmRSS settled | VmHWM | heap used settled | errors in its log |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (String which : List.of("empty", "populated")) {
             @SuppressWarnings("unchecked")
             Map<String, Object> f = (Map<String, Object>) raw.get(which);
-            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f MiB | %.1f | %.1f | %.0f MiB | %.0f MiB | %.0f MiB |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f MiB | %.1f | %.1f | %.0f MiB | %.0f MiB | %.0f MiB | %.0f |%n",
                     which.equals("empty") ? "1 snapshot, no HostedCluster" : raw.get("clusters") + " clusters",
                     number(f, "startToReadySeconds"), number(f, "readyVmRssKib") / 1024,
                     number(f, "settledAfterReadySeconds"), number(f, "settledCpuSeconds"), number(f, "settledVmRssKib") / 1024,
                     Math.max(number(f, "settledVmHwmKib"), f.containsKey("afterAdmissionVmHwmKib")
                             ? number(f, "afterAdmissionVmHwmKib") : 0) / 1024,
-                    number(f, "settledHeapUsedBytes") / (1 << 20)));
+                    number(f, "settledHeapUsedBytes") / (1 << 20), number(f, "sidecarLogErrors")));
         }
         out.append("\nAdmission with the populated caches, after the start-up reconciliation settled:\n\n")
                 .append(AdmissionRun.header(settings)).append(AdmissionRun.table(admission))
