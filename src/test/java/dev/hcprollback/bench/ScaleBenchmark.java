@@ -161,7 +161,8 @@ public final class ScaleBenchmark {
     private static long heapUsed(SidecarProcess sidecar) {
         try {
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + sidecar.managementPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                    + sidecar.managementPort + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
             return (long) metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
         } catch (Exception e) {
@@ -189,7 +190,8 @@ public final class ScaleBenchmark {
                     number(f, "settledAfterReadySeconds"), number(f, "settledCpuSeconds"), number(f, "settledVmRssKib") / 1024,
                     Math.max(number(f, "settledVmHwmKib"), f.containsKey("afterAdmissionVmHwmKib")
                             ? number(f, "afterAdmissionVmHwmKib") : 0) / 1024,
-                    number(f, "settledHeapUsedBytes") / (1 << 20), number(f, "sidecarLogErrors")));
+                    number(f, "settledHeapUsedBytes") < 0 ? Double.NaN : number(f, "settledHeapUsedBytes") / (1 << 20),
+                    number(f, "sidecarLogErrors")));
         }
         out.append("\nAdmission with the populated caches, after the start-up reconciliation settled:\n\n")
                 .append(AdmissionRun.header(settings)).append(AdmissionRun.table(admission))
