@@ -97,9 +97,13 @@ final class AdmissionRun {
             String base = "https://localhost:" + sidecar.httpsPort;
             // warm the whole server once (TLS, JSON binding, both endpoints) so that the scenario measured first,
             // the baseline, does not pay for the JIT alone; each scenario still gets its own warm-up below
+            // (closed loop, then open loop at the lowest rate: in development runs the first open-loop step of a
+            // process queued for seconds after a closed-loop warm-up alone)
             for (Scenario scenario : scenarios()) {
-                new LoadGenerator(https, URI.create(base + scenario.path()), scenario.body(), scenario.allowed())
-                        .saturate(settings.concurrency(), Duration.ofSeconds(5));
+                LoadGenerator warmUp = new LoadGenerator(https, URI.create(base + scenario.path()), scenario.body(),
+                        scenario.allowed());
+                warmUp.saturate(settings.concurrency(), Duration.ofSeconds(5));
+                warmUp.fixedRate(settings.rates().get(0), Duration.ofSeconds(5));
             }
             Map<Scenario, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
             for (Scenario scenario : scenarios()) {

@@ -15,10 +15,11 @@ public final class Benchmarks {
     }
 
     public static void main(String[] args) throws Exception {
-        Set<String> only = Set.copyOf(List.of(System.getProperty("bench.only", "admission,snapshot,scale").split(",")));
+        Set<String> only = Set.copyOf(List.of(System.getProperty("bench.only", "admission,snapshot,scale").split(",")).stream()
+                .map(String::trim).toList());
         Path work = Path.of("target", "benchmarks");
         for (String part : only) {
-            if (!Set.of("admission", "snapshot", "scale", "all").contains(part.trim())) {
+            if (!Set.of("admission", "snapshot", "scale", "all").contains(part)) {
                 throw new IllegalArgumentException("unknown part " + part + " in bench.only (admission, snapshot, scale)");
             }
         }
