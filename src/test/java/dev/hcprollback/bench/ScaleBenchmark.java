@@ -81,7 +81,7 @@ public final class ScaleBenchmark {
             Machine.Memory after = Machine.memory(sidecar.pid());
             start.put("afterAdmissionVmRssKib", after.rssKib());
             start.put("afterAdmissionVmHwmKib", after.hwmKib());
-            start.put("afterAdmissionHeapUsedBytes", heapUsed(sidecar));
+            start.put("afterAdmissionHeapUsedBytes", scrape(sidecar, start, "afterAdmission"));
         }
         ((Map<?, ?>) raw.get("empty")).remove("process");
         HostedClusters.JSON.writerWithDefaultPrettyPrinter().writeValue(work.resolve("scale.json").toFile(), raw);
@@ -151,21 +151,32 @@ public final class ScaleBenchmark {
         Machine.Memory settledMemory = Machine.memory(sidecar.pid());
         figures.put("settledVmRssKib", settledMemory.rssKib());
         figures.put("settledVmHwmKib", settledMemory.hwmKib());
-        figures.put("settledHeapUsedBytes", heapUsed(sidecar));
+        figures.put("settledHeapUsedBytes", scrape(sidecar, figures, "settled"));
         figures.put("sidecarLogErrors", Files.readAllLines(sidecar.log()).stream().filter(l -> l.contains(" ERROR ")).count());
         figures.put("process", sidecar);
         return figures;
     }
 
-    /** The sidecar's own figure: the sum of jvm_memory_used_bytes over its heap pools, from /metrics. */
-    private static long heapUsed(SidecarProcess sidecar) {
+    /**
+     * Scrapes the sidecar's /metrics once: the sum of jvm_memory_used_bytes over its heap pools (-1 when the scrape
+     * fails), and the size of the scrape (bytes, series) into {@code figures} under {@code prefix}.
+     */
+    private static long scrape(SidecarProcess sidecar, Map<String, Object> figures, String prefix) {
         try {
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + sidecar.managementPort + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + sidecar.managementPort + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            figures.put(prefix + "MetricsStatus", response.statusCode());
+            if (response.statusCode() != 200) {
+                return -1;
+            }
+            String metrics = response.body();
+            figures.put(prefix + "MetricsBytes", metrics.length());
+            figures.put(prefix + "MetricsSeries", metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count());
             return (long) metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
         } catch (Exception e) {
+            figures.put(prefix + "MetricsStatus", e.toString());
             return -1;
         }
     }
@@ -180,17 +191,21 @@ public final class ScaleBenchmark {
                                 + " process. VmHWM is the peak up to the end of the admission measurement.%n%n",
                         raw.get("clusters"), raw.get("snapshotsPerCluster"), number(raw, "populateSeconds")));
         out.append("| management cluster | start to ready s | VmRSS at ready | busy after ready s | CPU s until settled |"
-                + " VmRSS settled | VmHWM | heap used settled | errors in its log |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + " VmRSS settled | VmHWM | heap used settled | /metrics settled | errors in its log |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
         for (String which : List.of("empty", "populated")) {
             @SuppressWarnings("unchecked")
             Map<String, Object> f = (Map<String, Object>) raw.get(which);
-            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f MiB | %.1f | %.1f | %.0f MiB | %.0f MiB | %.0f MiB | %.0f |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f MiB | %.1f | %.1f | %.0f MiB | %.0f MiB | %.0f MiB | %s | %.0f |%n",
                     which.equals("empty") ? "1 snapshot, no HostedCluster" : raw.get("clusters") + " clusters",
                     number(f, "startToReadySeconds"), number(f, "readyVmRssKib") / 1024,
                     number(f, "settledAfterReadySeconds"), number(f, "settledCpuSeconds"), number(f, "settledVmRssKib") / 1024,
                     Math.max(number(f, "settledVmHwmKib"), f.containsKey("afterAdmissionVmHwmKib")
                             ? number(f, "afterAdmissionVmHwmKib") : 0) / 1024,
                     number(f, "settledHeapUsedBytes") < 0 ? Double.NaN : number(f, "settledHeapUsedBytes") / (1 << 20),
+                    Integer.valueOf(200).equals(f.get("settledMetricsStatus"))
+                            ? String.format(Locale.ROOT, "%.0f series, %.1f MiB", number(f, "settledMetricsSeries"),
+                                    number(f, "settledMetricsBytes") / (1 << 20))
+                            : "failed: " + f.get("settledMetricsStatus"),
                     number(f, "sidecarLogErrors")));
         }
         out.append("\nAdmission with the populated caches, after the start-up reconciliation settled:\n\n")
