@@ -65,6 +65,11 @@ public final class EtcdProcess implements AutoCloseable {
         return (pki == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
     }
 
+    /** The etcd server's process id (to read its CPU time from /proc); -1 when it is not running. */
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     public synchronized void start() {
         if (process != null && process.isAlive()) {
             return;

@@ -76,6 +76,16 @@ public final class SidecarProcess implements AutoCloseable {
         throw new IllegalStateException("the sidecar was not ready after " + timeout.toSeconds() + "s: " + last + "\n" + tail());
     }
 
+    /** The sidecar's process id, to read its resident memory and CPU time from /proc. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** When the operating system started the sidecar's process. */
+    public java.util.Optional<Instant> startedAt() {
+        return process.info().startInstant();
+    }
+
     public Path log() {
         return log;
     }

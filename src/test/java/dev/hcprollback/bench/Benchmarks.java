@@ -1,0 +1,38 @@
+package dev.hcprollback.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Runs the benchmark suite, or the parts {@code -Dbench.only} names (comma-separated: {@code admission},
+ * {@code snapshot} (with the restore), {@code scale}; default all). Each part writes
+ * {@code target/benchmarks/<part>.md} and its raw figures next to it. See docs/benchmarks.md.
+ */
+public final class Benchmarks {
+
+    private Benchmarks() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Set<String> only = Set.copyOf(List.of(System.getProperty("bench.only", "admission,snapshot,scale").split(",")).stream()
+                .map(String::trim).toList());
+        Path work = Path.of("target", "benchmarks");
+        for (String part : only) {
+            if (!Set.of("admission", "snapshot", "scale", "all").contains(part)) {
+                throw new IllegalArgumentException("unknown part " + part + " in bench.only (admission, snapshot, scale)");
+            }
+        }
+        boolean all = only.contains("all");
+        if (all || only.contains("admission")) {
+            AdmissionBenchmark.run(work);
+        }
+        if (all || only.contains("snapshot")) {
+            SnapshotBenchmark.run(work);
+        }
+        if (all || only.contains("scale")) {
+            ScaleBenchmark.run(work);
+        }
+        System.exit(0);
+    }
+}

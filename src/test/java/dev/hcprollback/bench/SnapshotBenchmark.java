@@ -1,0 +1,395 @@
+package dev.hcprollback.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.filesystem.reference.FilesystemConstants;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+
+import dev.hcprollback.storage.S3SnapshotStore;
+import dev.hcprollback.testing.EtcdProcess;
+import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.S3Server;
+import dev.hcprollback.testing.TestPki;
+import dev.hcprollback.testing.TestTools;
+
+/**
+ * Parts 2 and 3: a real etcd 3.5 (TLS, client certificates) grown to two database sizes; at each, in
+ * alternating order and {@code bench.repeat} times, {@code etcdctl snapshot save} to local disk against the
+ * project's snapshot (SnapshotTaker: EtcdSnapshotStreamer into S3SnapshotStore on the s3proxy test server,
+ * read back and verified) in a child JVM with a fixed heap; then the restore command of a rollback Job on
+ * the last snapshot: download through the store's read URL, SHA-256 check, {@code etcdutl snapshot restore}.
+ *
+ * <p>Options: {@code -Dbench.db-mib=1024} (the large size), {@code -Dbench.db-small-mib} (default a quarter of
+ * it), {@code -Dbench.repeat=3}, {@code -Dbench.snapshot-xmx=256m} (the sidecar's own -Xmx),
+ * {@code -Dbench.part-size=8388608} (the production default), {@code -Dbench.s3-store=filesystem|transient}.
+ * Writes {@code target/benchmarks/snapshot.md} and {@code snapshot.json}.
+ */
+public final class SnapshotBenchmark {
+
+    private static final String BUCKET = "bench";
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
+    private static final long BUMP_REVISION = 1_000_000_000L;
+
+    private SnapshotBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        run(Path.of("target", "benchmarks"));
+        System.exit(0);
+    }
+
+    static void run(Path work) throws Exception {
+        long largeMib = Long.getLong("bench.db-mib", 1024);
+        long smallMib = Long.getLong("bench.db-small-mib", 0);
+        if (smallMib <= 0) {
+            smallMib = Math.max(16, largeMib / 4);
+        }
+        int repeat = Integer.getInteger("bench.repeat", 3);
+        String xmx = System.getProperty("bench.snapshot-xmx", "256m");
+        int partSize = Integer.getInteger("bench.part-size", 8 * 1024 * 1024);
+        String s3Kind = System.getProperty("bench.s3-store", "filesystem");
+        Path dir = work.resolve("snapshot").toAbsolutePath();
+        deleteRecursively(dir);
+        Files.createDirectories(dir);
+        String machine = Machine.describe();
+
+        TestPki pki = new TestPki();
+        long quota = (2 * largeMib + 1024) * MIB;
+        List<Map<String, Object>> sizes = new ArrayList<>();
+        try (EtcdProcess etcd = EtcdProcess.startTls(dir.resolve("etcd"), pki, "--quota-backend-bytes", Long.toString(quota));
+                S3Server s3 = s3Server(s3Kind, dir.resolve("s3"));
+                EtcdFill fill = new EtcdFill(etcd, 4, 256 * 1024)) {
+            s3.createBucket(BUCKET);
+            Path pem = dir.resolve("etcd").resolve("pki");
+            S3SnapshotStore store = new S3SnapshotStore(s3.client(), s3.presigner(), BUCKET, Optional.empty(), partSize);
+            for (long mib : List.of(smallMib, largeMib)) {
+                Map<String, Object> size = new LinkedHashMap<>();
+                long fillStart = System.nanoTime();
+                long dbBytes = fill.growTo(mib * MIB, 16);
+                size.put("targetMib", mib);
+                size.put("dbSizeBytes", dbBytes);
+                size.put("keys", fill.keys());
+                size.put("fillSeconds", (System.nanoTime() - fillStart) / 1e9);
+                System.out.printf(Locale.ROOT, "etcd database: %d bytes (%.0f MiB) in %d keys%n", dbBytes,
+                        dbBytes / (double) MIB, fill.keys());
+                List<Map<String, Object>> etcdctl = new ArrayList<>();
+                List<Map<String, Object>> project = new ArrayList<>();
+                for (int i = 0; i < repeat; i++) {
+                    etcdctl.add(etcdctl(etcd, pem, dir.resolve("etcdctl.db")));
+                    Map<String, Object> taken = project(etcd, pem, s3, partSize, xmx, dir, mib + "-" + i);
+                    project.add(taken);
+                    System.out.printf(Locale.ROOT, "  etcdctl %.1f MiB/s, project %.1f MiB/s (stream %.1f MiB/s)%n",
+                            (double) etcdctl.get(i).get("mibPerSecond"), (double) taken.get("mibPerSecond"),
+                            (double) taken.get("streamMibPerSecond"));
+                    if (i < repeat - 1) {
+                        store.delete((String) taken.get("key"));
+                    }
+                }
+                // where the time goes: etcd into the JVM alone, and the upload alone (from an etcdctl snapshot file)
+                Path file = dir.resolve("upload-only.db");
+                etcdctl(etcd, pem, file, false);
+                size.put("streamOnly", child(etcd, pem, s3, partSize, xmx, dir, mib + "-stream-only", "stream-only"));
+                size.put("uploadOnly", child(etcd, pem, s3, partSize, xmx, dir, mib + "-upload-only", file.toString()));
+                Files.delete(file);
+                Map<String, Object> last = project.get(project.size() - 1);
+                size.put("etcdctl", etcdctl);
+                size.put("project", project);
+                size.put("restore", restore(store, (String) last.get("key"), (String) last.get("sha256"),
+                        ((Number) last.get("bytes")).longValue(), fill.keys(), dir));
+                store.delete((String) last.get("key"));
+                sizes.add(size);
+            }
+        }
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("machine", Machine.facts());
+        raw.put("settings", Map.of("repeat", repeat, "childXmx", xmx, "partSizeBytes", partSize, "s3Store", s3Kind,
+                "quotaBackendBytes", quota, "bumpRevision", BUMP_REVISION));
+        raw.put("sizes", sizes);
+        HostedClusters.JSON.writerWithDefaultPrettyPrinter().writeValue(work.resolve("snapshot.json").toFile(), raw);
+        String report = report(machine, repeat, xmx, partSize, s3Kind, sizes);
+        Files.writeString(work.resolve("snapshot.md"), report);
+        System.out.println("\n" + report + "\nwritten to " + work.resolve("snapshot.md"));
+    }
+
+    private static S3Server s3Server(String kind, Path dir) throws IOException {
+        if ("transient".equals(kind)) {
+            return new S3Server();
+        }
+        Files.createDirectories(dir);
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty(FilesystemConstants.PROPERTY_BASEDIR, dir.toString());
+        return new S3Server(ContextBuilder.newBuilder("filesystem").overrides(properties)
+                .credentials("identity", "credential").build(BlobStoreContext.class));
+    }
+
+    /** {@code etcdctl snapshot save} to local disk, timed from process start to exit. */
+    private static Map<String, Object> etcdctl(EtcdProcess etcd, Path pem, Path file) throws Exception {
+        return etcdctl(etcd, pem, file, true);
+    }
+
+    private static Map<String, Object> etcdctl(EtcdProcess etcd, Path pem, Path file, boolean delete) throws Exception {
+        Files.deleteIfExists(file);
+        ProcessBuilder builder = new ProcessBuilder(TestTools.etcdBin("etcdctl").toString(), "--endpoints",
+                etcd.endpoint(), "--cacert", pem.resolve("ca.crt").toString(), "--cert", pem.resolve("client.crt").toString(),
+                "--key", pem.resolve("client.key").toString(), "snapshot", "save", file.toString());
+        builder.environment().put("ETCDCTL_API", "3");
+        builder.redirectErrorStream(true);
+        double etcdCpu = Machine.cpuSeconds(etcd.pid());
+        double childrenCpu = Machine.reapedChildrenCpuSeconds(ProcessHandle.current().pid());
+        long start = System.nanoTime();
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = process.waitFor();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double etcdctlCpu = Machine.reapedChildrenCpuSeconds(ProcessHandle.current().pid()) - childrenCpu;
+        etcdCpu = Machine.cpuSeconds(etcd.pid()) - etcdCpu;
+        if (exit != 0) {
+            throw new IllegalStateException("etcdctl snapshot save exited " + exit + ": " + output);
+        }
+        long bytes = Files.size(file);
+        if (delete) {
+            Files.delete(file);
+        }
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("bytes", bytes);
+        run.put("seconds", seconds);
+        run.put("mibPerSecond", bytes / (double) MIB / seconds);
+        run.put("cpuSeconds", etcdctlCpu);
+        run.put("etcdCpuSeconds", etcdCpu);
+        return run;
+    }
+
+    private static double ownCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    /** The project's snapshot in a child JVM; its figures come back as JSON. */
+    private static Map<String, Object> project(EtcdProcess etcd, Path pem, S3Server s3, int partSize, String xmx, Path dir,
+            String label) throws Exception {
+        Map<String, Object> run = child(etcd, pem, s3, partSize, xmx, dir, label, "take");
+        double bytes = ((Number) run.get("bytes")).doubleValue();
+        run.put("streamMibPerSecond", bytes / MIB / ((Number) run.get("streamSeconds")).doubleValue());
+        run.put("coldMibPerSecond", bytes / MIB / ((Number) run.get("coldTotalSeconds")).doubleValue());
+        return run;
+    }
+
+    private static Map<String, Object> child(EtcdProcess etcd, Path pem, S3Server s3, int partSize, String xmx, Path dir,
+            String label, String mode) throws Exception {
+        Path figures = dir.resolve("project-" + label + ".json");
+        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + xmx,
+                "-Xlog:gc:file=" + dir.resolve("project-" + label + "-gc.log"), "-Dslf4j.internal.verbosity=ERROR",
+                "-cp", System.getProperty("java.class.path"), SnapshotChild.class.getName(), etcd.endpoint(), pem.toString(),
+                s3.endpoint().toString(), BUCKET, Integer.toString(partSize), figures.toString(), mode);
+        long start = System.nanoTime();
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // CPU the others spend during the measured pass: s3proxy (this JVM; the benchmark itself only waits) and etcd
+        StringBuilder output = new StringBuilder();
+        double[] others = new double[4];
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null;) {
+                output.append(line).append('\n');
+                if (line.equals("pass=warm start")) {
+                    others[0] = ownCpuSeconds();
+                    others[1] = Machine.cpuSeconds(etcd.pid());
+                } else if (line.equals("pass=warm end")) {
+                    others[2] = ownCpuSeconds() - others[0];
+                    others[3] = Machine.cpuSeconds(etcd.pid()) - others[1];
+                }
+            }
+        }
+        Files.writeString(dir.resolve("project-" + label + ".log"), output);
+        if (!child.waitFor(2, TimeUnit.HOURS) || child.exitValue() != 0) {
+            child.destroyForcibly();
+            throw new IllegalStateException("the snapshot JVM failed; its output: " + output);
+        }
+        double processSeconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> run = HostedClusters.JSON.readValue(figures.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {
+        });
+        double bytes = ((Number) run.get("bytes")).doubleValue();
+        run.put("childProcessSeconds", processSeconds);
+        run.put("s3ServerCpuSeconds", others[2]);
+        run.put("etcdCpuSeconds", others[3]);
+        run.put("mibPerSecond", bytes / MIB / ((Number) run.get("totalSeconds")).doubleValue());
+        return run;
+    }
+
+    /** The restore command on the snapshot, timed per stage; then etcd started on the result as a check. */
+    private static Map<String, Object> restore(S3SnapshotStore store, String key, String sha256, long bytes, long keys,
+            Path dir) throws Exception {
+        Path dataDir = dir.resolve("restore").resolve("data");
+        String url = store.readUrl(key, Duration.ofHours(1)).toString();
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", RestoreCommand.script()).redirectErrorStream(true);
+        builder.environment().putAll(RestoreCommand.environment("http://127.0.0.1:" + TestTools.freePort(), url, sha256,
+                BUMP_REVISION, dataDir, dir.resolve("restore").resolve("work")));
+        builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
+        Map<String, Long> stages = new LinkedHashMap<>();
+        StringBuilder output = new StringBuilder();
+        long start = System.nanoTime();
+        Process process = builder.start();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null;) {
+                if (line.startsWith("stage=")) {
+                    stages.put(line.substring(6), System.nanoTime());
+                }
+                output.append(line).append('\n');
+            }
+        }
+        int exit = process.waitFor();
+        if (exit != 0 || !stages.containsKey("done")) {
+            throw new IllegalStateException("the restore exited " + exit + ":\n" + output);
+        }
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("bytes", bytes);
+        run.put("fetchSeconds", (stages.get("verify") - stages.get("fetch")) / 1e9);
+        run.put("verifySeconds", (stages.get("restore") - stages.get("verify")) / 1e9);
+        run.put("restoreSeconds", (stages.get("done") - stages.get("restore")) / 1e9);
+        double total = (stages.get("done") - start) / 1e9;
+        run.put("totalSeconds", total);
+        run.put("secondsPerGib", total / (bytes / (double) GIB));
+        run.put("check", check(dir.resolve("restore").resolve("etcd"), dataDir, keys));
+        return run;
+    }
+
+    /** Starts etcd on the restored data: every filled key is there, and the revision was bumped. */
+    private static String check(Path dir, Path dataDir, long keys) {
+        try (EtcdProcess restored = EtcdProcess.startPlain(dir, dataDir); Client client = restored.client()) {
+            var response = client.getKVClient().get(EtcdProcess.bytes(EtcdFill.PREFIX),
+                    GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(1, TimeUnit.MINUTES);
+            long count = response.getCount();
+            long revision = response.getHeader().getRevision();
+            boolean ok = count == keys && revision >= BUMP_REVISION;
+            return (ok ? "ok" : "FAILED") + ": " + count + " of " + keys + " keys, revision " + revision;
+        } catch (Exception e) {
+            return "FAILED: " + e;
+        } finally {
+            deleteRecursively(dataDir);
+        }
+    }
+
+    private static String report(String machine, int repeat, String xmx, int partSize, String s3Kind,
+            List<Map<String, Object>> sizes) {
+        StringBuilder out = new StringBuilder("# Snapshot and restore\n\n").append(machine).append(String.format(Locale.ROOT,
+                "%nMedian of %d runs per size, etcdctl and the project alternating. The project's snapshot runs in a child JVM"
+                        + " that takes two snapshots, the first (cold: class loading, TLS set-up, JIT) and the second (measured,"
+                        + " as in a running sidecar), with -Xmx%s and %d MiB parts into s3proxy (%s store) in the benchmark's JVM; end to end includes the"
+                        + " read-back and SHA-256 verification of the stored object and the manifest, stream is until the"
+                        + " upload completed. etcd, etcdctl/the child JVM, s3proxy and the benchmark share the machine.%n%n",
+                repeat, xmx, partSize / MIB, s3Kind));
+        out.append("| database (status API) | etcdctl MiB/s | project end to end MiB/s | ratio | project stream MiB/s | ratio |"
+                + " first snapshot in a fresh JVM, end to end MiB/s | peak heap used | max heap after GC | child VmHWM |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Map<String, Object> size : sizes) {
+            double etcdctl = median(size, "etcdctl", "mibPerSecond");
+            double total = median(size, "project", "mibPerSecond");
+            double stream = median(size, "project", "streamMibPerSecond");
+            out.append(String.format(Locale.ROOT, "| %.0f MiB | %.1f | %.1f | %.2fx | %.1f | %.2fx | %.1f | %.0f MiB | %.0f MiB |"
+                    + " %.0f MiB |%n", number(size, "dbSizeBytes") / MIB, etcdctl, total, total / etcdctl, stream,
+                    stream / etcdctl, median(size, "project", "coldMibPerSecond"), max(size, "peakHeapUsedBytes") / MIB,
+                    max(size, "maxHeapAfterGcBytes") / MIB, max(size, "vmHwmKib") / 1024));
+        }
+        out.append("\nThe same bytes into the same S3 server the etcdctl way (derived: etcdctl's median time plus the 'upload"
+                + " only' time below; no verification):\n\n| database | etcdctl then upload MiB/s | project end to end against it |\n"
+                + "| --- | ---: | ---: |\n");
+        for (Map<String, Object> size : sizes) {
+            double bytes = number(size, "dbSizeBytes") / MIB;
+            double twoStep = bytes / (bytes / median(size, "etcdctl", "mibPerSecond")
+                    + number(part(size, "uploadOnly"), "bytes") / MIB / number(part(size, "uploadOnly"), "mibPerSecond"));
+            out.append(String.format(Locale.ROOT, "| %.0f MiB | %.1f | %.2fx |%n", bytes, twoStep,
+                    median(size, "project", "mibPerSecond") / twoStep));
+        }
+        out.append("\nCPU seconds per GiB of database (median; on 2 cores, at most 2 CPU seconds pass per second):\n\n"
+                + "| database | etcdctl | etcd serving etcdctl | project's JVM | s3proxy (test server) | etcd serving the project |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Map<String, Object> size : sizes) {
+            double gib = number(size, "dbSizeBytes") / GIB;
+            out.append(String.format(Locale.ROOT, "| %.0f MiB | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
+                    number(size, "dbSizeBytes") / MIB, median(size, "etcdctl", "cpuSeconds") / gib,
+                    median(size, "etcdctl", "etcdCpuSeconds") / gib, median(size, "project", "cpuSeconds") / gib,
+                    median(size, "project", "s3ServerCpuSeconds") / gib, median(size, "project", "etcdCpuSeconds") / gib));
+        }
+        out.append("\nHeap and VmHWM columns: the largest over the runs at that size (both snapshots of each child JVM).\n\n"
+                + "Where the time goes (one child JVM each, second pass, same settings): the project's streamer into a discarding stream (etcd into the JVM, TLS, gRPC,"
+                + " hashing), and a local copy of the snapshot through S3SnapshotStore's multi-part upload alone:\n\n"
+                + "| database | streamer only MiB/s | its CPU s per GiB | upload only MiB/s | its CPU s per GiB |"
+                + " s3proxy CPU s per GiB |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Map<String, Object> size : sizes) {
+            Map<String, Object> stream = part(size, "streamOnly");
+            Map<String, Object> upload = part(size, "uploadOnly");
+            out.append(String.format(Locale.ROOT, "| %.0f MiB | %.1f | %.2f | %.1f | %.2f | %.2f |%n",
+                    number(size, "dbSizeBytes") / MIB, number(stream, "mibPerSecond"),
+                    number(stream, "cpuSeconds") / (number(stream, "bytes") / GIB), number(upload, "mibPerSecond"),
+                    number(upload, "cpuSeconds") / (number(upload, "bytes") / GIB),
+                    number(upload, "s3ServerCpuSeconds") / (number(upload, "bytes") / GIB)));
+        }
+        out.append("\n");
+        out.append("Restore (the rollback Job's command: download through the read URL, SHA-256 check, etcdutl snapshot restore"
+                + " --bump-revision --mark-compacted):\n\n| snapshot | fetch s | SHA-256 s | etcdutl restore s | total s |"
+                + " s per GiB | etcd on the result |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+        for (Map<String, Object> size : sizes) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> r = (Map<String, Object>) size.get("restore");
+            out.append(String.format(Locale.ROOT, "| %.0f MiB | %.2f | %.2f | %.2f | %.2f | %.1f | %s |%n",
+                    number(r, "bytes") / MIB, number(r, "fetchSeconds"), number(r, "verifySeconds"),
+                    number(r, "restoreSeconds"), number(r, "totalSeconds"), number(r, "secondsPerGib"), r.get("check")));
+        }
+        return out.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> runs(Map<String, Object> size, String tool) {
+        return (List<Map<String, Object>>) size.get(tool);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> part(Map<String, Object> size, String key) {
+        return (Map<String, Object>) size.get(key);
+    }
+
+    private static double median(Map<String, Object> size, String tool, String figure) {
+        List<Double> values = runs(size, tool).stream().map(r -> number(r, figure)).sorted().toList();
+        int n = values.size();
+        return n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2;
+    }
+
+    private static double max(Map<String, Object> size, String figure) {
+        return runs(size, "project").stream().mapToDouble(r -> number(r, figure)).max().orElse(Double.NaN);
+    }
+
+    private static double number(Map<String, Object> map, String key) {
+        return ((Number) map.get(key)).doubleValue();
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
