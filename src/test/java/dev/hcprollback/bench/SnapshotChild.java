@@ -10,7 +10,6 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.net.URI;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -32,7 +31,7 @@ import dev.hcprollback.snapshot.SnapshotReason;
 import dev.hcprollback.snapshot.SnapshotTaker;
 import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.storage.SnapshotStore;
-import dev.hcprollback.storage.StoredObject;
+import dev.hcprollback.testing.DelegatingSnapshotStore;
 import dev.hcprollback.storage.Upload;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.S3Server;
@@ -189,65 +188,24 @@ public final class SnapshotChild {
     }
 
     /** Delegates everything; notes when the read-back starts and ends. */
-    private static final class TimedStore implements SnapshotStore {
-        private final SnapshotStore store;
+    private static final class TimedStore extends DelegatingSnapshotStore {
         final AtomicLong readBackStarted = new AtomicLong();
         final AtomicLong readBackEnded = new AtomicLong();
 
         TimedStore(SnapshotStore store) {
-            this.store = store;
-        }
-
-        @Override
-        public String backend() {
-            return store.backend();
-        }
-
-        @Override
-        public StoredObject locate(String key) {
-            return store.locate(key);
-        }
-
-        @Override
-        public Upload upload(String key, String contentType) {
-            return store.upload(key, contentType);
-        }
-
-        @Override
-        public StoredObject put(String key, byte[] content, String contentType) {
-            return store.put(key, content, contentType);
+            super(store);
         }
 
         @Override
         public InputStream open(String key) {
             readBackStarted.set(System.nanoTime());
-            return new FilterInputStream(store.open(key)) {
+            return new FilterInputStream(delegate.open(key)) {
                 @Override
                 public void close() throws IOException {
                     readBackEnded.set(System.nanoTime());
                     super.close();
                 }
             };
-        }
-
-        @Override
-        public boolean exists(String key) {
-            return store.exists(key);
-        }
-
-        @Override
-        public void delete(String key) {
-            store.delete(key);
-        }
-
-        @Override
-        public List<String> list(String prefix) {
-            return store.list(prefix);
-        }
-
-        @Override
-        public URL readUrl(String key, Duration ttl) {
-            return store.readUrl(key, ttl);
         }
     }
 }

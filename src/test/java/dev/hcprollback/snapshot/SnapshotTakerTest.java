@@ -27,6 +27,7 @@ import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.StoredObject;
 import dev.hcprollback.storage.Upload;
+import dev.hcprollback.testing.DelegatingSnapshotStore;
 import dev.hcprollback.testing.AzuriteProcess;
 import dev.hcprollback.testing.Clusters;
 import dev.hcprollback.testing.EtcdProcess;
@@ -219,7 +220,7 @@ class SnapshotTakerTest {
     }
 
     /** Flips one byte of the second part on its way to storage. */
-    static final class CorruptingStore extends DelegatingStore {
+    static final class CorruptingStore extends DelegatingSnapshotStore {
         CorruptingStore(SnapshotStore delegate) {
             super(delegate);
         }
@@ -245,7 +246,7 @@ class SnapshotTakerTest {
     }
 
     /** A bucket whose uploads fail after some parts. */
-    static final class FailingAfterPartsStore extends DelegatingStore {
+    static final class FailingAfterPartsStore extends DelegatingSnapshotStore {
         final int parts;
 
         FailingAfterPartsStore(SnapshotStore delegate, int parts) {
@@ -310,57 +311,5 @@ class SnapshotTakerTest {
         }
     }
 
-    static class DelegatingStore implements SnapshotStore {
-        final SnapshotStore delegate;
-
-        DelegatingStore(SnapshotStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String backend() {
-            return delegate.backend();
-        }
-
-        @Override
-        public StoredObject locate(String key) {
-            return delegate.locate(key);
-        }
-
-        @Override
-        public Upload upload(String key, String contentType) {
-            return delegate.upload(key, contentType);
-        }
-
-        @Override
-        public StoredObject put(String key, byte[] content, String contentType) {
-            return delegate.put(key, content, contentType);
-        }
-
-        @Override
-        public InputStream open(String key) {
-            return delegate.open(key);
-        }
-
-        @Override
-        public boolean exists(String key) {
-            return delegate.exists(key);
-        }
-
-        @Override
-        public void delete(String key) {
-            delegate.delete(key);
-        }
-
-        @Override
-        public List<String> list(String prefix) {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public URL readUrl(String key, Duration ttl) {
-            return delegate.readUrl(key, ttl);
-        }
-    }
 
 }
