@@ -166,6 +166,9 @@ public final class Demo {
                 } catch (InterruptedException stop) {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        return; // the story is over and the API server is closing
+                    }
                     timeline.say("hypershift", "simulator hiccup: " + e.getMessage());
                 }
             }
