@@ -11,10 +11,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 public class ControlPlaneRollbackStatus {
 
     private RollbackPhase phase;
-    private String fromVersion;
-    private String fromReleaseImage;
-    private String toReleaseImage;
-    private String toControlPlaneReleaseImage;
     /** The step in progress, or the one that failed. */
     private String currentStep;
     private List<RollbackStep> steps = new ArrayList<>();
@@ -54,37 +50,13 @@ public class ControlPlaneRollbackStatus {
         this.phase = phase;
     }
 
-    public String getFromVersion() {
-        return fromVersion;
-    }
 
-    public void setFromVersion(String fromVersion) {
-        this.fromVersion = fromVersion;
-    }
 
-    public String getFromReleaseImage() {
-        return fromReleaseImage;
-    }
 
-    public void setFromReleaseImage(String fromReleaseImage) {
-        this.fromReleaseImage = fromReleaseImage;
-    }
 
-    public String getToReleaseImage() {
-        return toReleaseImage;
-    }
 
-    public void setToReleaseImage(String toReleaseImage) {
-        this.toReleaseImage = toReleaseImage;
-    }
 
-    public String getToControlPlaneReleaseImage() {
-        return toControlPlaneReleaseImage;
-    }
 
-    public void setToControlPlaneReleaseImage(String toControlPlaneReleaseImage) {
-        this.toControlPlaneReleaseImage = toControlPlaneReleaseImage;
-    }
 
     public String getCurrentStep() {
         return currentStep;

@@ -245,10 +245,6 @@ public class RollbackDriver {
             return Optional.empty();
         }
         status.setPlan(plan);
-        status.setFromVersion(plan.getFromVersion());
-        status.setFromReleaseImage(plan.getFromReleaseImage());
-        status.setToReleaseImage(plan.getToReleaseImage());
-        status.setToControlPlaneReleaseImage(plan.getToControlPlaneReleaseImage());
         status.setObservedGeneration(run.rollback.getMetadata().getGeneration());
         if (run.rollback.getSpec().isDryRun()) {
             status.setPhase(RollbackPhase.Planned);

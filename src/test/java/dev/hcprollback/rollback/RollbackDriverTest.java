@@ -57,8 +57,8 @@ class RollbackDriverTest {
             assertNotNull(step.getStartTime(), step.getName());
             assertNotNull(step.getCompletionTime(), step.getName());
         });
-        assertEquals("4.18.6", status.getFromVersion());
-        assertEquals(HostedClusters.tag("4.18.5"), status.getToReleaseImage());
+        assertEquals("4.18.6", status.getPlan().getFromVersion());
+        assertEquals(HostedClusters.tag("4.18.5"), status.getPlan().getToReleaseImage());
         assertEquals(Map.of("control-plane-operator", 1, "kube-apiserver", 3, "openshift-apiserver", 3,
                 "openshift-oauth-apiserver", 2, "etcd", 3), status.getRecordedReplicas().stream()
                         .collect(Collectors.toMap(RecordedReplicas::getName, RecordedReplicas::getReplicas)));
