@@ -111,8 +111,7 @@ class RollbackControllerTest {
         try {
             world.create();
             simulator.start();
-            Awaitility.await("the plan of ledger").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> rollbacksOf("ledger").stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Planned));
+            awaitPhase("the plan of ledger", "ledger", 60, RollbackPhase.Planned);
             ControlPlaneRollback plan = rollbacksOf("ledger").get(0);
             assertTrue(plan.getSpec().isDryRun());
             assertTrue(plan.getMetadata().getName().contains("-plan-"), plan.getMetadata().getName());
@@ -129,9 +128,7 @@ class RollbackControllerTest {
                 hc.getMetadata().getAnnotations().remove(RollbackRequest.DRY_RUN);
                 return hc;
             });
-            Awaitility.await("the rollback of ledger").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> rollbacksOf("ledger").stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Succeeded
-                            || RollbackWorld.phase(r) == RollbackPhase.Failed));
+            awaitPhase("the rollback of ledger", "ledger", 90, RollbackPhase.Succeeded, RollbackPhase.Failed);
         } finally {
             simulator.interrupt();
             simulator.join();
@@ -156,9 +153,7 @@ class RollbackControllerTest {
         try {
             world.create();
             simulator.start();
-            Awaitility.await("the first request of billing fails").atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(200))
-                    .until(() -> rollbacksOf("billing").stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Failed));
+            awaitPhase("the first request of billing fails", "billing", 60, RollbackPhase.Failed);
             ControlPlaneRollback first = rollbacksOf("billing").get(0);
             assertEquals("NoSnapshot", first.getStatus().getFailureReason());
             assertNull(world.cluster().getSpec().getPausedUntil(), "refused before anything was touched");
@@ -201,9 +196,7 @@ class RollbackControllerTest {
         try {
             world.create();
             simulator.start();
-            Awaitility.await("the rollback of payroll ends").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> rollbacksOf("payroll").stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Succeeded
-                            || RollbackWorld.phase(r) == RollbackPhase.Failed));
+            awaitPhase("the rollback of payroll ends", "payroll", 90, RollbackPhase.Succeeded, RollbackPhase.Failed);
         } finally {
             simulator.interrupt();
             simulator.join();
@@ -289,5 +282,12 @@ class RollbackControllerTest {
     private List<ControlPlaneRollback> rollbacksOf(String cluster) {
         return client.resources(ControlPlaneRollback.class).inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(r -> cluster.equals(r.getSpec().getHostedClusterName())).toList();
+    }
+
+    /** Waits until a rollback of the cluster reaches one of the phases. */
+    private void awaitPhase(String what, String cluster, int seconds, RollbackPhase... phases) {
+        java.util.Set<RollbackPhase> wanted = java.util.Set.of(phases);
+        Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(200))
+                .until(() -> rollbacksOf(cluster).stream().anyMatch(r -> wanted.contains(RollbackWorld.phase(r))));
     }
 }

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
-import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.Upload;
 import dev.hcprollback.testing.HostedClusters;
@@ -50,8 +48,7 @@ class StoreRestoreSourceTest {
     @BeforeAll
     static void start() {
         server = new S3Server();
-        server.createBucket("snapshots");
-        store = new S3SnapshotStore(server.client(), server.presigner(), "snapshots", Optional.empty(), PART);
+        store = server.snapshotStore("snapshots", PART);
     }
 
     @AfterAll

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.storage.AzureSnapshotStore;
-import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.StoredObject;
 import dev.hcprollback.storage.Upload;
@@ -62,8 +61,7 @@ class SnapshotTakerTest {
             }
         }
         s3 = new S3Server();
-        s3.createBucket("snapshots");
-        store = new S3SnapshotStore(s3.client(), s3.presigner(), "snapshots", Optional.empty(), PART);
+        store = s3.snapshotStore("snapshots", PART);
     }
 
     @AfterAll

@@ -22,8 +22,7 @@ class S3SnapshotStoreTest extends SnapshotStoreContract {
     @BeforeAll
     static void start() {
         server = new S3Server();
-        server.createBucket("snapshots");
-        store = new S3SnapshotStore(server.client(), server.presigner(), "snapshots", Optional.empty(), PART);
+        store = server.snapshotStore("snapshots", PART);
     }
 
     @AfterAll

@@ -75,6 +75,12 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
+    /** A new bucket and the project's store on it, with unencrypted parts of {@code partSize} bytes. */
+    public dev.hcprollback.storage.S3SnapshotStore snapshotStore(String bucket, int partSize) {
+        createBucket(bucket);
+        return new dev.hcprollback.storage.S3SnapshotStore(client(), presigner(), bucket, java.util.Optional.empty(), partSize);
+    }
+
     public void createBucket(String bucket) {
         context.getBlobStore().createContainerInLocation(null, bucket);
     }
