@@ -62,7 +62,8 @@ class PayloadImageTest {
         PayloadIdentity unknown = PayloadIdentity.of(new PayloadImage(HostedClusters.REPO + "@" + SIX), Optional.empty());
         assertTrue(byTag.isSamePayloadAs(byDigest));
         assertFalse(byTag.isSamePayloadAs(unknown));
-        assertFalse(unknown.isSamePayloadAs(unknown), "two unknowns are not known to be one payload");
+        PayloadIdentity latest = PayloadIdentity.of(new PayloadImage(HostedClusters.REPO + ":latest"), Optional.empty());
+        assertFalse(latest.isSamePayloadAs(latest), "without digest or version nothing says they are one payload");
         // both digests known and different: different payloads even of one version (another architecture)
         PayloadIdentity otherArch = new PayloadIdentity(byDigest.image(), Optional.of(SIX), Optional.of(five));
         assertFalse(byDigest.isSamePayloadAs(otherArch));
