@@ -77,8 +77,7 @@ public class HostedCluster extends CustomResource<HostedClusterSpec, HostedClust
         if (image.digest().isEmpty()) {
             return image.versionFromTag();
         }
-        return knownPayloads().stream().filter(known -> known.digest().equals(image.digest().get()))
-                .map(KnownPayload::version).findFirst();
+        return KnownPayload.versionOf(image, knownPayloads());
     }
 
     /** Every digest the cluster's status names with a version: desired and history entries of both release fields. */

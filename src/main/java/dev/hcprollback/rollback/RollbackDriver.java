@@ -346,8 +346,7 @@ public class RollbackDriver {
         List<NodePool> pools = client.resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()
                 .filter(pool -> pool.clusterName().filter(cluster.getMetadata().getName()::equals).isPresent()).toList();
         RollbackEligibility.Result result = RollbackEligibility.ofRequest(cluster, target,
-                image -> cluster.versionOf(image).or(() -> image.digest().flatMap(digest -> snapshot.knownPayloads().stream()
-                        .filter(known -> known.digest().equals(digest)).map(KnownPayload::version).findFirst())),
+                image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, snapshot.knownPayloads())),
                 new RollbackEligibility.Evidence(List.of(snapshot), pools, settings.window(), clock.instant()));
         if (!result.eligible()) {
             throw new StepFailure("NotEligible", "[" + result.refusal().get().id() + "] " + result.message());
@@ -908,8 +907,8 @@ public class RollbackDriver {
 
     /** The spec names the planned payload: the same pull spec, or the same digest from any repository. */
     private static boolean samePayload(String planned, String current) {
-        return PayloadImage.of(current).map(image -> image.pullSpec().equals(planned) || image.sameDigestAs(new PayloadImage(planned)))
-                .orElse(false);
+        PayloadImage wanted = new PayloadImage(planned);
+        return PayloadImage.of(current).map(image -> image.equals(wanted) || image.sameDigestAs(wanted)).orElse(false);
     }
 
     /** A status entry reports the planned payload: by digest, else by version (PayloadIdentity). */

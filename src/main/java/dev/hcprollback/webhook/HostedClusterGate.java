@@ -30,7 +30,11 @@ import dev.hcprollback.webhook.PayloadChange.Direction;
 /**
  * The admission rules for HostedCluster updates: a move to an older payload is admitted only as an
  * authorised, service-led rollback to the previous z-stream, inside the rollback window, backed by a
- * verified snapshot taken before the update; the request annotations themselves are guarded too.
+ * verified snapshot of this cluster taken before the update ({@link RollbackEligibility}, which the
+ * rollback controller applies again). Payloads are compared by identity ({@link PayloadIdentity}, their
+ * versions found by {@link PayloadVersions}); a payload of unknown version needs the {@code rollback}
+ * verb unless configured to warn. The request annotations and the image override annotations are
+ * guarded too.
  */
 @ApplicationScoped
 public class HostedClusterGate {

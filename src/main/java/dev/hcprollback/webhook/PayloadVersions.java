@@ -85,11 +85,8 @@ public class PayloadVersions {
 
     /** The version from what the management cluster already holds: the tag, the cluster's status, its snapshots. */
     public Optional<ReleaseVersion> locally(HostedCluster cluster, PayloadImage image) {
-        return cluster.versionOf(image).or(() -> image.digest().flatMap(digest -> caches
+        return cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, caches
                 .snapshotsOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()).stream()
-                .flatMap(snapshot -> snapshot.knownPayloads().stream())
-                .filter(known -> known.digest().equals(digest))
-                .map(KnownPayload::version)
-                .findFirst()));
+                .flatMap(snapshot -> snapshot.knownPayloads().stream()).toList()));
     }
 }
