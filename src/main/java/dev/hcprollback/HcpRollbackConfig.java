@@ -123,6 +123,14 @@ public interface HcpRollbackConfig {
         /** How old the verified snapshot of the current payload may be when an upgrade starts. */
         @WithDefault("12h")
         Duration maxSnapshotAge();
+
+        /**
+         * A change to a payload whose version cannot be found (not in the cluster's history, its snapshots
+         * or the registry): {@code authorise} admits it only for requesters with the {@code rollback} verb,
+         * since it could be an older payload; {@code warn} admits it for anyone with a warning.
+         */
+        @WithDefault("authorise")
+        UnknownPayloadMode unknownPayload();
     }
 
     /** Taking etcd snapshots of hosted control planes. */
@@ -245,6 +253,11 @@ public interface HcpRollbackConfig {
     enum StorageBackend {
         s3,
         azure
+    }
+
+    enum UnknownPayloadMode {
+        authorise,
+        warn
     }
 
     enum UpgradeGateMode {

@@ -26,6 +26,23 @@ import io.fabric8.kubernetes.model.annotation.Version;
 public class HostedCluster extends CustomResource<HostedClusterSpec, HostedClusterStatus> implements Namespaced {
 
     public static final String GROUP = "hypershift.openshift.io";
+    /** Replaces images of the release payload (a debugging lever that can run an older control plane). */
+    public static final String IMAGE_OVERRIDES = GROUP + "/image-overrides";
+    /** Replaces the control-plane operator's image (as above). */
+    public static final String CONTROL_PLANE_OPERATOR_IMAGE = GROUP + "/control-plane-operator-image";
+    public static final java.util.List<String> IMAGE_ANNOTATIONS = java.util.List.of(IMAGE_OVERRIDES,
+            CONTROL_PLANE_OPERATOR_IMAGE);
+
+    /** The image override annotations this cluster sets, by key. */
+    @JsonIgnore
+    public java.util.Map<String, String> imageAnnotations() {
+        java.util.Map<String, String> found = new java.util.TreeMap<>();
+        if (getMetadata() != null && getMetadata().getAnnotations() != null) {
+            IMAGE_ANNOTATIONS.forEach(key -> Optional.ofNullable(getMetadata().getAnnotations().get(key))
+                    .ifPresent(value -> found.put(key, value)));
+        }
+        return found;
+    }
 
     @JsonIgnore
     public Optional<PayloadImage> releaseImage() {
@@ -52,16 +69,50 @@ public class HostedCluster extends CustomResource<HostedClusterSpec, HostedClust
     }
 
     /**
-     * The version of a payload: from its tag, or for a digest from any history or desired entry that
-     * names the same pull spec. Empty when the cluster has never reported it.
+     * The version of a payload as far as this cluster knows it: for a pull spec without a digest, from
+     * its tag; for one with a digest, from any desired or history entry of either release field that
+     * names the same digest, whatever its repository. Empty when the cluster has never reported it.
      */
     public Optional<ReleaseVersion> versionOf(PayloadImage image) {
-        return image.versionFromTag().or(() -> reportedPayloads()
-                .filter(entry -> image.pullSpec().equals(entry.getImage()))
-                .map(UpdateHistory::getVersion)
-                .map(ReleaseVersion::parse)
-                .flatMap(Optional::stream)
-                .findFirst());
+        if (image.digest().isEmpty()) {
+            return image.versionFromTag();
+        }
+        return KnownPayload.versionOf(image, knownPayloads());
+    }
+
+    /** Every digest the cluster's status names with a version: desired and history entries of both release fields. */
+    @JsonIgnore
+    public List<KnownPayload> knownPayloads() {
+        return reportedPayloads()
+                .flatMap(entry -> PayloadImage.of(entry.getImage()).flatMap(PayloadImage::digest)
+                        .flatMap(digest -> ReleaseVersion.parse(entry.getVersion())
+                                .map(version -> new KnownPayload(digest, version, "the version history")))
+                        .stream())
+                .toList();
+    }
+
+    /** The identity of a payload this cluster names: its digest and the version the cluster knows for it. */
+    public PayloadIdentity identify(PayloadImage image) {
+        return PayloadIdentity.of(image, versionOf(image));
+    }
+
+    /**
+     * Like {@link #identify}, and for a pull spec without a digest the digest of the status entry that
+     * reports the same version (HyperShift reports what it resolved): what a snapshot records.
+     */
+    public PayloadIdentity identifyWithHistory(PayloadImage image) {
+        Optional<ReleaseVersion> version = versionOf(image);
+        Optional<String> digest = image.digest().or(() -> version.flatMap(v -> knownPayloads().stream()
+                .filter(known -> known.version().equals(v)).map(KnownPayload::digest).findFirst()));
+        return new PayloadIdentity(image, digest, version);
+    }
+
+    /** {@code spec.pullSecret.name}: the Secret, in the HostedCluster's namespace, that pulls its payloads. */
+    @JsonIgnore
+    public Optional<String> pullSecretName() {
+        return Optional.ofNullable(getSpec()).map(spec -> spec.getUnknownFields().get("pullSecret"))
+                .filter(java.util.Map.class::isInstance).map(secret -> ((java.util.Map<?, ?>) secret).get("name"))
+                .filter(String.class::isInstance).map(String.class::cast).filter(name -> !name.isBlank());
     }
 
     private Stream<UpdateHistory> reportedPayloads() {

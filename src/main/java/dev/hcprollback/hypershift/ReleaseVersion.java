@@ -30,6 +30,15 @@ public record ReleaseVersion(int major, int minor, int patch, String preRelease)
         }
     }
 
+    /**
+     * Whether {@code text} is this version's canonical spelling ({@code 4.18.5}, {@code 4.19.0-rc.1}):
+     * no {@code v} prefix, no architecture suffix, no leading zeros, no surrounding blanks. Requests must
+     * use it, so that every reader of a request reads the same version.
+     */
+    public boolean isSpelledAs(String text) {
+        return toString().equals(text);
+    }
+
     public boolean sameMinor(ReleaseVersion other) {
         return major == other.major && minor == other.minor;
     }

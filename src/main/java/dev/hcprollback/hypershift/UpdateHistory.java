@@ -33,6 +33,12 @@ public class UpdateHistory extends KeepsUnknownFields {
         return COMPLETED.equals(state);
     }
 
+    /** The payload this entry records: its image (and so its digest, if any) with its version. */
+    @JsonIgnore
+    public java.util.Optional<PayloadIdentity> payload() {
+        return PayloadImage.of(image).map(pullSpec -> PayloadIdentity.of(pullSpec, ReleaseVersion.parse(version)));
+    }
+
     public String getState() {
         return state;
     }

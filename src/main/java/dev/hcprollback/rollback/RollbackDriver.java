@@ -18,7 +18,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedClusterSpec;
+import dev.hcprollback.hypershift.KnownPayload;
 import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.ReleaseVersion;
@@ -240,7 +242,7 @@ public class RollbackDriver {
             status.setMessage(failure.getMessage() + ". Nothing was changed.");
             status.setCompletionTime(now());
             run.persist();
-            events.warning(run.cluster, "RollbackRefused", failure.getMessage());
+            events.warning(run.cluster, "RollbackRefused", failure.getMessage() + ". " + RequestOrigin.of(run.rollback));
             metrics.finished("Refused", run.rollback.getSpec().getStrategy(), null);
             return Optional.empty();
         }
@@ -251,7 +253,7 @@ public class RollbackDriver {
             status.setCompletionTime(now());
             status.setMessage(summary(plan) + " Dry run: nothing was changed.");
             run.persist();
-            events.normal(run.cluster, "RollbackPlanned", status.getMessage());
+            events.normal(run.cluster, "RollbackPlanned", status.getMessage() + " " + RequestOrigin.of(run.rollback));
             metrics.finished("Planned", run.rollback.getSpec().getStrategy(), null);
             return Optional.empty();
         }
@@ -259,7 +261,8 @@ public class RollbackDriver {
         status.setStartTime(now());
         status.setMessage(summary(plan));
         run.persist();
-        events.normal(run.cluster, "RollbackStarted", summary(plan) + " Reason: " + run.rollback.getSpec().getReason());
+        events.normal(run.cluster, "RollbackStarted", summary(plan) + " Reason: " + run.rollback.getSpec().getReason()
+                + ". " + RequestOrigin.of(run.rollback));
         return null;
     }
 
@@ -285,6 +288,7 @@ public class RollbackDriver {
         ControlPlaneSnapshot snapshot = snapshot(run);
         ReleaseVersion target = ReleaseVersion.parse(spec.getToVersion())
                 .orElseThrow(() -> new StepFailure("InvalidVersion", "toVersion " + spec.getToVersion() + " is not a version"));
+        requireEligible(run, target, snapshot);
         PayloadImage snapshotRelease = PayloadImage.of(snapshot.getStatus().getReleaseImage())
                 .orElseThrow(() -> new StepFailure("SnapshotWithoutPayload",
                         "snapshot " + snapshot.getMetadata().getName() + " records no release image"));
@@ -297,7 +301,8 @@ public class RollbackDriver {
         PayloadImage currentRelease = cluster.releaseImage()
                 .orElseThrow(() -> new StepFailure("NoRelease", "the HostedCluster has no spec.release.image"));
         Optional<ReleaseVersion> current = cluster.versionOf(currentRelease);
-        if (current.equals(Optional.of(target)) && currentRelease.pullSpec().equals(snapshotRelease.pullSpec())) {
+        if (current.equals(Optional.of(target))
+                && snapshot.releasePayload().map(cluster.identify(currentRelease)::isSamePayloadAs).orElse(false)) {
             throw new StepFailure("AlreadyAtTarget", "the HostedCluster already runs " + target);
         }
         RollbackPlan plan = new RollbackPlan();
@@ -324,6 +329,28 @@ public class RollbackDriver {
                 .map(pool -> new NewerNodePool(pool.getMetadata().getName(), pool.version().get().toString()))
                 .toList());
         return plan;
+    }
+
+    /**
+     * The same eligibility the admission webhook applies to a request (strictly older, same minor, the
+     * previous version, inside the window, the named snapshot verified and recorded of this cluster's uid,
+     * no NodePool a minor ahead), checked again here whoever created the record and before anything is touched.
+     */
+    private void requireEligible(Run run, ReleaseVersion target, ControlPlaneSnapshot snapshot) throws StepFailure {
+        String written = run.rollback.getSpec().getToVersion();
+        if (!target.isSpelledAs(written)) {
+            throw new StepFailure("NotEligible", "[to-version-not-canonical] toVersion is '" + written + "'; write it as "
+                    + target);
+        }
+        HostedCluster cluster = run.cluster;
+        List<NodePool> pools = client.resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()
+                .filter(pool -> pool.clusterName().filter(cluster.getMetadata().getName()::equals).isPresent()).toList();
+        RollbackEligibility.Result result = RollbackEligibility.ofRequest(cluster, target,
+                image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, snapshot.knownPayloads())),
+                new RollbackEligibility.Evidence(List.of(snapshot), pools, settings.window(), clock.instant()));
+        if (!result.eligible()) {
+            throw new StepFailure("NotEligible", "[" + result.refusal().get().id() + "] " + result.message());
+        }
     }
 
     /**
@@ -626,9 +653,9 @@ public class RollbackDriver {
     private Outcome revert(Run run) throws StepFailure {
         RollbackPlan plan = run.status().getPlan();
         HostedClusterSpec spec = run.cluster.getSpec();
-        boolean releaseDone = plan.getToReleaseImage().equals(image(spec.getRelease()));
+        boolean releaseDone = samePayload(plan.getToReleaseImage(), image(spec.getRelease()));
         boolean controlPlaneDone = plan.getToControlPlaneReleaseImage() == null
-                || plan.getToControlPlaneReleaseImage().equals(image(spec.getControlPlaneRelease()));
+                || samePayload(plan.getToControlPlaneReleaseImage(), image(spec.getControlPlaneRelease()));
         if (!releaseDone || !controlPlaneDone) {
             ObjectNode patch = JsonNodeFactory.instance.objectNode();
             ObjectNode specPatch = patch.putObject("spec");
@@ -671,16 +698,16 @@ public class RollbackDriver {
         List<String> missing = new ArrayList<>();
         VersionStatus version = cluster.getStatus() == null ? null : cluster.getStatus().getVersion();
         String desired = version == null || version.getDesired() == null ? null : version.getDesired().getImage();
-        if (!plan.getToReleaseImage().equals(desired)) {
+        if (!reports(plan, plan.getToReleaseImage(), version == null ? null : version.getDesired())) {
             missing.add("status.version.desired is " + desired);
         }
         UpdateHistory newest = cluster.versionHistory().isEmpty() ? null : cluster.versionHistory().get(0);
-        if (newest == null || !plan.getToReleaseImage().equals(newest.getImage()) || !newest.isCompleted()) {
+        if (newest == null || !reports(plan, plan.getToReleaseImage(), newest) || !newest.isCompleted()) {
             missing.add(plan.getToVersion() + " is not the newest Completed history entry");
         }
         if (plan.getToControlPlaneReleaseImage() != null && !cluster.controlPlaneVersionHistory().isEmpty()) {
             UpdateHistory cp = cluster.controlPlaneVersionHistory().get(0);
-            if (!plan.getToControlPlaneReleaseImage().equals(cp.getImage()) || !cp.isCompleted()) {
+            if (!reports(plan, plan.getToControlPlaneReleaseImage(), cp) || !cp.isCompleted()) {
                 missing.add("the control-plane payload is not Completed");
             }
         }
@@ -876,6 +903,18 @@ public class RollbackDriver {
 
     private static String pausedUntil(HostedCluster cluster) {
         return cluster.getSpec() == null ? null : cluster.getSpec().getPausedUntil();
+    }
+
+    /** The spec names the planned payload: the same pull spec, or the same digest from any repository. */
+    private static boolean samePayload(String planned, String current) {
+        PayloadImage wanted = new PayloadImage(planned);
+        return PayloadImage.of(current).map(image -> image.equals(wanted) || image.sameDigestAs(wanted)).orElse(false);
+    }
+
+    /** A status entry reports the planned payload: by digest, else by version (PayloadIdentity). */
+    private static boolean reports(RollbackPlan plan, String plannedImage, UpdateHistory entry) {
+        PayloadIdentity planned = PayloadIdentity.of(new PayloadImage(plannedImage), ReleaseVersion.parse(plan.getToVersion()));
+        return entry != null && entry.payload().map(planned::isSamePayloadAs).orElse(false);
     }
 
     private static String image(Release release) {

@@ -3,7 +3,6 @@ package dev.hcprollback.rollback;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Objects;
 import java.util.Optional;
 
 import dev.hcprollback.hypershift.HostedCluster;
@@ -14,7 +13,8 @@ import dev.hcprollback.snapshot.SnapshotSelection;
 /**
  * The snapshot a cluster would roll back to right now: while its latest update is inside the
  * rollback window, the newest verified snapshot of the previous Completed version taken before
- * that update started. Such a snapshot must outlive retention and casual deletion.
+ * that update started, of the same payload (by digest, else by version) and recorded of this very
+ * HostedCluster (its uid). Such a snapshot must outlive retention and casual deletion.
  */
 public final class RollbackPoint {
 
@@ -25,10 +25,9 @@ public final class RollbackPoint {
             Duration window, Instant now) {
         return UpdateStep.latest(ReleaseField.RELEASE.history(cluster))
                 .filter(step -> step.startedWithin(window, now))
-                .filter(step -> step.previousCompleted().isPresent())
-                .flatMap(step -> SnapshotSelection.newestVerified(snapshots,
-                        snapshot -> snapshot.belongsTo(cluster) && Objects.equals(
-                                step.previousCompleted().get().getImage(), snapshot.getStatus().getReleaseImage()),
-                        step.startedAt()));
+                .flatMap(step -> step.previousPayload().flatMap(previous -> SnapshotSelection.newestVerified(snapshots,
+                        snapshot -> snapshot.backs(cluster)
+                                && snapshot.releasePayload().map(previous::isSamePayloadAs).orElse(false),
+                        step.startedAt())));
     }
 }

@@ -4,22 +4,22 @@ import java.time.Duration;
 
 import dev.hcprollback.HcpRollbackConfig;
 
-/** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}. */
+/** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}; {@code window} is how long after an update it may be rolled back. */
 public record RollbackSettings(Duration pauseTimeout, Duration quiesceTimeout, Duration restoreTimeout,
         Duration etcdQuorumTimeout, Duration verifyTimeout, Duration pollInterval, Duration maxPollInterval,
-        Duration restoreUrlTtl, long bumpRevision) {
+        Duration restoreUrlTtl, long bumpRevision, Duration window) {
 
     public static RollbackSettings of(HcpRollbackConfig.Rollback config) {
         return new RollbackSettings(config.pauseTimeout(), config.quiesceTimeout(), config.restoreTimeout(),
                 config.etcdQuorumTimeout(), config.verifyTimeout(), config.pollInterval(), config.maxPollInterval(),
-                config.restoreUrlTtl(), config.bumpRevision());
+                config.restoreUrlTtl(), config.bumpRevision(), config.window());
     }
 
     /** The defaults of the configuration, for tests that run without Quarkus. */
     public static RollbackSettings defaults() {
         return new RollbackSettings(Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofMinutes(30),
                 Duration.ofMinutes(15), Duration.ofMinutes(60), Duration.ofSeconds(5), Duration.ofSeconds(60),
-                Duration.ofMinutes(30), 1_000_000_000L);
+                Duration.ofMinutes(30), 1_000_000_000L, Duration.ofHours(24));
     }
 
     /** How long a step may wait for the world before it fails; zero for steps that do not wait. */

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hcprollback.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.ReleaseField;
+import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -126,7 +127,8 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
     }
 
     private static boolean answers(ControlPlaneRollback rollback, RollbackRequest request) {
-        return rollback.getSpec() != null && Objects.equals(rollback.getSpec().getToVersion(), request.toVersion().get())
+        return rollback.getSpec() != null && ReleaseVersion.parse(rollback.getSpec().getToVersion())
+                        .equals(ReleaseVersion.parse(request.toVersion().get()))
                 && rollback.getSpec().isDryRun() == request.dryRun();
     }
 

@@ -5,60 +5,66 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateHistory;
 
 /**
- * The update that brought a cluster to its current payload, read off a version history (newest
- * first): the entry of the current payload and the most recent Completed entry before it, which is
- * the only version a rollback may return to (the rule of {@code oc adm upgrade rollback}).
+ * The update that brought a cluster to its current version, read off a version history (newest
+ * first) as versions: consecutive entries of one version (a re-pin of the same release from tag to
+ * digest, or to a mirror) are one version, so {@code firstOfVersion} is the oldest entry of that run
+ * and its start is when the update began. {@code previousCompleted} is the most recent Completed entry
+ * before the run, the only version a rollback may return to (the rule of {@code oc adm upgrade rollback}).
  */
-public record UpdateStep(UpdateHistory current, Optional<UpdateHistory> previousCompleted) {
+public record UpdateStep(UpdateHistory current, UpdateHistory firstOfVersion, Optional<UpdateHistory> previousCompleted) {
 
-    /** The step that led to {@code image} (matched by pull spec, else by version), if the history has it. */
+    /** The step that led to {@code image} (matched by digest, else by version), if the history has it. */
     public static Optional<UpdateStep> leadingTo(List<UpdateHistory> history, PayloadImage image,
             Optional<ReleaseVersion> version) {
-        int index = indexOf(history, image, version);
-        if (index < 0) {
-            return Optional.empty();
+        PayloadIdentity wanted = PayloadIdentity.of(image, version);
+        for (int i = 0; i < history.size(); i++) {
+            if (history.get(i).payload().map(wanted::isSamePayloadAs).orElse(false)) {
+                return Optional.of(stepAt(history, i));
+            }
         }
-        Optional<UpdateHistory> previous = history.subList(index + 1, history.size()).stream()
-                .filter(UpdateHistory::isCompleted)
-                .findFirst();
-        return Optional.of(new UpdateStep(history.get(index), previous));
+        return Optional.empty();
     }
 
     /** The step that led to the newest entry of the history. */
     public static Optional<UpdateStep> latest(List<UpdateHistory> history) {
-        if (history.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new UpdateStep(history.get(0),
-                history.stream().skip(1).filter(UpdateHistory::isCompleted).findFirst()));
+        return history.isEmpty() ? Optional.empty() : Optional.of(stepAt(history, 0));
     }
 
-    private static int indexOf(List<UpdateHistory> history, PayloadImage image, Optional<ReleaseVersion> version) {
-        for (int i = 0; i < history.size(); i++) {
-            if (image.pullSpec().equals(history.get(i).getImage())) {
-                return i;
-            }
+    private static UpdateStep stepAt(List<UpdateHistory> history, int index) {
+        Optional<ReleaseVersion> version = versionOf(history.get(index));
+        int end = index;
+        while (version.isPresent() && end + 1 < history.size() && version.equals(versionOf(history.get(end + 1)))) {
+            end++;
         }
-        for (int i = 0; i < history.size() && version.isPresent(); i++) {
-            if (version.equals(ReleaseVersion.parse(history.get(i).getVersion()))) {
-                return i;
-            }
-        }
-        return -1;
+        Optional<UpdateHistory> previous = history.subList(end + 1, history.size()).stream()
+                .filter(UpdateHistory::isCompleted)
+                .findFirst();
+        return new UpdateStep(history.get(index), history.get(end), previous);
     }
 
+    private static Optional<ReleaseVersion> versionOf(UpdateHistory entry) {
+        return ReleaseVersion.parse(entry.getVersion());
+    }
+
+    /** When the update to the current version started: the start of the oldest entry of its run. */
     public Optional<Instant> startedAt() {
-        return Timestamps.parse(current.getStartedTime());
+        return Timestamps.parse(firstOfVersion.getStartedTime());
     }
 
     public Optional<ReleaseVersion> previousVersion() {
         return previousCompleted.map(UpdateHistory::getVersion).flatMap(ReleaseVersion::parse);
+    }
+
+    /** The payload a rollback of this step returns to: the previous Completed entry's image and version. */
+    public Optional<PayloadIdentity> previousPayload() {
+        return previousCompleted.flatMap(UpdateHistory::payload);
     }
 
     /** False when the start is unknown: a rollback window that cannot be measured is closed. */

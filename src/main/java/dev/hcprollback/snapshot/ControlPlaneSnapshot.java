@@ -1,13 +1,18 @@
 package dev.hcprollback.snapshot;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.KnownPayload;
+import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.ReleaseVersion;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -48,13 +53,72 @@ public class ControlPlaneSnapshot extends CustomResource<ControlPlaneSnapshotSpe
         return status != null && status.getPhase() == SnapshotPhase.Succeeded && Boolean.TRUE.equals(status.getVerified());
     }
 
-    /** True when this snapshot was taken of exactly these payloads (no control-plane override on both sides counts). */
-    public boolean isOfPayload(Optional<PayloadImage> release, Optional<PayloadImage> controlPlaneRelease) {
+    /**
+     * Whether this snapshot may back a rollback of {@code cluster}: it names the cluster and recorded the
+     * cluster's uid when it was taken. A snapshot without a recorded uid (taken before hcp-rollback
+     * recorded uids) backs nothing: its provenance cannot be checked.
+     */
+    @JsonIgnore
+    public boolean backs(HostedCluster cluster) {
+        return belongsTo(cluster) && getStatus() != null && getStatus().getHostedClusterUid() != null
+                && getStatus().getHostedClusterUid().equals(cluster.getMetadata().getUid());
+    }
+
+    /** The {@code release} payload the snapshot was taken of; empty when it records none. */
+    @JsonIgnore
+    public Optional<PayloadIdentity> releasePayload() {
         ControlPlaneSnapshotStatus status = getStatus();
-        return status != null
-                && Objects.equals(status.getReleaseImage(), release.map(PayloadImage::pullSpec).orElse(null))
-                && Objects.equals(status.getControlPlaneReleaseImage(),
-                        controlPlaneRelease.map(PayloadImage::pullSpec).orElse(null));
+        if (status == null) {
+            return Optional.empty();
+        }
+        // snapshots from before the per-field versions recorded one version: that of release when no override is set
+        Optional<String> version = Optional.ofNullable(status.getReleaseVersion())
+                .or(() -> status.getControlPlaneReleaseImage() == null ? Optional.ofNullable(status.getVersion())
+                        : Optional.empty());
+        return identity(status.getReleaseImage(), status.getReleaseDigest(), version);
+    }
+
+    /** The {@code controlPlaneRelease} payload the snapshot was taken of; empty when the cluster set none. */
+    @JsonIgnore
+    public Optional<PayloadIdentity> controlPlaneReleasePayload() {
+        ControlPlaneSnapshotStatus status = getStatus();
+        if (status == null) {
+            return Optional.empty();
+        }
+        return identity(status.getControlPlaneReleaseImage(), status.getControlPlaneReleaseDigest(),
+                Optional.ofNullable(status.getControlPlaneReleaseVersion()).or(() -> Optional.ofNullable(status.getVersion())));
+    }
+
+    private static Optional<PayloadIdentity> identity(String image, String digest, Optional<String> version) {
+        return PayloadImage.of(image).map(pullSpec -> new PayloadIdentity(pullSpec,
+                pullSpec.digest().or(() -> Optional.ofNullable(digest)), version.flatMap(ReleaseVersion::parse)));
+    }
+
+    /** The digests this snapshot recorded with their versions: evidence of what a digest is. */
+    @JsonIgnore
+    public List<KnownPayload> knownPayloads() {
+        return Stream.of(releasePayload(), controlPlaneReleasePayload()).flatMap(Optional::stream)
+                .filter(p -> p.digest().isPresent() && p.version().isPresent())
+                .map(p -> new KnownPayload(p.digest().get(), p.version().get(), "snapshot " + getMetadata().getName()))
+                .toList();
+    }
+
+    /**
+     * True when this snapshot was taken of the same payloads, compared through {@link PayloadIdentity}:
+     * by digest whatever the repository, else by version. No control-plane override on both sides counts
+     * as the same; an override on one side only does not.
+     */
+    public boolean isOfPayload(PayloadIdentity release, Optional<PayloadIdentity> controlPlaneRelease) {
+        Optional<PayloadIdentity> mine = controlPlaneReleasePayload();
+        boolean controlPlaneMatches = controlPlaneRelease.isEmpty() ? mine.isEmpty()
+                : mine.map(controlPlaneRelease.get()::isSamePayloadAs).orElse(false);
+        return releasePayload().map(release::isSamePayloadAs).orElse(false) && controlPlaneMatches;
+    }
+
+    /** True when this snapshot was taken of the payloads {@code cluster} names now (see {@link #isOfPayload}). */
+    public boolean isOfCurrentPayloadOf(HostedCluster cluster) {
+        return cluster.releaseImage().map(release -> isOfPayload(cluster.identify(release),
+                cluster.controlPlaneReleaseImage().map(cluster::identify))).orElse(false);
     }
 
     @JsonIgnore

@@ -15,7 +15,18 @@ public class ControlPlaneSnapshotStatus {
     private String releaseImage;
     /** {@code spec.controlPlaneRelease.image} of the HostedCluster, when it sets one. */
     private String controlPlaneReleaseImage;
+    /** The version of the control-plane payload ({@code controlPlaneRelease} when set, else {@code release}). */
     private String version;
+    /** UID of the HostedCluster snapshotted: a snapshot backs a rollback of that very cluster only. */
+    private String hostedClusterUid;
+    /** Content digest of the {@code release} payload ({@code sha256:...}), from its pull spec or the version history. */
+    private String releaseDigest;
+    /** Version of the {@code release} payload. */
+    private String releaseVersion;
+    /** Content digest of the {@code controlPlaneRelease} payload, when the HostedCluster sets one. */
+    private String controlPlaneReleaseDigest;
+    /** Version of the {@code controlPlaneRelease} payload, when the HostedCluster sets one. */
+    private String controlPlaneReleaseVersion;
     private Long etcdRevision;
     private Long sizeBytes;
     private String sha256;
@@ -67,6 +78,46 @@ public class ControlPlaneSnapshotStatus {
 
     public void setVersion(String version) {
         this.version = version;
+    }
+
+    public String getHostedClusterUid() {
+        return hostedClusterUid;
+    }
+
+    public void setHostedClusterUid(String hostedClusterUid) {
+        this.hostedClusterUid = hostedClusterUid;
+    }
+
+    public String getReleaseDigest() {
+        return releaseDigest;
+    }
+
+    public void setReleaseDigest(String releaseDigest) {
+        this.releaseDigest = releaseDigest;
+    }
+
+    public String getReleaseVersion() {
+        return releaseVersion;
+    }
+
+    public void setReleaseVersion(String releaseVersion) {
+        this.releaseVersion = releaseVersion;
+    }
+
+    public String getControlPlaneReleaseDigest() {
+        return controlPlaneReleaseDigest;
+    }
+
+    public void setControlPlaneReleaseDigest(String controlPlaneReleaseDigest) {
+        this.controlPlaneReleaseDigest = controlPlaneReleaseDigest;
+    }
+
+    public String getControlPlaneReleaseVersion() {
+        return controlPlaneReleaseVersion;
+    }
+
+    public void setControlPlaneReleaseVersion(String controlPlaneReleaseVersion) {
+        this.controlPlaneReleaseVersion = controlPlaneReleaseVersion;
     }
 
     public Long getEtcdRevision() {

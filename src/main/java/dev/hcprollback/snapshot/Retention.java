@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.rollback.RollbackPhase;
 import dev.hcprollback.rollback.RollbackPoint;
@@ -42,10 +43,13 @@ public final class Retention {
 
         Comparator<ControlPlaneSnapshot> newestFirst = Comparator
                 .comparing((ControlPlaneSnapshot s) -> s.completedAt().orElse(Instant.EPOCH)).reversed();
+        // one payload whatever its spelling: grouped by digest, else by version (PayloadIdentity)
         Map<List<String>, List<ControlPlaneSnapshot>> byPayload = new LinkedHashMap<>();
         mine.stream().filter(ControlPlaneSnapshot::isVerified).sorted(newestFirst).forEach(s -> byPayload
-                .computeIfAbsent(java.util.Arrays.asList(s.getStatus().getReleaseImage(),
-                        s.getStatus().getControlPlaneReleaseImage()), k -> new ArrayList<>()).add(s));
+                .computeIfAbsent(java.util.Arrays.asList(
+                        s.releasePayload().map(PayloadIdentity::groupingKey).orElse(null),
+                        s.controlPlaneReleasePayload().map(PayloadIdentity::groupingKey).orElse(null)),
+                        k -> new ArrayList<>()).add(s));
 
         List<ControlPlaneSnapshot> doomed = new ArrayList<>();
         for (List<ControlPlaneSnapshot> ofPayload : byPayload.values()) {

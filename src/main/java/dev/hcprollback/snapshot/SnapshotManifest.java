@@ -9,7 +9,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * The JSON object stored next to each snapshot, so that the store alone tells which cluster, payload
- * and etcd revision a snapshot holds.
+ * (by pull spec, digest and version) and etcd revision a snapshot holds. Format 2 added the digests
+ * and per-field versions; a reader of format 1 finds them absent.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SnapshotManifest(
@@ -23,6 +24,10 @@ public record SnapshotManifest(
         String releaseImage,
         String controlPlaneReleaseImage,
         String version,
+        String releaseDigest,
+        String releaseVersion,
+        String controlPlaneReleaseDigest,
+        String controlPlaneReleaseVersion,
         long etcdRevision,
         String sha256,
         long sizeBytes,
@@ -30,7 +35,7 @@ public record SnapshotManifest(
         String completionTime,
         String object) {
 
-    public static final int FORMAT = 1;
+    public static final int FORMAT = 2;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

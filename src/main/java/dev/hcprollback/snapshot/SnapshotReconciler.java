@@ -156,6 +156,11 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             s.setReleaseImage(taken.payload().releaseImage());
             s.setControlPlaneReleaseImage(taken.payload().controlPlaneReleaseImage());
             s.setVersion(taken.payload().version());
+            s.setReleaseDigest(taken.payload().releaseDigest());
+            s.setReleaseVersion(taken.payload().releaseVersion());
+            s.setControlPlaneReleaseDigest(taken.payload().controlPlaneReleaseDigest());
+            s.setControlPlaneReleaseVersion(taken.payload().controlPlaneReleaseVersion());
+            s.setHostedClusterUid(taken.payload().hostedClusterUid());
             s.setEtcdRevision(taken.revision());
             s.setSizeBytes(taken.sizeBytes());
             s.setSha256(taken.sha256());

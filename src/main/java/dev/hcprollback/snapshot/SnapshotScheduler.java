@@ -64,8 +64,8 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
         if (history.isEmpty() || !history.get(0).isCompleted()) {
             return Optional.of("its newest version is not Completed");
         }
-        if (cluster.releaseImage().isEmpty()
-                || !cluster.releaseImage().get().pullSpec().equals(history.get(0).getImage())) {
+        if (cluster.releaseImage().isEmpty() || !history.get(0).payload()
+                .map(cluster.identify(cluster.releaseImage().get())::isSamePayloadAs).orElse(false)) {
             return Optional.of("spec.release.image is not the newest Completed version yet");
         }
         return Optional.empty();
@@ -83,7 +83,7 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
             return new Decision(false, wait.get(), RECHECK);
         }
         Optional<Instant> newestOfPayload = SnapshotSelection.newestVerified(snapshots,
-                s -> s.isOfPayload(cluster.releaseImage(), cluster.controlPlaneReleaseImage()), Optional.empty())
+                s -> s.isOfCurrentPayloadOf(cluster), Optional.empty())
                 .flatMap(ControlPlaneSnapshot::completedAt);
         if (newestOfPayload.isPresent() && newestOfPayload.get().plus(interval).isAfter(now)) {
             Duration due = Duration.between(now, newestOfPayload.get().plus(interval));

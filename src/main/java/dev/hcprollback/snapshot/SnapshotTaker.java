@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.StorageException;
@@ -34,18 +34,29 @@ public class SnapshotTaker {
             StoredObject manifest, Instant startTime, Instant completionTime) {
     }
 
-    /** The payload a cluster runs: both image fields and the version they map to. */
-    public record Payload(String releaseImage, String controlPlaneReleaseImage, String version) {
+    /**
+     * The payload a cluster runs: both image fields with their digests and versions, the version of the
+     * control plane, and the uid of the HostedCluster they were read from.
+     */
+    public record Payload(String releaseImage, String controlPlaneReleaseImage, String version, String releaseDigest,
+            String releaseVersion, String controlPlaneReleaseDigest, String controlPlaneReleaseVersion,
+            String hostedClusterUid) {
 
         public static Payload of(HostedCluster cluster) {
-            Optional<PayloadImage> release = cluster.releaseImage();
-            Optional<PayloadImage> controlPlane = cluster.controlPlaneReleaseImage();
-            String version = controlPlane.or(() -> release).flatMap(cluster::versionOf).map(ReleaseVersion::toString)
+            Optional<PayloadIdentity> release = cluster.releaseImage().map(cluster::identifyWithHistory);
+            Optional<PayloadIdentity> controlPlane = cluster.controlPlaneReleaseImage().map(cluster::identifyWithHistory);
+            String version = controlPlane.or(() -> release).flatMap(PayloadIdentity::version).map(ReleaseVersion::toString)
                     .orElse(null);
-            return new Payload(release.map(PayloadImage::pullSpec).orElse(null),
-                    controlPlane.map(PayloadImage::pullSpec).orElse(null), version);
+            return new Payload(release.map(p -> p.image().pullSpec()).orElse(null),
+                    controlPlane.map(p -> p.image().pullSpec()).orElse(null), version,
+                    release.flatMap(PayloadIdentity::digest).orElse(null),
+                    release.flatMap(PayloadIdentity::version).map(Object::toString).orElse(null),
+                    controlPlane.flatMap(PayloadIdentity::digest).orElse(null),
+                    controlPlane.flatMap(PayloadIdentity::version).map(Object::toString).orElse(null),
+                    cluster.getMetadata().getUid());
         }
 
+        /** The same pull specs, spelled the same: a payload that moved in any way while the snapshot ran fails it. */
         public boolean sameImages(Payload other) {
             return Objects.equals(releaseImage, other.releaseImage)
                     && Objects.equals(controlPlaneReleaseImage, other.controlPlaneReleaseImage);
@@ -138,7 +149,8 @@ public class SnapshotTaker {
             SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT, cluster.getMetadata().getNamespace(),
                     cluster.getMetadata().getName(), cluster.getMetadata().getUid(), cluster.controlPlaneNamespace(),
                     snapshotName, reason.name(), payload.releaseImage(), payload.controlPlaneReleaseImage(),
-                    payload.version(), streamed.revision(), streamed.sha256(), streamed.sizeBytes(), start.toString(),
+                    payload.version(), payload.releaseDigest(), payload.releaseVersion(),
+                    payload.controlPlaneReleaseDigest(), payload.controlPlaneReleaseVersion(), streamed.revision(), streamed.sha256(), streamed.sizeBytes(), start.toString(),
                     end.toString(), object.key());
             StoredObject manifestObject;
             try {

@@ -1,10 +1,10 @@
 package dev.hcprollback.webhook;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -13,13 +13,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.HcpRollbackConfig.UnknownPayloadMode;
 import dev.hcprollback.HcpRollbackConfig.UpgradeGateMode;
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseField;
 import dev.hcprollback.hypershift.ReleaseVersion;
-import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.rollback.RollbackEligibility;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.rollback.UpdateStep;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
@@ -29,7 +30,11 @@ import dev.hcprollback.webhook.PayloadChange.Direction;
 /**
  * The admission rules for HostedCluster updates: a move to an older payload is admitted only as an
  * authorised, service-led rollback to the previous z-stream, inside the rollback window, backed by a
- * verified snapshot taken before the update; the request annotations themselves are guarded too.
+ * verified snapshot of this cluster taken before the update ({@link RollbackEligibility}, which the
+ * rollback controller applies again). Payloads are compared by identity ({@link PayloadIdentity}, their
+ * versions found by {@link PayloadVersions}); a payload of unknown version needs the {@code rollback}
+ * verb unless configured to warn. The request annotations and the image override annotations are
+ * guarded too.
  */
 @ApplicationScoped
 public class HostedClusterGate {
@@ -47,9 +52,8 @@ public class HostedClusterGate {
     @Inject
     HcpRollbackConfig config;
 
-    /** A rollback to one version for one release field, with the update step it would undo. */
-    private record Target(ReleaseField field, ReleaseVersion from, ReleaseVersion to, Optional<UpdateStep> step) {
-    }
+    @Inject
+    PayloadVersions versions;
 
     public Verdict judge(AdmissionCall call, HostedCluster before, HostedCluster after) {
         if (call.operation() != AdmissionCall.Operation.UPDATE && call.operation() != AdmissionCall.Operation.CREATE) {
@@ -58,6 +62,12 @@ public class HostedClusterGate {
         Supplier<Authorizer.Decision> authorisation = once(
                 () -> authorizer.decide(call.requester(), call.namespace(), after.getMetadata().getName()));
 
+        Optional<Verdict> overrides = imageAnnotationsChanged(before, after)
+                ? Optional.of(judgeImageAnnotations(before, after, authorisation))
+                : Optional.empty();
+        if (overrides.isPresent() && !overrides.get().allowed()) {
+            return overrides.get();
+        }
         Optional<Verdict> request = RollbackRequest.annotationsChanged(before, after)
                 ? Optional.of(judgeRequestAnnotations(before, after, authorisation))
                 : Optional.empty();
@@ -65,27 +75,65 @@ public class HostedClusterGate {
             return request.get();
         }
         List<PayloadChange> changes = Arrays.stream(ReleaseField.values())
-                .map(field -> PayloadChange.of(field, before, after))
+                .map(field -> PayloadChange.of(field, before, after, versions::resolve))
                 .filter(change -> change.direction() != Direction.UNCHANGED)
                 .toList();
-        List<String> unknownWarnings = changes.stream().filter(c -> c.direction() == Direction.UNKNOWN)
-                .map(PayloadChange::unknownVersionWarning).toList();
+        List<PayloadChange> unknown = withDirection(changes, Direction.UNKNOWN);
+        List<String> unknownWarnings = unknown.stream().map(PayloadChange::unknownVersionWarning).toList();
         List<PayloadChange> downgrades = withDirection(changes, Direction.DOWNGRADE);
         Verdict verdict;
         if (!downgrades.isEmpty()) {
             verdict = judgeDowngrade(before, after, downgrades, authorisation);
+        } else if (!unknown.isEmpty() && config.upgradeGate().unknownPayload() == UnknownPayloadMode.authorise
+                && !authorisation.get().allowed()) {
+            return unknownPayloadRefused(unknown.get(0), authorisation.get());
         } else if (!withDirection(changes, Direction.UPGRADE).isEmpty()) {
             verdict = judgeUpgrade(before, withDirection(changes, Direction.UPGRADE));
-        } else if (!unknownWarnings.isEmpty()) {
-            verdict = Verdict.allow(Rule.UNKNOWN_VERSION, "payload version unknown; judged as a new payload");
+        } else if (!unknown.isEmpty()) {
+            verdict = Verdict.allow(Rule.UNKNOWN_VERSION, "payload version unknown; judged as a new payload"
+                    + (config.upgradeGate().unknownPayload() == UnknownPayloadMode.authorise
+                            ? " and admitted: " + authorisation.get().grounds()
+                            : ""));
         } else if (!changes.isEmpty()) {
             verdict = Verdict.allow(Rule.SAME_VERSION, "the payload changes but its version does not");
         } else {
-            verdict = request.orElse(Verdict.allow(Rule.NO_RELEASE_CHANGE, "no release field changes"));
+            verdict = request.or(() -> overrides).orElse(Verdict.allow(Rule.NO_RELEASE_CHANGE, "no release field changes"));
         }
         boolean verdictIsTheRequest = request.isPresent() && verdict == request.get();
         List<String> requestWarnings = verdictIsTheRequest ? List.of() : request.map(Verdict::warnings).orElse(List.of());
         return verdict.withWarnings(unknownWarnings).withWarnings(requestWarnings);
+    }
+
+    /** A change to a payload nobody can name the version of, by a requester without the rollback verb. */
+    private static Verdict unknownPayloadRefused(PayloadChange change, Authorizer.Decision decision) {
+        boolean toUnknown = change.toVersion().isEmpty();
+        return Verdict.deny(Rule.UNKNOWN_PAYLOAD, change.field().path() + " changes " + (toUnknown ? "to " : "from ")
+                + change.unknownImage() + ", whose version hcp-rollback cannot tell: " + change.unknownBecause()
+                + ". It could be an older payload, so the change needs the " + Authorizer.VERB + " verb, and "
+                + decision.grounds() + ". To proceed, name the payload by a tag that carries its version"
+                + " (such as ...:4.18.7-x86_64) or by a digest this cluster's version history or the registry can identify,"
+                + " or ask the managed service's SREs, who hold the " + Authorizer.VERB + " verb.");
+    }
+
+    private static boolean imageAnnotationsChanged(HostedCluster before, HostedCluster after) {
+        Map<String, String> old = before == null ? Map.of() : before.imageAnnotations();
+        return !old.equals(after.imageAnnotations());
+    }
+
+    private Verdict judgeImageAnnotations(HostedCluster before, HostedCluster after,
+            Supplier<Authorizer.Decision> authorisation) {
+        Map<String, String> old = before == null ? Map.of() : before.imageAnnotations();
+        List<String> changed = HostedCluster.IMAGE_ANNOTATIONS.stream()
+                .filter(key -> !Objects.equals(old.get(key), after.imageAnnotations().get(key))).toList();
+        Authorizer.Decision decision = authorisation.get();
+        if (!decision.allowed()) {
+            return Verdict.deny(Rule.IMAGE_OVERRIDE_UNAUTHORISED, "setting, changing or removing "
+                    + String.join(" or ", changed) + " swaps control-plane images (possibly for older ones), so it needs the "
+                    + Authorizer.VERB + " verb, and " + decision.grounds()
+                    + ". These are debugging levers for the managed service's SREs.");
+        }
+        return Verdict.allow(Rule.IMAGE_OVERRIDE_AUTHORISED, String.join(", ", changed) + " changed ("
+                + decision.grounds() + ")");
     }
 
     private Verdict judgeRequestAnnotations(HostedCluster before, HostedCluster after,
@@ -102,36 +150,28 @@ public class HostedClusterGate {
         if (request.reason().isEmpty()) {
             return reasonMissing();
         }
-        if (request.toVersion().equals(RollbackRequest.of(before).toVersion())) {
-            return Verdict.allow(Rule.REQUEST_RECORDED, "rollback request amended (" + decision.grounds() + ")");
-        }
-        Optional<ReleaseVersion> to = ReleaseVersion.parse(request.toVersion().get());
+        String written = request.toVersion().get();
+        Optional<ReleaseVersion> to = ReleaseVersion.parse(written);
         if (to.isEmpty()) {
             return Verdict.deny(Rule.ROLLBACK_VERSION_MISMATCH, RollbackRequest.TO_VERSION + " is '"
-                    + request.toVersion().get() + "', which is not a release version such as 4.18.5.");
+                    + written + "', which is not a release version such as 4.18.5.");
+        }
+        if (!to.get().isSpelledAs(written)) {
+            return Verdict.deny(Rule.TO_VERSION_NOT_CANONICAL, RollbackRequest.TO_VERSION + " is '" + written
+                    + "'; write the version as " + to.get() + " (no 'v', architecture suffix or leading zeros), the one"
+                    + " spelling every check and the rollback itself read the same way.");
+        }
+        if (to.equals(RollbackRequest.of(before).toVersion().flatMap(ReleaseVersion::parse))) {
+            return Verdict.allow(Rule.REQUEST_RECORDED, "rollback request amended (" + decision.grounds() + ")");
         }
         if (before == null) {
             return Verdict.deny(Rule.NOT_PREVIOUS_VERSION, "a new HostedCluster has no previous version to roll back to.");
         }
         // the request is judged against the payload the cluster runs now and the snapshot that would back it
-        List<Target> targets = new ArrayList<>();
-        for (ReleaseField field : fieldsInUse(before)) {
-            PayloadImage current = field.effectiveImage(before).orElseThrow();
-            Optional<ReleaseVersion> currentVersion = before.versionOf(current);
-            if (currentVersion.isEmpty()) {
-                return Verdict.deny(Rule.NOT_PREVIOUS_VERSION, "cannot tell the current version of " + field.path() + " ("
-                        + current + "): it is a digest this cluster's version history does not name.");
-            }
-            targets.add(new Target(field, currentVersion.get(), to.get(),
-                    UpdateStep.leadingTo(field.history(before), current, currentVersion)));
-        }
-        Optional<PayloadImage> release = previousImage(targets, ReleaseField.RELEASE);
-        Optional<PayloadImage> controlPlaneRelease = before.controlPlaneReleaseImage().isPresent()
-                ? previousImage(targets, ReleaseField.CONTROL_PLANE_RELEASE)
-                : Optional.empty();
-        Verdict eligible = eligibility(before, targets, release, controlPlaneRelease);
-        if (!eligible.allowed()) {
-            return eligible;
+        RollbackEligibility.Result eligible = RollbackEligibility.ofRequest(before, to.get(),
+                image -> versions.resolve(before, image).version(), evidence(before));
+        if (!eligible.eligible()) {
+            return refused(eligible);
         }
         return Verdict.allow(Rule.REQUEST_RECORDED, "rollback to " + to.get() + " requested, backed by "
                 + eligible.message() + " (" + decision.grounds() + ")").withWarnings(eligible.warnings());
@@ -145,7 +185,7 @@ public class HostedClusterGate {
             if (request.toVersion().isEmpty()) {
                 return Verdict.deny(Rule.ROLLBACK_NOT_REQUESTED, what + " " + SRE_HINT);
             }
-            if (!request.toVersion().get().equals(downgrade.toVersion().get().toString())) {
+            if (!ReleaseVersion.parse(request.toVersion().get()).equals(downgrade.toVersion())) {
                 return Verdict.deny(Rule.ROLLBACK_VERSION_MISMATCH, what + " The rollback request ("
                         + RollbackRequest.TO_VERSION + ") names " + request.toVersion().get() + ", not "
                         + downgrade.toVersion().get() + ".");
@@ -159,82 +199,32 @@ public class HostedClusterGate {
             return Verdict.deny(Rule.ROLLBACK_UNAUTHORISED, downgrades.get(0).describe() + ", an older payload, and "
                     + decision.grounds() + ". " + SRE_HINT);
         }
-        List<Target> targets = downgrades.stream()
-                .map(d -> new Target(d.field(), d.fromVersion().get(), d.toVersion().get(),
+        List<RollbackEligibility.Target> targets = downgrades.stream()
+                .map(d -> new RollbackEligibility.Target(d.field(), d.fromVersion().get(), d.toVersion().get(),
                         UpdateStep.leadingTo(d.field().history(before), d.from().get(), d.fromVersion())))
                 .toList();
-        Verdict eligible = eligibility(before, targets, after.releaseImage(), after.controlPlaneReleaseImage());
-        if (!eligible.allowed()) {
-            return eligible;
+        RollbackEligibility.Result eligible = RollbackEligibility.judge(before, targets, identify(before, after.releaseImage()),
+                identify(before, after.controlPlaneReleaseImage()), evidence(before));
+        if (!eligible.eligible()) {
+            return refused(eligible);
         }
         return Verdict.allow(Rule.ROLLBACK_ADMITTED, "rollback of " + name(before) + " from " + targets.get(0).from()
                 + " to " + targets.get(0).to() + " admitted: backed by " + eligible.message() + ", "
                 + decision.grounds()).withWarnings(eligible.warnings());
     }
 
-    /**
-     * The checks every rollback must pass whoever asks: same minor, one update back, inside the window,
-     * a verified snapshot of the target payload taken before the update, no NodePool a minor ahead.
-     * An allowed result carries the backing snapshot's description as its message.
-     */
-    private Verdict eligibility(HostedCluster cluster, List<Target> targets, Optional<PayloadImage> release,
-            Optional<PayloadImage> controlPlaneRelease) {
-        for (Target target : targets) {
-            if (!target.to().sameMinor(target.from())) {
-                return Verdict.deny(Rule.Y_STREAM_ROLLBACK, target.field().path() + ": a rollback from "
-                        + target.from() + " to " + target.to() + " crosses minor versions; only a z-stream rollback within "
-                        + target.from().minorLine() + " is supported.");
-            }
-        }
-        for (Target target : targets) {
-            if (target.step().isEmpty()) {
-                return Verdict.deny(Rule.NOT_PREVIOUS_VERSION, "the version history of " + target.field().path()
-                        + " has no entry for the current version " + target.from() + ", so the version before it is unknown.");
-            }
-            Optional<ReleaseVersion> previous = target.step().get().previousVersion();
-            if (!previous.equals(Optional.of(target.to()))) {
-                return Verdict.deny(Rule.NOT_PREVIOUS_VERSION, target.to() + " is not the version "
-                        + target.field().path() + " ran before " + target.from() + "; the most recent Completed version before it is "
-                        + previous.map(Object::toString).orElse("none") + ". A rollback goes back exactly one update.");
-            }
-        }
-        Instant now = Instant.now();
-        for (Target target : targets) {
-            UpdateStep step = target.step().get();
-            if (!step.startedWithin(config.rollback().window(), now)) {
-                return Verdict.deny(Rule.ROLLBACK_WINDOW_EXPIRED, "the update to " + target.from()
-                        + " started at " + Optional.ofNullable(step.current().getStartedTime()).orElse("an unknown time")
-                        + ", more than the rollback window of " + config.rollback().window().toHours()
-                        + "h ago; roll forward instead.");
-            }
-        }
-        Optional<Instant> updateStarted = targets.stream().map(t -> t.step().get().startedAt()).flatMap(Optional::stream)
-                .min(Comparator.naturalOrder());
-        List<ControlPlaneSnapshot> snapshots = caches.snapshotsOf(cluster.getMetadata().getNamespace(), name(cluster));
-        Optional<ControlPlaneSnapshot> backing = SnapshotSelection.newestVerified(snapshots,
-                snapshot -> snapshot.isOfPayload(release, controlPlaneRelease), updateStarted);
-        if (backing.isEmpty()) {
-            return Verdict.deny(Rule.NO_VERIFIED_SNAPSHOT, "no ControlPlaneSnapshot of " + name(cluster)
-                    + " is Succeeded and verified for release " + release.map(Object::toString).orElse("(none)")
-                    + controlPlaneRelease.map(cp -> " with controlPlaneRelease " + cp).orElse("")
-                    + " and completed before the update started at " + updateStarted.map(Timestamps::format).orElse("(unknown)")
-                    + ". Snapshots of this cluster: " + describe(snapshots) + ".");
-        }
-        ReleaseVersion to = targets.get(0).to();
-        List<String> warnings = new ArrayList<>();
-        for (NodePool pool : caches.nodePoolsOf(cluster.getMetadata().getNamespace(), name(cluster))) {
-            Optional<ReleaseVersion> version = pool.version().filter(v -> v.isNewerThan(to));
-            if (version.isPresent() && version.get().newerMinorThan(to)) {
-                return Verdict.deny(Rule.NODEPOOL_NEWER_MINOR, "NodePool " + pool.getMetadata().getName()
-                        + " runs " + version.get() + ", a newer minor than " + to
-                        + "; workers may never be a minor ahead of the control plane.");
-            }
-            version.ifPresent(v -> warnings.add("hcp-rollback: NodePool " + pool.getMetadata().getName() + " stays on " + v
-                    + "; workers are not rolled back and will run a newer z-stream than the control plane (" + to + ")"));
-        }
-        ControlPlaneSnapshot snapshot = backing.get();
-        return new Verdict(true, Rule.ROLLBACK_ADMITTED, "snapshot " + snapshot.getMetadata().getName()
-                + " (completed " + snapshot.getStatus().getCompletionTime() + ")", warnings);
+    private Optional<PayloadIdentity> identify(HostedCluster reporter, Optional<PayloadImage> image) {
+        return image.map(i -> PayloadIdentity.of(i, versions.resolve(reporter, i).version()));
+    }
+
+    private RollbackEligibility.Evidence evidence(HostedCluster cluster) {
+        String namespace = cluster.getMetadata().getNamespace();
+        return new RollbackEligibility.Evidence(caches.snapshotsOf(namespace, name(cluster)),
+                caches.nodePoolsOf(namespace, name(cluster)), config.rollback().window(), Instant.now());
+    }
+
+    private static Verdict refused(RollbackEligibility.Result result) {
+        return Verdict.deny(Rule.of(result.refusal().get()), result.message());
     }
 
     private Verdict judgeUpgrade(HostedCluster before, List<PayloadChange> upgrades) {
@@ -246,7 +236,7 @@ public class HostedClusterGate {
         Instant freshAfter = Instant.now().minus(config.upgradeGate().maxSnapshotAge());
         Optional<ControlPlaneSnapshot> fresh = SnapshotSelection.newestVerified(
                 caches.snapshotsOf(before.getMetadata().getNamespace(), name(before)),
-                snapshot -> snapshot.isOfPayload(before.releaseImage(), before.controlPlaneReleaseImage())
+                snapshot -> snapshot.backs(before) && snapshot.isOfCurrentPayloadOf(before)
                         && snapshot.completedAt().get().isAfter(freshAfter),
                 Optional.empty());
         if (fresh.isPresent()) {
@@ -266,29 +256,8 @@ public class HostedClusterGate {
                 + " annotation naming the incident.");
     }
 
-    private static List<ReleaseField> fieldsInUse(HostedCluster cluster) {
-        return cluster.controlPlaneReleaseImage().isPresent() ? List.of(ReleaseField.values()) : List.of(ReleaseField.RELEASE);
-    }
-
-    private static Optional<PayloadImage> previousImage(List<Target> targets, ReleaseField field) {
-        return targets.stream().filter(t -> t.field() == field).findFirst()
-                .flatMap(Target::step).flatMap(UpdateStep::previousCompleted)
-                .flatMap(entry -> PayloadImage.of(entry.getImage()));
-    }
-
     private static List<PayloadChange> withDirection(List<PayloadChange> changes, Direction direction) {
         return changes.stream().filter(c -> c.direction() == direction).toList();
-    }
-
-    private static String describe(List<ControlPlaneSnapshot> snapshots) {
-        if (snapshots.isEmpty()) {
-            return "none";
-        }
-        return snapshots.stream().limit(5)
-                .map(s -> s.getMetadata().getName() + " (" + (s.getStatus() == null ? "no status"
-                        : s.getStatus().getPhase() + ", " + s.getStatus().getVersion()
-                                + (Boolean.TRUE.equals(s.getStatus().getVerified()) ? ", verified" : ", not verified")) + ")")
-                .collect(Collectors.joining(", ")) + (snapshots.size() > 5 ? ", and " + (snapshots.size() - 5) + " more" : "");
     }
 
     private static String name(HostedCluster cluster) {

@@ -10,17 +10,25 @@ public enum Rule {
     NO_RELEASE_CHANGE("no-release-change"),
     SAME_VERSION("same-version"),
     UNKNOWN_VERSION("unknown-version"),
+    // HostedCluster: a payload of unknown version needs the rollback verb (upgrade-gate.unknown-payload=authorise)
+    UNKNOWN_PAYLOAD("unknown-payload"),
+    // HostedCluster: the image override annotations
+    IMAGE_OVERRIDE_UNAUTHORISED("image-override-unauthorised"),
+    IMAGE_OVERRIDE_AUTHORISED("image-override-authorised"),
     // HostedCluster: upgrades
     UPGRADE("upgrade"),
     UPGRADE_GATE("upgrade-gate"),
     // HostedCluster: the rollback request annotations
     REQUEST_UNAUTHORISED("request-unauthorised"),
     REQUEST_RECORDED("request-recorded"),
+    TO_VERSION_NOT_CANONICAL("to-version-not-canonical"),
     // HostedCluster: downgrades, checked in this order
     ROLLBACK_NOT_REQUESTED("rollback-not-requested"),
     ROLLBACK_VERSION_MISMATCH("rollback-version-mismatch"),
     ROLLBACK_REASON_MISSING("rollback-reason-missing"),
     ROLLBACK_UNAUTHORISED("rollback-unauthorised"),
+    // the shared eligibility (RollbackEligibility), also re-checked by the rollback controller
+    TARGET_NOT_OLDER("target-not-older"),
     Y_STREAM_ROLLBACK("y-stream-rollback"),
     NOT_PREVIOUS_VERSION("not-previous-version"),
     ROLLBACK_WINDOW_EXPIRED("rollback-window-expired"),
@@ -40,5 +48,15 @@ public enum Rule {
 
     public String id() {
         return id;
+    }
+
+    /** The rule of an eligibility refusal: the same id. */
+    public static Rule of(dev.hcprollback.rollback.RollbackEligibility.Refusal refusal) {
+        for (Rule rule : values()) {
+            if (rule.id.equals(refusal.id())) {
+                return rule;
+            }
+        }
+        throw new IllegalArgumentException("no admission rule for " + refusal.id());
     }
 }

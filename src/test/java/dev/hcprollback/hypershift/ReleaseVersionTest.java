@@ -56,4 +56,16 @@ class ReleaseVersionTest {
         assertEquals(version.isEmpty() ? Optional.empty() : ReleaseVersion.parse(version),
                 new PayloadImage(pullSpec).versionFromTag());
     }
+
+    @ParameterizedTest(name = "{0} spelled canonically: {1}")
+    @CsvSource({
+            "4.18.5, true",
+            "4.19.0-rc.1, true",
+            "v4.18.5, false",
+            "4.18.05, false",
+            "4.18.5-x86_64, false",
+            "04.18.5, false" })
+    void knowsItsCanonicalSpelling(String text, boolean canonical) {
+        assertEquals(canonical, ReleaseVersion.parse(text).orElseThrow().isSpelledAs(text));
+    }
 }

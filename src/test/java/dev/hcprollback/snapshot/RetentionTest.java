@@ -44,6 +44,8 @@ class RetentionTest {
         status.setVerified(true);
         status.setReleaseImage(Clusters.image(version));
         status.setVersion(version);
+        // the uid Clusters.available gives cluster hc: without it a snapshot backs nothing and protects nothing
+        status.setHostedClusterUid("hc-uid");
         status.setCompletionTime(completed.toString());
         snapshot.setStatus(status);
         return snapshot;
@@ -77,6 +79,31 @@ class RetentionTest {
         all.add(verified("late-1", "4.18.5", NOW.minus(Duration.ofMinutes(30))));
         all.add(verified("late-2", "4.18.5", NOW.minus(Duration.ofMinutes(20))));
         assertEquals(List.of("late-1"), names(Retention.toDelete(justUpdated(), all, List.of(), 1, WINDOW, NOW)));
+    }
+
+    @Test
+    void onePayloadIsCountedOnceWhateverItsSpelling() {
+        // 4.18.6 snapshotted while the spec named it by tag, by digest, and by the same digest through a mirror
+        String digest = "sha256:" + "6".repeat(64);
+        ControlPlaneSnapshot byTag = verified("by-tag", "4.18.6", NOW.minus(Duration.ofMinutes(40)));
+        byTag.getStatus().setReleaseDigest(digest);
+        ControlPlaneSnapshot byDigest = verified("by-digest", "4.18.6", NOW.minus(Duration.ofMinutes(30)));
+        byDigest.getStatus().setReleaseImage("quay.io/openshift-release-dev/ocp-release@" + digest);
+        ControlPlaneSnapshot byMirror = verified("by-mirror", "4.18.6", NOW.minus(Duration.ofMinutes(20)));
+        byMirror.getStatus().setReleaseImage("mirror.example:8443/ocp/art-dev@" + digest);
+        assertEquals(List.of("by-digest", "by-tag"), names(Retention.toDelete(justUpdated(), List.of(byTag, byDigest, byMirror),
+                List.of(), 1, WINDOW, NOW)));
+    }
+
+    @Test
+    void aSnapshotOfAnotherClusterUidIsNoRollbackPoint() {
+        // re-pointed from another cluster: counted with this cluster's snapshots, never protected as its rollback point
+        ControlPlaneSnapshot foreign = verified("foreign", "4.18.5", NOW.minus(Duration.ofHours(3)));
+        foreign.getStatus().setHostedClusterUid("other-uid");
+        ControlPlaneSnapshot newer = verified("newer", "4.18.5", NOW.minus(Duration.ofMinutes(30)));
+        newer.getStatus().setHostedClusterUid("other-uid");
+        assertEquals(List.of("foreign"), names(Retention.toDelete(justUpdated(), List.of(foreign, newer), List.of(), 1,
+                WINDOW, NOW)));
     }
 
     @Test

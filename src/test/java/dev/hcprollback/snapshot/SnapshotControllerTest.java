@@ -109,6 +109,9 @@ class SnapshotControllerTest {
         ControlPlaneSnapshotStatus status = snapshot.getStatus();
         assertEquals(Clusters.image("4.18.6"), status.getReleaseImage());
         assertEquals("4.18.6", status.getVersion());
+        assertEquals("4.18.6", status.getReleaseVersion());
+        assertEquals(cluster.getMetadata().getUid(), status.getHostedClusterUid(), "the uid of the cluster snapshotted");
+        assertTrue(snapshot.backs(cluster));
         assertTrue(status.getEtcdRevision() > 0);
         assertTrue(status.getSizeBytes() > 0);
         assertEquals(64, status.getSha256().length());

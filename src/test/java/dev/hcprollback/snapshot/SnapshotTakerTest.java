@@ -86,6 +86,9 @@ class SnapshotTakerTest {
     @Test
     void aSnapshotThatEtcdutlRestoresWithTheKeysWrittenBefore() throws Exception {
         HostedCluster cluster = cluster("restore");
+        // HyperShift reports the payload it resolved by digest, while the spec names it by tag
+        String digest = "sha256:" + "6".repeat(64);
+        cluster.versionHistory().get(0).setImage("quay.io/openshift-release-dev/ocp-release@" + digest);
         SnapshotTaker.Taken taken = take(store, cluster);
 
         assertTrue(taken.object().key().matches("hcp/clusters/restore/4\\.18\\.6/20261120T131415\\.000Z-\\d+\\.db"),
@@ -95,6 +98,11 @@ class SnapshotTakerTest {
         assertTrue(taken.sizeBytes() > 8_000_000, "size " + taken.sizeBytes());
         assertEquals(Clusters.image("4.18.6"), taken.payload().releaseImage());
         assertEquals("4.18.6", taken.payload().version());
+        // the identity a rollback is matched by: digest and version of each release field, and the cluster's uid
+        assertEquals(digest, taken.payload().releaseDigest());
+        assertEquals("4.18.6", taken.payload().releaseVersion());
+        assertEquals(null, taken.payload().controlPlaneReleaseDigest());
+        assertEquals("restore-uid", taken.payload().hostedClusterUid());
 
         // the manifest next to it tells what it is without any Kubernetes object
         assertEquals(SnapshotKeys.manifestKey(taken.object().key()), taken.manifest().key());
@@ -108,6 +116,9 @@ class SnapshotTakerTest {
         assertEquals(taken.revision(), manifest.etcdRevision());
         assertEquals(taken.sizeBytes(), manifest.sizeBytes());
         assertEquals(Clusters.image("4.18.6"), manifest.releaseImage());
+        assertEquals(digest, manifest.releaseDigest());
+        assertEquals("4.18.6", manifest.releaseVersion());
+        assertEquals(SnapshotManifest.FORMAT, manifest.formatVersion());
 
         // fetch it as a restore pod would, through the short-lived URL, and restore it with etcd's own tool
         Path file = dir.resolve("restore.db");

@@ -23,6 +23,8 @@ public final class HostedClusters {
     public static final String NAMESPACE = "clusters";
     public static final String REPO = "quay.io/openshift-release-dev/ocp-release";
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** {@code metadata.uid} of the fixture: what the verified snapshots of {@code ManagementCluster} record. */
+    public static final String UID = "6f1c1a52-5b0e-4b8c-9a3e-0d7f2b1c9e11";
 
     private final ObjectNode cluster;
 
@@ -128,6 +130,11 @@ public final class HostedClusters {
         } else {
             annotations.put(key, value);
         }
+        return this;
+    }
+
+    public HostedClusters uid(String uid) {
+        metadata().put("uid", uid);
         return this;
     }
 

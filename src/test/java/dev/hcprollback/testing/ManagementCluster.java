@@ -55,6 +55,10 @@ public class ManagementCluster {
         status.setPhase(SnapshotPhase.Succeeded);
         status.setVerified(true);
         status.setVersion(version);
+        status.setReleaseVersion(version);
+        status.setControlPlaneReleaseVersion(controlPlaneReleaseImage == null ? null : version);
+        // the fixture's HostedClusters all carry this uid; a test of another cluster's snapshot sets its own
+        status.setHostedClusterUid(HostedClusters.UID);
         status.setReleaseImage(releaseImage);
         status.setControlPlaneReleaseImage(controlPlaneReleaseImage);
         status.setStartTime(Timestamps.format(completed.minusSeconds(30)));
@@ -67,9 +71,20 @@ public class ManagementCluster {
         return snapshot;
     }
 
-    /** Writes the snapshot and its status to the API server. */
+    /**
+     * Writes the snapshot and its status to the API server. When the HostedCluster it names exists there,
+     * a status that records the fixture's uid records that cluster's instead (the mock API server gives
+     * every object a uid of its own), as the snapshot controller would have.
+     */
     public ControlPlaneSnapshot record(ControlPlaneSnapshot snapshot) {
         ControlPlaneSnapshotStatus status = snapshot.getStatus();
+        if (status != null && HostedClusters.UID.equals(status.getHostedClusterUid())) {
+            HostedCluster named = client.resources(HostedCluster.class).inNamespace(snapshot.getMetadata().getNamespace())
+                    .withName(snapshot.getSpec().getHostedClusterName()).get();
+            if (named != null) {
+                status.setHostedClusterUid(named.getMetadata().getUid());
+            }
+        }
         snapshot.setStatus(null);
         ControlPlaneSnapshot created = client.resource(snapshot).create();
         created.setStatus(status);

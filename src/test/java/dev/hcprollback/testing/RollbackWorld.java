@@ -98,27 +98,40 @@ public class RollbackWorld {
     public RollbackWorld create() {
         client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
                 .withName(namespace).endMetadata().build()).createOr(existing -> existing.update());
-        // the snapshot first: the webhook admits a rollback request only once a snapshot backs it
-        if (withSnapshot) {
-            recordSnapshot();
-        }
         HostedClusters fixture = HostedClusters.onSixAfterFive(clusterName);
-        clusterAnnotations.forEach(fixture::annotate);
         ((com.fasterxml.jackson.databind.node.ObjectNode) fixture.json().get("metadata")).put("namespace", namespace)
                 .remove(java.util.List.of("resourceVersion", "uid", "creationTimestamp", "generation"));
         // the control plane before the HostedCluster, so that a trigger watching it finds everything in place
         simulator.createControlPlane(fixture.model(), WRITERS, 3);
         HostedCluster created = client.resource(fixture.model()).create();
         created.setStatus(fixture.model().getStatus());
-        client.resource(created).updateStatus();
+        created = client.resource(created).updateStatus();
+        // the snapshot records the uid the API server gave the cluster, and exists before the request does:
+        // the webhook admits a rollback request only once a snapshot backs it
+        if (withSnapshot) {
+            recordSnapshot(created.getMetadata().getUid());
+        }
+        if (!clusterAnnotations.isEmpty()) {
+            com.fasterxml.jackson.databind.node.ObjectNode patch = HostedClusters.JSON.createObjectNode();
+            com.fasterxml.jackson.databind.node.ObjectNode annotations = patch.putObject("metadata").putObject("annotations");
+            clusterAnnotations.forEach(annotations::put);
+            client.resources(HostedCluster.class).inNamespace(namespace).withName(clusterName)
+                    .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch.toString());
+        }
         simulator.tick();
         return this;
     }
 
     /** The verified snapshot of 4.18.5, taken three hours ago, before the update to 4.18.6. */
     public void recordSnapshot() {
+        recordSnapshot(cluster().getMetadata().getUid());
+    }
+
+    public void recordSnapshot(String clusterUid) {
         ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot(snapshotName(), clusterName, "4.18.5",
                 HostedClusters.tag("4.18.5"), null, clock.instant().minus(Duration.ofHours(3)));
+        snapshot.getStatus().setHostedClusterUid(clusterUid);
         snapshot.getMetadata().setNamespace(namespace);
         snapshot.getStatus().setSha256(SHA256);
         new ManagementCluster(client, null).record(snapshot);

@@ -24,7 +24,11 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 
-/** With the upgrade gate enforced, an update that could not be rolled back is refused. */
+/**
+ * With the upgrade gate enforced, an update that could not be rolled back is refused; with unknown payloads
+ * set to {@code warn} (one profile for both, to spare a restart), a payload of unknown version is admitted
+ * for anyone, with a warning, as before the setting existed.
+ */
 @QuarkusTest
 @TestProfile(UpgradeGateEnforcedTest.Enforced.class)
 @WithKubernetesTestServer(setup = RbacSimulator.class)
@@ -33,7 +37,8 @@ class UpgradeGateEnforcedTest {
     public static class Enforced implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("hcp-rollback.upgrade-gate.mode", "enforce", "hcp-rollback.upgrade-gate.max-snapshot-age", "2h");
+            return Map.of("hcp-rollback.upgrade-gate.mode", "enforce", "hcp-rollback.upgrade-gate.max-snapshot-age", "2h",
+                    "hcp-rollback.upgrade-gate.unknown-payload", "warn");
         }
     }
 
@@ -62,5 +67,18 @@ class UpgradeGateEnforcedTest {
         webhookClient.review("/validate/hostedclusters", AdmissionReviews.update(cluster, cluster.copy().release(tag("4.18.7"))))
                 .body("response.allowed", equalTo(true))
                 .body("response.auditAnnotations.rule", equalTo("upgrade"));
+    }
+
+    @Test
+    void withUnknownPayloadWarnACustomersUnknownDigestIsAdmittedWithAWarning() {
+        HostedClusters cluster = HostedClusters.onSixAfterFive("warned");
+        new WebhookClient(webhook).review("/validate/hostedclusters",
+                AdmissionReviews.update(cluster, cluster.copy().release(HostedClusters.digest('d'))))
+                .body("response.allowed", equalTo(true))
+                .body("response.auditAnnotations.rule", equalTo("unknown-version"))
+                .body("response.warnings", org.hamcrest.Matchers.hasItem(org.hamcrest.Matchers.containsString(
+                        "cannot tell the version of spec.release.image payload " + HostedClusters.digest('d')
+                                + " (neither this cluster's version history nor its snapshots name the digest, and the"
+                                + " registry could not tell (registry lookup is not configured))")));
     }
 }

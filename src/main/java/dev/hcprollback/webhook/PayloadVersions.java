@@ -1,0 +1,92 @@
+package dev.hcprollback.webhook;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.KnownPayload;
+import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.registry.ReleaseImageLookup;
+import dev.hcprollback.registry.ReleaseLookupException;
+
+/**
+ * The version of a payload a HostedCluster names, found in this order: the tag of a pull spec without
+ * a digest; any desired or history entry of either release field with the same digest; a snapshot of
+ * the cluster that recorded the digest; the registry (the release image's config label, read with the
+ * cluster's pull secret). What the registry answered is kept per digest: a digest's content never changes.
+ */
+@ApplicationScoped
+public class PayloadVersions {
+
+    private static final Logger LOG = Logger.getLogger(PayloadVersions.class);
+    private static final int CACHED_DIGESTS = 1024;
+
+    @Inject
+    AdmissionCaches caches;
+
+    @Inject
+    ReleaseImageLookup registry;
+
+    private final Map<String, ReleaseVersion> fromRegistry = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, ReleaseVersion> eldest) {
+                    return size() > CACHED_DIGESTS;
+                }
+            });
+
+    /** A version, or why there is none ({@code unknownBecause}, a clause for a message). */
+    public record Resolved(Optional<ReleaseVersion> version, String unknownBecause) {
+
+        static Resolved known(ReleaseVersion version) {
+            return new Resolved(Optional.of(version), null);
+        }
+
+        static Resolved unknown(String because) {
+            return new Resolved(Optional.empty(), because);
+        }
+    }
+
+    public Resolved resolve(HostedCluster cluster, PayloadImage image) {
+        Optional<ReleaseVersion> local = locally(cluster, image);
+        if (local.isPresent()) {
+            return Resolved.known(local.get());
+        }
+        if (image.digest().isEmpty()) {
+            return Resolved.unknown("its tag names no release version and it has no digest");
+        }
+        String digest = image.digest().get();
+        ReleaseVersion cached = fromRegistry.get(digest);
+        if (cached != null) {
+            return Resolved.known(cached);
+        }
+        String where = "neither this cluster's version history nor its snapshots name the digest";
+        try {
+            Optional<ReleaseVersion> version = registry.releaseVersion(image, cluster.getMetadata().getNamespace(),
+                    cluster.pullSecretName());
+            if (version.isPresent()) {
+                fromRegistry.put(digest, version.get());
+                return Resolved.known(version.get());
+            }
+            return Resolved.unknown(where + ", and its image config in the registry carries no io.openshift.release label");
+        } catch (ReleaseLookupException e) {
+            LOG.debugf("registry lookup of %s failed: %s", image, e.getMessage());
+            return Resolved.unknown(where + ", and the registry could not tell (" + e.getMessage() + ")");
+        }
+    }
+
+    /** The version from what the management cluster already holds: the tag, the cluster's status, its snapshots. */
+    public Optional<ReleaseVersion> locally(HostedCluster cluster, PayloadImage image) {
+        return cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, caches
+                .snapshotsOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()).stream()
+                .flatMap(snapshot -> snapshot.knownPayloads().stream()).toList()));
+    }
+}
