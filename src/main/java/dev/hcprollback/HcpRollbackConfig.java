@@ -29,6 +29,31 @@ public interface HcpRollbackConfig {
 
     Benchmark benchmark();
 
+    Registry registry();
+
+    HyperShift hypershift();
+
+    /** Reading a release payload's version from its image in the registry (the HostedCluster's pull secret). */
+    interface Registry {
+        /** Limit for the whole lookup (token, manifest, config blob): the API server waits for the webhook's answer. */
+        @WithDefault("3s")
+        Duration timeout();
+
+        /** Release versions kept in memory, by digest (a digest's version never changes). */
+        @WithDefault("1000")
+        int cacheSize();
+
+        /** A PEM file of extra CA certificates trusted besides the JVM's (a mirror registry's private CA). */
+        Optional<String> caFile();
+    }
+
+    /** HyperShift itself, as admission requests name it. */
+    interface HyperShift {
+        /** The HyperShift operator's service account: it writes HostedControlPlane release images. */
+        @WithDefault("system:serviceaccount:hypershift:operator")
+        String operatorServiceAccount();
+    }
+
     interface Benchmark {
         /** Serves {@code /validate/baseline}, a constant AdmissionReview, to measure the HTTPS stack alone. */
         @WithDefault("false")

@@ -6,7 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The real servers the tests run: etcd and Azurite, installed by {@code .ci/install-test-tools}. */
+/** The real servers the tests run: etcd, an OCI registry and Azurite, installed by {@code .ci/install-test-tools}. */
 public final class TestTools {
 
     private TestTools() {
@@ -21,14 +21,18 @@ public final class TestTools {
         return require(root().resolve("etcd/usr/bin").resolve(name));
     }
 
+    public static Path dockerRegistry() {
+        return require(root().resolve("docker-registry/usr/bin/docker-registry"));
+    }
+
     public static Path azurite() {
         return require(root().resolve("azurite/node_modules/.bin/azurite-blob"));
     }
 
     private static Path require(Path tool) {
         if (!Files.isExecutable(tool)) {
-            throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5 "
-                    + "and Azurite into .tools/)");
+            throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5, "
+                    + "docker-registry and Azurite into .tools/)");
         }
         return tool;
     }
