@@ -57,6 +57,12 @@ public class ReleaseImageLookup {
     /** The label of a release payload's image config that carries its version (e.g. {@code 4.18.5}). */
     public static final String VERSION_LABEL = "io.openshift.release";
 
+    /**
+     * The name under which HyperShift copies a HostedCluster's pull secret into its control-plane namespace;
+     * the sidecar's RBAC grants {@code get} on secrets of this name only.
+     */
+    public static final String HYPERSHIFT_PULL_SECRET = "pull-secret";
+
     static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
