@@ -211,6 +211,25 @@ class ReleaseImageLookupTest {
         assertTrue(untrusted.getMessage().contains("SSLHandshakeException"), untrusted.getMessage());
     }
 
+    @Test
+    void aRegistryWithTheTokenFlowIsAskedWithAPullToken() {
+        String quayLike = registry.tokenAuthHost();
+        pullSecret("token-pull-secret", quayLike, RegistryProcess.USER, registry.password());
+        pullSecret("token-wrong-password", quayLike, RegistryProcess.USER, "not-" + registry.password());
+        PayloadImage payload = new PayloadImage(quayLike + "/" + REPO + "@" + release5);
+
+        assertEquals(version("4.18.5"), lookup.releaseVersion(payload, NAMESPACE, Optional.of("token-pull-secret")));
+        assertTrue(registry.tokenRequests().contains("service=hcp-rollback-test-registry&scope=repository:" + REPO
+                + ":pull user=" + RegistryProcess.USER), "a pull token for the repository: " + registry.tokenRequests());
+
+        ReleaseLookupException refused = assertThrows(ReleaseLookupException.class,
+                () -> lookup.releaseVersion(new PayloadImage(quayLike + "/somebody/tools@" + unlabelled), NAMESPACE,
+                        Optional.of("token-wrong-password")));
+        assertEquals(Reason.UNAUTHORISED, refused.reason());
+        assertEquals("the token service of registry " + quayLike + " (127.0.0.1) refused the credentials for " + quayLike
+                + " in pull secret clusters/token-wrong-password (HTTP 401)", refused.getMessage());
+    }
+
     private PayloadImage byDigest(String repository, String digest) {
         return new PayloadImage(registry.host() + "/" + repository + "@" + digest);
     }
@@ -220,9 +239,13 @@ class ReleaseImageLookupTest {
     }
 
     private void pullSecret(String name, String user, String password) {
+        pullSecret(name, registry.host(), user, password);
+    }
+
+    private void pullSecret(String name, String host, String user, String password) {
         String auth = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         String config = "{\"auths\":{\"quay.io\":{\"auth\":\"" + Base64.getEncoder().encodeToString(
-                "someone:else".getBytes(StandardCharsets.UTF_8)) + "\"},\"" + registry.host() + "\":{\"auth\":\"" + auth
+                "someone:else".getBytes(StandardCharsets.UTF_8)) + "\"},\"https://" + host + "/v2/\":{\"auth\":\"" + auth
                 + "\",\"email\":\"\"}}}";
         client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder().withNewMetadata().withName(name)
                 .withNamespace(NAMESPACE).endMetadata().withType("kubernetes.io/dockerconfigjson")

@@ -44,13 +44,18 @@ public final class RegistryProcess implements AutoCloseable {
     private final int port = TestTools.freePort();
     private final String password = "pw-" + Long.toHexString(new SecureRandom().nextLong());
     private final TestCertificates authority;
+    private final TestCertificates.Issued serverCertificate;
     private final HttpClient http;
     private Process process;
+    private TokenService tokenService;
+    private Process tokenRegistry;
+    private int tokenRegistryPort;
 
     private RegistryProcess(Path dir) {
         this.dir = dir;
         this.authority = TestCertificates.newAuthority(dir.resolve("pki"), "test-registry-ca");
         TestCertificates.Issued server = authority.issue(dir.resolve("pki"), "registry", Duration.ofDays(1));
+        this.serverCertificate = server;
         this.http = HttpClient.newBuilder().sslContext(trusting(authority)).connectTimeout(Duration.ofSeconds(5)).build();
         try {
             Files.writeString(dir.resolve("htpasswd"), USER + ":"
@@ -253,10 +258,79 @@ public final class RegistryProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A second registry over the same storage that authenticates as quay.io does: a 401 with
+     * {@code WWW-Authenticate: Bearer realm=...}, and pull tokens (JWTs signed with a certificate it trusts) from a
+     * token service that checks this registry's user and password. Started on first use; returns its host.
+     */
+    public synchronized String tokenAuthHost() {
+        if (tokenRegistry != null) {
+            return "127.0.0.1:" + tokenRegistryPort;
+        }
+        tokenService = TokenService.start(dir.resolve("token"), authority, serverCertificate, USER, password);
+        tokenRegistryPort = TestTools.freePort();
+        try {
+            Path config = dir.resolve("config-token.yml");
+            Files.writeString(config, """
+                    version: 0.1
+                    log:
+                      level: warn
+                      accesslog:
+                        disabled: true
+                    storage:
+                      filesystem:
+                        rootdirectory: %s
+                      maintenance:
+                        uploadpurging:
+                          enabled: false
+                    http:
+                      addr: 127.0.0.1:%d
+                      tls:
+                        certificate: %s
+                        key: %s
+                    auth:
+                      token:
+                        realm: %s
+                        service: %s
+                        issuer: %s
+                        rootcertbundle: %s
+                    """.formatted(dir.resolve("storage"), tokenRegistryPort, serverCertificate.certFile(),
+                    serverCertificate.keyFile(), tokenService.realm(), TokenService.SERVICE, TokenService.ISSUER,
+                    tokenService.signingCaFile()));
+            tokenRegistry = new ProcessBuilder(TestTools.dockerRegistry().toString(), "serve", config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("registry-token.log").toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TestTools.waitForPort(tokenRegistryPort, tokenRegistry, "docker-registry with token auth (log: "
+                + dir.resolve("registry-token.log") + ")");
+        return "127.0.0.1:" + tokenRegistryPort;
+    }
+
+    /** What the token service was asked, one line per request: {@code service=...&scope=... user=...}. */
+    public List<String> tokenRequests() {
+        return tokenService == null ? List.of() : tokenService.requests();
+    }
+
     @Override
     public void close() {
-        stopProcess();
-        deleteTree(dir);
+        try {
+            stopProcess();
+            if (tokenRegistry != null) {
+                tokenRegistry.destroyForcibly();
+                try {
+                    tokenRegistry.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (tokenService != null) {
+                tokenService.close();
+            }
+        } finally {
+            deleteTree(dir);
+        }
     }
 
     private static void deleteTree(Path root) {
