@@ -106,37 +106,35 @@ public class AdmissionResource {
     @POST
     @Path("/hostedcontrolplanes")
     public Response hostedControlPlanes(byte[] body) {
-        long started = System.nanoTime();
-        AdmissionCall call;
-        HostedControlPlane before;
-        HostedControlPlane after;
-        try {
-            call = reader.read(body, HOSTED_CONTROL_PLANE);
-            before = call.oldObject() == null ? null
-                    : reader.convert(call.oldObject(), HostedControlPlane.class, "request.oldObject");
-            after = call.object() == null ? null : reader.convert(call.object(), HostedControlPlane.class, "request.object");
-        } catch (MalformedAdmissionReview malformed) {
-            return badRequest("hostedcontrolplanes", malformed);
-        }
-        return answer("hostedcontrolplanes", call, hostedControlPlaneGuard.judge(call, before, after), started);
+        return review("hostedcontrolplanes", body, HOSTED_CONTROL_PLANE, HostedControlPlane.class,
+                hostedControlPlaneGuard::judge);
     }
 
     @POST
     @Path("/controlplanerollbacks")
     public Response controlPlaneRollbacks(byte[] body) {
+        return review("controlplanerollbacks", body, CONTROL_PLANE_ROLLBACK, ControlPlaneRollback.class, rollbackGuard::judge);
+    }
+
+    /** A guard of one kind: {@code before} is null on CREATE, {@code after} on DELETE. */
+    private interface Guard<T> {
+        Verdict judge(AdmissionCall call, T before, T after);
+    }
+
+    /** Reads the review and both objects as {@code type}, has the guard judge them and answers. */
+    private <T> Response review(String resource, byte[] body, ResourceKind kind, Class<T> type, Guard<T> guard) {
         long started = System.nanoTime();
         AdmissionCall call;
-        ControlPlaneRollback before;
-        ControlPlaneRollback after;
+        T before;
+        T after;
         try {
-            call = reader.read(body, CONTROL_PLANE_ROLLBACK);
-            before = call.oldObject() == null ? null
-                    : reader.convert(call.oldObject(), ControlPlaneRollback.class, "request.oldObject");
-            after = call.object() == null ? null : reader.convert(call.object(), ControlPlaneRollback.class, "request.object");
+            call = reader.read(body, kind);
+            before = call.oldObject() == null ? null : reader.convert(call.oldObject(), type, "request.oldObject");
+            after = call.object() == null ? null : reader.convert(call.object(), type, "request.object");
         } catch (MalformedAdmissionReview malformed) {
-            return badRequest("controlplanerollbacks", malformed);
+            return badRequest(resource, malformed);
         }
-        return answer("controlplanerollbacks", call, rollbackGuard.judge(call, before, after), started);
+        return answer(resource, call, guard.judge(call, before, after), started);
     }
 
     private Response answer(String resource, AdmissionCall call, Verdict verdict, long startedNanos) {

@@ -18,7 +18,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -60,29 +59,35 @@ public final class RegistryProcess implements AutoCloseable {
         try {
             Files.writeString(dir.resolve("htpasswd"), USER + ":"
                     + OpenBSDBCrypt.generate("2y", password.toCharArray(), new SecureRandom().generateSeed(16), 5) + "\n");
-            Files.writeString(dir.resolve("config.yml"), """
-                    version: 0.1
-                    log:
-                      level: warn
-                      accesslog:
-                        disabled: true
-                    storage:
-                      filesystem:
-                        rootdirectory: %s
-                    http:
-                      addr: 127.0.0.1:%d
-                      tls:
-                        certificate: %s
-                        key: %s
-                    auth:
-                      htpasswd:
+            Files.writeString(dir.resolve("config.yml"), config(port, """
+                    htpasswd:
                         realm: hcp-rollback-test
                         path: %s
-                    """.formatted(dir.resolve("storage"), port, server.certFile(), server.keyFile(),
-                    dir.resolve("htpasswd")));
+                    """.formatted(dir.resolve("htpasswd"))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A registry configuration: loopback, TLS, this directory's storage, and the given {@code auth:} entry. */
+    private String config(int listenPort, String auth) {
+        return """
+                version: 0.1
+                log:
+                  level: warn
+                  accesslog:
+                    disabled: true
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                http:
+                  addr: 127.0.0.1:%d
+                  tls:
+                    certificate: %s
+                    key: %s
+                auth:
+                """.formatted(dir.resolve("storage"), listenPort, serverCertificate.certFile(), serverCertificate.keyFile())
+                + auth.indent(2);
     }
 
     /** Starts a registry in a fresh temporary directory; the caller closes it. */
@@ -137,17 +142,7 @@ public final class RegistryProcess implements AutoCloseable {
     }
 
     public synchronized void stopProcess() {
-        if (process == null) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        TestTools.stop(process);
         process = null;
     }
 
@@ -271,32 +266,14 @@ public final class RegistryProcess implements AutoCloseable {
         tokenRegistryPort = TestTools.freePort();
         try {
             Path config = dir.resolve("config-token.yml");
-            Files.writeString(config, """
-                    version: 0.1
-                    log:
-                      level: warn
-                      accesslog:
-                        disabled: true
-                    storage:
-                      filesystem:
-                        rootdirectory: %s
-                      maintenance:
-                        uploadpurging:
-                          enabled: false
-                    http:
-                      addr: 127.0.0.1:%d
-                      tls:
-                        certificate: %s
-                        key: %s
-                    auth:
-                      token:
+            Files.writeString(config, config(tokenRegistryPort, """
+                    token:
                         realm: %s
                         service: %s
                         issuer: %s
                         rootcertbundle: %s
-                    """.formatted(dir.resolve("storage"), tokenRegistryPort, serverCertificate.certFile(),
-                    serverCertificate.keyFile(), tokenService.realm(), TokenService.SERVICE, TokenService.ISSUER,
-                    tokenService.signingCaFile()));
+                    """.formatted(tokenService.realm(), TokenService.SERVICE, TokenService.ISSUER,
+                    tokenService.signingCaFile())));
             tokenRegistry = new ProcessBuilder(TestTools.dockerRegistry().toString(), "serve", config.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("registry-token.log").toFile())).start();
@@ -317,14 +294,7 @@ public final class RegistryProcess implements AutoCloseable {
     public void close() {
         try {
             stopProcess();
-            if (tokenRegistry != null) {
-                tokenRegistry.destroyForcibly();
-                try {
-                    tokenRegistry.waitFor(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            TestTools.stop(tokenRegistry);
             if (tokenService != null) {
                 tokenService.close();
             }

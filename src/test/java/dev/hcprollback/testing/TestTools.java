@@ -61,6 +61,21 @@ public final class TestTools {
         throw new IllegalStateException(what + " did not open port " + port);
     }
 
+    /** Asks a process to stop, waits up to 20 s, then kills it. */
+    public static void stop(Process process) {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
