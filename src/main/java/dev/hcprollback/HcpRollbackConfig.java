@@ -29,6 +29,48 @@ public interface HcpRollbackConfig {
 
     Benchmark benchmark();
 
+    Registry registry();
+
+    HyperShift hypershift();
+
+    /** Reading a release payload's version from its image in the registry (the HostedCluster's pull secret). */
+    interface Registry {
+        /**
+         * Whether digests of unknown version are looked up in their registry at all. Off, such a payload
+         * stays of unknown version (and {@code upgrade-gate.unknown-payload} decides); the tests turn it
+         * off so that no fixture's {@code quay.io} pull spec sends traffic off the machine.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Repositories whose release images' labels are trusted, by prefix on path boundaries
+         * ({@code quay.io/openshift-release-dev} covers {@code ocp-release} and {@code ocp-v4.0-art-dev}).
+         * A label is only as honest as whoever can push to the repository: a payload elsewhere keeps an
+         * unknown version unless the cluster's history or snapshots name its digest.
+         */
+        @WithDefault("quay.io/openshift-release-dev")
+        List<String> trustedRepositories();
+
+        /** Limit for the whole lookup (token, manifest, config blob): the API server waits for the webhook's answer. */
+        @WithDefault("3s")
+        Duration timeout();
+
+        /** Release versions kept in memory, by digest (a digest's version never changes). */
+        @WithDefault("1000")
+        int cacheSize();
+
+        /** A PEM file of extra CA certificates trusted besides the JVM's (a mirror registry's private CA). */
+        Optional<String> caFile();
+    }
+
+    /** HyperShift itself, as admission requests name it. */
+    interface HyperShift {
+        /** The HyperShift operator's service account: it writes HostedControlPlane release images. */
+        @WithDefault("system:serviceaccount:hypershift:operator")
+        String operatorServiceAccount();
+    }
+
     interface Benchmark {
         /** Serves {@code /validate/baseline}, a constant AdmissionReview, to measure the HTTPS stack alone. */
         @WithDefault("false")

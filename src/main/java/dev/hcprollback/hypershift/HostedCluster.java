@@ -107,14 +107,6 @@ public class HostedCluster extends CustomResource<HostedClusterSpec, HostedClust
         return new PayloadIdentity(image, digest, version);
     }
 
-    /** {@code spec.pullSecret.name}: the Secret, in the HostedCluster's namespace, that pulls its payloads. */
-    @JsonIgnore
-    public Optional<String> pullSecretName() {
-        return Optional.ofNullable(getSpec()).map(spec -> spec.getUnknownFields().get("pullSecret"))
-                .filter(java.util.Map.class::isInstance).map(secret -> ((java.util.Map<?, ?>) secret).get("name"))
-                .filter(String.class::isInstance).map(String.class::cast).filter(name -> !name.isBlank());
-    }
-
     private Stream<UpdateHistory> reportedPayloads() {
         Optional<HostedClusterStatus> status = Optional.ofNullable(getStatus());
         Stream<VersionStatus> statuses = Stream.concat(status.map(HostedClusterStatus::getVersion).stream(),

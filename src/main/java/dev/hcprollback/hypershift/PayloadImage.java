@@ -59,6 +59,29 @@ public final class PayloadImage {
         return repository;
     }
 
+    /**
+     * The registry host (with its port, if any) the repository is pulled from: the first path element
+     * when it names a host (it has a dot or a port, or is {@code localhost}), else Docker Hub's
+     * {@code docker.io}, as container runtimes resolve short names.
+     */
+    public String registry() {
+        String first = repository.contains("/") ? repository.substring(0, repository.indexOf('/')) : "";
+        return namesHost(first) ? first : "docker.io";
+    }
+
+    /** The repository path within {@link #registry()}: {@code openshift-release-dev/ocp-release}. */
+    public String repositoryPath() {
+        int slash = repository.indexOf('/');
+        if (slash >= 0 && namesHost(repository.substring(0, slash))) {
+            return repository.substring(slash + 1);
+        }
+        return slash < 0 ? "library/" + repository : repository;
+    }
+
+    private static boolean namesHost(String element) {
+        return element.contains(".") || element.contains(":") || element.equals("localhost");
+    }
+
     /** The tag, when the pull spec has one ({@code 4.18.6-x86_64}); a tag is only a label when a digest is present. */
     public Optional<String> tag() {
         return tag;

@@ -1,7 +1,10 @@
 package dev.hcprollback.rollback;
 
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
+/** Fixed at creation: the API server refuses any change ({@code x-kubernetes-validations}), and so does the webhook. */
+@ValidationRule(value = "self == oldSelf", message = "spec is immutable: it is what was admitted; create a new ControlPlaneRollback instead")
 public class ControlPlaneRollbackSpec {
 
     @Required

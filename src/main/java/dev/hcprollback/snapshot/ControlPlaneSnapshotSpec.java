@@ -1,7 +1,10 @@
 package dev.hcprollback.snapshot;
 
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
+/** Fixed at creation: the API server refuses any change ({@code x-kubernetes-validations}), and so does the webhook. */
+@ValidationRule(value = "self == oldSelf", message = "spec is immutable: it records which cluster the snapshot holds; create a new ControlPlaneSnapshot instead")
 public class ControlPlaneSnapshotSpec {
 
     /** The HostedCluster, in this object's namespace, whose control-plane etcd is snapshotted. */

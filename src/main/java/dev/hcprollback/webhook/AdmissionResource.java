@@ -14,6 +14,8 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.HostedControlPlane;
+import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.webhook.AdmissionReviewReader.ResourceKind;
 import io.fabric8.kubernetes.api.model.Status;
@@ -35,6 +37,9 @@ public class AdmissionResource {
     static final ResourceKind HOSTED_CLUSTER = new ResourceKind(HostedCluster.GROUP, "v1beta1", "HostedCluster");
     static final ResourceKind CONTROL_PLANE_SNAPSHOT = new ResourceKind(ControlPlaneSnapshot.GROUP, "v1alpha1",
             "ControlPlaneSnapshot");
+    static final ResourceKind HOSTED_CONTROL_PLANE = new ResourceKind(HostedCluster.GROUP, "v1beta1", "HostedControlPlane");
+    static final ResourceKind CONTROL_PLANE_ROLLBACK = new ResourceKind(ControlPlaneSnapshot.GROUP, "v1alpha1",
+            "ControlPlaneRollback");
 
     private static final Logger LOG = Logger.getLogger(AdmissionResource.class);
 
@@ -46,6 +51,12 @@ public class AdmissionResource {
 
     @Inject
     SnapshotGuard guard;
+
+    @Inject
+    HostedControlPlaneGuard hostedControlPlaneGuard;
+
+    @Inject
+    ControlPlaneRollbackGuard rollbackGuard;
 
     @Inject
     AdmissionMetrics metrics;
@@ -90,6 +101,40 @@ public class AdmissionResource {
                 ? Verdict.allow(Rule.SNAPSHOT_WRITE, call.operation() + " " + call.name())
                 : guard.judge(call, before);
         return answer("controlplanesnapshots", call, verdict, started);
+    }
+
+    @POST
+    @Path("/hostedcontrolplanes")
+    public Response hostedControlPlanes(byte[] body) {
+        return review("hostedcontrolplanes", body, HOSTED_CONTROL_PLANE, HostedControlPlane.class,
+                hostedControlPlaneGuard::judge);
+    }
+
+    @POST
+    @Path("/controlplanerollbacks")
+    public Response controlPlaneRollbacks(byte[] body) {
+        return review("controlplanerollbacks", body, CONTROL_PLANE_ROLLBACK, ControlPlaneRollback.class, rollbackGuard::judge);
+    }
+
+    /** A guard of one kind: {@code before} is null on CREATE, {@code after} on DELETE. */
+    private interface Guard<T> {
+        Verdict judge(AdmissionCall call, T before, T after);
+    }
+
+    /** Reads the review and both objects as {@code type}, has the guard judge them and answers. */
+    private <T> Response review(String resource, byte[] body, ResourceKind kind, Class<T> type, Guard<T> guard) {
+        long started = System.nanoTime();
+        AdmissionCall call;
+        T before;
+        T after;
+        try {
+            call = reader.read(body, kind);
+            before = call.oldObject() == null ? null : reader.convert(call.oldObject(), type, "request.oldObject");
+            after = call.object() == null ? null : reader.convert(call.object(), type, "request.object");
+        } catch (MalformedAdmissionReview malformed) {
+            return badRequest(resource, malformed);
+        }
+        return answer(resource, call, guard.judge(call, before, after), started);
     }
 
     private Response answer(String resource, AdmissionCall call, Verdict verdict, long startedNanos) {

@@ -1,8 +1,5 @@
 package dev.hcprollback.webhook;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,6 +7,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.hcprollback.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.KnownPayload;
 import dev.hcprollback.hypershift.PayloadImage;
@@ -21,27 +19,21 @@ import dev.hcprollback.registry.ReleaseLookupException;
  * The version of a payload a HostedCluster names, found in this order: the tag of a pull spec without
  * a digest; any desired or history entry of either release field with the same digest; a snapshot of
  * the cluster that recorded the digest; the registry (the release image's config label, read with the
- * cluster's pull secret). What the registry answered is kept per digest: a digest's content never changes.
+ * control plane's copy of the pull secret) when the image lives in a trusted repository
+ * ({@code hcp-rollback.registry.trusted-repositories}). The lookup keeps answers per digest.
  */
 @ApplicationScoped
 public class PayloadVersions {
 
     private static final Logger LOG = Logger.getLogger(PayloadVersions.class);
-    private static final int CACHED_DIGESTS = 1024;
-
     @Inject
     AdmissionCaches caches;
 
     @Inject
     ReleaseImageLookup registry;
 
-    private final Map<String, ReleaseVersion> fromRegistry = Collections.synchronizedMap(
-            new LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, ReleaseVersion> eldest) {
-                    return size() > CACHED_DIGESTS;
-                }
-            });
+    @Inject
+    HcpRollbackConfig config;
 
     /** A version, or why there is none ({@code unknownBecause}, a clause for a message). */
     public record Resolved(Optional<ReleaseVersion> version, String unknownBecause) {
@@ -63,17 +55,15 @@ public class PayloadVersions {
         if (image.digest().isEmpty()) {
             return Resolved.unknown("its tag names no release version and it has no digest");
         }
-        String digest = image.digest().get();
-        ReleaseVersion cached = fromRegistry.get(digest);
-        if (cached != null) {
-            return Resolved.known(cached);
-        }
         String where = "neither this cluster's version history nor its snapshots name the digest";
+        if (!isTrusted(image)) {
+            return Resolved.unknown(where + ", and its repository is not one whose labels are trusted"
+                    + " (hcp-rollback.registry.trusted-repositories: " + String.join(", ", config.registry().trustedRepositories()) + ")");
+        }
         try {
-            Optional<ReleaseVersion> version = registry.releaseVersion(image, cluster.getMetadata().getNamespace(),
-                    cluster.pullSecretName());
+            Optional<ReleaseVersion> version = registry.releaseVersion(image, cluster.controlPlaneNamespace(),
+                    Optional.of(ReleaseImageLookup.HYPERSHIFT_PULL_SECRET));
             if (version.isPresent()) {
-                fromRegistry.put(digest, version.get());
                 return Resolved.known(version.get());
             }
             return Resolved.unknown(where + ", and its image config in the registry carries no io.openshift.release label");
@@ -81,6 +71,11 @@ public class PayloadVersions {
             LOG.debugf("registry lookup of %s failed: %s", image, e.getMessage());
             return Resolved.unknown(where + ", and the registry could not tell (" + e.getMessage() + ")");
         }
+    }
+
+    private boolean isTrusted(PayloadImage image) {
+        return config.registry().trustedRepositories().stream().map(prefix -> prefix.replaceAll("/+$", ""))
+                .anyMatch(prefix -> image.repository().equals(prefix) || image.repository().startsWith(prefix + "/"));
     }
 
     /** The version from what the management cluster already holds: the tag, the cluster's status, its snapshots. */

@@ -38,7 +38,22 @@ public enum Rule {
     // ControlPlaneSnapshot
     SNAPSHOT_STATUS_WRITER("snapshot-status-writer"),
     SNAPSHOT_ROLLBACK_POINT("snapshot-rollback-point"),
-    SNAPSHOT_WRITE("snapshot-write");
+    SNAPSHOT_WRITE("snapshot-write"),
+    SNAPSHOT_SPEC_IMMUTABLE("snapshot-spec-immutable"),
+    // HostedControlPlane: the release images HyperShift copies from the HostedCluster
+    HCP_NO_RELEASE_CHANGE("hcp-no-release-change"),
+    HCP_RELEASE_BY_HYPERSHIFT("hcp-release-by-hypershift"),
+    HCP_RELEASE_WRITER("hcp-release-writer"),
+    // ControlPlaneRollback: the records the rollback controller acts on
+    ROLLBACK_RECORD_BY_SIDECAR("rollback-record-by-sidecar"),
+    ROLLBACK_RECORD_UNAUTHORISED("rollback-record-unauthorised"),
+    ROLLBACK_RECORD_INCOMPLETE("rollback-record-incomplete"),
+    ROLLBACK_RECORD_NO_CLUSTER("rollback-record-no-cluster"),
+    ROLLBACK_RECORD_SNAPSHOT("rollback-record-snapshot"),
+    ROLLBACK_RECORD_ADMITTED("rollback-record-admitted"),
+    ROLLBACK_RECORD_SPEC_IMMUTABLE("rollback-record-spec-immutable"),
+    ROLLBACK_RECORD_STATUS_WRITER("rollback-record-status-writer"),
+    ROLLBACK_RECORD_WRITE("rollback-record-write");
 
     private final String id;
 

@@ -1,6 +1,7 @@
 package dev.hcprollback.webhook;
 
 import java.time.Instant;
+import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -11,8 +12,8 @@ import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 
 /**
  * Admission rules for ControlPlaneSnapshot: its status is evidence a rollback relies on, so only
- * the sidecar writes it; and a cluster's current rollback point is deleted only by those who may
- * roll back.
+ * the sidecar writes it; its spec (which cluster, why) never changes after creation, not even by the
+ * sidecar; and a cluster's current rollback point is deleted only by those who may roll back.
  */
 @ApplicationScoped
 public class SnapshotGuard {
@@ -30,6 +31,12 @@ public class SnapshotGuard {
         if (call.isStatusUpdate() && !config.serviceAccount().equals(call.requester().username())) {
             return Verdict.deny(Rule.SNAPSHOT_STATUS_WRITER, "only " + config.serviceAccount()
                     + " may write the status of a ControlPlaneSnapshot; it records what was verified in storage.");
+        }
+        List<String> changed = ImmutableSpec.changedFields(call);
+        if (!changed.isEmpty()) {
+            return Verdict.deny(Rule.SNAPSHOT_SPEC_IMMUTABLE, "the spec of ControlPlaneSnapshot " + call.name()
+                    + " cannot change after creation (" + ImmutableSpec.describe(changed) + " changed): it records which "
+                    + "cluster's etcd the snapshot holds. Create a new snapshot instead.");
         }
         if (call.operation() != AdmissionCall.Operation.DELETE || before.getSpec() == null) {
             return Verdict.allow(Rule.SNAPSHOT_WRITE, call.operation() + " " + call.name());

@@ -70,6 +70,19 @@ class PayloadImageTest {
     }
 
     @Test
+    void aPullSpecNamesItsRegistryAsContainerRuntimesResolveIt() {
+        PayloadImage quay = new PayloadImage("quay.io/openshift-release-dev/ocp-release:4.18.5-x86_64");
+        assertEquals("quay.io", quay.registry());
+        assertEquals("openshift-release-dev/ocp-release", quay.repositoryPath());
+        PayloadImage local = new PayloadImage("127.0.0.1:5000/ocp/release@" + FIVE);
+        assertEquals("127.0.0.1:5000", local.registry());
+        assertEquals("ocp/release", local.repositoryPath());
+        PayloadImage hub = new PayloadImage("busybox:1.36");
+        assertEquals("docker.io", hub.registry());
+        assertEquals("library/busybox", hub.repositoryPath());
+    }
+
+    @Test
     void aClusterKnowsDigestsFromEitherHistoryAndAnyRepository() {
         HostedCluster cluster = HostedClusters.onSixAfterFive("payments")
                 .versionHistory(HostedClusters.entry("Completed", "4.18.6", HostedClusters.REPO + "@" + SIX, Instant.now(), null))
@@ -78,6 +91,5 @@ class PayloadImageTest {
         assertEquals(ReleaseVersion.parse("4.18.5"), cluster.versionOf(new PayloadImage("mirror.example/art-dev@" + FIVE)));
         assertEquals(ReleaseVersion.parse("4.18.6"),
                 cluster.versionOf(new PayloadImage(HostedClusters.REPO + ":4.18.9-x86_64@" + SIX)));
-        assertEquals(Optional.of("payments-pull-secret"), cluster.pullSecretName());
     }
 }

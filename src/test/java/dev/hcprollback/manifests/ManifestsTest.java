@@ -30,9 +30,12 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.hcprollback.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.HostedControlPlane;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.manifests.Manifests.Doc;
+import dev.hcprollback.registry.ReleaseImageLookup;
 import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
@@ -53,6 +56,8 @@ class ManifestsTest {
     private static final String TLS_SECRET = "hcp-rollback-webhook-tls";
     private static final String HOSTED_CLUSTERS_WEBHOOK = "hostedclusters.rollback.hypershift.openshift.io";
     private static final String SNAPSHOTS_WEBHOOK = "controlplanesnapshots.rollback.hypershift.openshift.io";
+    private static final String HOSTED_CONTROL_PLANES_WEBHOOK = "hostedcontrolplanes.rollback.hypershift.openshift.io";
+    private static final String ROLLBACKS_WEBHOOK = "controlplanerollbacks.rollback.hypershift.openshift.io";
 
     private static List<Doc> base;
     private static Properties properties;
@@ -250,6 +255,7 @@ class ManifestsTest {
         assertGrants(cluster, "", "pods", "get", "list", "watch");
         assertGrants(cluster, "", "persistentvolumeclaims", "get");
         assertGrantsNamed(cluster, "", "secrets", "etcd-client-tls", "get");
+        assertGrantsNamed(cluster, "", "secrets", ReleaseImageLookup.HYPERSHIFT_PULL_SECRET, "get");
         assertGrantsNamed(cluster, "", "configmaps", "etcd-ca", "get");
 
         List<JsonNode> own = rulesBoundBy("RoleBinding");
@@ -434,9 +440,11 @@ class ManifestsTest {
         JsonNode webhooks = find(base, "ValidatingWebhookConfiguration", "hcp-rollback").node().path("webhooks");
         Set<String> names = new TreeSet<>();
         webhooks.forEach(w -> names.add(w.path("name").asText()));
-        assertEquals(new TreeSet<>(List.of(HOSTED_CLUSTERS_WEBHOOK, SNAPSHOTS_WEBHOOK)), names);
+        assertEquals(new TreeSet<>(List.of(HOSTED_CLUSTERS_WEBHOOK, SNAPSHOTS_WEBHOOK, HOSTED_CONTROL_PLANES_WEBHOOK,
+                ROLLBACKS_WEBHOOK)), names);
         Set<String> served = jaxRsPaths();
-        assertEquals(Set.of("/validate/hostedclusters", "/validate/controlplanesnapshots"), served,
+        assertEquals(Set.of("/validate/hostedclusters", "/validate/controlplanesnapshots", "/validate/hostedcontrolplanes",
+                "/validate/controlplanerollbacks"), served,
                 "the webhook endpoints in AdmissionResource changed; update the webhook configuration");
         Doc service = find(base, "Service", serviceName());
         Set<String> called = new HashSet<>();
@@ -457,7 +465,8 @@ class ManifestsTest {
             assertEquals(List.of("v1"), texts(webhook.path("admissionReviewVersions")), name);
             int timeout = webhook.path("timeoutSeconds").asInt(10);
             assertTrue(timeout >= 1 && timeout <= 10, name + ": a short timeout, got " + timeout);
-            assertExcludesOwnNamespace(webhook.path("namespaceSelector"), name);
+            // every namespace is guarded, the sidecar's own included: a HostedCluster there is no exception
+            assertTrue(webhook.path("namespaceSelector").isMissingNode(), name + " should select every namespace");
         }
         assertEquals(served, called);
     }
@@ -484,7 +493,9 @@ class ManifestsTest {
                 "object.spec.controlPlaneRelease.image", "oldObject.spec.controlPlaneRelease.image",
                 "has(object.spec.release.image)", "has(oldObject.spec.controlPlaneRelease.image)",
                 "has(object.metadata.annotations)", "has(oldObject.metadata.annotations)",
-                "'" + RollbackRequest.PREFIX + "'", "request.operation == 'CREATE'")) {
+                "'" + RollbackRequest.PREFIX + "'", "request.operation == 'CREATE'",
+                "k == 'hypershift.openshift.io/image-overrides'",
+                "k == 'hypershift.openshift.io/control-plane-operator-image'")) {
             assertTrue(expression.contains(needle), "matchCondition should mention " + needle + ": " + expression);
         }
         for (String key : List.of(RollbackRequest.TO_VERSION, RollbackRequest.REASON, RollbackRequest.DRY_RUN)) {
@@ -525,11 +536,68 @@ class ManifestsTest {
         assertEquals(Set.of(plural, plural + "/status"), new HashSet<>(texts(rule.path("resources"))));
         assertEquals(Set.of("UPDATE", "DELETE"), new HashSet<>(texts(rule.path("operations"))));
         // SnapshotGuard allows the sidecar everything, so its own requests may skip the call
-        String identity = required(properties, "hcp-rollback.service-account")
-                .replace("${POD_NAMESPACE:" + NAMESPACE + "}", deployment.namespace());
         JsonNode conditions = webhook.path("matchConditions");
         assertEquals(1, conditions.size());
-        assertEquals("request.userInfo.username != '" + identity + "'", conditions.get(0).path("expression").asText());
+        assertEquals("request.userInfo.username != '" + sidecarIdentity() + "'", conditions.get(0).path("expression").asText());
+    }
+
+    /** The sidecar's identity as admission requests name it, in the namespace the manifests install it in. */
+    private static String sidecarIdentity() {
+        return required(properties, "hcp-rollback.service-account")
+                .replace("${POD_NAMESPACE:" + NAMESPACE + "}", deployment.namespace());
+    }
+
+    private static String configDefault(Class<?> group, String property) {
+        try {
+            return group.getMethod(property).getAnnotation(io.smallrye.config.WithDefault.class).value();
+        } catch (NoSuchMethodException e) {
+            return fail(group.getSimpleName() + " has no " + property);
+        }
+    }
+
+    @Test
+    void hostedControlPlaneWebhookRules() {
+        JsonNode webhook = webhook(HOSTED_CONTROL_PLANES_WEBHOOK);
+        JsonNode rule = onlyRule(webhook);
+        assertEquals(List.of(HasMetadata.getGroup(HostedControlPlane.class)), texts(rule.path("apiGroups")));
+        assertEquals(List.of(HasMetadata.getVersion(HostedControlPlane.class)), texts(rule.path("apiVersions")));
+        assertEquals(List.of(HasMetadata.getPlural(HostedControlPlane.class)), texts(rule.path("resources")),
+                "no status subresource: status writes never change a release image");
+        assertEquals(Set.of("CREATE", "UPDATE"), new HashSet<>(texts(rule.path("operations"))));
+        // HyperShift writes HostedControlPlanes all the time: its requests, and the sidecar's, skip the call
+        JsonNode conditions = webhook.path("matchConditions");
+        assertEquals(2, conditions.size());
+        assertEquals("request.userInfo.username != '" + configDefault(HcpRollbackConfig.HyperShift.class,
+                "operatorServiceAccount") + "' && request.userInfo.username != '" + sidecarIdentity() + "'",
+                conditions.get(0).path("expression").asText());
+        String changed = conditions.get(1).path("expression").asText();
+        for (String needle : List.of("object.spec.releaseImage", "oldObject.spec.releaseImage",
+                "object.spec.controlPlaneReleaseImage", "oldObject.spec.controlPlaneReleaseImage")) {
+            assertTrue(changed.contains(needle), "matchCondition should mention " + needle + ": " + changed);
+        }
+        assertTrue(changed.startsWith("request.operation == 'CREATE'") && changed.indexOf("oldObject") > changed.indexOf(" : "),
+                "oldObject is null on CREATE: read it only after the CREATE test: " + changed);
+    }
+
+    @Test
+    void rollbackWebhookRules() {
+        JsonNode webhook = webhook(ROLLBACKS_WEBHOOK);
+        JsonNode rule = onlyRule(webhook);
+        String plural = HasMetadata.getPlural(ControlPlaneRollback.class);
+        assertEquals(List.of(HasMetadata.getGroup(ControlPlaneRollback.class)), texts(rule.path("apiGroups")));
+        assertEquals(List.of(HasMetadata.getVersion(ControlPlaneRollback.class)), texts(rule.path("apiVersions")));
+        assertEquals(Set.of(plural, plural + "/status"), new HashSet<>(texts(rule.path("resources"))));
+        assertEquals(Set.of("CREATE", "UPDATE"), new HashSet<>(texts(rule.path("operations"))),
+                "a hand-made record is refused on CREATE; spec and status are guarded on UPDATE");
+        JsonNode conditions = webhook.path("matchConditions");
+        assertEquals(2, conditions.size());
+        assertEquals("request.userInfo.username != '" + sidecarIdentity() + "'", conditions.get(0).path("expression").asText(),
+                "the sidecar creates records and writes their status: it must never wait for its own webhook");
+        String judged = conditions.get(1).path("expression").asText();
+        for (String needle : List.of("request.operation == 'CREATE'", "request.subResource == 'status'", "object.spec",
+                "oldObject.spec")) {
+            assertTrue(judged.contains(needle), "matchCondition should mention " + needle + ": " + judged);
+        }
     }
 
     // --- network policy and CRDs ---
@@ -554,7 +622,7 @@ class ManifestsTest {
     }
 
     @Test
-    void crdsAreTheProjectsOwnAndServeStatus() {
+    void crdsAreTheProjectsOwnServeStatusAndFixTheirSpec() {
         Map<String, Class<? extends HasMetadata>> expected = Map.of(
                 HasMetadata.getFullResourceName(ControlPlaneSnapshot.class), ControlPlaneSnapshot.class,
                 HasMetadata.getFullResourceName(ControlPlaneRollback.class), ControlPlaneRollback.class);
@@ -567,6 +635,11 @@ class ManifestsTest {
             JsonNode versions = crd.node().path("spec").path("versions");
             assertEquals(HasMetadata.getVersion(type), versions.get(0).path("name").asText());
             assertFalse(versions.get(0).path("subresources").path("status").isMissingNode(), crd.name() + " status");
+            // evidence and admitted requests: a real API server refuses any spec change (the webhook does too)
+            JsonNode rules = versions.get(0).at("/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations");
+            assertEquals(1, rules.size(), crd.name() + ": spec should carry one CEL rule");
+            assertEquals("self == oldSelf", rules.get(0).path("rule").asText(), crd.name());
+            assertTrue(rules.get(0).path("message").asText().startsWith("spec is immutable"), crd.name());
         }
     }
 
@@ -675,17 +748,6 @@ class ManifestsTest {
         JsonNode rule = webhook.path("rules").get(0);
         assertEquals("Namespaced", rule.path("scope").asText("*"));
         return rule;
-    }
-
-    private static void assertExcludesOwnNamespace(JsonNode selector, String webhook) {
-        for (JsonNode expression : selector.path("matchExpressions")) {
-            if (expression.path("key").asText().equals("kubernetes.io/metadata.name")
-                    && expression.path("operator").asText().equals("NotIn")
-                    && texts(expression.path("values")).contains(deployment.namespace())) {
-                return;
-            }
-        }
-        fail(webhook + ": namespaceSelector should exclude " + deployment.namespace());
     }
 
     /** Paths of the POST endpoints of the admission resource, as JAX-RS composes them. */

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** AdmissionReview requests exactly as the API server posts them to a validating webhook. */
 public final class AdmissionReviews {
 
+    public static final String HYPERSHIFT_OPERATOR = "system:serviceaccount:hypershift:operator";
+
     private final ObjectNode review = HostedClusters.JSON.createObjectNode();
     private final ObjectNode request;
 
@@ -45,8 +47,23 @@ public final class AdmissionReviews {
     }
 
     public static AdmissionReviews snapshot(String operation, JsonNode before, JsonNode after) {
-        AdmissionReviews call = new AdmissionReviews("rollback.hypershift.openshift.io", "v1alpha1",
-                "ControlPlaneSnapshot", "controlplanesnapshots", operation);
+        return of("rollback.hypershift.openshift.io", "v1alpha1", "ControlPlaneSnapshot", "controlplanesnapshots",
+                operation, before, after);
+    }
+
+    public static AdmissionReviews hostedControlPlane(String operation, JsonNode before, JsonNode after) {
+        return of("hypershift.openshift.io", "v1beta1", "HostedControlPlane", "hostedcontrolplanes", operation, before,
+                after);
+    }
+
+    public static AdmissionReviews rollback(String operation, JsonNode before, JsonNode after) {
+        return of("rollback.hypershift.openshift.io", "v1alpha1", "ControlPlaneRollback", "controlplanerollbacks",
+                operation, before, after);
+    }
+
+    private static AdmissionReviews of(String group, String version, String kind, String resource, String operation,
+            JsonNode before, JsonNode after) {
+        AdmissionReviews call = new AdmissionReviews(group, version, kind, resource, operation);
         JsonNode subject = after != null ? after : before;
         call.request.put("name", subject.at("/metadata/name").asText());
         call.request.put("namespace", subject.at("/metadata/namespace").asText());
@@ -72,6 +89,11 @@ public final class AdmissionReviews {
     public AdmissionReviews sidecar() {
         return by(RbacSimulator.SIDECAR, "system:serviceaccounts", "system:serviceaccounts:hcp-rollback",
                 "system:authenticated");
+    }
+
+    /** The HyperShift operator's service account, as it writes HostedControlPlanes. */
+    public AdmissionReviews hyperShiftOperator() {
+        return by(HYPERSHIFT_OPERATOR, "system:serviceaccounts", "system:serviceaccounts:hypershift", "system:authenticated");
     }
 
     public AdmissionReviews dryRun() {

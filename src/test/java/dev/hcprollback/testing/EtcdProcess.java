@@ -102,17 +102,8 @@ public final class EtcdProcess implements AutoCloseable {
     }
 
     public synchronized void stop() {
-        if (process != null) {
-            process.destroy();
-            try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process = null;
-        }
+        TestTools.stop(process);
+        process = null;
     }
 
     /** A client for putting and reading test keys. */

@@ -47,6 +47,6 @@ public class FakeReleaseRegistry extends ReleaseImageLookup {
         if (digest.equals("sha256:" + String.valueOf(NO_LABEL).repeat(64))) {
             return Optional.empty();
         }
-        throw new ReleaseLookupException("registry quay.io did not answer within 2s");
+        throw new ReleaseLookupException(ReleaseLookupException.Reason.UNREACHABLE, "registry quay.io did not answer within 2s");
     }
 }

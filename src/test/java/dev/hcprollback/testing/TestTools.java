@@ -6,7 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The real servers the tests run: etcd and Azurite, installed by {@code .ci/install-test-tools}. */
+/** The real servers the tests run: etcd, an OCI registry and Azurite, installed by {@code .ci/install-test-tools}. */
 public final class TestTools {
 
     private TestTools() {
@@ -21,14 +21,18 @@ public final class TestTools {
         return require(root().resolve("etcd/usr/bin").resolve(name));
     }
 
+    public static Path dockerRegistry() {
+        return require(root().resolve("docker-registry/usr/bin/docker-registry"));
+    }
+
     public static Path azurite() {
         return require(root().resolve("azurite/node_modules/.bin/azurite-blob"));
     }
 
     private static Path require(Path tool) {
         if (!Files.isExecutable(tool)) {
-            throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5 "
-                    + "and Azurite into .tools/)");
+            throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5, "
+                    + "docker-registry and Azurite into .tools/)");
         }
         return tool;
     }
@@ -55,6 +59,21 @@ public final class TestTools {
             }
         }
         throw new IllegalStateException(what + " did not open port " + port);
+    }
+
+    /** Asks a process to stop, waits up to 20 s, then kills it. */
+    public static void stop(Process process) {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public static void sleep(long millis) {

@@ -291,7 +291,7 @@ class PayloadIdentityAdmissionTest {
     }
 
     @Test
-    void theRegistryIsAskedWithTheClustersPullSecretAndOnlyForUnknownDigests() {
+    void theRegistryIsAskedWithTheControlPlanesPullSecretAndOnlyForUnknownDigests() {
         new WebhookClient(webhook).review("/validate/hostedclusters",
                 customerSets("pi-registry", digest(FakeReleaseRegistry.KNOWS_4_18_9))).statusCode(200);
         new WebhookClient(webhook).review("/validate/hostedclusters", customerSets("pi-registry", MIRROR_OF_5)).statusCode(200);
@@ -299,13 +299,16 @@ class PayloadIdentityAdmissionTest {
         assertEquals(1, registry.calls.size(), "a digest the history names needs no registry: " + registry.calls);
         FakeReleaseRegistry.Call call = registry.calls.get(0);
         assertEquals("sha256:" + "9".repeat(64), call.digest());
-        assertEquals(HostedClusters.NAMESPACE, call.namespace());
-        assertEquals(Optional.of("payments-pull-secret"), call.pullSecret(), "spec.pullSecret.name of the HostedCluster");
+        assertEquals(HostedClusters.NAMESPACE + "-pi-registry", call.namespace(), "the control-plane namespace");
+        assertEquals(Optional.of("pull-secret"), call.pullSecret(), "HyperShift's copy of the HostedCluster's pull secret");
 
-        // what the registry answered is kept per digest: the next admission of that digest asks nobody
+        // a label is only as honest as the repository: one outside the trusted ones is not asked at all
         new WebhookClient(webhook).review("/validate/hostedclusters",
-                customerSets("pi-registry-2", "mirror.example/x@sha256:" + "9".repeat(64))).statusCode(200)
-                .body("response.auditAnnotations.rule", equalTo("upgrade-gate"));
-        assertTrue(registry.calls.size() == 1, "cached: " + registry.calls);
+                customerSets("pi-registry-2", "mirror.example/x@sha256:" + "8".repeat(64))).statusCode(200)
+                .body("response.allowed", equalTo(false))
+                .body("response.auditAnnotations.rule", equalTo("unknown-payload"))
+                .body("response.status.message", containsString("its repository is not one whose labels are trusted"
+                        + " (hcp-rollback.registry.trusted-repositories: quay.io/openshift-release-dev)"));
+        assertEquals(1, registry.calls.size(), "an untrusted repository is never asked: " + registry.calls);
     }
 }

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.equalTo;
 import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import jakarta.inject.Inject;
 
@@ -68,6 +69,45 @@ class SnapshotAdmissionTest {
                 .body("response.auditAnnotations.rule", equalTo("snapshot-write"));
         send(AdmissionReviews.snapshot("UPDATE", before, forged))
                 .body("response.allowed", equalTo(true));
+    }
+
+    /**
+     * Re-pointing a snapshot to another cluster, or relabelling why it was taken, is refused whoever asks.
+     * A real API server refuses it before the webhook too (the CRD's {@code self == oldSelf} rule); the
+     * mock API server of these tests enforces no CEL, so this is where the rule is shown.
+     */
+    @Test
+    void theSpecCannotChangeAfterCreationWhoeverAsks() {
+        JsonNode before = json(verifiedSnapshot("demo-point", "demo", "4.18.5", tag("4.18.5"), null, Instant.now()));
+        ObjectNode repointed = before.deepCopy();
+        ((ObjectNode) repointed.get("spec")).put("hostedClusterName", "other");
+        ObjectNode relabelled = before.deepCopy();
+        ((ObjectNode) relabelled.get("spec")).put("reason", "PreUpgrade").put("hostedClusterName", "other");
+        ObjectNode extraField = before.deepCopy();
+        ((ObjectNode) extraField.get("spec")).put("note", "moved");
+
+        for (AdmissionReviews review : List.of(AdmissionReviews.snapshot("UPDATE", before, repointed),
+                AdmissionReviews.snapshot("UPDATE", before, repointed).sre(),
+                AdmissionReviews.snapshot("UPDATE", before, repointed).sidecar())) {
+            send(review)
+                    .body("response.allowed", equalTo(false))
+                    .body("response.auditAnnotations.rule", equalTo("snapshot-spec-immutable"))
+                    .body("response.status.message", equalTo("[snapshot-spec-immutable] the spec of ControlPlaneSnapshot "
+                            + "demo-point cannot change after creation (spec.hostedClusterName changed): it records which "
+                            + "cluster's etcd the snapshot holds. Create a new snapshot instead."));
+        }
+        send(AdmissionReviews.snapshot("UPDATE", before, relabelled))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("(spec.hostedClusterName, spec.reason changed)"));
+        send(AdmissionReviews.snapshot("UPDATE", before, extraField))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("(spec.note changed)"));
+
+        ObjectNode labelled = before.deepCopy();
+        ((ObjectNode) labelled.get("metadata")).putObject("labels").put("team", "payments");
+        send(AdmissionReviews.snapshot("UPDATE", before, labelled))
+                .body("response.allowed", equalTo(true))
+                .body("response.auditAnnotations.rule", equalTo("snapshot-write"));
     }
 
     @Test

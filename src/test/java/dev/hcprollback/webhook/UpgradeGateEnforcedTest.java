@@ -79,6 +79,6 @@ class UpgradeGateEnforcedTest {
                 .body("response.warnings", org.hamcrest.Matchers.hasItem(org.hamcrest.Matchers.containsString(
                         "cannot tell the version of spec.release.image payload " + HostedClusters.digest('d')
                                 + " (neither this cluster's version history nor its snapshots name the digest, and the"
-                                + " registry could not tell (registry lookup is not configured))")));
+                                + " registry could not tell (registry lookups are turned off (hcp-rollback.registry.enabled=false)))")));
     }
 }
