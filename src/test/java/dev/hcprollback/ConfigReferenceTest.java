@@ -36,7 +36,7 @@ import io.smallrye.config.WithParentName;
  * them: kebab-case, nested groups joined by dots), each with its default and meaning, and nothing
  * the mappings do not have.
  */
-class ConfigReferenceTest {
+public class ConfigReferenceTest {
 
     private static final Path README = Path.of("config/README.md");
     private static final Path CLASSES = Path.of("target/classes");
@@ -48,7 +48,12 @@ class ConfigReferenceTest {
     }
 
     /** A property of a mapping: its name and its {@code @WithDefault}, if any. */
-    record Setting(String name, String defaultValue) {
+    public record Setting(String name, String defaultValue) {
+
+        /** The environment variable that sets it: upper case, every other character {@code _}. */
+        public String environmentVariable() {
+            return name.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        }
     }
 
     @Test
@@ -90,7 +95,7 @@ class ConfigReferenceTest {
     }
 
     /** Every property of every mapping, sorted by name. */
-    static List<Setting> settings() throws IOException {
+    public static List<Setting> settings() throws IOException {
         Map<String, Setting> settings = new TreeMap<>();
         for (Class<?> mapping : mappings()) {
             collect(mapping, mapping.getAnnotation(ConfigMapping.class).prefix(), settings);

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.hcprollback.ConfigReferenceTest;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import io.fabric8.kubernetes.api.Pluralize;
@@ -195,6 +196,18 @@ class OlmBundleIT {
             }
         }
         assertEquals(List.of(), lacking, "the plain install has these and the OLM bundle lacks them");
+    }
+
+    /** A misspelt variable would be ignored silently and the sidecar would run as a plain install. */
+    @Test
+    void everyVariableTheCsvSetsForTheSidecarIsOneOfItsSettings() throws IOException {
+        Set<String> settings = new TreeSet<>();
+        ConfigReferenceTest.settings().forEach(s -> settings.add(s.environmentVariable()));
+        for (String name : container(csv()).path("env").findValuesAsText("name")) {
+            if (name.startsWith("HCP_ROLLBACK_")) {
+                assertTrue(settings.contains(name), name + " is not a setting of the sidecar: " + settings);
+            }
+        }
     }
 
     /** A release version throughout and the image by digest, which a release sets in pom.xml (olm-bundle/README.md). */
