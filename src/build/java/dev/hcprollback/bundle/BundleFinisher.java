@@ -3,8 +3,14 @@ package dev.hcprollback.bundle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,8 +53,8 @@ public final class BundleFinisher {
     static final String WEBHOOK_CONFIGMAP = "hcp-rollback-webhook-configuration";
     static final String WEBHOOK_CONFIGURATION_DIR = "/etc/hcp-rollback/olm";
     static final String WEBHOOK_CONFIGURATION_KEY = "validatingwebhookconfiguration.yaml";
-    private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
-    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("\\d+\\.\\d+\\.\\d+");
+    private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
+    private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+\\.\\d+");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -97,7 +103,7 @@ public final class BundleFinisher {
         install.set("permissions", permissions(base, "Role", List.of("hcp-rollback")));
         spec.set("webhookdefinitions", certificateWebhook(deployment.get("name").asText()));
         ownEveryProjectCrd(csv);
-        nativeApis(csv, base);
+        nativeApis(csv);
         spec.put("description", Files.readString(project.resolve("config/olm-description.md")));
         spec.put("version", version);
         spec.putArray("relatedImages").addObject().put("name", "hcp-rollback").put("image", image);
@@ -126,15 +132,15 @@ public final class BundleFinisher {
      * installer creates those CRDs): the Subscription would not resolve. {@code nativeAPIs} only
      * requires them to be served. The generator's {@code required} entries move there too.
      */
-    private void nativeApis(ObjectNode csv, List<JsonNode> base) throws IOException {
-        java.util.Map<String, JsonNode> models = HyperShiftModel.byResource(project.resolve("target/classes"));
-        java.util.Set<String> resources = new java.util.TreeSet<>();
+    private void nativeApis(ObjectNode csv) throws IOException {
+        Map<String, JsonNode> models = HyperShiftModel.byResource(project.resolve("target/classes"));
+        Set<String> resources = new TreeSet<>();
         for (JsonNode rule : csv.at("/spec/install/spec/clusterPermissions/0/rules")) {
             if (rule.path("apiGroups").toString().contains("\"" + HyperShiftModel.GROUP + "\"")) {
                 rule.path("resources").forEach(r -> resources.add(r.asText().split("/")[0]));
             }
         }
-        java.util.Map<String, JsonNode> nativeApis = new java.util.TreeMap<>();
+        Map<String, JsonNode> nativeApis = new TreeMap<>();
         for (String resource : resources) {
             JsonNode gvk = models.get(resource);
             if (gvk == null) {
@@ -266,7 +272,7 @@ public final class BundleFinisher {
                 }
                 owned.addObject().put("kind", crd.at("/spec/names/kind").asText()).put("name", name)
                         .put("version", crd.at("/spec/versions/0/name").asText());
-                Files.copy(file, bundle.resolve("manifests").resolve(name + "-v1.crd.yml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(file, bundle.resolve("manifests").resolve(name + "-v1.crd.yml"), StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }
