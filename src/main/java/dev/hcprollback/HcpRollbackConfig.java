@@ -33,6 +33,8 @@ public interface HcpRollbackConfig {
 
     HyperShift hypershift();
 
+    Olm olm();
+
     /** Reading a release payload's version from its image in the registry (the HostedCluster's pull secret). */
     interface Registry {
         /**
@@ -69,6 +71,37 @@ public interface HcpRollbackConfig {
         /** The HyperShift operator's service account: it writes HostedControlPlane release images. */
         @WithDefault("system:serviceaccount:hypershift:operator")
         String operatorServiceAccount();
+    }
+
+    /**
+     * Installed by OLM: the sidecar registers the plain install's ValidatingWebhookConfiguration
+     * itself, with OLM's serving certificate ({@code dev.hcprollback.olm.WebhookRegistration}). The
+     * CSV sets these; the plain install leaves them off.
+     */
+    interface Olm {
+        /** Register the webhook configuration of {@link #webhookConfigurationFile()}. */
+        @WithDefault("false")
+        boolean registerWebhooks();
+
+        /** The plain install's ValidatingWebhookConfiguration as YAML (the bundle's ConfigMap, mounted). */
+        @WithDefault("/etc/hcp-rollback/olm/validatingwebhookconfiguration.yaml")
+        String webhookConfigurationFile();
+
+        /** generateName of the webhook definition OLM issues the certificate for; its configuration carries OLM's CA. */
+        @WithDefault("olm-certificate.rollback.hypershift.openshift.io")
+        String certificateWebhook();
+
+        /** The Service OLM creates for the webhooks ({@code <deployment>-service}). */
+        @WithDefault("hcp-rollback-service")
+        String serviceName();
+
+        /** The sidecar's namespace, where that Service is. */
+        @WithDefault("${POD_NAMESPACE:hcp-rollback}")
+        String namespace();
+
+        /** How often the registration is checked again (repairs edits; OLM's CA rotations are seen at once). */
+        @WithDefault("10m")
+        Duration resync();
     }
 
     interface Benchmark {

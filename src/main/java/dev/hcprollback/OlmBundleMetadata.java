@@ -5,8 +5,11 @@ import io.quarkiverse.operatorsdk.annotations.SharedCSVMetadata;
 
 /**
  * What the OLM bundle says about hcp-rollback. The bundle generator reads this at build time;
- * what it cannot express (webhooks, the Deployment as installed, examples) is added by
- * {@code dev.hcprollback.olm.BundleFinisher} from {@code manifests/base} and {@code config/samples}.
+ * what it cannot express (webhooks, the Deployment as installed, examples, HyperShift's APIs as
+ * {@code nativeAPIs}, the released image) is added after the build by
+ * {@code dev.hcprollback.bundle.BundleFinisher} (src/build/java) from {@code manifests/base} and
+ * {@code config/}. No {@code requiredCRDs}: OLM resolves those only from a catalog bundle that owns
+ * them, and HyperShift's CRDs come from its own installer.
  */
 @CSVMetadata(bundleName = "hcp-rollback", displayName = "hcp-rollback",
         description = "Service-led z-stream rollback of HyperShift hosted control planes: an admission gate that "
@@ -22,9 +25,6 @@ import io.quarkiverse.operatorsdk.annotations.SharedCSVMetadata;
                 @CSVMetadata.InstallMode(type = "AllNamespaces", supported = true),
                 @CSVMetadata.InstallMode(type = "OwnNamespace", supported = false),
                 @CSVMetadata.InstallMode(type = "SingleNamespace", supported = false),
-                @CSVMetadata.InstallMode(type = "MultiNamespace", supported = false) },
-        requiredCRDs = {
-                @CSVMetadata.RequiredCRD(kind = "HostedCluster", name = "hostedclusters.hypershift.openshift.io", version = "v1beta1"),
-                @CSVMetadata.RequiredCRD(kind = "NodePool", name = "nodepools.hypershift.openshift.io", version = "v1beta1") })
+                @CSVMetadata.InstallMode(type = "MultiNamespace", supported = false) })
 public class OlmBundleMetadata implements SharedCSVMetadata {
 }

@@ -126,4 +126,23 @@ final class Manifests {
         assertTrue(value != null && !value.isBlank(), APPLICATION_PROPERTIES + " should set " + key);
         return value.trim();
     }
+
+    /** Whether a rule grants the verb; resourceName null means "any name", which a rule with resourceNames does not grant. */
+    static boolean grants(List<JsonNode> rules, String group, String resource, String verb, String resourceName) {
+        for (JsonNode rule : rules) {
+            List<String> names = texts(rule.path("resourceNames"));
+            boolean nameOk = names.isEmpty() || (resourceName != null && names.contains(resourceName));
+            if (texts(rule.path("apiGroups")).contains(group) && texts(rule.path("resources")).contains(resource)
+                    && texts(rule.path("verbs")).contains(verb) && nameOk) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static List<String> texts(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.asText()));
+        return values;
+    }
 }

@@ -2,8 +2,10 @@ package dev.hcprollback.manifests;
 
 import static dev.hcprollback.manifests.Manifests.all;
 import static dev.hcprollback.manifests.Manifests.find;
+import static dev.hcprollback.manifests.Manifests.grants;
 import static dev.hcprollback.manifests.Manifests.property;
 import static dev.hcprollback.manifests.Manifests.required;
+import static dev.hcprollback.manifests.Manifests.texts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -879,25 +881,6 @@ class ManifestsTest {
 
     private static void assertGrantsNamed(List<JsonNode> rules, String group, String resource, String name, String verb) {
         assertTrue(grants(rules, group, resource, verb, name), "RBAC should grant " + verb + " on " + resource + "/" + name);
-    }
-
-    /** Whether a rule grants the verb; resourceName null means "any name", which a rule with resourceNames does not grant. */
-    private static boolean grants(List<JsonNode> rules, String group, String resource, String verb, String resourceName) {
-        for (JsonNode rule : rules) {
-            List<String> names = texts(rule.path("resourceNames"));
-            boolean nameOk = names.isEmpty() || (resourceName != null && names.contains(resourceName));
-            if (texts(rule.path("apiGroups")).contains(group) && texts(rule.path("resources")).contains(resource)
-                    && texts(rule.path("verbs")).contains(verb) && nameOk) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> values = new ArrayList<>();
-        array.forEach(v -> values.add(v.asText()));
-        return values;
     }
 
     private static Map<String, String> map(JsonNode object) {
