@@ -45,16 +45,12 @@ public final class RestoreScript {
     /** Written into the work dir when the staged copy is complete; the swap requires it. */
     public static final String STAGED_MARKER = "staged";
 
-    /** Phase 1, on a member's volume: never touches {@code $DATA_DIR}. */
-    public static final String STAGE = """
-            set -eu
-            data_dir="${DATA_DIR:?}"
-            work="${WORK_DIR:?}"
-            snapshot="$work/snapshot.db"
-            restored="$work/restored"
-            echo "hcp-rollback stage of member ${MEMBER_NAME:?} next to $data_dir"
-            rm -rf "$work"
-            mkdir -p "$work"
+    /**
+     * Picks the image's restore tool into {@code $tool} and exits {@link #EXIT_NO_BUMP} unless it can
+     * {@code --bump-revision} and {@code --mark-compacted}. The start of {@link #STAGE}, and all the
+     * preflight's probe Job of an etcd image runs.
+     */
+    public static final String TOOL_CHECK = """
             echo "stage=check"
             if command -v etcdutl >/dev/null 2>&1; then
               tool=etcdutl
@@ -63,9 +59,23 @@ public final class RestoreScript {
               export ETCDCTL_API=3
             fi
             help=$("$tool" snapshot restore --help 2>&1 || true)
-            case "${BUMP_REVISION:?}" in ''|0|*[!0-9]*) echo "BUMP_REVISION must be a positive number" >&2; rm -rf "$work"; exit 14 ;; esac
-            case "$help" in *--bump-revision*) ;; *) echo "$tool cannot --bump-revision: restore refused, data dir left untouched" >&2; rm -rf "$work"; exit 14 ;; esac
-            case "$help" in *--mark-compacted*) ;; *) echo "$tool cannot --mark-compacted: restore refused, data dir left untouched" >&2; rm -rf "$work"; exit 14 ;; esac
+            case "${BUMP_REVISION:?}" in ''|0|*[!0-9]*) echo "BUMP_REVISION must be a positive number" >&2; exit 14 ;; esac
+            case "$help" in *--bump-revision*) ;; *) echo "$tool cannot --bump-revision: restore refused, data dir left untouched" >&2; exit 14 ;; esac
+            case "$help" in *--mark-compacted*) ;; *) echo "$tool cannot --mark-compacted: restore refused, data dir left untouched" >&2; exit 14 ;; esac
+            echo "$tool can --bump-revision and --mark-compacted"
+            """;
+
+    /** Phase 1, on a member's volume: never touches {@code $DATA_DIR}. */
+    public static final String STAGE = """
+            set -eu
+            data_dir="${DATA_DIR:?}"
+            work="${WORK_DIR:?}"
+            snapshot="$work/snapshot.db"
+            restored="$work/restored"
+            echo "hcp-rollback stage of member ${MEMBER_NAME:?} next to $data_dir"
+            """ + TOOL_CHECK + """
+            rm -rf "$work"
+            mkdir -p "$work"
             echo "stage=fetch"
             if command -v curl >/dev/null 2>&1; then
               curl -fsS --retry 3 -o "$snapshot" "${SNAPSHOT_URL:?}" || { echo "download failed" >&2; rm -rf "$work"; exit 11; }

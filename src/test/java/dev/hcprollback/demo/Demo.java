@@ -71,6 +71,8 @@ public final class Demo {
     private AdmittingApiServer apiServer;
     private HyperShiftSimulator hypershift;
     private EtcdProcess controlPlaneEtcd;
+    /** The HostedCluster as the simulator's loop last read it: what a dry run is reviewed against. */
+    private volatile HostedCluster lastSeen;
 
     public static void main(String[] args) throws Exception {
         MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -132,6 +134,7 @@ public final class Demo {
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
             apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(
                     "https://localhost:" + sidecar.httpsPort + "/validate/hostedclusters"));
+            reviewDryRuns(management);
             Thread hyperShift = startHyperShift(work);
             try {
                 tell();
@@ -153,6 +156,7 @@ public final class Demo {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     hypershift.tick();
+                    lastSeen = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
                     StatefulSet etcd = client.apps().statefulSets().inNamespace(CONTROL_PLANE).withName("etcd").get();
                     int replicas = etcd == null || etcd.getSpec().getReplicas() == null ? 1 : etcd.getSpec().getReplicas();
                     if (replicas == 0 && controlPlaneEtcd.isRunning()) {
@@ -317,6 +321,55 @@ public final class Demo {
         NodePool updated = client.resource(pool).update();
         updated.getStatus().setVersion(version);
         client.resource(updated).updateStatus();
+    }
+
+    /**
+     * The sidecar sends the revert patch as a server-side dry run in its preflight; the in-process API
+     * server would store it like any patch, so here it is answered as kube-apiserver would: the
+     * webhook reviews it (as the sidecar's service account), nothing is stored.
+     */
+    private void reviewDryRuns(SimulatedManagementCluster management) {
+        String path = "/apis/hypershift.openshift.io/v1beta1/namespaces/" + NAMESPACE + "/hostedclusters/" + CLUSTER
+                + "?dryRun=All";
+        management.expect().patch().withPath(path).andReply(new io.fabric8.mockwebserver.utils.ResponseProvider<Object>() {
+            private io.fabric8.mockwebserver.http.Headers headers = io.fabric8.mockwebserver.http.Headers.builder().build();
+            private AdmittingApiServer.Answer answer;
+
+            @Override
+            public int getStatusCode(io.fabric8.mockwebserver.http.RecordedRequest request) {
+                try {
+                    answer = apiServer.review(lastSeen, request.getUtf8Body(),
+                            r -> r.by("system:serviceaccount:hcp-rollback:hcp-rollback", "system:serviceaccounts"));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                timeline.say("kube-apiserver", "dry run of the revert patch, reviewed by the webhook: "
+                        + (answer.allowed() ? "allowed" : "denied: " + answer.message()) + " (nothing stored)");
+                return answer.allowed() ? 200 : 403;
+            }
+
+            @Override
+            public Object getBody(io.fabric8.mockwebserver.http.RecordedRequest request) {
+                if (answer.allowed()) {
+                    return lastSeen;
+                }
+                return new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure").withCode(403)
+                        .withReason("Forbidden").withMessage("admission webhook denied the request: " + answer.message()).build();
+            }
+
+            @Override
+            public io.fabric8.mockwebserver.http.Headers getHeaders() {
+                return headers;
+            }
+
+            @Override
+            public void setHeaders(io.fabric8.mockwebserver.http.Headers headers) {
+                this.headers = headers;
+            }
+        }).always();
     }
 
     private void seedCluster() {
