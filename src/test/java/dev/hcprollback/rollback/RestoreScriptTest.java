@@ -148,6 +148,16 @@ class RestoreScriptTest {
         }
         try (Client cluster = started.get(0).client()) {
             assertEquals(3, cluster.getClusterClient().listMember().get(60, TimeUnit.SECONDS).getMembers().size());
+            // what StartEtcd checks, read from the real members: one cluster ID, the expected members, past the bump
+            EtcdMembers members = EtcdMembers.read(cluster, java.time.Duration.ofSeconds(30));
+            assertEquals(List.of(), members.differencesFrom(List.of("etcd-0", "etcd-1", "etcd-2"), snapshotRevision + BUMP),
+                    members.toString());
+            EtcdMembers.Member first = members.members().stream().filter(m -> m.name().equals("etcd-0")).findFirst().orElseThrow();
+            assertEquals(List.of("members report different cluster IDs: [etcd-0=" + Long.toHexString(first.clusterId())
+                    + ", etcd-1=1]"), new EtcdMembers(List.of(first, new EtcdMembers.Member("etcd-1", 1, 0,
+                            snapshotRevision + BUMP, "3.5.16"))).differencesFrom(List.of("etcd-0", "etcd-1"), 0),
+                    "a member of another cluster is told apart");
+            assertTrue(members.members().stream().allMatch(m -> m.version().startsWith("3.5.") && m.dbSizeBytes() > 0), members.toString());
             GetResponse all = cluster.getKVClient().get(bytes("/kubernetes.io/configmaps/app/"),
                     GetOption.builder().isPrefix(true).build()).get(60, TimeUnit.SECONDS);
             assertEquals(40, all.getCount(), "the snapshot's keys, and not the one written after it");

@@ -122,4 +122,42 @@ class RollbackDriverTest {
         assertEquals(1.0, world.meters.get("hcp_rollback_rollbacks_total").tag("result", "Succeeded").counter().count());
         assertEquals(8, world.meters.find("hcp_rollback_step_duration_seconds").timers().size());
     }
+
+    /**
+     * The update changed etcd's version: the snapshot of 4.18.5 records etcd image X (etcd 3.5.14), the
+     * cluster on 4.18.6 runs Y (3.5.16). The restore runs on X and etcd is started on X, while the
+     * control-plane operator is stopped; the status records what the StatefulSet ran before.
+     */
+    @Test
+    void anEtcdVersionChangedByTheUpdateGoesBackToo() {
+        RollbackWorld world = new RollbackWorld(client, server, "etcd-version", "payments").create();
+        String cp = world.controlPlaneNamespace();
+        var snapshot = client.resources(dev.hcprollback.snapshot.ControlPlaneSnapshot.class).inNamespace("etcd-version")
+                .withName(world.snapshotName()).get();
+        snapshot.getStatus().setEtcdImage(HyperShiftSimulator.OLDER_ETCD_IMAGE);
+        snapshot.getStatus().setEtcdVersion("3.5.14");
+        client.resource(snapshot).updateStatus();
+
+        ControlPlaneRollback done = world.runToEnd(world.driver(),
+                world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false));
+
+        ControlPlaneRollbackStatus status = done.getStatus();
+        assertEquals(RollbackPhase.Succeeded, status.getPhase(), status.getMessage());
+        assertEquals(HyperShiftSimulator.OLDER_ETCD_IMAGE, status.getPlan().getEtcdImage());
+        assertEquals(HyperShiftSimulator.ETCD_IMAGE, status.getPlan().getFromEtcdImage());
+        assertEquals(HyperShiftSimulator.OLDER_ETCD_IMAGE, status.getEtcdImage());
+        assertEquals(HyperShiftSimulator.ETCD_IMAGE, status.getEtcdImageBefore());
+        for (int member = 0; member < 3; member++) {
+            for (String job : List.of(RollbackNames.stageJob(done, member), RollbackNames.swapJob(done, member))) {
+                assertEquals(HyperShiftSimulator.OLDER_ETCD_IMAGE, client.batch().v1().jobs().inNamespace(cp).withName(job).get()
+                        .getSpec().getTemplate().getSpec().getContainers().get(0).getImage(), job);
+            }
+        }
+        // the probe asked about X, the image the restore runs
+        assertNotNull(client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.probeJob(HyperShiftSimulator.OLDER_ETCD_IMAGE)).get());
+        // etcd ran on Y before the rollback and on X after it
+        assertEquals(List.of(HyperShiftSimulator.ETCD_IMAGE, HyperShiftSimulator.OLDER_ETCD_IMAGE), world.simulator.etcdImagesRun);
+        assertTrue(status.step(Step.StartEtcd).get().getMessage().contains("(etcd 3.5.14)"),
+                status.step(Step.StartEtcd).get().getMessage());
+    }
 }
