@@ -20,7 +20,7 @@ final class ResumeStep implements StepAction {
         ControlPlaneRollbackStatus status = run.status();
         if (status.getDowntime() == null) {
             status.step(Step.Quiesce).flatMap(q -> Timestamps.parse(q.getStartTime())).ifPresent(down -> {
-                status.setDowntime(RollbackRun.human(Duration.between(down, run.clock.instant())));
+                status.setDowntime(RollbackRun.human(Duration.between(down, run.clock.instant()).withNanos(0)));
             });
         }
         return new Outcome.Done("replicas restored, reconciliation resumed"

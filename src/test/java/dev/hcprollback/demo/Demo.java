@@ -26,6 +26,7 @@ import dev.hcprollback.rollback.RollbackPlan;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.rollback.RollbackStep;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.testing.ComputedReply;
 import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.TestTools;
 import io.fabric8.kubernetes.api.model.Container;
@@ -331,45 +332,24 @@ public final class Demo {
     private void reviewDryRuns(SimulatedManagementCluster management) {
         String path = "/apis/hypershift.openshift.io/v1beta1/namespaces/" + NAMESPACE + "/hostedclusters/" + CLUSTER
                 + "?dryRun=All";
-        management.expect().patch().withPath(path).andReply(new io.fabric8.mockwebserver.utils.ResponseProvider<Object>() {
-            private io.fabric8.mockwebserver.http.Headers headers = io.fabric8.mockwebserver.http.Headers.builder().build();
-            private AdmittingApiServer.Answer answer;
-
-            @Override
-            public int getStatusCode(io.fabric8.mockwebserver.http.RecordedRequest request) {
-                try {
-                    answer = apiServer.review(lastSeen, request.getUtf8Body(),
-                            r -> r.by("system:serviceaccount:hcp-rollback:hcp-rollback", "system:serviceaccounts"));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-                timeline.say("kube-apiserver", "dry run of the revert patch, reviewed by the webhook: "
-                        + (answer.allowed() ? "allowed" : "denied: " + answer.message()) + " (nothing stored)");
-                return answer.allowed() ? 200 : 403;
+        management.expect().patch().withPath(path).andReply(new ComputedReply(request -> {
+            AdmittingApiServer.Answer answer;
+            try {
+                answer = apiServer.review(lastSeen, request.getUtf8Body(),
+                        r -> r.by("system:serviceaccount:hcp-rollback:hcp-rollback", "system:serviceaccounts"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
-
-            @Override
-            public Object getBody(io.fabric8.mockwebserver.http.RecordedRequest request) {
-                if (answer.allowed()) {
-                    return lastSeen;
-                }
-                return new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure").withCode(403)
-                        .withReason("Forbidden").withMessage("admission webhook denied the request: " + answer.message()).build();
-            }
-
-            @Override
-            public io.fabric8.mockwebserver.http.Headers getHeaders() {
-                return headers;
-            }
-
-            @Override
-            public void setHeaders(io.fabric8.mockwebserver.http.Headers headers) {
-                this.headers = headers;
-            }
-        }).always();
+            timeline.say("kube-apiserver", "dry run of the revert patch, reviewed by the webhook: "
+                    + (answer.allowed() ? "allowed" : "denied: " + answer.message()) + " (nothing stored)");
+            return answer.allowed() ? new ComputedReply.Reply(200, lastSeen)
+                    : new ComputedReply.Reply(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure")
+                            .withCode(403).withReason("Forbidden")
+                            .withMessage("admission webhook denied the request: " + answer.message()).build());
+        })).always();
     }
 
     private void seedCluster() {
@@ -460,6 +440,10 @@ public final class Demo {
         }
         plan.getNodePoolsStayingNewer().forEach(n -> text.append("\nNodePool ").append(n.getName()).append(" stays on ")
                 .append(n.getVersion()));
+        text.append("\npreflight:");
+        plan.getPreflight().forEach(c -> text.append("\n  ").append(c.passed() ? "pass " : "FAIL ").append(c.getName())
+                .append(": ").append(c.getDetail()));
+        text.append("\nexpected downtime: ").append(plan.getExpectedDowntime());
         return text.toString();
     }
 

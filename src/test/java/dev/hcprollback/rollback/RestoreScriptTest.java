@@ -94,6 +94,14 @@ class RestoreScriptTest {
         }
     }
 
+    /** Member etcd-0's data dir holding the upgraded cluster's data: a marker file saying "still here". */
+    private Path memberWithOldData() throws IOException {
+        Path data = dir.resolve("member-0").resolve("data");
+        Files.createDirectories(data.resolve("member"));
+        Files.writeString(data.resolve("member").resolve("wal-marker"), "still here");
+        return data;
+    }
+
     private static String sha256(Path file) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
@@ -179,9 +187,7 @@ class RestoreScriptTest {
     void aDownloadWithTheWrongHashLeavesTheDataDirUntouched() throws Exception {
         Path snapshot = dir.resolve("snapshot.db");
         snapshotOfRealEtcd(snapshot);
-        Path data = dir.resolve("member-0").resolve("data");
-        Files.createDirectories(data.resolve("member"));
-        Files.writeString(data.resolve("member").resolve("wal-marker"), "still here");
+        Path data = memberWithOldData();
         ProcessResult result = runScript(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
                 "0".repeat(64), BUMP, data.toString(), dir.resolve("work").toString()));
         assertEquals(RestoreScript.EXIT_HASH_MISMATCH, result.exit(), result.output());
@@ -215,9 +221,7 @@ class RestoreScriptTest {
                 esac
                 """.formatted(calls));
         etcdutl.toFile().setExecutable(true);
-        Path data = dir.resolve("member-0").resolve("data");
-        Files.createDirectories(data.resolve("member"));
-        Files.writeString(data.resolve("member").resolve("wal-marker"), "still here");
+        Path data = memberWithOldData();
         Map<String, String> env = RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
                 sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
 
@@ -238,9 +242,7 @@ class RestoreScriptTest {
     void stagingLeavesTheLiveDataAloneUntilTheSwap() throws Exception {
         Path snapshot = dir.resolve("snapshot.db");
         snapshotOfRealEtcd(snapshot);
-        Path data = dir.resolve("member-0").resolve("data");
-        Files.createDirectories(data.resolve("member"));
-        Files.writeString(data.resolve("member").resolve("wal-marker"), "still here");
+        Path data = memberWithOldData();
         Map<String, String> env = RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
                 sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
         Path tools = TestTools.etcdBin("etcdutl").getParent();

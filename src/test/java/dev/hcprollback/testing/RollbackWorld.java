@@ -26,9 +26,6 @@ import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.mockwebserver.dsl.MockServerExpectation;
-import io.fabric8.mockwebserver.utils.ResponseProvider;
-import io.fabric8.mockwebserver.http.Headers;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -145,37 +142,17 @@ public class RollbackWorld {
         }
         String path = "/apis/hypershift.openshift.io/v1beta1/namespaces/" + namespace + "/hostedclusters/" + clusterName
                 + "?dryRun=All";
-        expectations.get().patch().withPath(path).andReply(new ResponseProvider<Object>() {
-            private Headers headers = Headers.builder().build();
-
-            @Override
-            public int getStatusCode(RecordedRequest request) {
-                return refuseRevert == null ? 200 : 403;
+        expectations.get().patch().withPath(path).andReply(new ComputedReply(request -> {
+            if (refuseRevert == null) {
+                // what the API server would have stored, which the rollback does not read: the name is enough
+                HostedCluster admitted = new HostedCluster();
+                admitted.setMetadata(new ObjectMetaBuilder().withName(clusterName).withNamespace(namespace).build());
+                return new ComputedReply.Reply(200, admitted);
             }
-
-            @Override
-            public Object getBody(RecordedRequest request) {
-                if (refuseRevert == null) {
-                    // what the API server would have stored, which the rollback does not read: the name is enough
-                    HostedCluster admitted = new HostedCluster();
-                    admitted.setMetadata(new ObjectMetaBuilder().withName(clusterName).withNamespace(namespace).build());
-                    return admitted;
-                }
-                return new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
-                        .withMessage("admission webhook \"hostedclusters.hcp-rollback.dev\" denied the request: " + refuseRevert)
-                        .build();
-            }
-
-            @Override
-            public Headers getHeaders() {
-                return headers;
-            }
-
-            @Override
-            public void setHeaders(Headers headers) {
-                this.headers = headers;
-            }
-        }).always();
+            return new ComputedReply.Reply(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+                    .withMessage("admission webhook \"hostedclusters.hcp-rollback.dev\" denied the request: " + refuseRevert)
+                    .build());
+        })).always();
     }
 
     /** The verified snapshot of 4.18.5, taken three hours ago, before the update to 4.18.6. */
