@@ -107,7 +107,7 @@ final class Preflight {
             String unreadable) {
         List<PreflightCheck> checks = new ArrayList<>();
         Long snapshotBytes = snapshot.getStatus().getSizeBytes();
-        for (int member = 0; member < run.etcdMembers(); member++) {
+        for (int member = 0; member < run.memberCount(); member++) {
             String claim = "data-etcd-" + member;
             String memberName = RestoreScript.memberName(member);
             PersistentVolumeClaim pvc = run.client.persistentVolumeClaims().inNamespace(run.cpNamespace()).withName(claim).get();

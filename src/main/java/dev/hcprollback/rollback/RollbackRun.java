@@ -188,7 +188,7 @@ final class RollbackRun {
     }
 
     /** etcd's members: its recorded replicas once Quiesce recorded them, else the StatefulSet's. */
-    int etcdMembers() {
+    int memberCount() {
         return status().recorded(RecordedReplicas.STATEFUL_SET, RollbackDriver.ETCD).map(RecordedReplicas::getReplicas)
                 .orElseGet(() -> {
                     StatefulSet set = etcdStatefulSet();

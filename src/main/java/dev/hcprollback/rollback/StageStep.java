@@ -21,7 +21,7 @@ final class StageStep implements StepAction {
     public Outcome act(RollbackRun run) throws StepFailure {
         ControlPlaneRollbackStatus status = run.status();
         String ns = run.cpNamespace();
-        int members = run.etcdMembers();
+        int members = run.memberCount();
         boolean serving = run.plan().getSteps().indexOf(Step.Stage.name()) < run.plan().getSteps().indexOf(Step.Quiesce.name());
         if (status.getEtcdImage() == null) {
             if (run.plan().getEtcdImage() == null) {

@@ -21,7 +21,7 @@ final class StartEtcdStep implements StepAction {
     public Outcome act(RollbackRun run) throws StepFailure {
         ControlPlaneRollbackStatus status = run.status();
         String ns = run.cpNamespace();
-        int replicas = run.etcdMembers();
+        int replicas = run.memberCount();
         StatefulSet etcdSet = run.etcdStatefulSet();
         List<Container> containers = etcdSet == null ? List.of() : etcdSet.getSpec().getTemplate().getSpec().getContainers();
         int index = IntStream.range(0, containers.size()).filter(i -> RollbackDriver.ETCD.equals(containers.get(i).getName()))

@@ -20,7 +20,7 @@ final class SwapStep implements StepAction {
     public Outcome act(RollbackRun run) throws StepFailure {
         ControlPlaneRollbackStatus status = run.status();
         String ns = run.cpNamespace();
-        int members = run.etcdMembers();
+        int members = run.memberCount();
         if (run.podsOfEtcd() > 0) {
             return new Outcome.Wait("the etcd pods to go before their data dirs are swapped");
         }
