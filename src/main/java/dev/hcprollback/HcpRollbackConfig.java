@@ -136,7 +136,7 @@ public interface HcpRollbackConfig {
         @WithDefault("15m")
         Duration quiesceTimeout();
 
-        /** How long Restore waits for every member's restore Job. */
+        /** How long Stage, and then Swap, each wait for every member's Job. */
         @WithDefault("30m")
         Duration restoreTimeout();
 
@@ -158,6 +158,15 @@ public interface HcpRollbackConfig {
         /** Added to the snapshot's revision on restore ({@code --bump-revision}), so watch caches relist. */
         @WithDefault("1000000000")
         long bumpRevision();
+
+        /**
+         * Stage every member (download, verify, restore into a scratch directory beside the data) while
+         * the control plane still serves, binding each stage Job to the node of its member's pod: the API
+         * servers are then down only for quiesce, swap and start of etcd, whatever etcd's size. Off:
+         * staging waits until etcd is stopped (for volumes that cannot be mounted by a second pod).
+         */
+        @WithDefault("true")
+        boolean stageWhileServing();
 
 
         LeaderElection leaderElection();

@@ -54,6 +54,9 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
     EtcdRevisionReader etcd;
 
     @Inject
+    EtcdMembersReader etcdMembers;
+
+    @Inject
     MeterRegistry registry;
 
     @Inject
@@ -64,7 +67,7 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
     @PostConstruct
     void init() {
         Clock clock = Clock.systemUTC();
-        driver = new RollbackDriver(client, RollbackSettings.of(config.rollback()), clock, restoreSource, etcd,
+        driver = new RollbackDriver(client, RollbackSettings.of(config.rollback()), clock, restoreSource, etcd, etcdMembers,
                 new RollbackEvents() {
                     @Override
                     public void normal(HostedCluster cluster, String reason, String message) {

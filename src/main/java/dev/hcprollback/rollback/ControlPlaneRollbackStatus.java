@@ -28,16 +28,20 @@ public class ControlPlaneRollbackStatus {
     private String pausedUntilBefore;
     /** True once Pause set {@code spec.pausedUntil}: what undo has to take back. */
     private Boolean pausedByRollback;
-    /** The image of the etcd StatefulSet's {@code etcd} container, which the restore Jobs run. */
+    /** The etcd image the restore Jobs run and etcd is started on (the snapshot's, else the StatefulSet's). */
     private String etcdImage;
-    /** The restore Jobs in the control-plane namespace, one per member. */
+    /** The image of the etcd StatefulSet's {@code etcd} container before StartEtcd changed it (absent: unchanged). */
+    private String etcdImageBefore;
+    /** The restore Jobs in the control-plane namespace: the stage Job of each member, then its swap Job. */
     private List<String> restoreJobs = new ArrayList<>();
+    /** How long the API servers were down, from the start of Quiesce to the end of Resume (e.g. {@code 3m12s}). */
+    private String downtime;
     /**
-     * True from the moment the first restore Job may be created (or, for PayloadOnly, the payload patch
+     * True from the moment the first swap Job may be created (or, for PayloadOnly, the payload patch
      * sent): from then on a failure leaves the cluster paused instead of undoing.
      */
     private Boolean pointOfNoReturn;
-    /** Machine-readable reason of a failure, e.g. {@code PauseTimeout}, {@code RestoreJobFailed}. */
+    /** Machine-readable reason of a failure, e.g. {@code PreflightFailed}, {@code StageJobFailed}. */
     private String failureReason;
     /** Set while a failure before the point of no return is being undone. */
     private Boolean undoing;
@@ -49,14 +53,6 @@ public class ControlPlaneRollbackStatus {
     public void setPhase(RollbackPhase phase) {
         this.phase = phase;
     }
-
-
-
-
-
-
-
-
 
     public String getCurrentStep() {
         return currentStep;
@@ -144,6 +140,22 @@ public class ControlPlaneRollbackStatus {
 
     public void setEtcdImage(String etcdImage) {
         this.etcdImage = etcdImage;
+    }
+
+    public String getEtcdImageBefore() {
+        return etcdImageBefore;
+    }
+
+    public void setEtcdImageBefore(String etcdImageBefore) {
+        this.etcdImageBefore = etcdImageBefore;
+    }
+
+    public String getDowntime() {
+        return downtime;
+    }
+
+    public void setDowntime(String downtime) {
+        this.downtime = downtime;
     }
 
     public List<String> getRestoreJobs() {

@@ -13,11 +13,12 @@ import io.quarkus.arc.DefaultBean;
 /**
  * Reads the hosted etcd the way snapshots do ({@link ControlPlaneEtcd}: the {@code etcd-client}
  * Service, mutual TLS with the control plane's own client certificate), holding the additive
- * NetworkPolicy that admits the sidecar to port 2379 while it reads.
+ * NetworkPolicy that admits the sidecar to port 2379 while it reads: the data-loss window of the plan and the
+ * members' own status (db size, revision, cluster ID) for the preflight and the start of etcd.
  */
 @ApplicationScoped
 @DefaultBean
-public class JetcdRevisionReader implements EtcdRevisionReader {
+public class JetcdRevisionReader implements EtcdRevisionReader, EtcdMembersReader {
 
     @Inject
     ControlPlaneEtcd etcd;
@@ -33,6 +34,16 @@ public class JetcdRevisionReader implements EtcdRevisionReader {
         accessPolicy.acquire(controlPlaneNamespace);
         try (Client client = etcd.connect(controlPlaneNamespace)) {
             return KeyChanges.since(client.getKVClient(), revision, config.snapshot().etcd().requestTimeout());
+        } finally {
+            accessPolicy.release(controlPlaneNamespace);
+        }
+    }
+
+    @Override
+    public EtcdMembers read(String controlPlaneNamespace) throws Exception {
+        accessPolicy.acquire(controlPlaneNamespace);
+        try (Client client = etcd.connect(controlPlaneNamespace)) {
+            return EtcdMembers.read(client, config.snapshot().etcd().requestTimeout());
         } finally {
             accessPolicy.release(controlPlaneNamespace);
         }

@@ -7,16 +7,19 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * The shell script a restore Job runs on one etcd member's volume, and the environment that
- * parameterises it. The script text is a constant so that the test which runs it for real with the
- * etcd tools runs exactly what the Job runs; only the environment differs (a local URL, temporary
+ * The shell scripts the restore Jobs run on one etcd member's volume, and the environment that
+ * parameterises them. The texts are constants so that the tests which run them for real with the
+ * etcd tools run exactly what the Jobs run; only the environment differs (a local URL, temporary
  * directories, loopback peer URLs).
  *
  * <p>
- * Order, so that the member's data is touched as late as possible: download the snapshot next to the
- * data dir (same volume), check its SHA-256, restore it into a fresh directory with {@code etcdutl}
- * (or {@code etcdctl} where the image's etcd predates {@code etcdutl}), and only then replace the data
- * dir by the restored one. Exit codes tell where it stopped: 10-12 before the data dir was touched.
+ * Two phases, so that a member's data is touched only once every member is ready to be swapped:
+ * {@link #STAGE} checks that the etcd tool can bump the revision and mark it compacted, downloads the
+ * snapshot next to the data dir (same volume), checks its SHA-256 and restores it into a scratch
+ * directory with {@code etcdutl} (or {@code etcdctl} where the image's etcd predates {@code etcdutl});
+ * the live data dir is never touched, and every exit other than 0 means "nothing touched".
+ * {@link #SWAP} then replaces the data dir by the staged copy. Each prints {@code stage=<name>} before
+ * each part, which the runbook and the benchmark read.
  */
 public final class RestoreScript {
 
@@ -28,18 +31,49 @@ public final class RestoreScript {
     public static final int EXIT_HASH_MISMATCH = 12;
     /** {@code snapshot restore} failed into the scratch directory: the data dir is untouched. */
     public static final int EXIT_RESTORE_FAILED = 13;
+    /**
+     * The etcd tool cannot {@code --bump-revision}/{@code --mark-compacted}: a restore without them would
+     * let clients' watch caches miss the jump back, so it is refused before anything is downloaded.
+     */
+    public static final int EXIT_NO_BUMP = 14;
+    /** The swap found no complete staged copy: the data dir is untouched. */
+    public static final int EXIT_NOTHING_STAGED = 15;
 
     public static final String DATA_DIR = "/var/lib/data";
     public static final String WORK_DIR = "/var/lib/hcp-rollback-restore";
     public static final String CLUSTER_TOKEN = "etcd-cluster";
+    /** Written into the work dir when the staged copy is complete; the swap requires it. */
+    public static final String STAGED_MARKER = "staged";
 
-    public static final String TEXT = """
+    /**
+     * Picks the image's restore tool into {@code $tool} and exits {@link #EXIT_NO_BUMP} unless it can
+     * {@code --bump-revision} and {@code --mark-compacted}. The start of {@link #STAGE}, and all the
+     * preflight's probe Job of an etcd image runs.
+     */
+    public static final String TOOL_CHECK = """
+            echo "stage=check"
+            if command -v etcdutl >/dev/null 2>&1; then
+              tool=etcdutl
+            else
+              tool=etcdctl
+              export ETCDCTL_API=3
+            fi
+            help=$("$tool" snapshot restore --help 2>&1 || true)
+            case "${BUMP_REVISION:?}" in ''|0|*[!0-9]*) echo "BUMP_REVISION must be a positive number" >&2; exit 14 ;; esac
+            case "$help" in *--bump-revision*) ;; *) echo "$tool cannot --bump-revision: restore refused, data dir left untouched" >&2; exit 14 ;; esac
+            case "$help" in *--mark-compacted*) ;; *) echo "$tool cannot --mark-compacted: restore refused, data dir left untouched" >&2; exit 14 ;; esac
+            echo "$tool can --bump-revision and --mark-compacted"
+            """;
+
+    /** Phase 1, on a member's volume: never touches {@code $DATA_DIR}. */
+    public static final String STAGE = """
             set -eu
             data_dir="${DATA_DIR:?}"
             work="${WORK_DIR:?}"
             snapshot="$work/snapshot.db"
             restored="$work/restored"
-            echo "hcp-rollback restore of member ${MEMBER_NAME:?} into $data_dir"
+            echo "hcp-rollback stage of member ${MEMBER_NAME:?} next to $data_dir"
+            """ + TOOL_CHECK + """
             rm -rf "$work"
             mkdir -p "$work"
             echo "stage=fetch"
@@ -57,27 +91,38 @@ public final class RestoreScript {
               rm -rf "$work"; exit 12
             fi
             echo "stage=restore"
-            set -- snapshot restore "$snapshot" --data-dir "$restored" --name "$MEMBER_NAME" \\
-              --initial-cluster "${INITIAL_CLUSTER:?}" --initial-advertise-peer-urls "${PEER_URL:?}" \\
-              --initial-cluster-token "${CLUSTER_TOKEN:?}"
-            if command -v etcdutl >/dev/null 2>&1; then
-              tool=etcdutl
-            else
-              tool=etcdctl
-              export ETCDCTL_API=3
+            "$tool" snapshot restore "$snapshot" --data-dir "$restored" --name "$MEMBER_NAME" \
+              --initial-cluster "${INITIAL_CLUSTER:?}" --initial-advertise-peer-urls "${PEER_URL:?}" \
+              --initial-cluster-token "${CLUSTER_TOKEN:?}" --bump-revision "$BUMP_REVISION" --mark-compacted \
+              || { echo "$tool snapshot restore failed: data dir left untouched" >&2; rm -rf "$work"; exit 13; }
+            rm -f "$snapshot"
+            touch "$work/staged"
+            echo "stage=staged"
+            """;
+
+    /** Phase 2, once every member is staged: the only part that touches {@code $DATA_DIR}. */
+    public static final String SWAP = """
+            set -eu
+            data_dir="${DATA_DIR:?}"
+            work="${WORK_DIR:?}"
+            restored="$work/restored"
+            if [ ! -f "$work/staged" ] || [ ! -d "$restored/member" ]; then
+              echo "no complete staged copy in $work: data dir left untouched" >&2; exit 15
             fi
-            if [ "${BUMP_REVISION:-0}" != "0" ] && "$tool" snapshot restore --help 2>&1 | grep -q -- --bump-revision; then
-              set -- "$@" --bump-revision "$BUMP_REVISION" --mark-compacted
-            else
-              echo "warning: $tool cannot bump the revision; clients must relist by themselves" >&2
-            fi
-            "$tool" "$@" || { echo "$tool snapshot restore failed: data dir left untouched" >&2; rm -rf "$work"; exit 13; }
             echo "stage=swap"
             rm -rf "$data_dir"
             mv "$restored" "$data_dir"
             rm -rf "$work"
             echo "stage=done"
             """;
+
+    /** Both phases back to back, as one member goes through them (the restore benchmark times this). */
+    public static final String TEXT = STAGE + SWAP;
+
+    /** True for the exit codes that mean the Job stopped before the member's data dir was touched. */
+    public static boolean untouched(int exitCode) {
+        return exitCode >= EXIT_NO_DOWNLOADER && exitCode <= EXIT_NOTHING_STAGED;
+    }
 
     private RestoreScript() {
     }

@@ -41,11 +41,24 @@ public final class RollbackNames {
         return hash(cluster.getMetadata().getUid() + "|" + toVersion + "|" + dryRun + "|" + updateStarted, 8);
     }
 
-    /** {@code hcp-rollback-restore-<hash>-etcd-<N>}: short enough for the Job's pod labels. */
-    public static String restoreJob(ControlPlaneRollback rollback, int member) {
-        String id = rollback.getMetadata().getNamespace() + "/" + rollback.getMetadata().getName() + "/"
-                + rollback.getMetadata().getUid();
-        return "hcp-rollback-restore-" + hash(id, 10) + "-etcd-" + member;
+    /** {@code hcp-rollback-stage-<hash>-etcd-<N>}: short enough for the Job's pod labels. */
+    public static String stageJob(ControlPlaneRollback rollback, int member) {
+        return "hcp-rollback-stage-" + rollbackHash(rollback) + "-etcd-" + member;
+    }
+
+    /** {@code hcp-rollback-swap-<hash>-etcd-<N>}. */
+    public static String swapJob(ControlPlaneRollback rollback, int member) {
+        return "hcp-rollback-swap-" + rollbackHash(rollback) + "-etcd-" + member;
+    }
+
+    /** {@code hcp-rollback-probe-<hash of the image>}: one probe per image and namespace, whichever rollback asks. */
+    public static String probeJob(String image) {
+        return "hcp-rollback-probe-" + hash(image, 16);
+    }
+
+    private static String rollbackHash(ControlPlaneRollback rollback) {
+        return hash(rollback.getMetadata().getNamespace() + "/" + rollback.getMetadata().getName() + "/"
+                + rollback.getMetadata().getUid(), 10);
     }
 
     static String hash(String text, int length) {

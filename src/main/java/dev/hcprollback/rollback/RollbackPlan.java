@@ -23,6 +23,14 @@ public class RollbackPlan {
     /** Absent for PayloadOnly, which keeps etcd. */
     private DataLossWindow dataLoss;
     private List<NewerNodePool> nodePoolsStayingNewer = new ArrayList<>();
+    /** What must hold before the point of no return, each item with pass/fail and its figures. */
+    private List<PreflightCheck> preflight = new ArrayList<>();
+    /** The etcd image the restore runs and etcd is started on: the one the snapshot's payload ran. */
+    private String etcdImage;
+    /** The etcd image the StatefulSet runs now. */
+    private String fromEtcdImage;
+    /** Which steps the API servers are down for, and what that depends on. */
+    private String expectedDowntime;
 
     public String getFromVersion() {
         return fromVersion;
@@ -118,5 +126,37 @@ public class RollbackPlan {
 
     public void setNodePoolsStayingNewer(List<NewerNodePool> nodePoolsStayingNewer) {
         this.nodePoolsStayingNewer = nodePoolsStayingNewer == null ? new ArrayList<>() : nodePoolsStayingNewer;
+    }
+
+    public List<PreflightCheck> getPreflight() {
+        return preflight;
+    }
+
+    public void setPreflight(List<PreflightCheck> preflight) {
+        this.preflight = preflight == null ? new ArrayList<>() : preflight;
+    }
+
+    public String getEtcdImage() {
+        return etcdImage;
+    }
+
+    public void setEtcdImage(String etcdImage) {
+        this.etcdImage = etcdImage;
+    }
+
+    public String getFromEtcdImage() {
+        return fromEtcdImage;
+    }
+
+    public void setFromEtcdImage(String fromEtcdImage) {
+        this.fromEtcdImage = fromEtcdImage;
+    }
+
+    public String getExpectedDowntime() {
+        return expectedDowntime;
+    }
+
+    public void setExpectedDowntime(String expectedDowntime) {
+        this.expectedDowntime = expectedDowntime;
     }
 }

@@ -7,19 +7,19 @@ import dev.hcprollback.HcpRollbackConfig;
 /** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}; {@code window} is how long after an update it may be rolled back. */
 public record RollbackSettings(Duration pauseTimeout, Duration quiesceTimeout, Duration restoreTimeout,
         Duration etcdQuorumTimeout, Duration verifyTimeout, Duration pollInterval, Duration maxPollInterval,
-        Duration restoreUrlTtl, long bumpRevision, Duration window) {
+        Duration restoreUrlTtl, long bumpRevision, Duration window, boolean stageWhileServing) {
 
     public static RollbackSettings of(HcpRollbackConfig.Rollback config) {
         return new RollbackSettings(config.pauseTimeout(), config.quiesceTimeout(), config.restoreTimeout(),
                 config.etcdQuorumTimeout(), config.verifyTimeout(), config.pollInterval(), config.maxPollInterval(),
-                config.restoreUrlTtl(), config.bumpRevision(), config.window());
+                config.restoreUrlTtl(), config.bumpRevision(), config.window(), config.stageWhileServing());
     }
 
     /** The defaults of the configuration, for tests that run without Quarkus. */
     public static RollbackSettings defaults() {
         return new RollbackSettings(Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofMinutes(30),
                 Duration.ofMinutes(15), Duration.ofMinutes(60), Duration.ofSeconds(5), Duration.ofSeconds(60),
-                Duration.ofMinutes(30), 1_000_000_000L, Duration.ofHours(24));
+                Duration.ofMinutes(30), 1_000_000_000L, Duration.ofHours(24), true);
     }
 
     /** How long a step may wait for the world before it fails; zero for steps that do not wait. */
@@ -27,7 +27,7 @@ public record RollbackSettings(Duration pauseTimeout, Duration quiesceTimeout, D
         return switch (step) {
             case Pause -> pauseTimeout;
             case Quiesce -> quiesceTimeout;
-            case Restore -> restoreTimeout;
+            case Stage, Swap -> restoreTimeout;
             case StartEtcd -> etcdQuorumTimeout;
             case Verify -> verifyTimeout;
             case Revert, Resume -> Duration.ZERO;

@@ -2,18 +2,26 @@ package dev.hcprollback.rollback;
 
 import java.util.List;
 
-/** The steps of a rollback, in order. */
+/** The steps of a rollback; the plan records their order for each rollback. */
 public enum Step {
     Pause,
     Quiesce,
-    Restore,
+    Stage,
+    Swap,
     StartEtcd,
     Revert,
     Resume,
     Verify;
 
-    public static List<Step> of(RollbackStrategy strategy) {
-        return strategy == RollbackStrategy.PayloadOnly ? List.of(Pause, Revert, Resume, Verify)
-                : List.of(values());
+    /**
+     * The order of the steps: {@code PayloadOnly} keeps etcd; {@code RestoreEtcd} stages every member
+     * while the control plane still serves when {@code stageWhileServing}, else once it is stopped.
+     */
+    public static List<Step> of(RollbackStrategy strategy, boolean stageWhileServing) {
+        if (strategy == RollbackStrategy.PayloadOnly) {
+            return List.of(Pause, Revert, Resume, Verify);
+        }
+        return stageWhileServing ? List.of(Pause, Stage, Quiesce, Swap, StartEtcd, Revert, Resume, Verify)
+                : List.of(Pause, Quiesce, Stage, Swap, StartEtcd, Revert, Resume, Verify);
     }
 }

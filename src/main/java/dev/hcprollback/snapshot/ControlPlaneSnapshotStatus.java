@@ -28,6 +28,10 @@ public class ControlPlaneSnapshotStatus {
     /** Version of the {@code controlPlaneRelease} payload, when the HostedCluster sets one. */
     private String controlPlaneReleaseVersion;
     private Long etcdRevision;
+    /** The image of the etcd StatefulSet's {@code etcd} container when the snapshot was taken: the etcd of its payload. */
+    private String etcdImage;
+    /** The etcd server version that answered the snapshot ({@code 3.5.16}), from etcd's Maintenance Status. */
+    private String etcdVersion;
     private Long sizeBytes;
     private String sha256;
     /** Where the snapshot is stored, as a URL of the storage backend ({@code s3://bucket/key}). */
@@ -230,5 +234,21 @@ public class ControlPlaneSnapshotStatus {
 
     public void setConditions(List<Condition> conditions) {
         this.conditions = conditions == null ? new ArrayList<>() : conditions;
+    }
+
+    public String getEtcdImage() {
+        return etcdImage;
+    }
+
+    public void setEtcdImage(String etcdImage) {
+        this.etcdImage = etcdImage;
+    }
+
+    public String getEtcdVersion() {
+        return etcdVersion;
+    }
+
+    public void setEtcdVersion(String etcdVersion) {
+        this.etcdVersion = etcdVersion;
     }
 }

@@ -22,8 +22,11 @@ import io.etcd.jetcd.options.GetOption;
  */
 public class EtcdSnapshotStreamer {
 
-    /** What was streamed: the revision read just before, the size and hashes. */
-    public record Streamed(long revision, long sizeBytes, String sha256) {
+    /**
+     * What was streamed: the revision read just before, the size and hashes, and the etcd server version
+     * that answered (Maintenance Status; null when it did not say).
+     */
+    public record Streamed(long revision, long sizeBytes, String sha256, String etcdVersion) {
     }
 
     private final Duration connectTimeout;
@@ -45,6 +48,7 @@ public class EtcdSnapshotStreamer {
             java.util.function.LongFunction<OutputStream> afterRevision) throws SnapshotFailure {
         try (Client client = connect(endpoint, authority, credentials)) {
             long revision = revision(client, endpoint);
+            String version = version(client, endpoint);
             OutputStream out = afterRevision.apply(revision);
             SnapshotDigest digest = new SnapshotDigest(out);
             CompletableFuture<Long> done = client.getMaintenanceClient().snapshot(digest);
@@ -70,7 +74,7 @@ public class EtcdSnapshotStreamer {
                         + ": the snapshot's trailing SHA-256 does not match its content (" + digest.size()
                         + " bytes): the stream was damaged");
             }
-            return new Streamed(revision, digest.size(), digest.sha256Hex());
+            return new Streamed(revision, digest.size(), digest.sha256Hex(), version);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SnapshotFailure(SnapshotFailure.Reason.Internal, "interrupted while streaming from " + endpoint, e);
@@ -115,6 +119,16 @@ public class EtcdSnapshotStreamer {
         } catch (ExecutionException e) {
             throw new SnapshotFailure(SnapshotFailure.Reason.EtcdUnreachable,
                     "etcd at " + endpoint + " is unreachable: " + rootMessage(e), e);
+        }
+    }
+
+    /** The etcd server version, for the snapshot's record of its payload's etcd; null if etcd does not say. */
+    private String version(Client client, String endpoint) throws InterruptedException {
+        try {
+            return client.getMaintenanceClient().statusMember(endpoint).get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .getVersion();
+        } catch (TimeoutException | ExecutionException e) {
+            return null;
         }
     }
 

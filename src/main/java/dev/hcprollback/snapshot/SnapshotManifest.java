@@ -33,7 +33,9 @@ public record SnapshotManifest(
         long sizeBytes,
         String startTime,
         String completionTime,
-        String object) {
+        String object,
+        String etcdImage,
+        String etcdVersion) {
 
     public static final int FORMAT = 2;
 

@@ -126,7 +126,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
                 taken = taker.take(snapshot.getMetadata().getName(), snapshot.getSpec().getReason(), at,
                         () -> Optional.ofNullable(client.resources(HostedCluster.class).inNamespace(namespace)
                                 .withName(clusterName).get()).orElse(at),
-                        etcd.endpoint(controlPlane), config.snapshot().etcd().authority(), credentials);
+                        etcd.endpoint(controlPlane), config.snapshot().etcd().authority(), credentials,
+                        etcdImage(controlPlane));
             } finally {
                 accessPolicy.release(controlPlane);
             }
@@ -146,6 +147,13 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
         }
     }
 
+    /** The image of the etcd StatefulSet's {@code etcd} container: the etcd of the payload being snapshotted. */
+    private String etcdImage(String controlPlane) {
+        var etcdSet = client.apps().statefulSets().inNamespace(controlPlane).withName("etcd").get();
+        return etcdSet == null ? null : etcdSet.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> "etcd".equals(c.getName())).map(c -> c.getImage()).findFirst().orElse(null);
+    }
+
     private void succeeded(ControlPlaneSnapshot snapshot, HostedCluster cluster, SnapshotTaker.Taken taken, String backend) {
         String message = "verified snapshot of " + (taken.payload().version() == null ? taken.payload().releaseImage()
                 : taken.payload().version()) + " at etcd revision " + taken.revision() + ", " + taken.sizeBytes()
@@ -162,6 +170,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             s.setControlPlaneReleaseVersion(taken.payload().controlPlaneReleaseVersion());
             s.setHostedClusterUid(taken.payload().hostedClusterUid());
             s.setEtcdRevision(taken.revision());
+            s.setEtcdImage(taken.etcdImage());
+            s.setEtcdVersion(taken.etcdVersion());
             s.setSizeBytes(taken.sizeBytes());
             s.setSha256(taken.sha256());
             s.setLocation(taken.object().location());

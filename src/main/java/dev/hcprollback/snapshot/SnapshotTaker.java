@@ -29,9 +29,9 @@ public class SnapshotTaker {
 
     private static final Logger LOG = Logger.getLogger(SnapshotTaker.class);
 
-    /** A stored, read-back and verified snapshot. */
+    /** A stored, read-back and verified snapshot; {@code etcdImage}, {@code etcdVersion}: the etcd of the payload (null when unknown). */
     public record Taken(Payload payload, long revision, long sizeBytes, String sha256, StoredObject object,
-            StoredObject manifest, Instant startTime, Instant completionTime) {
+            StoredObject manifest, Instant startTime, Instant completionTime, String etcdImage, String etcdVersion) {
     }
 
     /**
@@ -86,6 +86,13 @@ public class SnapshotTaker {
      */
     public Taken take(String snapshotName, SnapshotReason reason, HostedCluster cluster, Supplier<HostedCluster> current,
             String endpoint, Optional<String> authority, EtcdCredentials credentials) throws SnapshotFailure {
+        return take(snapshotName, reason, cluster, current, endpoint, authority, credentials, null);
+    }
+
+    /** @param etcdImage the etcd StatefulSet's {@code etcd} container image, recorded as the payload's etcd */
+    public Taken take(String snapshotName, SnapshotReason reason, HostedCluster cluster, Supplier<HostedCluster> current,
+            String endpoint, Optional<String> authority, EtcdCredentials credentials, String etcdImage)
+            throws SnapshotFailure {
         Payload payload = Payload.of(cluster);
         if (payload.releaseImage() == null) {
             throw new SnapshotFailure(SnapshotFailure.Reason.ClusterNotReady,
@@ -150,8 +157,9 @@ public class SnapshotTaker {
                     cluster.getMetadata().getName(), cluster.getMetadata().getUid(), cluster.controlPlaneNamespace(),
                     snapshotName, reason.name(), payload.releaseImage(), payload.controlPlaneReleaseImage(),
                     payload.version(), payload.releaseDigest(), payload.releaseVersion(),
-                    payload.controlPlaneReleaseDigest(), payload.controlPlaneReleaseVersion(), streamed.revision(), streamed.sha256(), streamed.sizeBytes(), start.toString(),
-                    end.toString(), object.key());
+                    payload.controlPlaneReleaseDigest(), payload.controlPlaneReleaseVersion(), streamed.revision(),
+                    streamed.sha256(), streamed.sizeBytes(), start.toString(), end.toString(), object.key(), etcdImage,
+                    streamed.etcdVersion());
             StoredObject manifestObject;
             try {
                 manifestObject = store.put(SnapshotKeys.manifestKey(key.get()), manifest.toJson(), "application/json");
@@ -159,7 +167,7 @@ public class SnapshotTaker {
                 throw storageFailure(e);
             }
             return new Taken(payload, streamed.revision(), streamed.sizeBytes(), streamed.sha256(), object,
-                    manifestObject, start, end);
+                    manifestObject, start, end, etcdImage, streamed.etcdVersion());
         } catch (SnapshotFailure | RuntimeException e) {
             deleteQuietly(key.get());
             deleteQuietly(SnapshotKeys.manifestKey(key.get()));

@@ -43,6 +43,17 @@ final class AdmittingApiServer {
     Answer patch(String namespace, String name, String mergePatch, UnaryOperator<AdmissionReviews> requester)
             throws IOException, InterruptedException {
         HostedCluster stored = client.resources(HostedCluster.class).inNamespace(namespace).withName(name).get();
+        Answer result = review(stored, mergePatch, requester);
+        if (result.allowed()) {
+            client.resources(HostedCluster.class).inNamespace(namespace).withName(name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch);
+        }
+        return result;
+    }
+
+    /** The admission step alone, as for a server-side dry run: the webhook's answer, nothing stored. */
+    Answer review(HostedCluster stored, String mergePatch, UnaryOperator<AdmissionReviews> requester)
+            throws IOException, InterruptedException {
         JsonNode patch = HostedClusters.JSON.readTree(mergePatch);
         HostedClusters before = HostedClusters.of(stored);
         HostedClusters after = HostedClusters.of((ObjectNode) JsonMergePatch.apply(before.json(), patch));
@@ -58,12 +69,7 @@ final class AdmittingApiServer {
         }
         List<String> warnings = new ArrayList<>();
         answer.path("warnings").forEach(w -> warnings.add(w.asText()));
-        Answer result = new Answer(answer.path("allowed").asBoolean(), answer.at("/auditAnnotations/rule").asText(),
+        return new Answer(answer.path("allowed").asBoolean(), answer.at("/auditAnnotations/rule").asText(),
                 answer.at("/status/message").asText(""), warnings);
-        if (result.allowed()) {
-            client.resources(HostedCluster.class).inNamespace(namespace).withName(name)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch);
-        }
-        return result;
     }
 }

@@ -26,6 +26,7 @@ import dev.hcprollback.rollback.RollbackPlan;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.rollback.RollbackStep;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.testing.ComputedReply;
 import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.TestTools;
 import io.fabric8.kubernetes.api.model.Container;
@@ -71,6 +72,8 @@ public final class Demo {
     private AdmittingApiServer apiServer;
     private HyperShiftSimulator hypershift;
     private EtcdProcess controlPlaneEtcd;
+    /** The HostedCluster as the simulator's loop last read it: what a dry run is reviewed against. */
+    private volatile HostedCluster lastSeen;
 
     public static void main(String[] args) throws Exception {
         MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -132,6 +135,7 @@ public final class Demo {
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
             apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(
                     "https://localhost:" + sidecar.httpsPort + "/validate/hostedclusters"));
+            reviewDryRuns(management);
             Thread hyperShift = startHyperShift(work);
             try {
                 tell();
@@ -153,6 +157,7 @@ public final class Demo {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     hypershift.tick();
+                    lastSeen = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
                     StatefulSet etcd = client.apps().statefulSets().inNamespace(CONTROL_PLANE).withName("etcd").get();
                     int replicas = etcd == null || etcd.getSpec().getReplicas() == null ? 1 : etcd.getSpec().getReplicas();
                     if (replicas == 0 && controlPlaneEtcd.isRunning()) {
@@ -319,6 +324,34 @@ public final class Demo {
         client.resource(updated).updateStatus();
     }
 
+    /**
+     * The sidecar sends the revert patch as a server-side dry run in its preflight; the in-process API
+     * server would store it like any patch, so here it is answered as kube-apiserver would: the
+     * webhook reviews it (as the sidecar's service account), nothing is stored.
+     */
+    private void reviewDryRuns(SimulatedManagementCluster management) {
+        String path = "/apis/hypershift.openshift.io/v1beta1/namespaces/" + NAMESPACE + "/hostedclusters/" + CLUSTER
+                + "?dryRun=All";
+        management.expect().patch().withPath(path).andReply(new ComputedReply(request -> {
+            AdmittingApiServer.Answer answer;
+            try {
+                answer = apiServer.review(lastSeen, request.getUtf8Body(),
+                        r -> r.by("system:serviceaccount:hcp-rollback:hcp-rollback", "system:serviceaccounts"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            timeline.say("kube-apiserver", "dry run of the revert patch, reviewed by the webhook: "
+                    + (answer.allowed() ? "allowed" : "denied: " + answer.message()) + " (nothing stored)");
+            return answer.allowed() ? new ComputedReply.Reply(200, lastSeen)
+                    : new ComputedReply.Reply(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure")
+                            .withCode(403).withReason("Forbidden")
+                            .withMessage("admission webhook denied the request: " + answer.message()).build());
+        })).always();
+    }
+
     private void seedCluster() {
         Instant now = Instant.now();
         HostedClusters cluster = HostedClusters.fixture().named(CLUSTER).release(HostedClusters.tag("4.18.5")).history(
@@ -407,6 +440,10 @@ public final class Demo {
         }
         plan.getNodePoolsStayingNewer().forEach(n -> text.append("\nNodePool ").append(n.getName()).append(" stays on ")
                 .append(n.getVersion()));
+        text.append("\npreflight:");
+        plan.getPreflight().forEach(c -> text.append("\n  ").append(c.passed() ? "pass " : "FAIL ").append(c.getName())
+                .append(": ").append(c.getDetail()));
+        text.append("\nexpected downtime: ").append(plan.getExpectedDowntime());
         return text.toString();
     }
 

@@ -98,7 +98,16 @@ class DryRunPlanTest {
             assertEquals(HostedClusters.tag("4.18.6"), plan.getFromReleaseImage());
             assertEquals(HostedClusters.tag("4.18.5"), plan.getToReleaseImage());
             assertEquals(world.snapshotName(), plan.getSnapshot());
-            assertEquals(List.of("Pause", "Quiesce", "Restore", "StartEtcd", "Revert", "Resume", "Verify"), plan.getSteps());
+            assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"), plan.getSteps());
+            // the preflight checklist is in the plan, each item with its figures
+            assertEquals(List.of("volumeCapacity/data-etcd-0", "volumeCapacity/data-etcd-1", "volumeCapacity/data-etcd-2",
+                    "restoreImage", "snapshotObject", "revisionHeadroom", "revertAdmission", "nodePoolSkew"),
+                    plan.getPreflight().stream().map(PreflightCheck::getName).toList());
+            plan.getPreflight().forEach(check -> assertTrue(check.passed(), check.toString()));
+            assertTrue(plan.getPreflight().get(0).getDetail().startsWith("needs "), plan.getPreflight().get(0).getDetail());
+            assertTrue(plan.getPreflight().get(7).getDetail().contains("workers-new (4.18.6)"), plan.getPreflight().get(7).getDetail());
+            assertTrue(plan.getExpectedDowntime().contains("while the control plane serves"), plan.getExpectedDowntime());
+            assertTrue(status.getMessage().contains("Preflight: all 8 items pass."), status.getMessage());
             DataLossWindow loss = plan.getDataLoss();
             assertEquals(snapshotRevision, loss.getSnapshotRevision());
             assertEquals(now, loss.getCurrentRevision());
@@ -112,9 +121,11 @@ class DryRunPlanTest {
             assertTrue(status.getMessage().contains("8 keys changed"), status.getMessage());
             assertTrue(status.getMessage().contains("Dry run: nothing was changed."), status.getMessage());
             assertTrue(status.getSteps().isEmpty());
-            // nothing but the record's own status was written
+            // nothing but the record's own status and the probe of the restore image (a Job without a volume) was
+            // written; the revert patch went as a dry run only
             assertEquals(0, world.log.count("PATCH", p -> true, b -> true));
-            assertEquals(0, world.log.count("POST", p -> !p.endsWith("/events"), b -> true));
+            assertEquals(1, world.log.countDryRuns("PATCH", p -> p.endsWith("/hostedclusters/payments")));
+            assertEquals(0, world.log.count("POST", p -> !p.endsWith("/events"), b -> !b.contains("hcp-rollback-probe")));
             assertEquals("4.18.6", world.cluster().versionHistory().get(0).getVersion());
             assertNull(world.cluster().getSpec().getPausedUntil());
 

@@ -94,14 +94,26 @@ class RestoreScriptTest {
         }
     }
 
+    /** Member etcd-0's data dir holding the upgraded cluster's data: a marker file saying "still here". */
+    private Path memberWithOldData() throws IOException {
+        Path data = dir.resolve("member-0").resolve("data");
+        Files.createDirectories(data.resolve("member"));
+        Files.writeString(data.resolve("member").resolve("wal-marker"), "still here");
+        return data;
+    }
+
     private static String sha256(Path file) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     private ProcessResult runScript(Map<String, String> env) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", RestoreScript.TEXT).redirectErrorStream(true);
+        return runScript(RestoreScript.TEXT, env, TestTools.etcdBin("etcdutl").getParent());
+    }
+
+    private ProcessResult runScript(String script, Map<String, String> env, Path tools) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true);
         builder.environment().putAll(env);
-        builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
+        builder.environment().put("PATH", tools + ":" + System.getenv("PATH"));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new ProcessResult(process.waitFor(), output);
@@ -144,6 +156,16 @@ class RestoreScriptTest {
         }
         try (Client cluster = started.get(0).client()) {
             assertEquals(3, cluster.getClusterClient().listMember().get(60, TimeUnit.SECONDS).getMembers().size());
+            // what StartEtcd checks, read from the real members: one cluster ID, the expected members, past the bump
+            EtcdMembers members = EtcdMembers.read(cluster, java.time.Duration.ofSeconds(30));
+            assertEquals(List.of(), members.differencesFrom(List.of("etcd-0", "etcd-1", "etcd-2"), snapshotRevision + BUMP),
+                    members.toString());
+            EtcdMembers.Member first = members.members().stream().filter(m -> m.name().equals("etcd-0")).findFirst().orElseThrow();
+            assertEquals(List.of("members report different cluster IDs: [etcd-0=" + Long.toHexString(first.clusterId())
+                    + ", etcd-1=1]"), new EtcdMembers(List.of(first, new EtcdMembers.Member("etcd-1", 1, 0,
+                            snapshotRevision + BUMP, "3.5.16"))).differencesFrom(List.of("etcd-0", "etcd-1"), 0),
+                    "a member of another cluster is told apart");
+            assertTrue(members.members().stream().allMatch(m -> m.version().startsWith("3.5.") && m.dbSizeBytes() > 0), members.toString());
             GetResponse all = cluster.getKVClient().get(bytes("/kubernetes.io/configmaps/app/"),
                     GetOption.builder().isPrefix(true).build()).get(60, TimeUnit.SECONDS);
             assertEquals(40, all.getCount(), "the snapshot's keys, and not the one written after it");
@@ -165,9 +187,7 @@ class RestoreScriptTest {
     void aDownloadWithTheWrongHashLeavesTheDataDirUntouched() throws Exception {
         Path snapshot = dir.resolve("snapshot.db");
         snapshotOfRealEtcd(snapshot);
-        Path data = dir.resolve("member-0").resolve("data");
-        Files.createDirectories(data.resolve("member"));
-        Files.writeString(data.resolve("member").resolve("wal-marker"), "still here");
+        Path data = memberWithOldData();
         ProcessResult result = runScript(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
                 "0".repeat(64), BUMP, data.toString(), dir.resolve("work").toString()));
         assertEquals(RestoreScript.EXIT_HASH_MISMATCH, result.exit(), result.output());
@@ -177,5 +197,66 @@ class RestoreScriptTest {
                 sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString()));
         assertEquals(RestoreScript.EXIT_FETCH_FAILED, missing.exit(), missing.output());
         assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
+    }
+
+    /**
+     * An etcd image whose {@code etcdutl} predates {@code --bump-revision}/{@code --mark-compacted}
+     * (a fake tool here, printing an older help text and recording any restore it is asked for): the
+     * stage refuses before it downloads anything, the tool is never asked to restore, and the member's
+     * data dir is as it was. The swap then finds nothing staged and leaves the data alone too.
+     */
+    @Test
+    void anEtcdToolWithoutTheBumpFlagsStopsBeforeTheDataIsTouched() throws Exception {
+        Path snapshot = dir.resolve("snapshot.db");
+        snapshotOfRealEtcd(snapshot);
+        Path fakeTools = Files.createDirectories(dir.resolve("old-etcd-image"));
+        Path calls = dir.resolve("restore-calls");
+        Path etcdutl = fakeTools.resolve("etcdutl");
+        Files.writeString(etcdutl, """
+                #!/bin/sh
+                case "$*" in
+                  *--help*) echo "Usage: etcdutl snapshot restore <filename> --data-dir {output dir} [options]"
+                            echo "      --name string   Human-readable name for this member"; exit 0 ;;
+                  *) echo "$*" >> "%s"; exit 0 ;;
+                esac
+                """.formatted(calls));
+        etcdutl.toFile().setExecutable(true);
+        Path data = memberWithOldData();
+        Map<String, String> env = RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
+                sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
+
+        ProcessResult stage = runScript(RestoreScript.STAGE, env, fakeTools);
+        assertEquals(RestoreScript.EXIT_NO_BUMP, stage.exit(), stage.output());
+        assertTrue(stage.output().contains("cannot --bump-revision"), stage.output());
+        assertFalse(stage.output().contains("stage=fetch"), "refused before the download: " + stage.output());
+        assertFalse(Files.exists(calls), "the old tool was never asked to restore");
+        assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
+
+        ProcessResult swap = runScript(RestoreScript.SWAP, env, fakeTools);
+        assertEquals(RestoreScript.EXIT_NOTHING_STAGED, swap.exit(), swap.output());
+        assertTrue(RestoreScript.untouched(swap.exit()));
+        assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
+    }
+
+    @Test
+    void stagingLeavesTheLiveDataAloneUntilTheSwap() throws Exception {
+        Path snapshot = dir.resolve("snapshot.db");
+        snapshotOfRealEtcd(snapshot);
+        Path data = memberWithOldData();
+        Map<String, String> env = RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
+                sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
+        Path tools = TestTools.etcdBin("etcdutl").getParent();
+
+        ProcessResult stage = runScript(RestoreScript.STAGE, env, tools);
+        assertEquals(0, stage.exit(), stage.output());
+        assertTrue(stage.output().contains("stage=staged"), stage.output());
+        assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")), "live data untouched");
+        assertTrue(Files.isDirectory(dir.resolve("work").resolve("restored").resolve("member").resolve("snap")));
+
+        ProcessResult swap = runScript(RestoreScript.SWAP, env, tools);
+        assertEquals(0, swap.exit(), swap.output());
+        assertFalse(Files.exists(data.resolve("member").resolve("wal-marker")), "old data replaced");
+        assertTrue(Files.isDirectory(data.resolve("member").resolve("snap")));
+        assertFalse(Files.exists(dir.resolve("work")), "scratch removed");
     }
 }

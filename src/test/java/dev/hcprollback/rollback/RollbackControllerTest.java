@@ -16,12 +16,15 @@ import org.junit.jupiter.api.Test;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.RbacSimulator;
+import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.RollbackWorld;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 
 /**
@@ -42,6 +45,9 @@ class RollbackControllerTest {
     @Inject
     MeterRegistry registry;
 
+    @KubernetesTestServer
+    KubernetesServer mockServer;
+
     /**
      * No object store runs beside these tests (StoreRestoreSourceTest covers the real one): the
      * restore Jobs get a plain URL, which only the simulator "downloads".
@@ -55,11 +61,30 @@ class RollbackControllerTest {
                         snapshot.getStatus().getSha256());
             }
         }, RestoreSource.class);
+        // no etcd runs beside these tests: its members are the simulator's, the data-loss count is not read
+        QuarkusMock.installMockForType(new JetcdRevisionReader() {
+            @Override
+            public DataLossWindow changesSince(String controlPlaneNamespace, long revision) throws Exception {
+                throw new IllegalStateException("no etcd beside this test");
+            }
+
+            @Override
+            public EtcdMembers read(String controlPlaneNamespace) {
+                return HyperShiftSimulator.of(controlPlaneNamespace).etcdMembers(controlPlaneNamespace);
+            }
+        }, JetcdRevisionReader.class);
+    }
+
+    /** A world whose revert dry runs the mock server answers (it has no admission chain, and would store them). */
+    private RollbackWorld world(String cluster) {
+        RollbackWorld world = new RollbackWorld(client, NAMESPACE, cluster);
+        world.expectations = mockServer::expect;
+        return world;
     }
 
     @Test
     void annotationsOnTheHostedClusterLeadToOneSucceededRollback() throws Exception {
-        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "checkout");
+        RollbackWorld world = world("checkout");
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4712: API latency after 4.18.6");
         double succeededBefore = succeeded();
@@ -92,7 +117,8 @@ class RollbackControllerTest {
         assertNull(cluster.getMetadata().getAnnotations().get(RollbackRequest.REASON));
         assertEquals(HostedClusters.tag("4.18.5"), cluster.getSpec().getRelease().getImage());
         assertNull(cluster.getSpec().getPausedUntil());
-        assertEquals(3, client.batch().v1().jobs().inNamespace(cluster.controlPlaneNamespace()).list().getItems().size());
+        assertEquals(6, client.batch().v1().jobs().inNamespace(cluster.controlPlaneNamespace())
+                .withLabel("app", RestoreJobs.APP_LABEL_VALUE).list().getItems().size(), "a stage and a swap Job per member");
 
         List<String> reasons = client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(e -> "checkout".equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
@@ -103,7 +129,7 @@ class RollbackControllerTest {
 
     @Test
     void aDryRunStopsAtPlannedAndDroppingTheFlagStartsTheRealRollback() throws Exception {
-        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "ledger");
+        RollbackWorld world = world("ledger");
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4713: what would a rollback lose?");
         world.clusterAnnotations.put(RollbackRequest.DRY_RUN, "true");
@@ -145,7 +171,7 @@ class RollbackControllerTest {
 
     @Test
     void aFailedRequestIsRetriedByRequestingAgainWithARecordOfItsOwn() throws Exception {
-        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "billing");
+        RollbackWorld world = world("billing");
         world.withSnapshot = false; // the first request has no snapshot behind it (the webhook would refuse it)
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4715");
@@ -187,7 +213,7 @@ class RollbackControllerTest {
 
     @Test
     void aSidecarStoppedBetweenTheLinkAndTheRecordCreatesExactlyTheRecordTheLinkNames() throws Exception {
-        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "payroll");
+        RollbackWorld world = world("payroll");
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4716");
         // what the previous leader left: the link written, the record not yet created
@@ -222,18 +248,19 @@ class RollbackControllerTest {
 
     @Test
     void aRecordDeletedWhileItsRollbackRunsStaysUntilTheRollbackEnded() throws Exception {
-        RollbackWorld world = new RollbackWorld(client, NAMESPACE, "orders");
+        RollbackWorld world = world("orders");
         world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
         world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4714");
-        world.simulator.runJobs = false; // hold the rollback in Restore
+        world.simulator.runJobs = false; // hold the rollback in Stage
         Thread simulator = simulate(world);
         try {
             world.create();
             simulator.start();
             Awaitility.await("orders restoring").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                     .until(() -> rollbacksOf("orders").stream().anyMatch(r -> r.getStatus() != null
-                            && "Restore".equals(r.getStatus().getCurrentStep()) && r.getStatus().getRestoreJobs().size() == 3
-                            && client.batch().v1().jobs().inNamespace(world.controlPlaneNamespace()).list().getItems().size() == 3));
+                            && "Stage".equals(r.getStatus().getCurrentStep()) && r.getStatus().getRestoreJobs().size() == 6
+                            && client.batch().v1().jobs().inNamespace(world.controlPlaneNamespace())
+                                    .withLabel(RestoreJobs.PHASE_LABEL, "stage").list().getItems().size() == 3));
             ControlPlaneRollback running = rollbacksOf("orders").get(0);
             client.resource(running).delete();
             ControlPlaneRollback deleting = world.reload(running);

@@ -50,7 +50,7 @@ class RollbackDriverTest {
 
         ControlPlaneRollbackStatus status = done.getStatus();
         assertEquals(RollbackPhase.Succeeded, status.getPhase(), status.getMessage());
-        assertEquals(List.of("Pause", "Quiesce", "Restore", "StartEtcd", "Revert", "Resume", "Verify"),
+        assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"),
                 status.getSteps().stream().map(RollbackStep::getName).toList());
         status.getSteps().forEach(step -> {
             assertEquals(RollbackPhase.Succeeded, step.getPhase(), step.getName());
@@ -74,15 +74,27 @@ class RollbackDriverTest {
         assertEquals("Completed", cluster.versionHistory().get(0).getState());
         assertEquals("4.18.5", cluster.versionHistory().get(0).getVersion());
 
-        // one restore Job per member, each with the etcd image, its own volume and the one restore script
-        List<Job> jobs = client.batch().v1().jobs().inNamespace(cp).list().getItems();
-        assertEquals(3, jobs.size());
+        // the preflight: every item passed, the restore image probed once
+        assertTrue(status.getPlan().getPreflight().size() >= 8, status.getPlan().getPreflight().toString());
+        status.getPlan().getPreflight().forEach(check -> assertTrue(check.passed(), check.toString()));
+        assertNotNull(client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.probeJob(HyperShiftSimulator.ETCD_IMAGE)).get());
+        assertNotNull(status.getDowntime());
+
+        // a stage and a swap Job per member, each with the etcd image, its own volume and its script
+        List<Job> jobs = client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.APP_LABEL_VALUE).list().getItems();
+        assertEquals(6, jobs.size());
         for (int member = 0; member < 3; member++) {
-            Job job = client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.restoreJob(done, member)).get();
+            Job swap = client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.swapJob(done, member)).get();
+            assertEquals(List.of("/bin/sh", "-c", RestoreScript.SWAP), swap.getSpec().getTemplate().getSpec().getContainers().get(0).getCommand());
+            assertEquals("data-etcd-" + member, swap.getSpec().getTemplate().getSpec().getVolumes().get(0).getPersistentVolumeClaim().getClaimName());
+            Job job = client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.stageJob(done, member)).get();
             assertNotNull(job, "Job of member " + member);
             var pod = job.getSpec().getTemplate().getSpec();
             assertEquals(HyperShiftSimulator.ETCD_IMAGE, pod.getContainers().get(0).getImage());
-            assertEquals(List.of("/bin/sh", "-c", RestoreScript.TEXT), pod.getContainers().get(0).getCommand());
+            assertEquals(List.of("/bin/sh", "-c", RestoreScript.STAGE), pod.getContainers().get(0).getCommand());
+            // staged while etcd serves: on the node of the member's pod, where its ReadWriteOnce volume is mounted
+            assertEquals("etcd-" + member, pod.getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+                    .get(0).getLabelSelector().getMatchLabels().get("statefulset.kubernetes.io/pod-name"));
             assertEquals("data-etcd-" + member, pod.getVolumes().get(0).getPersistentVolumeClaim().getClaimName());
             assertEquals("/var/lib", pod.getContainers().get(0).getVolumeMounts().get(0).getMountPath());
             assertEquals(0, job.getSpec().getBackoffLimit());
@@ -99,13 +111,53 @@ class RollbackDriverTest {
             assertTrue(env.get("SNAPSHOT_URL").startsWith("https://bucket.example.com/"), env.get("SNAPSHOT_URL"));
         }
 
-        // each write happened once: pause, the payload patch, unpause, three Jobs
+        // each write happened once: pause, the payload patch, unpause, the probe and six Jobs; the payload
+        // patch was tried as a dry run twice (preflight, and again right before the first swap)
         String hcPath = "/apis/hypershift.openshift.io/v1beta1/namespaces/full/hostedclusters/payments";
         assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"pausedUntil\":\"true\"")));
         assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"release\"")));
         assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"pausedUntil\":null")));
-        assertEquals(3, log.count("POST", p -> p.startsWith("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true));
+        assertEquals(7, log.count("POST", p -> p.startsWith("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true));
+        assertEquals(2, log.countDryRuns("PATCH", hcPath::equals));
         assertEquals(1.0, world.meters.get("hcp_rollback_rollbacks_total").tag("result", "Succeeded").counter().count());
-        assertEquals(7, world.meters.find("hcp_rollback_step_duration_seconds").timers().size());
+        assertEquals(8, world.meters.find("hcp_rollback_step_duration_seconds").timers().size());
+    }
+
+    /**
+     * The update changed etcd's version: the snapshot of 4.18.5 records etcd image X (etcd 3.5.14), the
+     * cluster on 4.18.6 runs Y (3.5.16). The restore runs on X and etcd is started on X, while the
+     * control-plane operator is stopped; the status records what the StatefulSet ran before.
+     */
+    @Test
+    void anEtcdVersionChangedByTheUpdateGoesBackToo() {
+        RollbackWorld world = new RollbackWorld(client, server, "etcd-version", "payments").create();
+        String cp = world.controlPlaneNamespace();
+        var snapshot = client.resources(dev.hcprollback.snapshot.ControlPlaneSnapshot.class).inNamespace("etcd-version")
+                .withName(world.snapshotName()).get();
+        snapshot.getStatus().setEtcdImage(HyperShiftSimulator.OLDER_ETCD_IMAGE);
+        snapshot.getStatus().setEtcdVersion("3.5.14");
+        client.resource(snapshot).updateStatus();
+
+        ControlPlaneRollback done = world.runToEnd(world.driver(),
+                world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false));
+
+        ControlPlaneRollbackStatus status = done.getStatus();
+        assertEquals(RollbackPhase.Succeeded, status.getPhase(), status.getMessage());
+        assertEquals(HyperShiftSimulator.OLDER_ETCD_IMAGE, status.getPlan().getEtcdImage());
+        assertEquals(HyperShiftSimulator.ETCD_IMAGE, status.getPlan().getFromEtcdImage());
+        assertEquals(HyperShiftSimulator.OLDER_ETCD_IMAGE, status.getEtcdImage());
+        assertEquals(HyperShiftSimulator.ETCD_IMAGE, status.getEtcdImageBefore());
+        for (int member = 0; member < 3; member++) {
+            for (String job : List.of(RollbackNames.stageJob(done, member), RollbackNames.swapJob(done, member))) {
+                assertEquals(HyperShiftSimulator.OLDER_ETCD_IMAGE, client.batch().v1().jobs().inNamespace(cp).withName(job).get()
+                        .getSpec().getTemplate().getSpec().getContainers().get(0).getImage(), job);
+            }
+        }
+        // the probe asked about X, the image the restore runs
+        assertNotNull(client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.probeJob(HyperShiftSimulator.OLDER_ETCD_IMAGE)).get());
+        // etcd ran on Y before the rollback and on X after it
+        assertEquals(List.of(HyperShiftSimulator.ETCD_IMAGE, HyperShiftSimulator.OLDER_ETCD_IMAGE), world.simulator.etcdImagesRun);
+        assertTrue(status.step(Step.StartEtcd).get().getMessage().contains("(etcd 3.5.14)"),
+                status.step(Step.StartEtcd).get().getMessage());
     }
 }

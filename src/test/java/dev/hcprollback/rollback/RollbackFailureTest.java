@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.RollbackCrds;
 import dev.hcprollback.testing.RollbackWorld;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -44,7 +45,7 @@ class RollbackFailureTest {
         return world.runToEnd(world.driver(), world.requestRollback("payments-to-4-18-5", strategy, false));
     }
 
-    /** Undone: every workload at its recorded replicas, the pause taken back, no restore Job. */
+    /** Undone: every workload at its recorded replicas, the pause taken back, no swap Job (the data was never touched). */
     private static void assertUndone(RollbackWorld world, ControlPlaneRollback rollback, String reason) {
         ControlPlaneRollbackStatus status = rollback.getStatus();
         assertEquals(RollbackPhase.Failed, status.getPhase(), status.getMessage());
@@ -57,7 +58,9 @@ class RollbackFailureTest {
         assertEquals(HostedClusters.tag("4.18.6"), cluster.getSpec().getRelease().getImage());
         RollbackWorld.WRITERS.forEach((name, replicas) -> assertEquals(replicas, world.replicasOf(name), name));
         assertEquals(3, world.etcdReplicas());
-        assertTrue(client.batch().v1().jobs().inNamespace(world.controlPlaneNamespace()).list().getItems().isEmpty());
+        assertTrue(client.batch().v1().jobs().inNamespace(world.controlPlaneNamespace())
+                .withLabel(RestoreJobs.PHASE_LABEL, "swap").list().getItems().isEmpty());
+        assertFalse(Boolean.TRUE.equals(status.getPointOfNoReturn()));
     }
 
     /** Left paused, failed, with the next manual step in the message. */
@@ -88,57 +91,184 @@ class RollbackFailureTest {
         assertTrue(rollback.getStatus().getMessage().contains("kube-apiserver"), rollback.getStatus().getMessage());
     }
 
+    /** Refused in the plan (the preflight), with nothing touched: no step, no write, no Job but the probe. */
+    private static void assertRefusedInThePlan(RollbackWorld world, ControlPlaneRollback rollback, String item) {
+        ControlPlaneRollbackStatus status = rollback.getStatus();
+        assertEquals(RollbackPhase.Failed, status.getPhase(), status.getMessage());
+        assertEquals("PreflightFailed", status.getFailureReason());
+        assertTrue(status.getMessage().endsWith("Nothing was changed."), status.getMessage());
+        assertTrue(status.getPlan().getPreflight().stream().anyMatch(c -> c.getName().equals(item) && !c.passed()),
+                status.getPlan().getPreflight().toString());
+        assertTrue(status.getSteps().isEmpty());
+        assertEquals(0, world.log.count("PATCH", p -> true, b -> true), "nothing touched");
+        assertEquals(0, world.log.count("POST", p -> p.endsWith("/jobs"), b -> !b.contains("hcp-rollback-probe")));
+    }
+
     @Test
-    void noDownloadUrlIsUndoneBeforeAnyJob() {
+    void noDownloadUrlIsRefusedInThePlan() {
         RollbackWorld world = world("f-source");
         world.restoreSource = (snapshot, ttl) -> {
             throw new RestoreSource.RestoreSourceException("bucket hcp-rollback-test: access denied");
         };
         ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "snapshotObject");
+        assertTrue(rollback.getStatus().getMessage().contains("access denied"));
+    }
+
+    /** The store refuses later (the credentials rotated while the cluster was paused): undone before any Job. */
+    @Test
+    void noDownloadUrlWhenStagingIsUndoneBeforeAnyJob() {
+        RollbackWorld world = world("f-source-late");
+        RestoreSource working = world.restoreSource;
+        boolean[] denied = { false };
+        world.restoreSource = (snapshot, ttl) -> {
+            if (denied[0]) {
+                throw new RestoreSource.RestoreSourceException("bucket hcp-rollback-test: access denied");
+            }
+            return working.downloadOf(snapshot, ttl);
+        };
+        ControlPlaneRollback rollback = world.runToEnd(world.driver(name -> denied[0] |= name.equals("completed:Pause")),
+                world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false));
         assertUndone(world, rollback, "SnapshotUnavailable");
         assertTrue(rollback.getStatus().getMessage().contains("access denied"));
     }
 
     @Test
-    void aMissingEtcdVolumeIsFoundBeforeAnyJobAndUndone() {
+    void aMissingEtcdVolumeIsRefusedInThePlan() {
         RollbackWorld world = world("f-volume");
         client.persistentVolumeClaims().inNamespace(world.controlPlaneNamespace()).withName("data-etcd-2").delete();
         ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
-        assertUndone(world, rollback, "EtcdVolumeMissing");
-        assertTrue(rollback.getStatus().getMessage().contains("data-etcd-2"), rollback.getStatus().getMessage());
+        assertRefusedInThePlan(world, rollback, "volumeCapacity/data-etcd-2");
+        assertTrue(rollback.getStatus().getMessage().contains("data-etcd-2 does not exist"), rollback.getStatus().getMessage());
+    }
+
+    /**
+     * The first case of the issue, on the simulator: a stage Job that fails (whatever its exit code:
+     * staging never writes the data dir) is undone on every member, automatically, with no manual runbook.
+     */
+    @Test
+    void aStageJobThatFailsIsUndoneOnEveryMember() {
+        RollbackWorld world = world("f-stage");
+        world.simulator.failingStageMembers.add(1);
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertUndone(world, rollback, "StageJobFailed");
+        assertTrue(rollback.getStatus().getMessage().contains("staging never writes the data dir"), rollback.getStatus().getMessage());
+        assertEquals(3, world.log.count("POST", p -> p.endsWith("/jobs"), b -> b.contains("\"stage\"")));
     }
 
     @Test
-    void aFailedRestoreJobLeavesTheClusterPausedAndIsNotRetried() {
-        RollbackWorld world = world("f-restore");
-        world.simulator.failingRestoreMembers.add(1);
+    void aFailedSwapJobLeavesTheClusterPausedAndIsNotRetried() {
+        RollbackWorld world = world("f-swap");
+        world.simulator.failingSwapMembers.add(1);
         ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
         String cp = world.controlPlaneNamespace();
-        assertLeftPaused(world, rollback, "RestoreJobFailed", "kubectl -n " + cp + " delete job "
-                + String.join(" ", rollback.getStatus().getRestoreJobs()));
+        assertLeftPaused(world, rollback, "SwapJobFailed", "kubectl -n " + cp + " get job "
+                + String.join(" ", rollback.getStatus().getRestoreJobs().subList(3, 6)));
+        assertTrue(rollback.getStatus().getPointOfNoReturn());
         assertEquals(0, world.etcdReplicas());
         RollbackWorld.WRITERS.keySet().forEach(name -> assertEquals(0, world.replicasOf(name), name));
         assertEquals(HostedClusters.tag("4.18.6"), world.cluster().getSpec().getRelease().getImage());
         // more calls (a resync, a restart) change nothing: the destructive step is not repeated
         long jobsCreated = world.log.count("POST", p -> p.endsWith("/jobs"), b -> true);
-        assertEquals(3, jobsCreated);
+        assertEquals(7, jobsCreated, "a probe, three stage and three swap Jobs");
         for (int i = 0; i < 3; i++) {
             world.simulator.tick();
             assertTrue(world.driver().reconcile(rollback).isEmpty());
         }
         assertEquals(jobsCreated, world.log.count("POST", p -> p.endsWith("/jobs"), b -> true));
         assertEquals(RollbackPhase.Failed, world.reload(rollback).getStatus().getPhase());
-        assertEquals(RollbackPhase.Failed, world.reload(rollback).getStatus().step(Step.Restore).get().getPhase());
+        assertEquals(RollbackPhase.Failed, world.reload(rollback).getStatus().step(Step.Swap).get().getPhase());
     }
 
     @Test
-    void aRestoreJobThatNeverFinishesTimesOutAndLeavesTheClusterPaused() {
-        RollbackWorld world = world("f-restore-slow");
+    void aStageJobThatNeverFinishesTimesOutAndIsUndone() {
+        RollbackWorld world = world("f-stage-slow");
         world.simulator.runJobs = false;
         ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
-        assertLeftPaused(world, rollback, "RestoreTimeout", "kubectl -n " + world.controlPlaneNamespace() + " logs job/");
-        assertEquals(0, world.etcdReplicas());
-        assertEquals(3, world.log.count("POST", p -> p.endsWith("/jobs"), b -> true));
+        assertUndone(world, rollback, "StageTimeout");
+        assertEquals(4, world.log.count("POST", p -> p.endsWith("/jobs"), b -> true), "the probe and three stage Jobs");
+    }
+
+    /**
+     * Case 1 of the issue: 200 MiB volumes holding ~105 MiB of data, a ~45 MiB snapshot. The plan shows
+     * the failed item with its figures and the rollback is refused before anything is touched.
+     */
+    @Test
+    void aVolumeTooSmallToStageIsRefusedInThePlan() {
+        RollbackWorld world = new RollbackWorld(client, server, "f-capacity", "payments");
+        world.simulator.etcdVolumeSize = "200Mi";
+        world.simulator.etcdDbSizeBytes = 105L << 20;
+        world.create();
+        ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace("f-capacity")
+                .withName(world.snapshotName()).get();
+        snapshot.getStatus().setSizeBytes(45L << 20);
+        client.resource(snapshot).updateStatus();
+
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        ControlPlaneRollbackStatus status = rollback.getStatus();
+        assertRefusedInThePlan(world, rollback, "volumeCapacity/data-etcd-0");
+        PreflightCheck volume = status.getPlan().getPreflight().stream()
+                .filter(c -> c.getName().equals("volumeCapacity/data-etcd-0")).findFirst().orElseThrow();
+        assertFalse(volume.passed());
+        assertEquals("needs 259.0 MiB (data 105.0 MiB + snapshot 45.0 MiB + restored copy 109.0 MiB) of 180.0 MiB usable "
+                + "(200.0 MiB less 10% margin)", volume.getDetail());
+    }
+
+    /**
+     * Case 2 of the issue: admission refuses the revert. The mock API server has no admission chain;
+     * here the world answers the revert's server-side dry run ({@code dryRun=All}) with the webhook's
+     * 403, as the API server would. Refused in the plan, nothing touched, and the dry run stored nothing.
+     */
+    @Test
+    void aRevertThatAdmissionRefusesIsRefusedInThePlanWithNothingTouched() {
+        RollbackWorld world = world("f-admission");
+        world.refuseRevert = "a downgrade of spec.release needs a verified snapshot of the target payload";
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        ControlPlaneRollbackStatus status = rollback.getStatus();
+        assertRefusedInThePlan(world, rollback, "revertAdmission");
+        PreflightCheck admission = status.getPlan().getPreflight().stream()
+                .filter(c -> c.getName().equals("revertAdmission")).findFirst().orElseThrow();
+        assertFalse(admission.passed());
+        assertTrue(admission.getDetail().contains("denied the request: a downgrade of spec.release"), admission.getDetail());
+        assertEquals(1, world.log.countDryRuns("PATCH", p -> p.endsWith("/hostedclusters/payments")));
+        assertEquals(HostedClusters.tag("4.18.6"), world.cluster().getSpec().getRelease().getImage());
+    }
+
+    /** Admission that turns (the rollback window closed while staging): caught right before the first swap, undone. */
+    @Test
+    void aRevertRefusedWhenCheckedAgainBeforeTheFirstSwapIsUndone() {
+        RollbackWorld world = world("f-admission-late");
+        ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
+        RollbackDriver driver = world.driver(name -> {
+            if (name.equals("completed:Quiesce")) {
+                world.refuseRevert = "the rollback window of 24h closed";
+            }
+        });
+        ControlPlaneRollback end = world.runToEnd(driver, rollback);
+        assertUndone(world, end, "PreflightFailed");
+        assertTrue(end.getStatus().getMessage().contains("checked again before the first swap"), end.getStatus().getMessage());
+        assertTrue(end.getStatus().getMessage().contains("window of 24h closed"), end.getStatus().getMessage());
+    }
+
+    /** Case 3 of the issue, on the simulator: the probe of an etcd image without the bump flags fails the plan. */
+    @Test
+    void aRestoreImageThatCannotBumpTheRevisionIsRefusedInThePlan() {
+        RollbackWorld world = world("f-probe");
+        world.simulator.imagesWithoutBump.add(HyperShiftSimulator.ETCD_IMAGE);
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "restoreImage");
+        assertTrue(rollback.getStatus().getMessage().contains("cannot restore with --bump-revision"), rollback.getStatus().getMessage());
+    }
+
+    /** A member that kept old data reports another cluster ID once etcd runs: StartEtcd fails saying so. */
+    @Test
+    void membersWithDifferentClusterIdsFailStartEtcd() {
+        RollbackWorld world = world("f-cluster-id");
+        world.simulator.memberWithOtherClusterId = 2;
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertLeftPaused(world, rollback, "EtcdMismatch", "logs etcd-0 -c etcd");
+        assertTrue(rollback.getStatus().getMessage().contains("members report different cluster IDs"), rollback.getStatus().getMessage());
+        assertTrue(rollback.getStatus().getMessage().contains("etcd-2=bad"), rollback.getStatus().getMessage());
     }
 
     @Test
@@ -163,8 +293,11 @@ class RollbackFailureTest {
     @Test
     void etcdWithoutQuorumLeavesTheClusterPausedWithTheManualSteps() {
         RollbackWorld world = world("f-quorum");
-        world.simulator.etcdBecomesReady = false;
-        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        ControlPlaneRollback rollback = world.runToEnd(world.driver(name -> {
+            if (name.equals("completed:Swap")) {
+                world.simulator.etcdBecomesReady = false;
+            }
+        }), world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false));
         assertLeftPaused(world, rollback, "StartEtcdTimeout",
                 "patch hostedcluster payments --type merge -p '{\"spec\":{\"release\":{\"image\":\""
                         + HostedClusters.tag("4.18.5") + "\"}}}'");
@@ -247,7 +380,7 @@ class RollbackFailureTest {
         world.simulator.runJobs = false;
         RollbackDriver driver = world.driver();
         for (int i = 0; i < 30 && (world.reload(first).getStatus() == null
-                || !"Restore".equals(world.reload(first).getStatus().getCurrentStep())); i++) {
+                || !"Stage".equals(world.reload(first).getStatus().getCurrentStep())); i++) {
             world.simulator.tick();
             driver.reconcile(first).ifPresent(world.clock::advance);
         }

@@ -43,9 +43,10 @@ class RollbackPartsTest {
         ControlPlaneRollback rollback = new ControlPlaneRollback();
         rollback.setMetadata(new ObjectMetaBuilder().withName(name + "-with-a-rather-long-suffix-to-show-the-hash-keeps-it-short")
                 .withNamespace("clusters").withUid("4c9e").build());
-        String job = RollbackNames.restoreJob(rollback, 2);
-        assertEquals(job, RollbackNames.restoreJob(rollback, 2));
-        assertTrue(job.matches("hcp-rollback-restore-[0-9a-f]{10}-etcd-2") && job.length() <= 63, job);
+        String job = RollbackNames.stageJob(rollback, 2);
+        assertEquals(job, RollbackNames.stageJob(rollback, 2));
+        assertTrue(job.matches("hcp-rollback-stage-[0-9a-f]{10}-etcd-2") && job.length() <= 63, job);
+        assertTrue(RollbackNames.swapJob(rollback, 2).matches("hcp-rollback-swap-[0-9a-f]{10}-etcd-2"));
     }
 
     @Test
@@ -68,6 +69,8 @@ class RollbackPartsTest {
                 + "etcd-2=https://etcd-2.etcd-discovery.clusters-payments.svc:2380", env.get("INITIAL_CLUSTER"));
         assertEquals("/var/lib/data", env.get("DATA_DIR"));
         assertEquals(List.of("Pause", "Revert", "Resume", "Verify"),
-                Step.of(RollbackStrategy.PayloadOnly).stream().map(Step::name).toList());
+                Step.of(RollbackStrategy.PayloadOnly, true).stream().map(Step::name).toList());
+        assertEquals(List.of("Pause", "Quiesce", "Stage", "Swap", "StartEtcd", "Revert", "Resume", "Verify"),
+                Step.of(RollbackStrategy.RestoreEtcd, false).stream().map(Step::name).toList());
     }
 }

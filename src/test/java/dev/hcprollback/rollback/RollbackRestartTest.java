@@ -53,6 +53,9 @@ class RollbackRestartTest {
         assertTrue(checkpoints.size() > 20, "checkpoints: " + checkpoints);
         assertTrue(checkpoints.containsAll(List.of("recorded:pausedUntil", "patched:pausedUntil", "recorded:replicas",
                 "pointOfNoReturn", "patched:release", "patched:unpause")), checkpoints.toString());
+        // a kill between two swaps is among them: after the first swap Job was created, before the second
+        int firstSwap = checkpoints.indexOf("created:" + RollbackNames.swapJob(probed, 0));
+        assertEquals("created:" + RollbackNames.swapJob(probed, 1), checkpoints.get(firstSwap + 1), checkpoints.toString());
 
         for (int kill : firstOccurrences(checkpoints, 0)) {
             String at = checkpoints.get(kill);
@@ -146,8 +149,8 @@ class RollbackRestartTest {
         assertEquals(1, log.count("PATCH", hc::equals, b -> b.contains("\"pausedUntil\":\"true\"")), "pause, killed at " + at);
         assertEquals(1, log.count("PATCH", hc::equals, b -> b.contains("\"release\"")), "revert, killed at " + at);
         assertEquals(1, log.count("PATCH", hc::equals, b -> b.contains("\"pausedUntil\":null")), "unpause, killed at " + at);
-        assertEquals(3, log.count("POST", p -> p.equals("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true),
-                "restore Jobs, killed at " + at);
+        assertEquals(7, log.count("POST", p -> p.equals("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true),
+                "the probe, three stage and three swap Jobs, killed at " + at);
         for (String writer : RollbackWorld.WRITERS.keySet()) {
             String path = "/apis/apps/v1/namespaces/" + cp + "/deployments/" + writer;
             assertEquals(1, log.count("PATCH", path::equals, b -> b.contains("\"replicas\":0")), writer + " down, killed at " + at);
@@ -157,7 +160,7 @@ class RollbackRestartTest {
         assertEquals(2, log.count("PATCH", etcd::equals, b -> true), "etcd down and up, killed at " + at);
         ControlPlaneRollback end = world.client.resources(ControlPlaneRollback.class).inNamespace(world.namespace).list()
                 .getItems().get(0);
-        assertEquals(7, end.getStatus().getSteps().size(), "each step recorded once, killed at " + at);
+        assertEquals(8, end.getStatus().getSteps().size(), "each step recorded once, killed at " + at);
         end.getStatus().getSteps().forEach(s -> assertEquals(RollbackPhase.Succeeded, s.getPhase()));
         assertEquals(HostedClusters.tag("4.18.5"), world.cluster().getSpec().getRelease().getImage());
         assertNull(world.cluster().getSpec().getPausedUntil());

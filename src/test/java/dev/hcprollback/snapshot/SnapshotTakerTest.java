@@ -80,8 +80,11 @@ class SnapshotTakerTest {
 
     SnapshotTaker.Taken take(SnapshotStore into, HostedCluster cluster) throws SnapshotFailure {
         return new SnapshotTaker(streamer, into, "hcp", CLOCK).take("snap-1", SnapshotReason.Manual, cluster,
-                () -> cluster, etcd.endpoint(), Optional.empty(), pki.clientCredentials());
+                () -> cluster, etcd.endpoint(), Optional.empty(), pki.clientCredentials(), ETCD_IMAGE);
     }
+
+    /** The etcd StatefulSet's image as the reconciler reads it; recorded as the payload's etcd. */
+    static final String ETCD_IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "e".repeat(64);
 
     @Test
     void aSnapshotThatEtcdutlRestoresWithTheKeysWrittenBefore() throws Exception {
@@ -113,6 +116,10 @@ class SnapshotTakerTest {
         assertEquals("restore-uid", manifest.clusterUid());
         assertEquals("clusters-restore", manifest.controlPlaneNamespace());
         assertEquals(taken.sha256(), manifest.sha256());
+        // the etcd of the payload: the image it ran and the version the real etcd reported
+        assertEquals(ETCD_IMAGE, manifest.etcdImage());
+        assertTrue(manifest.etcdVersion() != null && manifest.etcdVersion().startsWith("3.5."), manifest.etcdVersion());
+        assertEquals(manifest.etcdVersion(), taken.etcdVersion());
         assertEquals(taken.revision(), manifest.etcdRevision());
         assertEquals(taken.sizeBytes(), manifest.sizeBytes());
         assertEquals(Clusters.image("4.18.6"), manifest.releaseImage());

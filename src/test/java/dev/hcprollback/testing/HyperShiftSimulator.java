@@ -13,6 +13,7 @@ import dev.hcprollback.hypershift.HostedClusterStatus;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.hypershift.VersionStatus;
+import dev.hcprollback.rollback.EtcdMembers;
 import dev.hcprollback.rollback.RestoreJobs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -40,8 +41,12 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * which the next tick completes (the same for {@code status.controlPlaneVersion});</li>
  * <li>Deployment/StatefulSet controllers and kubelet: pods are created or deleted to match
  * {@code spec.replicas}, and status reports them all ready;</li>
- * <li>Job controller: a restore Job "runs": it is marked succeeded, or failed for members the test names;</li>
- * <li>etcd: {@code EtcdAvailable} is True when every etcd member is ready, False otherwise.</li>
+ * <li>Job controller: a restore Job (stage or swap) "runs": it is marked succeeded, or failed for members
+ * the test names; a probe Job of an etcd image succeeds unless the test names the image as one whose
+ * restore tool lacks {@code --bump-revision};</li>
+ * <li>etcd: {@code EtcdAvailable} is True when every etcd member is ready, False otherwise; its members
+ * answer {@link #etcdMembers} while they run (one cluster ID, a db size, a revision that jumps by the
+ * bump once every member is swapped).</li>
  * </ul>
  * What the mock cannot show: real scheduling, volumes and the etcd data a restore Job writes (the
  * restore script is run for real in {@code RestoreScriptTest}), admission (the webhook is tested on its
@@ -51,6 +56,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 public class HyperShiftSimulator {
 
     public static final String ETCD_IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "e".repeat(64);
+    /** The etcd of an older payload (etcd 3.5.14 here), for the rollbacks that take etcd's version back. */
+    public static final String OLDER_ETCD_IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "d".repeat(64);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -60,18 +67,43 @@ public class HyperShiftSimulator {
     public volatile boolean honourPause = true;
     /** Pods of these workloads never go (a stuck kubelet, a finalizer). */
     public final Set<String> stuckPods = new HashSet<>();
-    /** Members whose restore Job fails. */
-    public final Set<Integer> failingRestoreMembers = new HashSet<>();
+    /** Members whose stage Job fails (before the point of no return). */
+    public final Set<Integer> failingStageMembers = new HashSet<>();
+    /** Members whose swap Job fails (after the point of no return). */
+    public final Set<Integer> failingSwapMembers = new HashSet<>();
+    /** etcd images whose restore tool lacks {@code --bump-revision}: their probe Job fails. */
+    public final Set<String> imagesWithoutBump = new HashSet<>();
+    /** The size of each etcd member's volume ({@code data-etcd-N}), as HyperShift requests it (its default 8Gi). */
+    public volatile String etcdVolumeSize = "8Gi";
+    /** Each member's db size as etcd reports it, bytes. */
+    public volatile long etcdDbSizeBytes = 100L << 20;
+    /** etcd's revision; a completed swap adds the Job's bump. */
+    public volatile long etcdRevision = 123_500L;
+    /** A member (index) that reports another cluster ID once etcd runs again (a member that kept old data); -1: none. */
+    public volatile int memberWithOtherClusterId = -1;
+    /** The images the etcd StatefulSet ran, in order: a rollback that changes etcd's version shows here. */
+    public final List<String> etcdImagesRun = new ArrayList<>();
     /** False: etcd members never become ready after the restore. */
     public volatile boolean etcdBecomesReady = true;
     /** False: a rollout of a new payload never completes. */
     public volatile boolean completeRollouts = true;
-    /** False: restore Jobs are left running. */
+    /** False: restore Jobs (stage, swap) are left running; probe Jobs still run. */
     public volatile boolean runJobs = true;
     /** What running a restore Job does; true for success. By default nothing runs: the Job just succeeds. */
     public volatile java.util.function.Predicate<Job> jobRunner = job -> true;
     /** Names of the restore Jobs this simulator "ran" (marked finished). */
     public final List<String> ranJobs = new ArrayList<>();
+
+    private static final Map<String, HyperShiftSimulator> BY_CONTROL_PLANE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The simulator that created a control-plane namespace: for a sidecar under test that reads etcd by namespace. */
+    public static HyperShiftSimulator of(String controlPlaneNamespace) {
+        HyperShiftSimulator simulator = BY_CONTROL_PLANE.get(controlPlaneNamespace);
+        if (simulator == null) {
+            throw new IllegalStateException("no simulated control plane " + controlPlaneNamespace);
+        }
+        return simulator;
+    }
 
     public HyperShiftSimulator(KubernetesClient client, String namespace, Clock clock) {
         this.client = client;
@@ -82,6 +114,7 @@ public class HyperShiftSimulator {
     /** The control plane of a highly available cluster, as HyperShift creates it (with etcd's volumes). */
     public void createControlPlane(HostedCluster cluster, Map<String, Integer> deployments, int etcdMembers) {
         String cp = cluster.controlPlaneNamespace();
+        BY_CONTROL_PLANE.put(cp, this);
         client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
                 .withName(cp).endMetadata().build()).createOr(existing -> existing.update());
         deployments.forEach((name, replicas) -> client.resource(new DeploymentBuilder()
@@ -95,7 +128,7 @@ public class HyperShiftSimulator {
             client.resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata()
                     .withName("data-etcd-" + member).withNamespace(cp).addToLabels("app", "etcd").endMetadata()
                     .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("8Gi")).endResources()
+                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity(etcdVolumeSize)).endResources()
                     .endSpec().build()).create();
         }
         client.resource(new StatefulSetBuilder()
@@ -123,6 +156,11 @@ public class HyperShiftSimulator {
             for (StatefulSet set : client.apps().statefulSets().inNamespace(cp).list().getItems()) {
                 int[] counts = reconcileStatefulSet(set);
                 if ("etcd".equals(set.getMetadata().getName())) {
+                    String image = set.getSpec().getTemplate().getSpec().getContainers().stream()
+                            .filter(c -> "etcd".equals(c.getName())).findFirst().map(c -> c.getImage()).orElse(null);
+                    if (counts[0] > 0 && (etcdImagesRun.isEmpty() || !etcdImagesRun.get(etcdImagesRun.size() - 1).equals(image))) {
+                        etcdImagesRun.add(image);
+                    }
                     etcdReady = counts[0];
                     etcdWanted = counts[1];
                 }
@@ -130,6 +168,13 @@ public class HyperShiftSimulator {
             for (Job job : client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.APP_LABEL_VALUE).list()
                     .getItems()) {
                 runJob(job);
+            }
+            for (Job job : client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.PROBE_APP_LABEL_VALUE)
+                    .list().getItems()) {
+                if ((job.getStatus() == null || job.getStatus().getConditions() == null
+                        || job.getStatus().getConditions().isEmpty())) {
+                    finish(job, imagesWithoutBump.contains(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+                }
             }
             reconcileCluster(cluster, etcdWanted > 0 && etcdReady >= etcdWanted);
         }
@@ -197,7 +242,46 @@ public class HyperShiftSimulator {
         }
         String name = job.getMetadata().getName();
         int member = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
-        boolean fails = failingRestoreMembers.contains(member) || !jobRunner.test(job);
+        boolean swap = "swap".equals(job.getMetadata().getLabels().get(RestoreJobs.PHASE_LABEL));
+        boolean fails = (swap ? failingSwapMembers : failingStageMembers).contains(member) || !jobRunner.test(job);
+        finish(job, fails);
+        ranJobs.add(name);
+        if (swap && !fails) {
+            swapped.add(member);
+            long bump = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                    .filter(e -> "BUMP_REVISION".equals(e.getName())).map(e -> Long.parseLong(e.getValue())).findFirst()
+                    .orElse(0L);
+            if (swapped.size() == 1) {
+                etcdRevision += bump;
+            }
+        }
+    }
+
+    private final Set<Integer> swapped = new HashSet<>();
+
+    /**
+     * etcd's members as their Maintenance Status reports them, while etcd runs: {@code etcd-N} for each
+     * ready replica, one cluster ID (but for {@link #memberWithOtherClusterId}), {@link #etcdDbSizeBytes},
+     * {@link #etcdRevision}, and the version of the image the StatefulSet runs.
+     */
+    public EtcdMembers etcdMembers(String controlPlaneNamespace) {
+        StatefulSet set = client.apps().statefulSets().inNamespace(controlPlaneNamespace).withName("etcd").get();
+        int ready = set == null || set.getStatus() == null || set.getStatus().getReadyReplicas() == null ? 0
+                : set.getStatus().getReadyReplicas();
+        if (ready == 0) {
+            throw new IllegalStateException("connection refused: etcd-client." + controlPlaneNamespace + ".svc:2379");
+        }
+        String image = set.getSpec().getTemplate().getSpec().getContainers().stream().filter(c -> "etcd".equals(c.getName()))
+                .findFirst().map(c -> c.getImage()).orElse("");
+        List<EtcdMembers.Member> members = new ArrayList<>();
+        for (int i = 0; i < ready; i++) {
+            members.add(new EtcdMembers.Member("etcd-" + i, i == memberWithOtherClusterId ? 0xbadL : 0xc1a5L,
+                    etcdDbSizeBytes, etcdRevision, image.equals(OLDER_ETCD_IMAGE) ? "3.5.14" : "3.5.16"));
+        }
+        return new EtcdMembers(members);
+    }
+
+    private void finish(Job job, boolean fails) {
         String now = Timestamps.format(clock.instant());
         job.setStatus(new JobStatusBuilder().withStartTime(now)
                 .withSucceeded(fails ? 0 : 1).withFailed(fails ? 1 : 0)
@@ -206,7 +290,6 @@ public class HyperShiftSimulator {
                         .withReason(fails ? "BackoffLimitExceeded" : null).withLastTransitionTime(now).build())
                 .build());
         client.resource(job).updateStatus();
-        ranJobs.add(name);
     }
 
     private void reconcileCluster(HostedCluster cluster, boolean etcdQuorum) {

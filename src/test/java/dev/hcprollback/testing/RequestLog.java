@@ -18,7 +18,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
  */
 public class RequestLog {
 
-    public record Request(String method, String path, String body) {
+    /** {@code dryRun}: a server-side dry run ({@code ?dryRun=All}), which changes nothing. */
+    public record Request(String method, String path, String body, boolean dryRun) {
     }
 
     private final List<Request> requests = new ArrayList<>();
@@ -29,8 +30,9 @@ public class RequestLog {
             @Override
             public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
                 synchronized (requests) {
+                    String query = request.uri().getQuery();
                     requests.add(new Request(request.method(), request.uri().getPath(),
-                            request.bodyString() == null ? "" : request.bodyString()));
+                            request.bodyString() == null ? "" : request.bodyString(), query != null && query.contains("dryRun=")));
                 }
             }
         };
@@ -43,10 +45,18 @@ public class RequestLog {
         }
     }
 
+    /** The writes (dry runs left out) of {@code method} to a matching path with a matching body. */
     public long count(String method, Predicate<String> path, Predicate<String> body) {
         synchronized (requests) {
-            return requests.stream().filter(r -> r.method().equals(method) && path.test(r.path()) && body.test(r.body()))
-                    .count();
+            return requests.stream().filter(r -> !r.dryRun() && r.method().equals(method) && path.test(r.path())
+                    && body.test(r.body())).count();
+        }
+    }
+
+    /** The server-side dry runs of {@code method} to a matching path. */
+    public long countDryRuns(String method, Predicate<String> path) {
+        synchronized (requests) {
+            return requests.stream().filter(r -> r.dryRun() && r.method().equals(method) && path.test(r.path())).count();
         }
     }
 

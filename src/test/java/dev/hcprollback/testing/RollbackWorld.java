@@ -6,12 +6,14 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
 import dev.hcprollback.rollback.ControlPlaneRollbackStatus;
 import dev.hcprollback.rollback.DataLossWindow;
+import dev.hcprollback.rollback.EtcdMembersReader;
 import dev.hcprollback.rollback.EtcdRevisionReader;
 import dev.hcprollback.rollback.RestoreSource;
 import dev.hcprollback.rollback.RollbackDriver;
@@ -22,6 +24,8 @@ import dev.hcprollback.rollback.RollbackSettings;
 import dev.hcprollback.rollback.RollbackStrategy;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.mockwebserver.dsl.MockServerExpectation;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -51,6 +55,7 @@ public class RollbackWorld {
     public final MutableClock clock = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     public final HyperShiftSimulator simulator;
     public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    public RollbackSettings settings = RollbackSettings.defaults();
     public RestoreSource restoreSource = (snapshot, ttl) -> new RestoreSource.Download(
             "https://bucket.example.com/" + snapshot.getMetadata().getName() + "?X-Amz-Expires=" + ttl.toSeconds(),
             snapshot.getStatus().getSha256());
@@ -61,6 +66,15 @@ public class RollbackWorld {
         window.setKeysChanged(42L);
         return window;
     };
+    /** etcd's members as the simulator plays them. */
+    public EtcdMembersReader etcdMembers;
+    /**
+     * The admission chain of the revert patch's server-side dry run, which the mock API server does not
+     * have (it would store a dry-run patch like any other): null admits, a text refuses with it (403).
+     */
+    public volatile String refuseRevert;
+    /** Where the dry-run answers are registered: the mock server's expectations (set by the constructor or the test). */
+    public Supplier<MockServerExpectation> expectations;
     public RollbackEvents events = new RollbackEvents() {
         @Override
         public void normal(HostedCluster cluster, String reason, String message) {
@@ -83,6 +97,8 @@ public class RollbackWorld {
         this.namespace = namespace;
         this.clusterName = clusterName;
         this.simulator = new HyperShiftSimulator(client, namespace, clock);
+        this.etcdMembers = simulator::etcdMembers;
+        this.expectations = server == null ? null : server::expect;
     }
 
     private static Map<String, Integer> writers() {
@@ -103,6 +119,7 @@ public class RollbackWorld {
                 .remove(java.util.List.of("resourceVersion", "uid", "creationTimestamp", "generation"));
         // the control plane before the HostedCluster, so that a trigger watching it finds everything in place
         simulator.createControlPlane(fixture.model(), WRITERS, 3);
+        answerRevertDryRuns();
         HostedCluster created = client.resource(fixture.model()).create();
         created.setStatus(fixture.model().getStatus());
         created = client.resource(created).updateStatus();
@@ -121,6 +138,29 @@ public class RollbackWorld {
         }
         simulator.tick();
         return this;
+    }
+
+    /**
+     * The mock API server stores any PATCH, a dry run included: the HostedCluster's dry-run patches are
+     * answered here instead, as admission would answer them ({@link #refuseRevert}), and change nothing.
+     */
+    private void answerRevertDryRuns() {
+        if (expectations == null) {
+            throw new IllegalStateException("a RollbackWorld needs the mock server's expectations to answer dry runs");
+        }
+        String path = "/apis/hypershift.openshift.io/v1beta1/namespaces/" + namespace + "/hostedclusters/" + clusterName
+                + "?dryRun=All";
+        expectations.get().patch().withPath(path).andReply(new ComputedReply(request -> {
+            if (refuseRevert == null) {
+                // what the API server would have stored, which the rollback does not read: the name is enough
+                HostedCluster admitted = new HostedCluster();
+                admitted.setMetadata(new ObjectMetaBuilder().withName(clusterName).withNamespace(namespace).build());
+                return new ComputedReply.Reply(200, admitted);
+            }
+            return new ComputedReply.Reply(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+                    .withMessage("admission webhook \"hostedclusters.hcp-rollback.dev\" denied the request: " + refuseRevert)
+                    .build());
+        })).always();
     }
 
     /** The verified snapshot of 4.18.5, taken three hours ago, before the update to 4.18.6. */
@@ -156,7 +196,7 @@ public class RollbackWorld {
     }
 
     public RollbackDriver driver(RollbackDriver.Checkpoints checkpoints) {
-        return new RollbackDriver(driverClient, RollbackSettings.defaults(), clock, restoreSource, etcd, events,
+        return new RollbackDriver(driverClient, settings, clock, restoreSource, etcd, etcdMembers, events,
                 new RollbackMetrics(meters), checkpoints);
     }
 

@@ -108,6 +108,11 @@ public final class SimulatedManagementCluster implements AutoCloseable {
         }
     }
 
+    /** Canned answers the API server gives before its store (what it lacks: admission of a dry run). */
+    public io.fabric8.mockwebserver.dsl.MockServerExpectation expect() {
+        return kubernetes.expect();
+    }
+
     @Override
     public void close() {
         if (sidecar != null) {

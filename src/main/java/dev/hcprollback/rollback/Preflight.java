@@ -1,0 +1,261 @@
+package dev.hcprollback.rollback;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import org.jboss.logging.Logger;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+/**
+ * The preflight checklist: everything knowable before the point of no return, checked while the plan
+ * is made (and shown in it, a dry run included), and the items that can change while the rollback
+ * runs checked again right before the first irreversible act. Each item passes or fails with the
+ * figures it was decided on; one failed item refuses the rollback before anything is touched.
+ */
+final class Preflight {
+
+    private static final Logger LOG = Logger.getLogger(Preflight.class);
+
+    static final String VOLUME_CAPACITY = "volumeCapacity/";
+    static final String RESTORE_IMAGE = "restoreImage";
+    static final String SNAPSHOT_OBJECT = "snapshotObject";
+    static final String REVERT_ADMISSION = "revertAdmission";
+    static final String REVISION_HEADROOM = "revisionHeadroom";
+    static final String NODE_POOL_SKEW = "nodePoolSkew";
+
+    /** The WAL segment etcd preallocates in a restored member dir (64 MiB). */
+    static final long WAL_SEGMENT_BYTES = 64L << 20;
+    /** The share of a volume kept free after staging (filesystem overhead, writes while staging). */
+    static final double VOLUME_MARGIN = 0.10;
+    /** Revisions must stay far below int64's limit: current + bump at most a quarter of it. */
+    static final long REVISION_LIMIT = Long.MAX_VALUE / 4;
+
+    private Preflight() {
+    }
+
+    /**
+     * Checks every item for {@code plan}; {@code restoreImage} is the probe's answer
+     * ({@link #restoreImage}), asked first since it may take a few looks.
+     */
+    static List<PreflightCheck> check(RollbackRun run, RollbackPlan plan, ControlPlaneSnapshot snapshot,
+            Optional<PreflightCheck> restoreImage) {
+        List<PreflightCheck> checks = new ArrayList<>();
+        // eligibility: the payload gate's re-check of the request belongs here, as the first item
+        if (plan.getDataLoss() != null) {
+            EtcdMembers members;
+            String unreadable = null;
+            try {
+                members = run.etcdMembers.read(run.cpNamespace());
+            } catch (Exception e) {
+                LOG.warnf("etcd members of %s not read: %s", run.cpNamespace(), e.toString());
+                members = null;
+                unreadable = KeyChanges.rootMessage(e);
+            }
+            checks.addAll(volumeCapacity(run, snapshot, members, unreadable));
+            restoreImage.ifPresent(checks::add);
+            checks.add(snapshotObject(run, snapshot));
+            checks.add(revisionHeadroom(run, members, plan.getDataLoss()));
+        }
+        checks.add(revertAdmission(run, plan));
+        checks.add(nodePoolSkew(run, plan));
+        String now = run.now();
+        checks.forEach(c -> c.setCheckTime(now));
+        return checks;
+    }
+
+    /**
+     * Right before the point of no return: the items that can have changed since the plan (the
+     * admission of the revert, the NodePools) are checked again and updated in the plan.
+     *
+     * @return the items that fail now
+     */
+    static List<PreflightCheck> recheck(RollbackRun run) {
+        RollbackPlan plan = run.plan();
+        List<PreflightCheck> again = List.of(revertAdmission(run, plan), nodePoolSkew(run, plan));
+        String now = run.now();
+        for (PreflightCheck check : again) {
+            check.setCheckTime(now);
+            plan.getPreflight().removeIf(c -> c.getName().equals(check.getName()));
+            plan.getPreflight().add(check);
+        }
+        return again.stream().filter(c -> !c.passed()).toList();
+    }
+
+    static List<PreflightCheck> failed(List<PreflightCheck> checks) {
+        return checks.stream().filter(c -> !c.passed()).toList();
+    }
+
+    /**
+     * Each member's volume must hold, at once, its current data, the downloaded snapshot and the
+     * restored copy (the snapshot's size plus a preallocated WAL segment), with a margin left free.
+     */
+    static List<PreflightCheck> volumeCapacity(RollbackRun run, ControlPlaneSnapshot snapshot, EtcdMembers members,
+            String unreadable) {
+        List<PreflightCheck> checks = new ArrayList<>();
+        Long snapshotBytes = snapshot.getStatus().getSizeBytes();
+        for (int member = 0; member < run.memberCount(); member++) {
+            String claim = "data-etcd-" + member;
+            String memberName = RestoreScript.memberName(member);
+            PersistentVolumeClaim pvc = run.client.persistentVolumeClaims().inNamespace(run.cpNamespace()).withName(claim).get();
+            Long capacity = pvc == null ? null : capacityOf(pvc);
+            Long data = members == null ? null : members.members().stream().filter(m -> memberName.equals(m.name()))
+                    .map(EtcdMembers.Member::dbSizeBytes).findFirst().orElse(null);
+            String name = VOLUME_CAPACITY + claim;
+            if (pvc == null) {
+                checks.add(new PreflightCheck(name, false, "PersistentVolumeClaim " + claim + " does not exist"));
+            } else if (capacity == null) {
+                checks.add(new PreflightCheck(name, false, "PersistentVolumeClaim " + claim + " reports no capacity"));
+            } else if (snapshotBytes == null) {
+                checks.add(new PreflightCheck(name, false, "the snapshot records no size"));
+            } else if (data == null) {
+                checks.add(new PreflightCheck(name, false, "the db size of " + memberName + " is unknown ("
+                        + (unreadable != null ? "etcd could not be read: " + unreadable : "not in etcd's member list")
+                        + "): the volume cannot be sized"));
+            } else {
+                long restored = snapshotBytes + WAL_SEGMENT_BYTES;
+                long needed = data + snapshotBytes + restored;
+                long usable = (long) (capacity * (1 - VOLUME_MARGIN));
+                checks.add(new PreflightCheck(name, needed <= usable, "needs " + mib(needed) + " (data " + mib(data)
+                        + " + snapshot " + mib(snapshotBytes) + " + restored copy " + mib(restored) + ") of "
+                        + mib(usable) + " usable (" + mib(capacity) + " less " + Math.round(VOLUME_MARGIN * 100)
+                        + "% margin)"));
+            }
+        }
+        return checks;
+    }
+
+    private static Long capacityOf(PersistentVolumeClaim pvc) {
+        Quantity capacity = pvc.getStatus() == null || pvc.getStatus().getCapacity() == null ? null
+                : pvc.getStatus().getCapacity().get("storage");
+        if (capacity == null && pvc.getSpec() != null && pvc.getSpec().getResources() != null
+                && pvc.getSpec().getResources().getRequests() != null) {
+            capacity = pvc.getSpec().getResources().getRequests().get("storage");
+        }
+        if (capacity == null) {
+            return null;
+        }
+        BigDecimal bytes = Quantity.getAmountInBytes(capacity);
+        return bytes.longValue();
+    }
+
+    /**
+     * The restore image's tool can {@code --bump-revision}/{@code --mark-compacted}: the probe Job of
+     * the image answers, once per image (a finished probe is reused); empty while it runs.
+     */
+    static Optional<PreflightCheck> restoreImage(RollbackRun run, String image) {
+        if (image == null) {
+            return Optional.of(new PreflightCheck(RESTORE_IMAGE, false, "no etcd image is known: the etcd StatefulSet "
+                    + "has no container named etcd and the snapshot records none"));
+        }
+        String name = RollbackNames.probeJob(image);
+        Job probe = run.client.batch().v1().jobs().inNamespace(run.cpNamespace()).withName(name).get();
+        if (probe == null) {
+            Job job = RestoreJobs.probe(run.cpNamespace(), image, run.etcdStatefulSet(), run.settings.bumpRevision());
+            try {
+                run.client.resource(job).create();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+            run.reached("created:" + name);
+            return Optional.empty();
+        }
+        if (RestoreJobs.succeeded(probe)) {
+            return Optional.of(new PreflightCheck(RESTORE_IMAGE, true, image + " can restore with --bump-revision "
+                    + run.settings.bumpRevision() + " --mark-compacted (probe Job " + name + ")"));
+        }
+        if (RestoreJobs.failed(probe)) {
+            return Optional.of(new PreflightCheck(RESTORE_IMAGE, false, image + " cannot restore with --bump-revision "
+                    + "--mark-compacted, or the probe did not run: kubectl -n " + run.cpNamespace() + " logs job/" + name
+                    + " (delete the Job to probe again)"));
+        }
+        return Optional.empty();
+    }
+
+    /** The snapshot's object is in the store with the recorded size, and a restore URL can be signed. */
+    static PreflightCheck snapshotObject(RollbackRun run, ControlPlaneSnapshot snapshot) {
+        try {
+            run.restoreSource.downloadOf(snapshot, run.settings.restoreUrlTtl());
+            return new PreflightCheck(SNAPSHOT_OBJECT, true, snapshot.getStatus().getObjectKey() + " is in the store ("
+                    + mib(Optional.ofNullable(snapshot.getStatus().getSizeBytes()).orElse(0L)) + ", sha256 "
+                    + abbreviated(snapshot.getStatus().getSha256()) + ", checked again by each stage Job); a restore URL "
+                    + "valid " + RollbackRun.human(run.settings.restoreUrlTtl()) + " was signed");
+        } catch (RestoreSource.RestoreSourceException e) {
+            return new PreflightCheck(SNAPSHOT_OBJECT, false, e.getMessage());
+        }
+    }
+
+    /** The bump leaves the revision far below int64's limit. */
+    static PreflightCheck revisionHeadroom(RollbackRun run, EtcdMembers members, DataLossWindow window) {
+        long bump = run.settings.bumpRevision();
+        Long current = members != null ? Long.valueOf(members.highestRevision())
+                : window == null ? null : window.getCurrentRevision();
+        if (current == null) {
+            return new PreflightCheck(REVISION_HEADROOM, false, "etcd's current revision is unknown");
+        }
+        boolean fits = current <= REVISION_LIMIT - bump;
+        return new PreflightCheck(REVISION_HEADROOM, fits, "revision " + current + " + bump " + bump
+                + (fits ? " stays below " : " exceeds ") + REVISION_LIMIT + " (a quarter of the int64 limit)");
+    }
+
+    /**
+     * The revert patch, sent as a server-side dry run ({@code dryRun=All}): it passes the same admission
+     * chain (the payload gate included) the real patch will, and changes nothing.
+     */
+    static PreflightCheck revertAdmission(RollbackRun run, RollbackPlan plan) {
+        HostedCluster cluster = run.cluster;
+        try {
+            run.client.resources(HostedCluster.class).inNamespace(run.ns()).withName(cluster.getMetadata().getName())
+                    .dryRun().patch(PatchContext.of(PatchType.JSON_MERGE), RollbackRun.revertPatch(plan).toString());
+            return new PreflightCheck(REVERT_ADMISSION, true, "the payload patch to " + plan.getToVersion()
+                    + " passes admission (server-side dry run)");
+        } catch (KubernetesClientException e) {
+            if (!RevertStep.refusal(e)) {
+                throw e;
+            }
+            return new PreflightCheck(REVERT_ADMISSION, false, "the API server refuses the payload patch to "
+                    + plan.getToVersion() + " (" + e.getCode() + "): " + RevertStep.reason(e));
+        }
+    }
+
+    /** Workers are not rolled back: no NodePool may run a newer minor than the target control plane. */
+    static PreflightCheck nodePoolSkew(RollbackRun run, RollbackPlan plan) {
+        ReleaseVersion target = ReleaseVersion.parse(plan.getToVersion()).orElseThrow();
+        List<NodePool> pools = run.client.resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()
+                .filter(pool -> pool.clusterName().filter(run.cluster.getMetadata().getName()::equals).isPresent())
+                .toList();
+        List<String> newerMinor = pools.stream().filter(p -> p.version().filter(v -> v.newerMinorThan(target)).isPresent())
+                .map(p -> p.getMetadata().getName() + " (" + p.version().get() + ")").toList();
+        if (!newerMinor.isEmpty()) {
+            return new PreflightCheck(NODE_POOL_SKEW, false, "NodePool(s) " + String.join(", ", newerMinor)
+                    + " run a newer minor than " + target + ": workers may not be newer than the control plane");
+        }
+        String newer = plan.getNodePoolsStayingNewer().stream().map(p -> p.getName() + " (" + p.getVersion() + ")")
+                .collect(Collectors.joining(", "));
+        return new PreflightCheck(NODE_POOL_SKEW, true, pools.size() + " NodePool(s) within " + target.minorLine()
+                + (newer.isEmpty() ? "" : "; staying newer by a z-stream, as planned: " + newer));
+    }
+
+    static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    private static String abbreviated(String sha256) {
+        return sha256 == null ? "unknown" : sha256.substring(0, Math.min(12, sha256.length()));
+    }
+}

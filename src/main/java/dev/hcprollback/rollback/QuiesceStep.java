@@ -1,0 +1,64 @@
+package dev.hcprollback.rollback;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+
+/**
+ * Quiesce: records the replicas of the writers of etcd (and of the operator that would scale them
+ * back) and of etcd, then scales the writers to 0 and, once their pods are gone, etcd.
+ */
+final class QuiesceStep implements StepAction {
+
+    @Override
+    public Outcome act(RollbackRun run) throws StepFailure {
+        ControlPlaneRollbackStatus status = run.status();
+        String ns = run.cpNamespace();
+        if (status.getRecordedReplicas().isEmpty()) {
+            List<RecordedReplicas> recorded = new ArrayList<>();
+            for (String name : RollbackDriver.WRITERS) {
+                Deployment deployment = run.client.apps().deployments().inNamespace(ns).withName(name).get();
+                if (deployment == null) {
+                    if (RollbackDriver.REQUIRED_WORKLOADS.contains(name)) {
+                        throw new StepFailure("WorkloadMissing", "Deployment " + ns + "/" + name + " does not exist");
+                    }
+                    continue;
+                }
+                recorded.add(new RecordedReplicas(RecordedReplicas.DEPLOYMENT, name,
+                        Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1)));
+            }
+            StatefulSet etcdSet = run.etcdStatefulSet();
+            if (etcdSet == null) {
+                throw new StepFailure("WorkloadMissing", "StatefulSet " + ns + "/etcd does not exist");
+            }
+            int etcdReplicas = Optional.ofNullable(etcdSet.getSpec().getReplicas()).orElse(1);
+            if (etcdReplicas < 1) {
+                throw new StepFailure("EtcdNotRunning", "StatefulSet " + ns + "/etcd has 0 replicas before the rollback");
+            }
+            recorded.add(new RecordedReplicas(RecordedReplicas.STATEFUL_SET, RollbackDriver.ETCD, etcdReplicas));
+            status.setRecordedReplicas(recorded);
+            run.persist();
+            run.reached("recorded:replicas");
+        }
+        List<String> running = new ArrayList<>();
+        for (RecordedReplicas writer : run.writers()) {
+            run.scaleDeployment(writer.getName(), 0);
+            if (run.podsOfDeployment(writer.getName()) > 0) {
+                running.add(writer.getName());
+            }
+        }
+        run.reached("scaled:writers");
+        if (!running.isEmpty()) {
+            return new Outcome.Wait("the pods of " + String.join(", ", running) + " to go");
+        }
+        run.scaleStatefulSet(RollbackDriver.ETCD, 0);
+        run.reached("scaled:etcd");
+        if (run.podsOfEtcd() > 0) {
+            return new Outcome.Wait("the etcd pods to go");
+        }
+        return new Outcome.Done("writers and etcd scaled to 0 (recorded " + status.getRecordedReplicas() + ")");
+    }
+}

@@ -1,0 +1,229 @@
+package dev.hcprollback.rollback;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+/**
+ * One rollback being driven during one call of the driver: its record (re-read and re-written as the
+ * call goes along), its HostedCluster, and what the steps use to look at and change the cluster. It
+ * holds nothing that outlives the call: what a later call needs is in the record's status.
+ */
+final class RollbackRun {
+
+    final KubernetesClient client;
+    final RollbackSettings settings;
+    final Clock clock;
+    final RestoreSource restoreSource;
+    final EtcdRevisionReader etcd;
+    final EtcdMembersReader etcdMembers;
+    final RollbackEvents events;
+    final RollbackDriver.Checkpoints checkpoints;
+
+    ControlPlaneRollback rollback;
+    HostedCluster cluster;
+
+    RollbackRun(RollbackDriver driver, ControlPlaneRollback rollback) {
+        this.client = driver.client;
+        this.settings = driver.settings;
+        this.clock = driver.clock;
+        this.restoreSource = driver.restoreSource;
+        this.etcd = driver.etcd;
+        this.etcdMembers = driver.etcdMembers;
+        this.events = driver.events;
+        this.checkpoints = driver.checkpoints;
+        this.rollback = rollback;
+    }
+
+    ControlPlaneRollbackStatus status() {
+        return rollback.getStatus();
+    }
+
+    RollbackPlan plan() {
+        return rollback.getStatus().getPlan();
+    }
+
+    /** The HostedCluster's namespace, where the record lives too. */
+    String ns() {
+        return rollback.getMetadata().getNamespace();
+    }
+
+    String cpNamespace() {
+        return cluster.controlPlaneNamespace();
+    }
+
+    void reached(String checkpoint) {
+        checkpoints.reached(checkpoint);
+    }
+
+    /** Writes the status with the resourceVersion read: a concurrent writer gets a conflict, never a silent overwrite. */
+    void persist() {
+        ControlPlaneRollbackStatus status = rollback.getStatus();
+        ControlPlaneRollback updated = client.resource(rollback).updateStatus();
+        // keep the one status object the steps hold on to; the server stored exactly it
+        updated.setStatus(status);
+        rollback = updated;
+    }
+
+    HostedCluster refreshCluster() {
+        cluster = client.resources(HostedCluster.class).inNamespace(ns())
+                .withName(rollback.getSpec().getHostedClusterName()).get();
+        return cluster;
+    }
+
+    /** The snapshot the rollback restores, checked to be verified and of this cluster. */
+    ControlPlaneSnapshot snapshot() throws StepFailure {
+        String name = rollback.getSpec().getSnapshotName();
+        if (name == null || name.isBlank()) {
+            throw new StepFailure("NoSnapshot", "no verified snapshot of " + rollback.getSpec().getToVersion()
+                    + " backs this rollback (spec.snapshotName is empty)");
+        }
+        ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace(ns()).withName(name).get();
+        if (snapshot == null) {
+            throw new StepFailure("SnapshotMissing", "snapshot " + name + " does not exist");
+        }
+        if (!snapshot.isVerified()) {
+            throw new StepFailure("SnapshotNotVerified", "snapshot " + name + " is not Succeeded and verified");
+        }
+        if (!snapshot.belongsTo(cluster)) {
+            throw new StepFailure("SnapshotOfOtherCluster", "snapshot " + name + " is not of HostedCluster "
+                    + cluster.getMetadata().getName());
+        }
+        return snapshot;
+    }
+
+    void patchCluster(ObjectNode patch) {
+        cluster = client.resources(HostedCluster.class).inNamespace(ns()).withName(cluster.getMetadata().getName())
+                .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+    }
+
+    /** The merge patch that puts the plan's payload back. */
+    ObjectNode revertPatch() {
+        return revertPatch(plan());
+    }
+
+    static ObjectNode revertPatch(RollbackPlan plan) {
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        ObjectNode spec = patch.putObject("spec");
+        spec.putObject("release").put("image", plan.getToReleaseImage());
+        if (plan.getToControlPlaneReleaseImage() != null) {
+            spec.putObject("controlPlaneRelease").put("image", plan.getToControlPlaneReleaseImage());
+        }
+        return patch;
+    }
+
+    /** Gives {@code spec.pausedUntil} back as it was before Pause, when Pause set it. Idempotent. */
+    void unpause() {
+        ControlPlaneRollbackStatus status = status();
+        if (!Boolean.TRUE.equals(status.getPausedByRollback())) {
+            return;
+        }
+        String before = status.getPausedUntilBefore();
+        if (!Objects.equals(before, pausedUntil())) {
+            patchCluster(spec("pausedUntil", before));
+            reached("patched:unpause");
+        }
+    }
+
+    String pausedUntil() {
+        return cluster.getSpec() == null ? null : cluster.getSpec().getPausedUntil();
+    }
+
+    void scaleDeployment(String name, int replicas) {
+        Deployment deployment = client.apps().deployments().inNamespace(cpNamespace()).withName(name).get();
+        if (deployment != null && !Objects.equals(deployment.getSpec().getReplicas(), replicas)) {
+            client.apps().deployments().inNamespace(cpNamespace()).withName(name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+        }
+    }
+
+    void scaleStatefulSet(String name, int replicas) {
+        StatefulSet set = client.apps().statefulSets().inNamespace(cpNamespace()).withName(name).get();
+        if (set != null && !Objects.equals(set.getSpec().getReplicas(), replicas)) {
+            client.apps().statefulSets().inNamespace(cpNamespace()).withName(name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+        }
+    }
+
+    StatefulSet etcdStatefulSet() {
+        return client.apps().statefulSets().inNamespace(cpNamespace()).withName(RollbackDriver.ETCD).get();
+    }
+
+    int podsOfDeployment(String name) {
+        Deployment deployment = client.apps().deployments().inNamespace(cpNamespace()).withName(name).get();
+        return podsOf(deployment == null ? null : deployment.getSpec().getSelector());
+    }
+
+    int podsOfEtcd() {
+        StatefulSet set = etcdStatefulSet();
+        return podsOf(set == null ? null : set.getSpec().getSelector());
+    }
+
+    private int podsOf(LabelSelector selector) {
+        if (selector == null || selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty()) {
+            return 0;
+        }
+        return client.pods().inNamespace(cpNamespace()).withLabels(selector.getMatchLabels()).list().getItems().size();
+    }
+
+    /** The Deployments Quiesce recorded, in the order they were stopped. */
+    List<RecordedReplicas> writers() {
+        return status().getRecordedReplicas().stream().filter(r -> RecordedReplicas.DEPLOYMENT.equals(r.getKind())).toList();
+    }
+
+    /** etcd's members: its recorded replicas once Quiesce recorded them, else the StatefulSet's. */
+    int memberCount() {
+        return status().recorded(RecordedReplicas.STATEFUL_SET, RollbackDriver.ETCD).map(RecordedReplicas::getReplicas)
+                .orElseGet(() -> {
+                    StatefulSet set = etcdStatefulSet();
+                    return set == null || set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
+                });
+    }
+
+    String conditionStatus(String type) {
+        return cluster.getStatus() == null ? "Unknown"
+                : cluster.getStatus().condition(type).map(Condition::getStatus).orElse("Unknown");
+    }
+
+    Instant started(RollbackStep record) {
+        return Timestamps.parse(record.getStartTime()).orElse(clock.instant());
+    }
+
+    Duration total() {
+        return Timestamps.parse(status().getStartTime()).map(start -> Duration.between(start, clock.instant())).orElse(null);
+    }
+
+    String now() {
+        return Timestamps.format(clock.instant());
+    }
+
+    static ObjectNode spec(String field, String value) {
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        if (value == null) {
+            patch.putObject("spec").putNull(field);
+        } else {
+            patch.putObject("spec").put(field, value);
+        }
+        return patch;
+    }
+
+    static String human(Duration duration) {
+        return duration.toString().substring(2).toLowerCase();
+    }
+}

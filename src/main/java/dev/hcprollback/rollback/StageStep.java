@@ -1,0 +1,105 @@
+package dev.hcprollback.rollback;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * Stage: one Job per member downloads the snapshot onto the member's volume, checks its SHA-256 and
+ * restores it into a scratch directory beside the live data, which it never touches
+ * ({@link RestoreScript#STAGE}). Any failure here is undone automatically: nothing was touched.
+ * Runs while the control plane still serves when the plan says so (each Job on its member's node).
+ */
+final class StageStep implements StepAction {
+
+    @Override
+    public Outcome act(RollbackRun run) throws StepFailure {
+        ControlPlaneRollbackStatus status = run.status();
+        String ns = run.cpNamespace();
+        int members = run.memberCount();
+        boolean serving = run.plan().getSteps().indexOf(Step.Stage.name()) < run.plan().getSteps().indexOf(Step.Quiesce.name());
+        if (status.getEtcdImage() == null) {
+            if (run.plan().getEtcdImage() == null) {
+                throw new StepFailure("EtcdImageUnknown", "StatefulSet " + ns + "/etcd has no container named etcd");
+            }
+            status.setEtcdImage(run.plan().getEtcdImage());
+            for (int member = 0; member < members; member++) {
+                status.getRestoreJobs().add(RollbackNames.stageJob(run.rollback, member));
+            }
+            for (int member = 0; member < members; member++) {
+                status.getRestoreJobs().add(RollbackNames.swapJob(run.rollback, member));
+            }
+            run.persist();
+        }
+        if (!serving && run.podsOfEtcd() > 0) {
+            return new Outcome.Wait("the etcd pods to go before their volumes are staged");
+        }
+        List<Job> jobs = new ArrayList<>();
+        for (int member = 0; member < members; member++) {
+            jobs.add(run.client.batch().v1().jobs().inNamespace(ns).withName(RollbackNames.stageJob(run.rollback, member)).get());
+        }
+        if (jobs.contains(null)) {
+            List<String> missing = new ArrayList<>();
+            for (int member = 0; member < members; member++) {
+                if (run.client.persistentVolumeClaims().inNamespace(ns).withName("data-etcd-" + member).get() == null) {
+                    missing.add("data-etcd-" + member);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new StepFailure("EtcdVolumeMissing", "PersistentVolumeClaim(s) " + String.join(", ", missing)
+                        + " of etcd do not exist in " + ns);
+            }
+            ControlPlaneSnapshot snapshot = run.snapshot();
+            RestoreSource.Download download;
+            try {
+                download = run.restoreSource.downloadOf(snapshot, run.settings.restoreUrlTtl());
+            } catch (RestoreSource.RestoreSourceException e) {
+                throw new StepFailure("SnapshotUnavailable", "no download URL for the snapshot: " + e.getMessage());
+            }
+            StatefulSet etcdSet = run.etcdStatefulSet();
+            for (int member = 0; member < members; member++) {
+                if (jobs.get(member) != null) {
+                    continue;
+                }
+                Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.stage, status.getEtcdImage(),
+                        RestoreScript.environment(ns, members, member, download.url(), download.sha256(),
+                                run.settings.bumpRevision()),
+                        etcdSet, serving, run.settings.restoreTimeout().toSeconds());
+                jobs.set(member, createOrGet(run, job));
+                run.events.normal(run.cluster, "RollbackStep", "Stage: created Job " + ns + "/" + job.getMetadata().getName()
+                        + " for member " + RestoreScript.memberName(member) + " from snapshot " + snapshot.getMetadata().getName());
+                run.reached("created:" + job.getMetadata().getName());
+            }
+        }
+        List<String> failed = jobs.stream().filter(Objects::nonNull).filter(RestoreJobs::failed)
+                .map(j -> j.getMetadata().getName()).toList();
+        if (!failed.isEmpty()) {
+            throw new StepFailure("StageJobFailed", "stage Job(s) " + String.join(", ", failed) + " in " + ns
+                    + " failed (kubectl -n " + ns + " logs job/" + failed.get(0) + "); staging never writes the data dir");
+        }
+        List<String> pending = jobs.stream().filter(j -> j == null || !RestoreJobs.succeeded(j))
+                .map(j -> j == null ? "?" : j.getMetadata().getName()).toList();
+        if (!pending.isEmpty()) {
+            return new Outcome.Wait("stage Job(s) " + String.join(", ", pending) + " to succeed");
+        }
+        return new Outcome.Done(members + " member(s) staged from snapshot " + run.rollback.getSpec().getSnapshotName()
+                + " with " + status.getEtcdImage() + (serving ? ", while the control plane served" : ""));
+    }
+
+    /** A Job created before a crash is found by its name, never created twice. */
+    static Job createOrGet(RollbackRun run, Job job) {
+        try {
+            return run.client.resource(job).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            return run.client.resource(job).get();
+        }
+    }
+}
