@@ -86,11 +86,7 @@ public final class Demo {
     private void run() throws Exception {
         Path work = Path.of("target", "demo");
         // every run starts from nothing: no etcd data or certificates of an earlier run
-        if (Files.exists(work)) {
-            try (var old = Files.walk(work)) {
-                old.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        TestTools.deleteRecursively(work);
         Files.createDirectories(work);
         System.out.println("hcp-rollback demo: a service-led z-stream rollback, on a simulated management cluster");
 

@@ -57,6 +57,20 @@ public final class TestTools {
         throw new IllegalStateException(what + " did not open port " + port);
     }
 
+    /** Deletes a file or a directory with everything under it; nothing happens when it is absent. */
+    public static void deleteRecursively(Path path) {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(path)) {
+            for (Path each : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(each);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + path, e);
+        }
+    }
+
     public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
