@@ -101,6 +101,12 @@ public interface HcpRollbackConfig {
         /** The sidecar's namespace (the Deployment sets POD_NAMESPACE from the downward API). */
         @WithDefault("${POD_NAMESPACE:hcp-rollback}")
         String leaseNamespace();
+
+        /**
+         * This replica's name in the Lease ({@code spec.holderIdentity}); default: the host name (a pod's
+         * name) and a random suffix, so that two processes on one machine differ.
+         */
+        Optional<String> identity();
     }
 
     interface Authorization {

@@ -110,20 +110,14 @@ public final class Demo {
             timeline.say("s3", "object storage: an S3 server at " + s3.endpoint() + ", bucket " + BUCKET);
 
             timeline.chapter("The sidecar starts");
-            SidecarProcess sidecar = management.startSidecar(Map.ofEntries(
-                    Map.entry("hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint()),
-                    Map.entry("hcp-rollback.storage.s3.bucket", BUCKET),
-                    Map.entry("quarkus.s3.endpoint-override", s3.endpoint().toString()),
-                    Map.entry("quarkus.s3.path-style-access", "true"),
-                    Map.entry("quarkus.s3.checksum-validation", "false"),
-                    Map.entry("quarkus.s3.chunked-encoding", "false"),
-                    Map.entry("quarkus.s3.aws.credentials.type", "static"),
-                    Map.entry("quarkus.s3.aws.credentials.static-provider.access-key-id", S3Server.ACCESS_KEY),
-                    Map.entry("quarkus.s3.aws.credentials.static-provider.secret-access-key", S3Server.SECRET_KEY),
-                    Map.entry("hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback"),
+            Map<String, String> sidecarConfig = new LinkedHashMap<>(s3.sidecarConfig(BUCKET));
+            sidecarConfig.putAll(Map.of(
+                    "hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint(),
+                    "hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback",
                     // the simulated control plane answers in milliseconds: look again soon
-                    Map.entry("hcp-rollback.rollback.poll-interval", "300ms"),
-                    Map.entry("hcp-rollback.rollback.max-poll-interval", "1s")));
+                    "hcp-rollback.rollback.poll-interval", "300ms",
+                    "hcp-rollback.rollback.max-poll-interval", "1s"));
+            SidecarProcess sidecar = management.startSidecar(sidecarConfig);
             timeline.say("hcp-rollback", "ready: caches synced, webhook certificate loaded; HTTPS on " + sidecar.httpsPort
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
             apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(

@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.hcprollback.testing.ListeningSockets;
 import dev.hcprollback.testing.SidecarProcess;
 import dev.hcprollback.testing.SimulatedManagementCluster;
@@ -52,7 +55,8 @@ class SidecarStartIT {
     @Test
     void withAClusterAndCertificateButNoStorageItRunsWarnsOnceAndListensOnLoopbackOnly() throws Exception {
         try (SimulatedManagementCluster management = SimulatedManagementCluster.start(dir)) {
-            SidecarProcess sidecar = management.startSidecar(Map.of());
+            // JSON logs on, as for log aggregation
+            SidecarProcess sidecar = management.startSidecar(Map.of("quarkus.log.console.json.enabled", "true"));
 
             List<ListeningSockets.Listener> listeners = ListeningSockets.of(sidecar.pid());
             List<Integer> ports = listeners.stream().map(ListeningSockets.Listener::port).toList();
@@ -61,10 +65,23 @@ class SidecarStartIT {
             assertEquals(List.of(), listeners.stream().filter(l -> !l.loopback()).toList(),
                     "sockets listening beyond loopback, of " + listeners);
 
-            List<String> log = Files.readAllLines(sidecar.log());
-            assertEquals(1, log.stream().filter(line -> line.contains("WARN") && line.contains("storage: no S3 bucket")).count(),
-                    String.join("\n", log));
-            assertFalse(log.stream().anyMatch(line -> line.startsWith("\tat ")), "no stack trace:\n" + String.join("\n", log));
+            List<JsonNode> log = jsonLines(sidecar.log());
+            List<JsonNode> storage = log.stream().filter(line -> line.path("message").asText().startsWith("storage: no S3 bucket")).toList();
+            assertEquals(1, storage.size(), "one warning about the missing store: " + log);
+            assertEquals("WARN", storage.get(0).path("level").asText());
+            assertFalse(log.stream().anyMatch(line -> line.has("exception")), "no stack trace: " + log);
         }
+    }
+
+    /** The log's lines as JSON objects; fails on a line that is not one. */
+    private static List<JsonNode> jsonLines(Path log) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            if (!line.isBlank()) {
+                lines.add(json.readTree(line));
+            }
+        }
+        return lines;
     }
 }

@@ -167,6 +167,25 @@ public class RollbackWorld {
         throw new AssertionError("the rollback did not finish in 500 rounds: " + reload(rollback).getStatus().getMessage());
     }
 
+    /**
+     * HyperShift on a thread of its own, for a controller that runs by itself: a simulator round every
+     * {@code pauseMillis}, until the thread is interrupted. Not started.
+     */
+    public Thread simulatorThread(long pauseMillis) {
+        return new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    simulator.tick();
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException raced) {
+                    // an object changed under the simulator: the next round sees the new state
+                }
+            }
+        }, "hypershift-simulator");
+    }
+
     public ControlPlaneRollback reload(ControlPlaneRollback rollback) {
         return client.resources(ControlPlaneRollback.class).inNamespace(namespace)
                 .withName(rollback.getMetadata().getName()).get();

@@ -102,6 +102,17 @@ public final class SidecarProcess implements AutoCloseable {
         return log;
     }
 
+    /** Sends SIGTERM, as the kubelet does when a pod is deleted, and returns at once. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits up to {@code timeout} for the process to end; its exit status, or empty if it still runs. */
+    public java.util.OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    }
+
     private String tail() throws IOException {
         List<String> lines = Files.readAllLines(log);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
