@@ -68,9 +68,7 @@ public class RollbackLeaderElection {
             return null; // quarkus-operator-sdk then runs without leader election
         }
         return new LeaderElectionConfiguration(settings.leaseName(), settings.leaseNamespace(),
-                LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
-                LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-                LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, identity,
+                settings.leaseDuration(), settings.renewDeadline(), settings.retryPeriod(), identity,
                 new LeaderCallbacks(this::startedLeading, this::stoppedLeading, this::newLeader), false);
     }
 

@@ -42,7 +42,7 @@ class LeaderHandoverIT {
     private static final String BUCKET = "hcp-rollback-handover";
     private static final String LEASE_NAMESPACE = "hcp-rollback";
     private static final String LEASE = "hcp-rollback-leader";
-    private static final Duration LIMIT = Duration.ofSeconds(120);
+    private static final Duration LIMIT = Duration.ofSeconds(240);
 
     /** Under target/, not a temporary directory: the sidecars' logs stay for a look after a failed run. */
     private final Path dir = Path.of("target", "leader-handover");
@@ -109,6 +109,10 @@ class LeaderHandoverIT {
     private static Map<String, String> config(S3Server s3, String identity) {
         Map<String, String> config = new LinkedHashMap<>(s3.sidecarConfig(BUCKET));
         config.put("hcp-rollback.rollback.leader-election.identity", identity);
+        // a busy build machine can stall the in-process API server for seconds: a leader must not lose its Lease
+        // to that (it would exit, as it should); the handover itself does not wait for the Lease to expire
+        config.put("hcp-rollback.rollback.leader-election.lease-duration", "90s");
+        config.put("hcp-rollback.rollback.leader-election.renew-deadline", "80s");
         config.put("hcp-rollback.rollback.poll-interval", "300ms");
         config.put("hcp-rollback.rollback.max-poll-interval", "1s");
         return config;

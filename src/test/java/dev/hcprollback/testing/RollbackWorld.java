@@ -121,6 +121,8 @@ public class RollbackWorld {
                 HostedClusters.tag("4.18.5"), null, clock.instant().minus(Duration.ofHours(3)));
         snapshot.getMetadata().setNamespace(namespace);
         snapshot.getStatus().setSha256(SHA256);
+        // where the snapshot controller would have stored it: a running sidecar pre-signs its download URL from this
+        snapshot.getStatus().setObjectKey(namespace + "/" + clusterName + "/4.18.5/snap.db");
         new ManagementCluster(client, null).record(snapshot);
     }
 
