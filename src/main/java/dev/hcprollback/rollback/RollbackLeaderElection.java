@@ -94,7 +94,7 @@ public class RollbackLeaderElection {
     }
 
     private void newLeader(String holder) {
-        if (!identity.equals(holder)) {
+        if (holder != null && !identity.equals(holder)) {
             LOG.infof("standby: Lease %s/%s is held by %s", settings.leaseNamespace(), settings.leaseName(), holder);
         }
     }
