@@ -54,7 +54,7 @@ final class Preflight {
     static List<PreflightCheck> check(RollbackRun run, RollbackPlan plan, ControlPlaneSnapshot snapshot,
             Optional<PreflightCheck> restoreImage) {
         List<PreflightCheck> checks = new ArrayList<>();
-        // eligibility: the payload gate's re-check of the request belongs here, as the first item
+        // eligibility (the gate's rules, whoever made the record) was re-checked by the Planner before this list
         if (plan.getDataLoss() != null) {
             EtcdMembers members;
             String unreadable = null;

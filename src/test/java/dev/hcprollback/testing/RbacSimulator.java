@@ -10,9 +10,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBu
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatusBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.fabric8.mockwebserver.utils.ResponseProvider;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 
 /**
@@ -44,7 +42,7 @@ public class RbacSimulator implements Consumer<KubernetesServer> {
     /** Answers the reviews on a mock server built without the Quarkus test wrapper. */
     public void install(io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server) {
         server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
-                .andReply(new Authorizer())
+                .andReply(new ComputedReply(RbacSimulator::authorize))
                 .always();
         // leader election asks what the sidecar itself may do with its Lease before it campaigns
         server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
@@ -56,50 +54,20 @@ public class RbacSimulator implements Consumer<KubernetesServer> {
                 .always();
     }
 
-    private static final class Authorizer implements ResponseProvider<Object> {
-        private Headers headers = Headers.builder().build();
-        /** A request body can be read once; status and body are asked for separately. */
-        private final java.util.Map<RecordedRequest, SubjectAccessReview> read =
-                java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-
-        @Override
-        public int getStatusCode(RecordedRequest request) {
-            return groups(review(request)).contains(OUTAGE_GROUP) ? 500 : 201;
+    /** The answer RBAC would give: HTTP 201 with the review's status, or 500 for {@link #OUTAGE_GROUP}. */
+    private static ComputedReply.Reply authorize(RecordedRequest request) {
+        SubjectAccessReview review = Serialization.unmarshal(request.getUtf8Body(), SubjectAccessReview.class);
+        List<String> groups = review.getSpec().getGroups() == null ? List.of() : review.getSpec().getGroups();
+        if (groups.contains(OUTAGE_GROUP)) {
+            return new ComputedReply.Reply(500, new StatusBuilder().withStatus("Failure").withCode(500)
+                    .withReason("InternalError").withMessage("authorizer unavailable").build());
         }
-
-        @Override
-        public Object getBody(RecordedRequest request) {
-            SubjectAccessReview review = review(request);
-            if (groups(review).contains(OUTAGE_GROUP)) {
-                return new StatusBuilder().withStatus("Failure").withCode(500).withReason("InternalError")
-                        .withMessage("authorizer unavailable").build();
-            }
-            ResourceAttributes asked = review.getSpec().getResourceAttributes();
-            boolean allowed = asked != null && GRANTED.contains(asked.getVerb())
-                    && "hypershift.openshift.io".equals(asked.getGroup()) && "hostedclusters".equals(asked.getResource())
-                    && groups(review).contains(SRE_GROUP);
-            review.setStatus(new SubjectAccessReviewStatusBuilder().withAllowed(allowed)
-                    .withReason(allowed ? "RBAC: allowed by ClusterRoleBinding hcp-rollback-requesters" : "").build());
-            return review;
-        }
-
-        @Override
-        public Headers getHeaders() {
-            return headers;
-        }
-
-        @Override
-        public void setHeaders(Headers headers) {
-            this.headers = headers;
-        }
-
-        private SubjectAccessReview review(RecordedRequest request) {
-            return read.computeIfAbsent(request,
-                    r -> Serialization.unmarshal(r.getUtf8Body(), SubjectAccessReview.class));
-        }
-
-        private static List<String> groups(SubjectAccessReview review) {
-            return review.getSpec().getGroups() == null ? List.of() : review.getSpec().getGroups();
-        }
+        ResourceAttributes asked = review.getSpec().getResourceAttributes();
+        boolean allowed = asked != null && GRANTED.contains(asked.getVerb())
+                && "hypershift.openshift.io".equals(asked.getGroup()) && "hostedclusters".equals(asked.getResource())
+                && groups.contains(SRE_GROUP);
+        review.setStatus(new SubjectAccessReviewStatusBuilder().withAllowed(allowed)
+                .withReason(allowed ? "RBAC: allowed by ClusterRoleBinding hcp-rollback-requesters" : "").build());
+        return new ComputedReply.Reply(201, review);
     }
 }

@@ -66,6 +66,11 @@ public final class SimulatedManagementCluster implements AutoCloseable {
         return client;
     }
 
+    /** The mock API server itself, for answers its store cannot give (a dry run's admission verdict). */
+    public KubernetesMockServer server() {
+        return kubernetes;
+    }
+
     /** Starts the packaged sidecar against this cluster and waits until it is ready; its log is {@code sidecar.log}. */
     public SidecarProcess startSidecar(Map<String, String> extraConfig) throws IOException, InterruptedException {
         return startSidecar(workDir, extraConfig);
