@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.Upload;
+import dev.hcprollback.testing.LocalRestoreJob;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.LocalEtcd;
 import dev.hcprollback.testing.ManagementCluster;
@@ -86,7 +87,9 @@ class StoreRestoreSourceTest {
         assertTrue(download.url().contains("X-Amz-Signature"), "a pre-signed URL");
 
         Path data = dir.resolve("member-0/data");
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", RestoreScript.TEXT).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", LocalRestoreJob.withFetch(RestoreScript.TEXT))
+                .redirectErrorStream(true);
+        builder.environment().putAll(LocalRestoreJob.fetchEnvironment());
         builder.environment().putAll(RestoreScript.environment(List.of("http://127.0.0.1:" + TestTools.freePort()), 0,
                 download.url(), download.sha256(), 1000, data.toString(), dir.resolve("member-0/work").toString()));
         builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
