@@ -82,8 +82,9 @@ class StoreRestoreSourceTest {
         }
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
 
-        RestoreSource.Download download = new StoreRestoreSource(() -> store).downloadOf(snapshot(key, sha),
-                Duration.ofMinutes(5));
+        ControlPlaneSnapshot recorded = snapshot(key, sha);
+        recorded.getStatus().setSizeBytes(Files.size(file));
+        RestoreSource.Download download = new StoreRestoreSource(() -> store).downloadOf(recorded, Duration.ofMinutes(5));
         assertTrue(download.url().contains("X-Amz-Signature"), "a pre-signed URL");
 
         Path data = dir.resolve("member-0/data");
@@ -97,6 +98,20 @@ class StoreRestoreSourceTest {
         String output = new String(restore.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, restore.waitFor(), output);
         assertTrue(Files.isDirectory(data.resolve("member/snap")), output);
+    }
+
+    @Test
+    void anObjectOfAnotherSizeThanRecordedIsRefusedWithBothFigures() throws Exception {
+        String key = "hcp/clusters/payments/4.18.5/short.db";
+        store.put(key, new byte[4096], "application/octet-stream");
+        ControlPlaneSnapshot recorded = snapshot(key, "a".repeat(64));
+        recorded.getStatus().setSizeBytes(4096L);
+        assertEquals(4096L, new StoreRestoreSource(() -> store).downloadOf(recorded, Duration.ofMinutes(5)).storedBytes());
+
+        recorded.getStatus().setSizeBytes(8192L);
+        RestoreSource.RestoreSourceException e = assertThrows(RestoreSource.RestoreSourceException.class,
+                () -> new StoreRestoreSource(() -> store).downloadOf(recorded, Duration.ofMinutes(5)));
+        assertTrue(e.getMessage().contains("holds 4096 bytes, snapshot payments-4-18-5 records 8192 bytes"), e.getMessage());
     }
 
     @Test
