@@ -81,7 +81,8 @@ final class StageStep implements StepAction {
                 .map(j -> j.getMetadata().getName()).toList();
         if (!failed.isEmpty()) {
             throw new StepFailure("StageJobFailed", "stage Job(s) " + String.join(", ", failed) + " in " + ns
-                    + " failed (kubectl -n " + ns + " logs job/" + failed.get(0) + "); staging never writes the data dir");
+                    + " failed (kubectl -n " + ns + " logs job/" + failed.get(0) + " -c " + RestoreJobs.FETCH_CONTAINER
+                    + ", then -c " + RestoreJobs.CONTAINER + "); staging never writes the data dir");
         }
         List<String> pending = jobs.stream().filter(j -> j == null || !RestoreJobs.succeeded(j))
                 .map(j -> j == null ? "?" : j.getMetadata().getName()).toList();

@@ -180,6 +180,8 @@ class RollbackFailureTest {
         ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
         assertUndone(world, rollback, "StageJobFailed");
         assertTrue(rollback.getStatus().getMessage().contains("staging never writes the data dir"), rollback.getStatus().getMessage());
+        assertTrue(rollback.getStatus().getMessage().contains(" -c fetch, then -c restore"),
+                "the SRE is told which container's log to read: " + rollback.getStatus().getMessage());
         assertEquals(3, world.log.count("POST", p -> p.endsWith("/jobs"), b -> b.contains("\"stage\"")));
     }
 
