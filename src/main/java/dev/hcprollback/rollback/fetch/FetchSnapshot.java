@@ -157,7 +157,8 @@ public final class FetchSnapshot {
             response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new Retryable(e.toString());
+            throw new Retryable(e.getClass().getSimpleName() + " from " + hostOf(url)
+                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
         }
         try (InputStream body = response.body()) {
             int status = response.statusCode();

@@ -146,8 +146,8 @@ class FetchSnapshotTest {
         FetchSnapshot.Failure failure = assertThrows(FetchSnapshot.Failure.class,
                 () -> FetchSnapshot.fetch(nobody, sha256(), destination()));
         assertEquals(RestoreScript.EXIT_FETCH_FAILED, failure.exitCode());
-        assertTrue(failure.getMessage().startsWith("download failed after " + FetchSnapshot.ATTEMPTS + " attempts"),
-                failure.getMessage());
+        assertTrue(failure.getMessage().startsWith("download failed after " + FetchSnapshot.ATTEMPTS
+                + " attempts: ConnectException from 127.0.0.1"), failure.getMessage());
         assertEquals(List.of(), leftOnTheVolume());
     }
 
