@@ -100,7 +100,7 @@ public final class RestoreScript {
             """;
 
     /** The main class of the stage Job's first container, in the sidecar's own image. */
-    public static final String FETCH_CLASS = "dev.hcprollback.rollback.fetch.FetchSnapshot";
+    public static final String FETCH_CLASS = FetchSnapshot.class.getName();
     /** The class path of that class in the image's fast-jar layout (see the Dockerfile). */
     public static final String FETCH_CLASS_PATH = "/deployments/app/*:/deployments/lib/main/*";
     /** Where the fetch container puts the verified snapshot, in the work dir. */
