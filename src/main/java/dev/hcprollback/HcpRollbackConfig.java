@@ -193,6 +193,24 @@ public interface HcpRollbackConfig {
         /** The sidecar's namespace (the Deployment sets POD_NAMESPACE from the downward API). */
         @WithDefault("${POD_NAMESPACE:hcp-rollback}")
         String leaseNamespace();
+
+        /**
+         * This replica's name in the Lease ({@code spec.holderIdentity}); default: the host name (a pod's
+         * name) and a random suffix, so that two processes on one machine differ.
+         */
+        Optional<String> identity();
+
+        /** How long a Lease holds without renewal before a standby may take it (JOSDK's default). */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** How long the leader keeps trying to renew before it gives the Lease up and exits. */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often a standby tries to take the Lease, and the leader to renew it. */
+        @WithDefault("2s")
+        Duration retryPeriod();
     }
 
     interface Authorization {

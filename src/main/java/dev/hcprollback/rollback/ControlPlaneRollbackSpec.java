@@ -20,6 +20,11 @@ public class ControlPlaneRollbackSpec {
     private RollbackStrategy strategy = RollbackStrategy.RestoreEtcd;
     /** Plan only: stop at {@code Planned}. */
     private boolean dryRun;
+    /**
+     * The user who created this record directly (the admission webhook requires it to be the requester's
+     * own user name); empty on records hcp-rollback creates from admitted request annotations.
+     */
+    private String requestedBy;
 
     public String getHostedClusterName() {
         return hostedClusterName;
@@ -67,5 +72,13 @@ public class ControlPlaneRollbackSpec {
 
     public void setDryRun(boolean dryRun) {
         this.dryRun = dryRun;
+    }
+
+    public String getRequestedBy() {
+        return requestedBy;
+    }
+
+    public void setRequestedBy(String requestedBy) {
+        this.requestedBy = requestedBy;
     }
 }

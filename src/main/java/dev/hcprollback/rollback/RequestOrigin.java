@@ -6,8 +6,9 @@ import dev.hcprollback.hypershift.HostedCluster;
 
 /**
  * Who asked for a rollback, as far as the record shows: the sidecar creates records only from admitted
- * request annotations, labels them with the request and makes the HostedCluster their owner; any other
- * record was created directly through the API, and only the API server's audit log names its creator.
+ * request annotations, labels them with the request and makes the HostedCluster their owner; a record
+ * created directly names its creator in {@code spec.requestedBy}, which the admission webhook checks
+ * against the requester (the mock API server in tests runs no admission, so a record without it can exist).
  */
 final class RequestOrigin {
 
@@ -25,7 +26,9 @@ final class RequestOrigin {
             return "Requested by: the rollback annotations of HostedCluster " + owner.get()
                     + " (admitted for a holder of the rollback verb; record created by hcp-rollback).";
         }
-        return "Requested by: ControlPlaneRollback " + rollback.getMetadata().getName()
-                + ", created directly, not from request annotations (its creator is in the API server's audit log).";
+        String creator = Optional.ofNullable(rollback.getSpec().getRequestedBy()).filter(name -> !name.isBlank())
+                .orElse("an unnamed user (its creator is in the API server's audit log)");
+        return "Requested by: " + creator + ", who created ControlPlaneRollback " + rollback.getMetadata().getName()
+                + " directly, not from request annotations.";
     }
 }

@@ -191,7 +191,11 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             SnapshotTaker.deleteStored(store(), taken.object().key());
             return;
         }
-        metrics.succeeded(backend, Duration.between(taken.startTime(), taken.completionTime()), taken.sizeBytes());
+        Duration took = Duration.between(taken.startTime(), taken.completionTime());
+        LOG.infof("snapshot succeeded: %s duration=%s size=%d version=%s revision=%d location=%s",
+                subject(snapshot), seconds(took), taken.sizeBytes(), taken.payload().version(), taken.revision(),
+                taken.object().location());
+        metrics.succeeded(backend, took, taken.sizeBytes());
         metrics.newestVerified(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(),
                 taken.completionTime());
         events.normal(cluster, "SnapshotVerified", "ControlPlaneSnapshot " + snapshot.getMetadata().getName() + ": " + message);
@@ -209,8 +213,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
         String message = failure.getMessage() + (again
                 ? " (attempt " + attempts + " of " + settings.maxAttempts() + "; next at " + next + ")"
                 : failure.permanent() ? "" : " (attempt " + attempts + " of " + settings.maxAttempts() + "; giving up)");
-        LOG.warnf("snapshot %s/%s failed (%s): %s", snapshot.getMetadata().getNamespace(), snapshot.getMetadata().getName(),
-                failure.reason(), message);
+        LOG.warnf("snapshot failed: %s duration=%s reason=%s attempt=%d/%d: %s", subject(snapshot),
+                seconds(Duration.between(start, now)), failure.reason(), attempts, settings.maxAttempts(), message);
         metrics.failed(backend, Duration.between(start, now), failure.reason());
         writeStatus(snapshot, s -> {
             s.setPhase(SnapshotPhase.Failed);
@@ -228,6 +232,17 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
                     + message);
         }
         return again ? UpdateControl.<ControlPlaneSnapshot> noUpdate().rescheduleAfter(wait) : UpdateControl.noUpdate();
+    }
+
+    /** Which snapshot an outcome line is about: {@code cluster=<namespace>/<name> snapshot=<name> trigger=<reason>}. */
+    private static String subject(ControlPlaneSnapshot snapshot) {
+        return "cluster=" + snapshot.getMetadata().getNamespace() + "/" + snapshot.getSpec().getHostedClusterName()
+                + " snapshot=" + snapshot.getMetadata().getName() + " trigger=" + snapshot.getSpec().getReason();
+    }
+
+    /** A duration as seconds with milliseconds, {@code 2.314s}. */
+    private static String seconds(Duration duration) {
+        return String.format(java.util.Locale.ROOT, "%.3fs", duration.toMillis() / 1000.0);
     }
 
     /** The shared slots limiting concurrent snapshots (tests take them all to show the wait). */

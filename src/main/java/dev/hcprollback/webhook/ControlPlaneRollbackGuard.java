@@ -86,6 +86,11 @@ public class ControlPlaneRollbackGuard {
                     + decision.grounds() + ". A rollback is requested by the managed service's SRE team with the annotations "
                     + RollbackRequest.TO_VERSION + " and " + RollbackRequest.REASON + " on HostedCluster " + clusterName + ".");
         }
+        if (!user.equals(spec.getRequestedBy())) {
+            return Verdict.deny(Rule.ROLLBACK_RECORD_REQUESTER, "spec.requestedBy is "
+                    + (spec.getRequestedBy() == null ? "empty" : "'" + spec.getRequestedBy() + "'") + "; a ControlPlaneRollback"
+                    + " created directly must name its creator, " + user + ", so that its Events say who asked.");
+        }
         Optional<HostedCluster> cluster = caches.hostedCluster(namespace, clusterName);
         if (cluster.isEmpty()) {
             return Verdict.deny(Rule.ROLLBACK_RECORD_NO_CLUSTER, "ControlPlaneRollback " + call.name()

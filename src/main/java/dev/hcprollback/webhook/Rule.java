@@ -46,6 +46,7 @@ public enum Rule {
     HCP_RELEASE_WRITER("hcp-release-writer"),
     // ControlPlaneRollback: the records the rollback controller acts on
     ROLLBACK_RECORD_BY_SIDECAR("rollback-record-by-sidecar"),
+    ROLLBACK_RECORD_REQUESTER("rollback-record-requester"),
     ROLLBACK_RECORD_UNAUTHORISED("rollback-record-unauthorised"),
     ROLLBACK_RECORD_INCOMPLETE("rollback-record-incomplete"),
     ROLLBACK_RECORD_NO_CLUSTER("rollback-record-no-cluster"),

@@ -8,14 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
@@ -71,7 +69,7 @@ public final class SnapshotBenchmark {
         int partSize = Integer.getInteger("bench.part-size", 8 * 1024 * 1024);
         String s3Kind = System.getProperty("bench.s3-store", "filesystem");
         Path dir = work.resolve("snapshot").toAbsolutePath();
-        deleteRecursively(dir);
+        TestTools.deleteRecursively(dir);
         Files.createDirectories(dir);
         String machine = Machine.describe();
 
@@ -286,7 +284,7 @@ public final class SnapshotBenchmark {
         } catch (Exception e) {
             return "FAILED: " + e;
         } finally {
-            deleteRecursively(dataDir);
+            TestTools.deleteRecursively(dataDir);
         }
     }
 
@@ -382,16 +380,5 @@ public final class SnapshotBenchmark {
 
     private static double number(Map<String, Object> map, String key) {
         return ((Number) map.get(key)).doubleValue();
-    }
-
-    static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }

@@ -89,11 +89,7 @@ public final class Demo {
     private void run() throws Exception {
         Path work = Path.of("target", "demo");
         // every run starts from nothing: no etcd data or certificates of an earlier run
-        if (Files.exists(work)) {
-            try (var old = Files.walk(work)) {
-                old.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        TestTools.deleteRecursively(work);
         Files.createDirectories(work);
         System.out.println("hcp-rollback demo: a service-led z-stream rollback, on a simulated management cluster");
 
@@ -117,20 +113,14 @@ public final class Demo {
             timeline.say("s3", "object storage: an S3 server at " + s3.endpoint() + ", bucket " + BUCKET);
 
             timeline.chapter("The sidecar starts");
-            SidecarProcess sidecar = management.startSidecar(Map.ofEntries(
-                    Map.entry("hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint()),
-                    Map.entry("hcp-rollback.storage.s3.bucket", BUCKET),
-                    Map.entry("quarkus.s3.endpoint-override", s3.endpoint().toString()),
-                    Map.entry("quarkus.s3.path-style-access", "true"),
-                    Map.entry("quarkus.s3.checksum-validation", "false"),
-                    Map.entry("quarkus.s3.chunked-encoding", "false"),
-                    Map.entry("quarkus.s3.aws.credentials.type", "static"),
-                    Map.entry("quarkus.s3.aws.credentials.static-provider.access-key-id", S3Server.ACCESS_KEY),
-                    Map.entry("quarkus.s3.aws.credentials.static-provider.secret-access-key", S3Server.SECRET_KEY),
-                    Map.entry("hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback"),
+            Map<String, String> sidecarConfig = new LinkedHashMap<>(s3.sidecarConfig(BUCKET));
+            sidecarConfig.putAll(Map.of(
+                    "hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint(),
+                    "hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback",
                     // the simulated control plane answers in milliseconds: look again soon
-                    Map.entry("hcp-rollback.rollback.poll-interval", "300ms"),
-                    Map.entry("hcp-rollback.rollback.max-poll-interval", "1s")));
+                    "hcp-rollback.rollback.poll-interval", "300ms",
+                    "hcp-rollback.rollback.max-poll-interval", "1s"));
+            SidecarProcess sidecar = management.startSidecar(sidecarConfig);
             timeline.say("hcp-rollback", "ready: caches synced, webhook certificate loaded; HTTPS on " + sidecar.httpsPort
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
             apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(

@@ -18,6 +18,7 @@ import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.RollbackCrds;
+import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.RollbackWorld;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -97,6 +98,9 @@ class HandMadeRollbackTest {
         ControlPlaneRollback made = world.requestRollback("demo-by-hand", RollbackStrategy.RestoreEtcd, false);
         ControlPlaneRollbackSpec spec = made.getSpec();
         c.spec().accept(spec);
+        // the customer's own record: the mock API server runs no admission, which would refuse it
+        // (RollbackRecordAdmissionTest); the controller must refuse it on its own
+        spec.setRequestedBy(RbacSimulator.CUSTOMER);
         made = world.client.resource(made).update();
         world.log.clear();
 
@@ -120,7 +124,7 @@ class HandMadeRollbackTest {
         // the Event says who asked: a record made directly, not from request annotations
         Optional<String> refused = warnings.stream().filter(w -> w.startsWith("RollbackRefused: ")).findFirst();
         assertTrue(refused.isPresent(), warnings.toString());
-        assertTrue(refused.get().contains("Requested by: ControlPlaneRollback demo-by-hand, created directly, not from"
-                + " request annotations"), refused.get());
+        assertTrue(refused.get().contains("Requested by: " + RbacSimulator.CUSTOMER + ", who created ControlPlaneRollback"
+                + " demo-by-hand directly, not from request annotations"), refused.get());
     }
 }

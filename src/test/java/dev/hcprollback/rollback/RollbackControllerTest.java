@@ -288,18 +288,7 @@ class RollbackControllerTest {
     }
 
     private static Thread simulate(RollbackWorld world) {
-        return new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    world.simulator.tick();
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException raced) {
-                    // an object changed under the simulator: the next round sees the new state
-                }
-            }
-        }, "hypershift-simulator");
+        return world.simulatorThread(50);
     }
 
     private List<ControlPlaneRollback> rollbacks() {

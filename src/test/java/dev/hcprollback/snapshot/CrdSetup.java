@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.util.function.Consumer;
 
 import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.testing.TestTools;
 import io.fabric8.crdv2.generator.CRDGenerator;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,8 +16,9 @@ public class CrdSetup implements Consumer<KubernetesServer> {
     @Override
     public void accept(KubernetesServer server) {
         KubernetesClient client = server.getClient();
+        java.nio.file.Path dir = null;
         try {
-            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("crds");
+            dir = java.nio.file.Files.createTempDirectory("crds");
             new CRDGenerator().customResourceClasses(ControlPlaneSnapshot.class, ControlPlaneRollback.class)
                     .forCRDVersions("v1").inOutputDir(dir.toFile()).generate();
             try (var files = java.nio.file.Files.list(dir)) {
@@ -28,6 +30,10 @@ public class CrdSetup implements Consumer<KubernetesServer> {
             }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (dir != null) {
+                TestTools.deleteRecursively(dir);
+            }
         }
         try (InputStream hostedClusters = CrdSetup.class.getResourceAsStream("/crds/hostedclusters.yaml")) {
             apply(client, hostedClusters);

@@ -90,6 +90,31 @@ class SnapshotControllerTest {
         return get(name);
     }
 
+    /** The reconciler's log lines, as the console handler would print them. */
+    static final List<String> LOG = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final java.util.logging.Logger RECONCILER_LOG = java.util.logging.Logger.getLogger(SnapshotReconciler.class.getName());
+
+    static {
+        RECONCILER_LOG.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                LOG.add(record.getLevel() + " " + new java.util.logging.SimpleFormatter().formatMessage(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
+    static List<String> logLines(String start) {
+        return LOG.stream().filter(line -> line.contains(start)).toList();
+    }
+
     List<Event> events(String cluster, String reason) {
         return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(e -> cluster.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
@@ -125,6 +150,10 @@ class SnapshotControllerTest {
         assertTrue(bucket().exists(SnapshotKeys.manifestKey(status.getObjectKey())));
 
         assertEquals(1, events("alpha", "SnapshotVerified").size());
+        List<String> outcome = logLines("snapshot succeeded: cluster=" + NAMESPACE + "/alpha snapshot=" + snapshot.getMetadata().getName() + " ");
+        assertEquals(1, outcome.size(), "one line for the outcome: " + LOG);
+        assertTrue(outcome.get(0).matches("INFO snapshot succeeded: .* trigger=Scheduled duration=\\d+\\.\\d{3}s size="
+                + status.getSizeBytes() + " version=4\\.18\\.6 revision=" + status.getEtcdRevision() + " location=s3://.*"), outcome.get(0));
         assertNull(client.network().v1().networkPolicies().inNamespace(cluster.controlPlaneNamespace())
                 .withName(EtcdAccessPolicy.NAME).get(), "the NetworkPolicy goes once no snapshot runs");
 
@@ -234,6 +263,9 @@ class SnapshotControllerTest {
         assertTrue(failed.getMessage().startsWith("etcd client certificate missing: Secret " + NAMESPACE + "-beta/etcd-client-tls "
                 + "not found; ConfigMap " + NAMESPACE + "-beta/etcd-ca not found (attempt "), failed.getMessage());
         assertNotNull(failed.getNextAttemptTime());
+        List<String> outcome = logLines("snapshot failed: cluster=" + NAMESPACE + "/beta snapshot=beta-manual trigger=Manual duration=");
+        assertTrue(outcome.get(0).matches("WARN snapshot failed: .* duration=\\d+\\.\\d{3}s reason=CredentialsMissing attempt=1/20: "
+                + "etcd client certificate missing: .*"), outcome.get(0));
         assertTrue(metrics.failures(SnapshotFailure.Reason.CredentialsMissing) >= 1);
         await().atMost(WAIT).until(() -> !events("beta", "SnapshotFailed").isEmpty());
 

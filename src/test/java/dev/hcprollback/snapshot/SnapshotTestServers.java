@@ -9,6 +9,7 @@ import java.util.Map;
 import dev.hcprollback.testing.EtcdProcess;
 import dev.hcprollback.testing.S3Server;
 import dev.hcprollback.testing.TestPki;
+import dev.hcprollback.testing.TestTools;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -55,6 +56,9 @@ public class SnapshotTestServers implements QuarkusTestResourceLifecycleManager 
         }
         if (s3 != null) {
             s3.close();
+        }
+        if (dir != null) {
+            TestTools.deleteRecursively(dir);
         }
     }
 }

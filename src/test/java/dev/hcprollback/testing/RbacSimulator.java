@@ -38,6 +38,11 @@ public class RbacSimulator implements Consumer<KubernetesServer> {
 
     @Override
     public void accept(KubernetesServer server) {
+        install(server.getKubernetesMockServer());
+    }
+
+    /** Answers the reviews on a mock server built without the Quarkus test wrapper. */
+    public void install(io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server) {
         server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
                 .andReply(new Authorizer())
                 .always();

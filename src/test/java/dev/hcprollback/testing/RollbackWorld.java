@@ -174,6 +174,8 @@ public class RollbackWorld {
         snapshot.getStatus().setHostedClusterUid(clusterUid);
         snapshot.getMetadata().setNamespace(namespace);
         snapshot.getStatus().setSha256(SHA256);
+        // where the snapshot controller would have stored it: a running sidecar pre-signs its download URL from this
+        snapshot.getStatus().setObjectKey(namespace + "/" + clusterName + "/4.18.5/snap.db");
         new ManagementCluster(client, null).record(snapshot);
     }
 
@@ -218,6 +220,25 @@ public class RollbackWorld {
             clock.advance(again.get());
         }
         throw new AssertionError("the rollback did not finish in 500 rounds: " + reload(rollback).getStatus().getMessage());
+    }
+
+    /**
+     * HyperShift on a thread of its own, for a controller that runs by itself: a simulator round every
+     * {@code pauseMillis}, until the thread is interrupted. Not started.
+     */
+    public Thread simulatorThread(long pauseMillis) {
+        return new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    simulator.tick();
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException raced) {
+                    // an object changed under the simulator: the next round sees the new state
+                }
+            }
+        }, "hypershift-simulator");
     }
 
     public ControlPlaneRollback reload(ControlPlaneRollback rollback) {

@@ -81,6 +81,20 @@ public final class S3Server implements AutoCloseable {
         return new dev.hcprollback.storage.S3SnapshotStore(client(), presigner(), bucket, java.util.Optional.empty(), partSize);
     }
 
+    /** The settings that point a sidecar process at this server and {@code bucket}. */
+    public java.util.Map<String, String> sidecarConfig(String bucket) {
+        return java.util.Map.ofEntries(
+                java.util.Map.entry("hcp-rollback.storage.s3.bucket", bucket),
+                java.util.Map.entry("quarkus.s3.endpoint-override", endpoint().toString()),
+                java.util.Map.entry("quarkus.s3.path-style-access", "true"),
+                // s3proxy 2.x rejects the x-amz-trailer that checksums and chunked encoding send
+                java.util.Map.entry("quarkus.s3.checksum-validation", "false"),
+                java.util.Map.entry("quarkus.s3.chunked-encoding", "false"),
+                java.util.Map.entry("quarkus.s3.aws.credentials.type", "static"),
+                java.util.Map.entry("quarkus.s3.aws.credentials.static-provider.access-key-id", ACCESS_KEY),
+                java.util.Map.entry("quarkus.s3.aws.credentials.static-provider.secret-access-key", SECRET_KEY));
+    }
+
     public void createBucket(String bucket) {
         context.getBlobStore().createContainerInLocation(null, bucket);
     }

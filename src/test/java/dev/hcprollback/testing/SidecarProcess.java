@@ -20,6 +20,9 @@ import java.util.Map;
  */
 public final class SidecarProcess implements AutoCloseable {
 
+    /** Where every port of the sidecar listens: the webhook's and the unauthenticated management port. */
+    public static final String LOOPBACK = "127.0.0.1";
+
     private final Process process;
     private final Path log;
     public final int httpsPort;
@@ -33,23 +36,32 @@ public final class SidecarProcess implements AutoCloseable {
     }
 
     public static SidecarProcess start(Path workDir, Map<String, String> config) throws IOException {
+        int https = freePort();
+        int management = freePort();
+        Map<String, String> settings = new java.util.LinkedHashMap<>(config);
+        // a pod listens on every interface; on a workstation or a shared build machine, nothing beyond loopback
+        settings.put("quarkus.http.host", LOOPBACK);
+        settings.put("quarkus.http.ssl-port", Integer.toString(https));
+        settings.put("quarkus.management.host", LOOPBACK);
+        settings.put("quarkus.management.port", Integer.toString(management));
+        Path log = workDir.resolve("sidecar.log");
+        Process process = command(settings).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new SidecarProcess(process, log, https, management);
+    }
+
+    /** {@code java -jar} of the packaged sidecar with these system properties, as a pod's container runs it. */
+    public static ProcessBuilder command(Map<String, String> config) {
         Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run through './mvnw -Pdemo verify' or '-Pbench', which package it first");
         }
-        int https = freePort();
-        int management = freePort();
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx256m");
         config.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("-Dquarkus.http.ssl-port=" + https);
-        command.add("-Dquarkus.management.port=" + management);
         command.add("-jar");
         command.add(jar.toAbsolutePath().toString());
-        Path log = workDir.resolve("sidecar.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new SidecarProcess(process, log, https, management);
+        return new ProcessBuilder(command);
     }
 
     /** Waits until the sidecar's own readiness check is up: caches synced, certificate loaded. */
@@ -88,6 +100,17 @@ public final class SidecarProcess implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    /** Sends SIGTERM, as the kubelet does when a pod is deleted, and returns at once. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits up to {@code timeout} for the process to end; its exit status, or empty if it still runs. */
+    public java.util.OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
     }
 
     private String tail() throws IOException {

@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.stream.Stream;
 
 import javax.net.ssl.SSLContext;
@@ -19,7 +21,12 @@ import javax.net.ssl.TrustManagerFactory;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 
 /**
  * A management cluster on one machine, for the demo and the benchmarks: an in-process Kubernetes
@@ -29,34 +36,52 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
  */
 public final class SimulatedManagementCluster implements AutoCloseable {
 
-    private final KubernetesServer kubernetes;
+    private final KubernetesMockServer kubernetes;
+    private final KubernetesClient client;
     private final Path workDir;
     private TestCertificates authority;
-    private SidecarProcess sidecar;
+    private TestCertificates.Issued serving;
+    private final List<SidecarProcess> sidecars = new java.util.ArrayList<>();
 
-    private SimulatedManagementCluster(KubernetesServer kubernetes, Path workDir) {
+    private SimulatedManagementCluster(KubernetesMockServer kubernetes, Path workDir) {
         this.kubernetes = kubernetes;
+        this.client = kubernetes.createClient();
         this.workDir = workDir;
     }
 
+    /** The API server in CRUD mode on loopback; it takes the packaged sidecar's server-side applies as merge patches. */
     public static SimulatedManagementCluster start(Path workDir) throws IOException {
         Files.createDirectories(workDir);
-        KubernetesServer kubernetes = new KubernetesServer(false, true, InetAddress.getLoopbackAddress(), 0, List.of());
-        kubernetes.before();
-        new RbacSimulator().accept(kubernetes);
+        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+        KubernetesMockServer kubernetes = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
+                new ServerSideApplyAsMergePatch(new KubernetesMixedDispatcher(expectations)), false);
+        kubernetes.init(InetAddress.getLoopbackAddress(), 0);
+        new RbacSimulator().install(kubernetes);
         SimulatedManagementCluster cluster = new SimulatedManagementCluster(kubernetes, workDir);
         cluster.applyCrds();
         return cluster;
     }
 
     public KubernetesClient client() {
-        return kubernetes.getClient();
+        return client;
     }
 
-    /** Starts the packaged sidecar against this cluster and waits until it is ready. */
+    /** Starts the packaged sidecar against this cluster and waits until it is ready; its log is {@code sidecar.log}. */
     public SidecarProcess startSidecar(Map<String, String> extraConfig) throws IOException, InterruptedException {
-        authority = TestCertificates.newAuthority(workDir.resolve("tls"), "hcp-rollback-ca");
-        TestCertificates.Issued serving = authority.issue(workDir.resolve("tls"), "webhook", Duration.ofHours(12));
+        return startSidecar(workDir, extraConfig);
+    }
+
+    /** Another replica of the sidecar, its log in {@code <name>/sidecar.log}, with the same serving certificate. */
+    public SidecarProcess startSidecar(String name, Map<String, String> extraConfig) throws IOException, InterruptedException {
+        return startSidecar(Files.createDirectories(workDir.resolve(name)), extraConfig);
+    }
+
+    private synchronized SidecarProcess startSidecar(Path dir, Map<String, String> extraConfig)
+            throws IOException, InterruptedException {
+        if (authority == null) {
+            authority = TestCertificates.newAuthority(workDir.resolve("tls"), "hcp-rollback-ca");
+            serving = authority.issue(workDir.resolve("tls"), "webhook", Duration.ofHours(12));
+        }
         Map<String, String> config = new java.util.HashMap<>(Map.of(
                 "quarkus.kubernetes-client.api-server-url", client().getMasterUrl().toString(),
                 "quarkus.kubernetes-client.trust-certs", "true",
@@ -65,7 +90,8 @@ public final class SimulatedManagementCluster implements AutoCloseable {
                 "hcp-rollback.tls.key-file", serving.keyFile().toAbsolutePath().toString(),
                 "hcp-rollback.service-account", RbacSimulator.SIDECAR));
         config.putAll(extraConfig);
-        sidecar = SidecarProcess.start(workDir, config);
+        SidecarProcess sidecar = SidecarProcess.start(dir, config);
+        sidecars.add(sidecar);
         sidecar.awaitReady(Duration.ofSeconds(120));
         return sidecar;
     }
@@ -115,9 +141,8 @@ public final class SimulatedManagementCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        if (sidecar != null) {
-            sidecar.close();
-        }
-        kubernetes.after();
+        sidecars.forEach(SidecarProcess::close);
+        client.close();
+        kubernetes.destroy();
     }
 }

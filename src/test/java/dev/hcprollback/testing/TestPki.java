@@ -21,9 +21,11 @@ public final class TestPki {
     /** PKCS#1 ({@code BEGIN RSA PRIVATE KEY}), as OpenShift's PKI writes keys. */
     public final String clientKeyPem;
 
+    /** The keys live in memory only: the directory the authority writes them to is gone when this returns. */
     public TestPki() {
+        Path dir = null;
         try {
-            Path dir = Files.createTempDirectory("test-pki");
+            dir = Files.createTempDirectory("test-pki");
             TestCertificates authority = TestCertificates.newRsaAuthority(dir, "test-etcd-ca");
             TestCertificates.Issued server = authority.issue(dir, "etcd-server", Duration.ofDays(2));
             TestCertificates.Issued client = authority.issue(dir, "etcd-client", Duration.ofDays(2));
@@ -34,6 +36,10 @@ public final class TestPki {
             clientKeyPem = client.traditionalKeyPem();
         } catch (IOException e) {
             throw new UncheckedIOException("could not generate test certificates", e);
+        } finally {
+            if (dir != null) {
+                TestTools.deleteRecursively(dir);
+            }
         }
     }
 

@@ -76,6 +76,20 @@ public final class TestTools {
         }
     }
 
+    /** Deletes a file or a directory with everything under it; nothing happens when it is absent. */
+    public static void deleteRecursively(Path path) {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(path)) {
+            for (Path each : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(each);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + path, e);
+        }
+    }
+
     public static void sleep(long millis) {
         try {
             Thread.sleep(millis);

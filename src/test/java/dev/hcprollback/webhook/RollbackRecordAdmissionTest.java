@@ -59,6 +59,10 @@ class RollbackRecordAdmissionTest {
     }
 
     private static ObjectNode record(String cluster, String toVersion, String snapshotName) {
+        return record(cluster, toVersion, snapshotName, RbacSimulator.SRE);
+    }
+
+    private static ObjectNode record(String cluster, String toVersion, String snapshotName, String requestedBy) {
         ControlPlaneRollback rollback = new ControlPlaneRollback();
         rollback.setMetadata(new ObjectMetaBuilder().withName(cluster + "-rollback").withNamespace(HostedClusters.NAMESPACE)
                 .withUid("0c9f0a57-4f1e-4d7b-9a61-" + String.format("%012d", Math.abs(cluster.hashCode()))).build());
@@ -67,6 +71,7 @@ class RollbackRecordAdmissionTest {
         spec.setToVersion(toVersion);
         spec.setReason("INC-4711: API server crash-loops after 4.18.6");
         spec.setSnapshotName(snapshotName);
+        spec.setRequestedBy(requestedBy);
         rollback.setSpec(spec);
         return HostedClusters.JSON.valueToTree(rollback);
     }
@@ -101,12 +106,28 @@ class RollbackRecordAdmissionTest {
         send(create(record(name, "4.18.5", name + "-point")).sre())
                 .body("response.allowed", equalTo(true))
                 .body("response.auditAnnotations.rule", equalTo("rollback-record-admitted"));
-        send(create(record(name, "4.18.5", name + "-point")).by(RbacSimulator.ALLOW_LISTED_SRE, "system:authenticated"))
+        send(create(record(name, "4.18.5", name + "-point", RbacSimulator.ALLOW_LISTED_SRE))
+                .by(RbacSimulator.ALLOW_LISTED_SRE, "system:authenticated"))
                 .body("response.allowed", equalTo(true))
                 .body("response.auditAnnotations.rule", equalTo("rollback-record-admitted"));
         send(create(record(name, "4.18.5", name + "-point")).sidecar())
                 .body("response.allowed", equalTo(true))
                 .body("response.auditAnnotations.rule", equalTo("rollback-record-by-sidecar"));
+    }
+
+    @Test
+    void anSreRecordNamesItsCreator() {
+        String name = "sre-unnamed";
+        onSixWithRollbackPoint(name);
+        send(create(record(name, "4.18.5", name + "-point", null)).sre())
+                .body("response.allowed", equalTo(false))
+                .body("response.auditAnnotations.rule", equalTo("rollback-record-requester"))
+                .body("response.status.message", equalTo("[rollback-record-requester] spec.requestedBy is empty; a"
+                        + " ControlPlaneRollback created directly must name its creator, " + RbacSimulator.SRE
+                        + ", so that its Events say who asked."));
+        send(create(record(name, "4.18.5", name + "-point", RbacSimulator.ALLOW_LISTED_SRE)).sre())
+                .body("response.allowed", equalTo(false))
+                .body("response.auditAnnotations.rule", equalTo("rollback-record-requester"));
     }
 
     @Test

@@ -5,11 +5,13 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.net.URL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.ListeningSockets;
 import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.TestCertificates;
 import dev.hcprollback.testing.WebhookClient;
@@ -60,6 +63,15 @@ class WebhookOperationsTest {
                 .statusCode(200)
                 .body(containsString("hcp_rollback_admission_decisions_total{decision=\"denied\",operation=\"UPDATE\",resource=\"hostedclusters\",rule=\"rollback-not-requested\"}"))
                 .body(containsString("hcp_rollback_admission_decision_seconds_bucket{resource=\"hostedclusters\""));
+    }
+
+    @Test
+    void everyPortTheTestsOpenListensOnLoopbackOnly() {
+        List<ListeningSockets.Listener> listeners = ListeningSockets.of(ProcessHandle.current().pid());
+        List<Integer> ports = listeners.stream().map(ListeningSockets.Listener::port).toList();
+        assertTrue(ports.containsAll(List.of(webhook.getPort(), 9001)), "the webhook and management ports are among " + listeners);
+        assertEquals(List.of(), listeners.stream().filter(l -> !l.loopback()).toList(),
+                "sockets listening beyond loopback, of " + listeners);
     }
 
     @Test

@@ -1,0 +1,87 @@
+package dev.hcprollback.sidecar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.hcprollback.testing.ListeningSockets;
+import dev.hcprollback.testing.SidecarProcess;
+import dev.hcprollback.testing.SimulatedManagementCluster;
+
+/**
+ * The packaged sidecar ({@code java -jar target/quarkus-app/quarkus-run.jar}) as someone trying it first
+ * runs it: without what it needs, and then against a (simulated) management cluster.
+ */
+class SidecarStartIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void withoutCertificateOrClusterItSaysSoInOneLineEachAndExits() throws Exception {
+        ProcessBuilder sidecar = SidecarProcess.command(Map.of(
+                "hcp-rollback.tls.cert-file", dir.resolve("tls.crt").toString(),
+                "hcp-rollback.tls.key-file", dir.resolve("tls.key").toString()));
+        // a machine with no kubeconfig, outside any pod, and no storage settings
+        sidecar.environment().clear();
+        sidecar.environment().put("PATH", System.getenv("PATH"));
+        sidecar.environment().put("HOME", dir.toString());
+        Path output = dir.resolve("output.txt");
+        Process process = sidecar.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the sidecar exits");
+
+        List<String> lines = Files.readAllLines(output);
+        assertEquals(2, process.exitValue(), String.join("\n", lines));
+        assertEquals(4, lines.size(), "a heading and one line per missing prerequisite:\n" + String.join("\n", lines));
+        assertEquals("hcp-rollback cannot start:", lines.get(0));
+        assertTrue(lines.get(1).startsWith("  certificate: cannot read " + dir.resolve("tls.crt")), lines.get(1));
+        assertTrue(lines.get(2).startsWith("  cluster connection: no Kubernetes API at https://kubernetes.default.svc/ "
+                + "(no kubeconfig and not in a pod): unknown host kubernetes.default.svc"), lines.get(2));
+        assertTrue(lines.get(3).startsWith("  storage: no S3 bucket: set hcp-rollback.storage.s3.bucket"), lines.get(3));
+    }
+
+    @Test
+    void withAClusterAndCertificateButNoStorageItRunsWarnsOnceAndListensOnLoopbackOnly() throws Exception {
+        try (SimulatedManagementCluster management = SimulatedManagementCluster.start(dir)) {
+            // JSON logs on, as for log aggregation
+            SidecarProcess sidecar = management.startSidecar(Map.of("quarkus.log.console.json.enabled", "true"));
+
+            List<ListeningSockets.Listener> listeners = ListeningSockets.of(sidecar.pid());
+            List<Integer> ports = listeners.stream().map(ListeningSockets.Listener::port).toList();
+            assertTrue(ports.containsAll(List.of(sidecar.httpsPort, sidecar.managementPort)),
+                    "the webhook's and the management port are among " + listeners);
+            assertEquals(List.of(), listeners.stream().filter(l -> !l.loopback()).toList(),
+                    "sockets listening beyond loopback, of " + listeners);
+
+            List<JsonNode> log = jsonLines(sidecar.log());
+            List<JsonNode> storage = log.stream().filter(line -> line.path("message").asText().startsWith("storage: no S3 bucket")).toList();
+            assertEquals(1, storage.size(), "one warning about the missing store: " + log);
+            assertEquals("WARN", storage.get(0).path("level").asText());
+            assertFalse(log.stream().anyMatch(line -> line.has("exception")), "no stack trace: " + log);
+        }
+    }
+
+    /** The log's lines as JSON objects; fails on a line that is not one. */
+    private static List<JsonNode> jsonLines(Path log) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            if (!line.isBlank()) {
+                lines.add(json.readTree(line));
+            }
+        }
+        return lines;
+    }
+}
