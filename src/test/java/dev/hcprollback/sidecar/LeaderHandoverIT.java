@@ -58,9 +58,10 @@ class LeaderHandoverIT {
             SidecarProcess standby = management.startSidecar("sidecar-b", config(s3, "sidecar-b"));
 
             RollbackWorld world = new RollbackWorld(client, "clusters", "payments");
-            // the snapshot's object, where its record says it is: the restore's download URL is pre-signed for it
+            // the snapshot's object, where its record says it is and of the size it records (the preflight
+            // compares them): the restore's download URL is pre-signed for it
             s3.client().putObject(b -> b.bucket(BUCKET).key("clusters/payments/4.18.5/snap.db"),
-                    software.amazon.awssdk.core.sync.RequestBody.fromString("etcd snapshot"));
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[48_000_000]));
             world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
             world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4714: handover test");
             world.simulator.runJobs = false; // the restore Jobs wait: the rollback stays in Restore
