@@ -168,6 +168,14 @@ public interface HcpRollbackConfig {
         @WithDefault("true")
         boolean stageWhileServing();
 
+        /**
+         * The sidecar's own image, which the first container of each stage Job runs to download the
+         * snapshot and check its SHA-256 (so no tool of the etcd image is assumed). Set it when the
+         * sidecar runs from a mirror or another tag than the default.
+         */
+        @WithDefault("quay.io/hcp-rollback/hcp-rollback:${quarkus.application.version}")
+        String fetchImage();
+
 
         LeaderElection leaderElection();
     }

@@ -190,11 +190,14 @@ final class Preflight {
     /** The snapshot's object is in the store with the recorded size, and a restore URL can be signed. */
     static PreflightCheck snapshotObject(RollbackRun run, ControlPlaneSnapshot snapshot) {
         try {
-            run.restoreSource.downloadOf(snapshot, run.settings.restoreUrlTtl());
-            return new PreflightCheck(SNAPSHOT_OBJECT, true, snapshot.getStatus().getObjectKey() + " is in the store ("
-                    + mib(Optional.ofNullable(snapshot.getStatus().getSizeBytes()).orElse(0L)) + ", sha256 "
-                    + abbreviated(snapshot.getStatus().getSha256()) + ", checked again by each stage Job); a restore URL "
-                    + "valid " + RollbackRun.human(run.settings.restoreUrlTtl()) + " was signed");
+            RestoreSource.Download download = run.restoreSource.downloadOf(snapshot, run.settings.restoreUrlTtl());
+            long recorded = Optional.ofNullable(snapshot.getStatus().getSizeBytes()).orElse(0L);
+            return new PreflightCheck(SNAPSHOT_OBJECT, true, snapshot.getStatus().getObjectKey() + " is in the store"
+                    + (download.storedBytes() == null ? " (" + mib(recorded)
+                            : " with the recorded size (" + download.storedBytes() + " bytes, " + mib(recorded))
+                    + "); its sha256 " + abbreviated(snapshot.getStatus().getSha256())
+                    + " is checked by each stage Job's fetch container while it downloads, before anything is restored; "
+                    + "a restore URL valid " + RollbackRun.human(run.settings.restoreUrlTtl()) + " was signed");
         } catch (RestoreSource.RestoreSourceException e) {
             return new PreflightCheck(SNAPSHOT_OBJECT, false, e.getMessage());
         }

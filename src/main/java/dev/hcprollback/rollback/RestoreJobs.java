@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -16,7 +17,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 
 /**
  * The Jobs of a restore, on one etcd member's volume ({@code data-etcd-N} mounted at {@code /var/lib}),
- * in the restore's etcd image: the stage Job ({@link RestoreScript#STAGE}) and the swap Job
+ * in the restore's etcd image: the stage Job (a first container in the sidecar's own image fetches and
+ * verifies the snapshot with {@link dev.hcprollback.rollback.fetch.FetchSnapshot}, then
+ * {@link RestoreScript#STAGE} restores it) and the swap Job
  * ({@link RestoreScript#SWAP}); and the probe Job that checks once per image that its restore tool can
  * bump the revision. They never retry by themselves ({@code backoffLimit: 0}): a destructive step is
  * not repeated blindly. They run where and as etcd runs (node selector, tolerations, security contexts
@@ -26,6 +29,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 public final class RestoreJobs {
 
     public static final String CONTAINER = "restore";
+    /** The stage Job's first (init) container, in the sidecar's own image: download and SHA-256 check. */
+    public static final String FETCH_CONTAINER = "fetch";
     public static final String APP_LABEL_VALUE = "hcp-rollback-restore";
     public static final String PROBE_APP_LABEL_VALUE = "hcp-rollback-probe";
     /** On restore Jobs: {@code stage} or {@code swap}. */
@@ -43,12 +48,26 @@ public final class RestoreJobs {
     private RestoreJobs() {
     }
 
+    /**
+     * A member's stage or swap Job. {@code fetchImage} is the sidecar's own image, run by the stage Job's
+     * first container ({@link #FETCH_CONTAINER}); unused for the swap.
+     */
     public static Job build(ControlPlaneRollback rollback, String controlPlaneNamespace, int member, Phase phase,
-            String image, Map<String, String> environment, StatefulSet etcd, boolean besideServingEtcd,
+            String image, String fetchImage, Map<String, String> environment, StatefulSet etcd, boolean besideServingEtcd,
             long activeDeadlineSeconds) {
         String name = phase == Phase.stage ? RollbackNames.stageJob(rollback, member) : RollbackNames.swapJob(rollback, member);
         Job job = job(name, controlPlaneNamespace, APP_LABEL_VALUE, image, phase == Phase.stage ? RestoreScript.STAGE
                 : RestoreScript.SWAP, environment, etcd, "data-etcd-" + member, activeDeadlineSeconds);
+        if (phase == Phase.stage) {
+            PodSpec pod = job.getSpec().getTemplate().getSpec();
+            Container restore = pod.getContainers().get(0);
+            List<String> command = new java.util.ArrayList<>(List.of("java", "-cp", RestoreScript.FETCH_CLASS_PATH,
+                    RestoreScript.FETCH_CLASS));
+            command.addAll(RestoreScript.fetchArguments());
+            pod.getInitContainers().add(new ContainerBuilder().withName(FETCH_CONTAINER).withImage(fetchImage)
+                    .withCommand(command).withEnv(restore.getEnv()).withVolumeMounts(restore.getVolumeMounts())
+                    .withSecurityContext(restore.getSecurityContext()).build());
+        }
         job.getMetadata().getLabels().put(RollbackNames.ROLLBACK_LABEL, rollback.getMetadata().getName());
         job.getMetadata().getLabels().put(PHASE_LABEL, phase.name());
         job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "rollback-namespace", rollback.getMetadata().getNamespace());

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import dev.hcprollback.rollback.fetch.FetchSnapshot;
+
 /**
  * The shell scripts the restore Jobs run on one etcd member's volume, and the environment that
  * parameterises them. The texts are constants so that the tests which run them for real with the
@@ -13,27 +15,29 @@ import java.util.stream.IntStream;
  * directories, loopback peer URLs).
  *
  * <p>
- * Two phases, so that a member's data is touched only once every member is ready to be swapped:
- * {@link #STAGE} checks that the etcd tool can bump the revision and mark it compacted, downloads the
- * snapshot next to the data dir (same volume), checks its SHA-256 and restores it into a scratch
- * directory with {@code etcdutl} (or {@code etcdctl} where the image's etcd predates {@code etcdutl});
- * the live data dir is never touched, and every exit other than 0 means "nothing touched".
+ * Two phases, so that a member's data is touched only once every member is ready to be swapped.
+ * Stage: the Job's first container, in the sidecar's own image ({@link FetchSnapshot}), downloads the
+ * snapshot next to the data dir (same volume) and checks its SHA-256 while it streams; then
+ * {@link #STAGE}, in the etcd image, checks that the etcd tool can bump the revision and mark it
+ * compacted and restores the verified file into a scratch directory with {@code etcdutl} (or
+ * {@code etcdctl} where the image's etcd predates {@code etcdutl}). The live data dir is never touched,
+ * and every exit other than 0 means "nothing touched".
  * {@link #SWAP} then replaces the data dir by the staged copy. Each prints {@code stage=<name>} before
  * each part, which the runbook and the benchmark read.
  */
 public final class RestoreScript {
 
-    /** No download tool in the image: nothing was touched. */
-    public static final int EXIT_NO_DOWNLOADER = 10;
-    /** The download failed: nothing was touched. */
-    public static final int EXIT_FETCH_FAILED = 11;
-    /** The downloaded file does not have the recorded SHA-256: nothing was touched. */
-    public static final int EXIT_HASH_MISMATCH = 12;
+    /** The fetch container could not write the download on the volume (or bad arguments): nothing touched. */
+    public static final int EXIT_CANNOT_WRITE = FetchSnapshot.EXIT_CANNOT_WRITE;
+    /** The download failed (unreachable, HTTP error, an error page), or no verified snapshot: nothing touched. */
+    public static final int EXIT_FETCH_FAILED = FetchSnapshot.EXIT_FETCH_FAILED;
+    /** The download does not have the recorded SHA-256: nothing touched. */
+    public static final int EXIT_HASH_MISMATCH = FetchSnapshot.EXIT_HASH_MISMATCH;
     /** {@code snapshot restore} failed into the scratch directory: the data dir is untouched. */
     public static final int EXIT_RESTORE_FAILED = 13;
     /**
      * The etcd tool cannot {@code --bump-revision}/{@code --mark-compacted}: a restore without them would
-     * let clients' watch caches miss the jump back, so it is refused before anything is downloaded.
+     * let clients' watch caches miss the jump back, so it is refused before anything is restored.
      */
     public static final int EXIT_NO_BUMP = 14;
     /** The swap found no complete staged copy: the data dir is untouched. */
@@ -65,7 +69,11 @@ public final class RestoreScript {
             echo "$tool can --bump-revision and --mark-compacted"
             """;
 
-    /** Phase 1, on a member's volume: never touches {@code $DATA_DIR}. */
+    /**
+     * Phase 1, on a member's volume, after the Job's fetch container ({@link #FETCH_CLASS}) put the
+     * verified snapshot at {@code $WORK_DIR/snapshot.db}: checks the tool and restores into a scratch
+     * directory. Never touches {@code $DATA_DIR}; on any failure removes the work dir (the download too).
+     */
     public static final String STAGE = """
             set -eu
             data_dir="${DATA_DIR:?}"
@@ -73,32 +81,38 @@ public final class RestoreScript {
             snapshot="$work/snapshot.db"
             restored="$work/restored"
             echo "hcp-rollback stage of member ${MEMBER_NAME:?} next to $data_dir"
+            # any failure removes the work dir, the verified download with it: nothing is left half-staged
+            trap 'rc=$?; if [ "$rc" -ne 0 ]; then rm -rf "$work"; fi' EXIT
             """ + TOOL_CHECK + """
-            rm -rf "$work"
-            mkdir -p "$work"
-            echo "stage=fetch"
-            if command -v curl >/dev/null 2>&1; then
-              curl -fsS --retry 3 -o "$snapshot" "${SNAPSHOT_URL:?}" || { echo "download failed" >&2; rm -rf "$work"; exit 11; }
-            elif command -v wget >/dev/null 2>&1; then
-              wget -q -O "$snapshot" "${SNAPSHOT_URL:?}" || { echo "download failed" >&2; rm -rf "$work"; exit 11; }
-            else
-              echo "neither curl nor wget in this image" >&2; rm -rf "$work"; exit 10
+            if [ ! -f "$snapshot" ]; then
+              echo "no verified snapshot at $snapshot (the fetch container puts it there): data dir left untouched" >&2
+              exit 11
             fi
-            echo "stage=verify"
-            actual=$(sha256sum "$snapshot" | cut -d' ' -f1)
-            if [ "$actual" != "${SNAPSHOT_SHA256:?}" ]; then
-              echo "snapshot SHA-256 is $actual, expected $SNAPSHOT_SHA256: data dir left untouched" >&2
-              rm -rf "$work"; exit 12
-            fi
+            rm -rf "$restored" "$work/staged"
             echo "stage=restore"
             "$tool" snapshot restore "$snapshot" --data-dir "$restored" --name "$MEMBER_NAME" \
               --initial-cluster "${INITIAL_CLUSTER:?}" --initial-advertise-peer-urls "${PEER_URL:?}" \
               --initial-cluster-token "${CLUSTER_TOKEN:?}" --bump-revision "$BUMP_REVISION" --mark-compacted \
-              || { echo "$tool snapshot restore failed: data dir left untouched" >&2; rm -rf "$work"; exit 13; }
+              || { echo "$tool snapshot restore failed: data dir left untouched" >&2; exit 13; }
             rm -f "$snapshot"
             touch "$work/staged"
             echo "stage=staged"
             """;
+
+    /** The main class of the stage Job's first container, in the sidecar's own image. */
+    public static final String FETCH_CLASS = FetchSnapshot.class.getName();
+    /** The class path of that class in the image's fast-jar layout (see the Dockerfile). */
+    public static final String FETCH_CLASS_PATH = "/deployments/app/*:/deployments/lib/main/*";
+    /** Where the fetch container puts the verified snapshot, in the work dir. */
+    public static final String SNAPSHOT_FILE = "snapshot.db";
+
+    /**
+     * The fetch container's arguments, from the Job's environment ({@code $(VAR)} is expanded by the
+     * kubelet): URL, expected SHA-256, destination in the work dir.
+     */
+    public static List<String> fetchArguments() {
+        return List.of("$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)", "$(WORK_DIR)/" + SNAPSHOT_FILE);
+    }
 
     /** Phase 2, once every member is staged: the only part that touches {@code $DATA_DIR}. */
     public static final String SWAP = """
@@ -116,12 +130,12 @@ public final class RestoreScript {
             echo "stage=done"
             """;
 
-    /** Both phases back to back, as one member goes through them (the restore benchmark times this). */
+    /** Both scripts back to back, as one member goes through them after the fetch (the restore benchmark times this). */
     public static final String TEXT = STAGE + SWAP;
 
     /** True for the exit codes that mean the Job stopped before the member's data dir was touched. */
     public static boolean untouched(int exitCode) {
-        return exitCode >= EXIT_NO_DOWNLOADER && exitCode <= EXIT_NOTHING_STAGED;
+        return exitCode >= EXIT_CANNOT_WRITE && exitCode <= EXIT_NOTHING_STAGED;
     }
 
     private RestoreScript() {

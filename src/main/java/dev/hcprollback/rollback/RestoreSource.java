@@ -7,8 +7,16 @@ import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 /** Where a restore Job downloads a snapshot from: a short-lived URL that needs no other credentials. */
 public interface RestoreSource {
 
-    /** A URL to read the snapshot through until it expires, and the SHA-256 the download must have. */
-    record Download(String url, String sha256) {
+    /**
+     * A URL to read the snapshot through until it expires, the SHA-256 the download must have, and the
+     * object's size in the store in bytes (null where the source cannot tell).
+     */
+    record Download(String url, String sha256, Long storedBytes) {
+
+        public Download(String url, String sha256) {
+            this(url, sha256, null);
+        }
+
         @Override
         public String toString() {
             return "Download[url hidden, sha256=" + sha256 + "]";
@@ -16,7 +24,8 @@ public interface RestoreSource {
     }
 
     /**
-     * @throws RestoreSourceException when no URL can be made (no backend, object missing): nothing has
+     * @throws RestoreSourceException when no URL can be made (no backend, object missing, or its stored
+     *         size differs from the snapshot's recorded {@code sizeBytes}): nothing has
      *         been touched yet, so the rollback undoes its steps
      */
     Download downloadOf(ControlPlaneSnapshot snapshot, Duration ttl) throws RestoreSourceException;

@@ -4,22 +4,25 @@ import java.time.Duration;
 
 import dev.hcprollback.HcpRollbackConfig;
 
-/** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}; {@code window} is how long after an update it may be rolled back. */
+/** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}; {@code window} is how long after an update it may be rolled back; {@code fetchImage} is the sidecar's own image, which fetches and verifies the snapshot in each stage Job. */
 public record RollbackSettings(Duration pauseTimeout, Duration quiesceTimeout, Duration restoreTimeout,
         Duration etcdQuorumTimeout, Duration verifyTimeout, Duration pollInterval, Duration maxPollInterval,
-        Duration restoreUrlTtl, long bumpRevision, Duration window, boolean stageWhileServing) {
+        Duration restoreUrlTtl, long bumpRevision, Duration window, boolean stageWhileServing, String fetchImage) {
 
     public static RollbackSettings of(HcpRollbackConfig.Rollback config) {
         return new RollbackSettings(config.pauseTimeout(), config.quiesceTimeout(), config.restoreTimeout(),
                 config.etcdQuorumTimeout(), config.verifyTimeout(), config.pollInterval(), config.maxPollInterval(),
-                config.restoreUrlTtl(), config.bumpRevision(), config.window(), config.stageWhileServing());
+                config.restoreUrlTtl(), config.bumpRevision(), config.window(), config.stageWhileServing(), config.fetchImage());
     }
+
+    /** The sidecar's image as the tests without Quarkus name it. */
+    public static final String DEFAULT_FETCH_IMAGE = "quay.io/hcp-rollback/hcp-rollback:0.1.0-SNAPSHOT";
 
     /** The defaults of the configuration, for tests that run without Quarkus. */
     public static RollbackSettings defaults() {
         return new RollbackSettings(Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofMinutes(30),
                 Duration.ofMinutes(15), Duration.ofMinutes(60), Duration.ofSeconds(5), Duration.ofSeconds(60),
-                Duration.ofMinutes(30), 1_000_000_000L, Duration.ofHours(24), true);
+                Duration.ofMinutes(30), 1_000_000_000L, Duration.ofHours(24), true, DEFAULT_FETCH_IMAGE);
     }
 
     /** How long a step may wait for the world before it fails; zero for steps that do not wait. */

@@ -10,9 +10,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
- * Stage: one Job per member downloads the snapshot onto the member's volume, checks its SHA-256 and
- * restores it into a scratch directory beside the live data, which it never touches
- * ({@link RestoreScript#STAGE}). Any failure here is undone automatically: nothing was touched.
+ * Stage: one Job per member downloads the snapshot onto the member's volume and checks its SHA-256 (a
+ * first container in the sidecar's own image), then restores it into a scratch directory beside the
+ * live data, which it never touches ({@link RestoreScript#STAGE}, in the etcd image). Any failure here is undone automatically: nothing was touched.
  * Runs while the control plane still serves when the plan says so (each Job on its member's node).
  */
 final class StageStep implements StepAction {
@@ -67,6 +67,7 @@ final class StageStep implements StepAction {
                     continue;
                 }
                 Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.stage, status.getEtcdImage(),
+                        run.settings.fetchImage(),
                         RestoreScript.environment(ns, members, member, download.url(), download.sha256(),
                                 run.settings.bumpRevision()),
                         etcdSet, serving, run.settings.restoreTimeout().toSeconds());
@@ -80,7 +81,8 @@ final class StageStep implements StepAction {
                 .map(j -> j.getMetadata().getName()).toList();
         if (!failed.isEmpty()) {
             throw new StepFailure("StageJobFailed", "stage Job(s) " + String.join(", ", failed) + " in " + ns
-                    + " failed (kubectl -n " + ns + " logs job/" + failed.get(0) + "); staging never writes the data dir");
+                    + " failed (kubectl -n " + ns + " logs job/" + failed.get(0) + " -c " + RestoreJobs.FETCH_CONTAINER
+                    + ", then -c " + RestoreJobs.CONTAINER + "); staging never writes the data dir");
         }
         List<String> pending = jobs.stream().filter(j -> j == null || !RestoreJobs.succeeded(j))
                 .map(j -> j == null ? "?" : j.getMetadata().getName()).toList();

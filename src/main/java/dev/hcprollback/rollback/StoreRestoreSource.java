@@ -1,6 +1,7 @@
 package dev.hcprollback.rollback;
 
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,8 +13,9 @@ import dev.hcprollback.storage.SnapshotStore;
 
 /**
  * Restore downloads through the snapshot store: a pre-signed S3 URL or an Azure read SAS of the
- * snapshot's object, checked to exist first, so that a missing object or a store that cannot be
- * reached fails the rollback before any restore Job starts.
+ * snapshot's object, checked first to exist with the size the snapshot recorded (its SHA-256 is checked
+ * by each stage Job's fetch container while it downloads), so that a missing or different object or a
+ * store that cannot be reached fails the rollback before any restore Job starts.
  */
 @ApplicationScoped
 public class StoreRestoreSource implements RestoreSource {
@@ -35,16 +37,23 @@ public class StoreRestoreSource implements RestoreSource {
         String name = snapshot.getMetadata().getName();
         String key = snapshot.getStatus() == null ? null : snapshot.getStatus().getObjectKey();
         String sha256 = snapshot.getStatus() == null ? null : snapshot.getStatus().getSha256();
+        Long recorded = snapshot.getStatus() == null ? null : snapshot.getStatus().getSizeBytes();
         if (key == null || sha256 == null || sha256.isBlank()) {
             throw new RestoreSourceException("snapshot " + name + " records no object key or no SHA-256");
         }
         try {
             SnapshotStore into = store.get();
-            if (!into.exists(key)) {
+            OptionalLong stored = into.size(key);
+            if (stored.isEmpty()) {
                 throw new RestoreSourceException("the object " + key + " of snapshot " + name + " is not in the "
                         + into.backend() + " store");
             }
-            return new Download(into.readUrl(key, ttl).toString(), sha256);
+            if (recorded == null || recorded != stored.getAsLong()) {
+                throw new RestoreSourceException("the object " + key + " in the " + into.backend() + " store holds "
+                        + stored.getAsLong() + " bytes, snapshot " + name + " records "
+                        + (recorded == null ? "no size" : recorded + " bytes") + ": not the snapshot that was verified");
+            }
+            return new Download(into.readUrl(key, ttl).toString(), sha256, stored.getAsLong());
         } catch (RuntimeException e) {
             throw new RestoreSourceException("the snapshot store cannot hand out " + key + ": " + KeyChanges.rootMessage(e), e);
         }

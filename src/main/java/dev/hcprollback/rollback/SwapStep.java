@@ -45,7 +45,7 @@ final class SwapStep implements StepAction {
                 if (jobs.get(member) != null) {
                     continue;
                 }
-                Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.swap, status.getEtcdImage(),
+                Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.swap, status.getEtcdImage(), null,
                         RestoreScript.environment(ns, members, member, "", "", run.settings.bumpRevision()), etcdSet,
                         false, run.settings.restoreTimeout().toSeconds());
                 jobs.set(member, StageStep.createOrGet(run, job));

@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -100,6 +101,20 @@ public class AzureSnapshotStore implements SnapshotStore {
     @Override
     public boolean exists(String key) {
         return call("look up " + key, () -> container.getBlobClient(key).exists());
+    }
+
+    @Override
+    public OptionalLong size(String key) {
+        return call("look up " + key, () -> {
+            try {
+                return OptionalLong.of(container.getBlobClient(key).getProperties().getBlobSize());
+            } catch (BlobStorageException e) {
+                if (e.getStatusCode() == 404) {
+                    return OptionalLong.empty();
+                }
+                throw e;
+            }
+        });
     }
 
     @Override

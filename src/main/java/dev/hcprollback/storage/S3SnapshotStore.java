@@ -6,6 +6,7 @@ import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
@@ -114,14 +115,22 @@ public class S3SnapshotStore implements SnapshotStore {
 
     @Override
     public boolean exists(String key) {
+        return size(key).isPresent();
+    }
+
+    @Override
+    public OptionalLong size(String key) {
         try {
-            s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build());
-            return true;
+            Long length = s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build()).contentLength();
+            if (length == null) {
+                throw new StorageException("S3 bucket " + bucket + ": HEAD " + key + " answered no Content-Length", false, null);
+            }
+            return OptionalLong.of(length);
         } catch (NoSuchKeyException e) {
-            return false;
+            return OptionalLong.empty();
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                return false;
+                return OptionalLong.empty();
             }
             throw failure("look up " + key, e);
         } catch (SdkException e) {

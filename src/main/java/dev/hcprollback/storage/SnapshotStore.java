@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.net.URL;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Object storage for snapshots. Uploads stream through {@link Upload} in parts of a fixed size, so one
@@ -27,6 +28,12 @@ public interface SnapshotStore {
     InputStream open(String key);
 
     boolean exists(String key);
+
+    /**
+     * The stored size of an object in bytes (S3 {@code HEAD}'s {@code Content-Length}, Azure's blob
+     * properties), or empty when the object does not exist.
+     */
+    OptionalLong size(String key);
 
     /** Deletes an object; deleting a missing one is not an error. */
     void delete(String key);

@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Map;
 
 import dev.hcprollback.rollback.RestoreScript;
+import dev.hcprollback.testing.LocalRestoreJob;
 
 /**
  * The restore a rollback Job runs on one etcd member's volume, for the restore benchmark: the very
- * script of {@link RestoreScript} (download, SHA-256 check, {@code etcdutl snapshot restore} with
+ * commands of a stage and a swap Job ({@link LocalRestoreJob}: the fetch container's download and SHA-256
+ * check, then {@code etcdutl snapshot restore} with
  * {@code --bump-revision --mark-compacted} into a scratch directory, then the swap), with the
  * environment of member etcd-0 of a one-member cluster on local directories. The script prints
  * {@code stage=<name>} before each step, which the benchmark times.
@@ -19,12 +21,14 @@ final class RestoreCommand {
     }
 
     static String script() {
-        return RestoreScript.TEXT;
+        return LocalRestoreJob.withFetch(RestoreScript.TEXT);
     }
 
     static Map<String, String> environment(String peerUrl, String snapshotUrl, String sha256, long bumpRevision,
             Path dataDir, Path workDir) {
-        return RestoreScript.environment(List.of(peerUrl), 0, snapshotUrl, sha256, bumpRevision,
-                dataDir.toAbsolutePath().toString(), workDir.toAbsolutePath().toString());
+        Map<String, String> env = new java.util.LinkedHashMap<>(RestoreScript.environment(List.of(peerUrl), 0, snapshotUrl,
+                sha256, bumpRevision, dataDir.toAbsolutePath().toString(), workDir.toAbsolutePath().toString()));
+        env.putAll(LocalRestoreJob.fetchEnvironment());
+        return env;
     }
 }

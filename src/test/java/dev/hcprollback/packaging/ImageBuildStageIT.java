@@ -105,6 +105,15 @@ class ImageBuildStageIT {
                     .filter(PackagedApplicationIT::isTestOnly).toList();
             assertEquals(List.of(), testOnly, "the image would ship test libraries");
         }
+
+        // the stage Jobs' fetch container runs this image's main class with the class path of /deployments
+        String classPath = dev.hcprollback.rollback.RestoreScript.FETCH_CLASS_PATH.replace("/deployments/",
+                workdir.resolve("target/quarkus-app") + "/");
+        Process fetch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classPath,
+                dev.hcprollback.rollback.RestoreScript.FETCH_CLASS).redirectErrorStream(true).start();
+        String fetchOutput = new String(fetch.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(dev.hcprollback.rollback.RestoreScript.EXIT_CANNOT_WRITE, fetch.waitFor(), fetchOutput);
+        assertTrue(fetchOutput.startsWith("usage: FetchSnapshot"), "the fetch class is in the image's layout: " + fetchOutput);
     }
 
     /** The stages of a Dockerfile, continuation lines joined and comments dropped. */

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpServer;
 
+import dev.hcprollback.testing.LocalRestoreJob;
 import dev.hcprollback.testing.TestTools;
 import dev.hcprollback.testing.LocalEtcd;
 import io.etcd.jetcd.Client;
@@ -106,13 +107,15 @@ class RestoreScriptTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
+    /** A member's stage Job (fetch container, then the etcd container's script) and its swap, back to back. */
     private ProcessResult runScript(Map<String, String> env) throws Exception {
-        return runScript(RestoreScript.TEXT, env, TestTools.etcdBin("etcdutl").getParent());
+        return runScript(LocalRestoreJob.withFetch(RestoreScript.TEXT), env, TestTools.etcdBin("etcdutl").getParent());
     }
 
     private ProcessResult runScript(String script, Map<String, String> env, Path tools) throws Exception {
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true);
         builder.environment().putAll(env);
+        builder.environment().putAll(LocalRestoreJob.fetchEnvironment());
         builder.environment().put("PATH", tools + ":" + System.getenv("PATH"));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -191,7 +194,10 @@ class RestoreScriptTest {
         ProcessResult result = runScript(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
                 "0".repeat(64), BUMP, data.toString(), dir.resolve("work").toString()));
         assertEquals(RestoreScript.EXIT_HASH_MISMATCH, result.exit(), result.output());
+        assertTrue(RestoreScript.untouched(result.exit()));
+        assertFalse(result.output().contains("stage=restore"), "the etcd container never ran: " + result.output());
         assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
+        assertFalse(Files.exists(dir.resolve("work").resolve(RestoreScript.SNAPSHOT_FILE)), "nothing left in place");
 
         ProcessResult missing = runScript(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("nothing.db"),
                 sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString()));
@@ -201,9 +207,10 @@ class RestoreScriptTest {
 
     /**
      * An etcd image whose {@code etcdutl} predates {@code --bump-revision}/{@code --mark-compacted}
-     * (a fake tool here, printing an older help text and recording any restore it is asked for): the
-     * stage refuses before it downloads anything, the tool is never asked to restore, and the member's
-     * data dir is as it was. The swap then finds nothing staged and leaves the data alone too.
+     * (a fake tool here, printing an older help text and recording any restore it is asked for): after
+     * the fetch container verified the download, the etcd container refuses, the tool is never asked to
+     * restore, the download is removed, and the member's data dir is as it was. The swap then finds
+     * nothing staged and leaves the data alone too.
      */
     @Test
     void anEtcdToolWithoutTheBumpFlagsStopsBeforeTheDataIsTouched() throws Exception {
@@ -225,11 +232,13 @@ class RestoreScriptTest {
         Map<String, String> env = RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
                 sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
 
-        ProcessResult stage = runScript(RestoreScript.STAGE, env, fakeTools);
+        ProcessResult stage = runScript(LocalRestoreJob.withFetch(RestoreScript.STAGE), env, fakeTools);
         assertEquals(RestoreScript.EXIT_NO_BUMP, stage.exit(), stage.output());
+        assertTrue(stage.output().contains("stage=verified"), "the fetch ran first: " + stage.output());
         assertTrue(stage.output().contains("cannot --bump-revision"), stage.output());
-        assertFalse(stage.output().contains("stage=fetch"), "refused before the download: " + stage.output());
+        assertFalse(stage.output().contains("stage=restore"), "refused before the restore: " + stage.output());
         assertFalse(Files.exists(calls), "the old tool was never asked to restore");
+        assertFalse(Files.exists(dir.resolve("work")), "the verified download is removed with the work dir");
         assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
 
         ProcessResult swap = runScript(RestoreScript.SWAP, env, fakeTools);
@@ -247,7 +256,7 @@ class RestoreScriptTest {
                 sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
         Path tools = TestTools.etcdBin("etcdutl").getParent();
 
-        ProcessResult stage = runScript(RestoreScript.STAGE, env, tools);
+        ProcessResult stage = runScript(LocalRestoreJob.withFetch(RestoreScript.STAGE), env, tools);
         assertEquals(0, stage.exit(), stage.output());
         assertTrue(stage.output().contains("stage=staged"), stage.output());
         assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")), "live data untouched");

@@ -92,6 +92,16 @@ class RollbackDriverTest {
             var pod = job.getSpec().getTemplate().getSpec();
             assertEquals(HyperShiftSimulator.ETCD_IMAGE, pod.getContainers().get(0).getImage());
             assertEquals(List.of("/bin/sh", "-c", RestoreScript.STAGE), pod.getContainers().get(0).getCommand());
+            // first the download and SHA-256 check in the sidecar's own image, on the same volume
+            var fetch = pod.getInitContainers().get(0);
+            assertEquals(RestoreJobs.FETCH_CONTAINER, fetch.getName());
+            assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, fetch.getImage());
+            assertEquals(List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*",
+                    "dev.hcprollback.rollback.fetch.FetchSnapshot", "$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)",
+                    "$(WORK_DIR)/snapshot.db"), fetch.getCommand());
+            assertEquals("/var/lib", fetch.getVolumeMounts().get(0).getMountPath());
+            assertEquals(pod.getContainers().get(0).getEnv(), fetch.getEnv());
+            assertTrue(swap.getSpec().getTemplate().getSpec().getInitContainers().isEmpty(), "the swap downloads nothing");
             // staged while etcd serves: on the node of the member's pod, where its ReadWriteOnce volume is mounted
             assertEquals("etcd-" + member, pod.getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
                     .get(0).getLabelSelector().getMatchLabels().get("statefulset.kubernetes.io/pod-name"));

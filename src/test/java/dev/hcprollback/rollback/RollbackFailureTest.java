@@ -16,6 +16,8 @@ import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.RollbackCrds;
 import dev.hcprollback.testing.RollbackWorld;
+import dev.hcprollback.testing.S3Server;
+import dev.hcprollback.storage.SnapshotStore;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -115,6 +117,31 @@ class RollbackFailureTest {
         assertTrue(rollback.getStatus().getMessage().contains("access denied"));
     }
 
+    /**
+     * The object in a real S3 store (s3proxy) is not the size the snapshot recorded (overwritten, or cut
+     * short): the preflight item fails with both figures, before anything is touched.
+     */
+    @Test
+    void anObjectOfAnotherSizeThanTheSnapshotRecordedIsRefusedInThePlan() {
+        RollbackWorld world = world("f-size");
+        try (S3Server s3 = new S3Server()) {
+            SnapshotStore store = s3.snapshotStore("snapshots", 5 * 1024 * 1024);
+            String key = "hcp/clusters/payments/4.18.5/snapshot.db";
+            store.put(key, new byte[1000], "application/octet-stream");
+            StoreRestoreSource real = new StoreRestoreSource(() -> store);
+            world.restoreSource = (snapshot, ttl) -> {
+                snapshot.getStatus().setObjectKey(key); // the fixture's snapshot names no key of a real store
+                return real.downloadOf(snapshot, ttl);
+            };
+            ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+            assertRefusedInThePlan(world, rollback, "snapshotObject");
+            PreflightCheck item = rollback.getStatus().getPlan().getPreflight().stream()
+                    .filter(c -> c.getName().equals("snapshotObject")).findFirst().orElseThrow();
+            assertTrue(item.getDetail().contains("holds 1000 bytes") && item.getDetail().contains("records 48000000 bytes"),
+                    item.getDetail());
+        }
+    }
+
     /** The store refuses later (the credentials rotated while the cluster was paused): undone before any Job. */
     @Test
     void noDownloadUrlWhenStagingIsUndoneBeforeAnyJob() {
@@ -153,6 +180,8 @@ class RollbackFailureTest {
         ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
         assertUndone(world, rollback, "StageJobFailed");
         assertTrue(rollback.getStatus().getMessage().contains("staging never writes the data dir"), rollback.getStatus().getMessage());
+        assertTrue(rollback.getStatus().getMessage().contains(" -c fetch, then -c restore"),
+                "the SRE is told which container's log to read: " + rollback.getStatus().getMessage());
         assertEquals(3, world.log.count("POST", p -> p.endsWith("/jobs"), b -> b.contains("\"stage\"")));
     }
 

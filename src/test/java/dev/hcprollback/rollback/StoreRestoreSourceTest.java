@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.Upload;
+import dev.hcprollback.testing.LocalRestoreJob;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.LocalEtcd;
 import dev.hcprollback.testing.ManagementCluster;
@@ -81,12 +82,15 @@ class StoreRestoreSourceTest {
         }
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
 
-        RestoreSource.Download download = new StoreRestoreSource(() -> store).downloadOf(snapshot(key, sha),
-                Duration.ofMinutes(5));
+        ControlPlaneSnapshot recorded = snapshot(key, sha);
+        recorded.getStatus().setSizeBytes(Files.size(file));
+        RestoreSource.Download download = new StoreRestoreSource(() -> store).downloadOf(recorded, Duration.ofMinutes(5));
         assertTrue(download.url().contains("X-Amz-Signature"), "a pre-signed URL");
 
         Path data = dir.resolve("member-0/data");
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", RestoreScript.TEXT).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", LocalRestoreJob.withFetch(RestoreScript.TEXT))
+                .redirectErrorStream(true);
+        builder.environment().putAll(LocalRestoreJob.fetchEnvironment());
         builder.environment().putAll(RestoreScript.environment(List.of("http://127.0.0.1:" + TestTools.freePort()), 0,
                 download.url(), download.sha256(), 1000, data.toString(), dir.resolve("member-0/work").toString()));
         builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
@@ -94,6 +98,20 @@ class StoreRestoreSourceTest {
         String output = new String(restore.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, restore.waitFor(), output);
         assertTrue(Files.isDirectory(data.resolve("member/snap")), output);
+    }
+
+    @Test
+    void anObjectOfAnotherSizeThanRecordedIsRefusedWithBothFigures() throws Exception {
+        String key = "hcp/clusters/payments/4.18.5/short.db";
+        store.put(key, new byte[4096], "application/octet-stream");
+        ControlPlaneSnapshot recorded = snapshot(key, "a".repeat(64));
+        recorded.getStatus().setSizeBytes(4096L);
+        assertEquals(4096L, new StoreRestoreSource(() -> store).downloadOf(recorded, Duration.ofMinutes(5)).storedBytes());
+
+        recorded.getStatus().setSizeBytes(8192L);
+        RestoreSource.RestoreSourceException e = assertThrows(RestoreSource.RestoreSourceException.class,
+                () -> new StoreRestoreSource(() -> store).downloadOf(recorded, Duration.ofMinutes(5)));
+        assertTrue(e.getMessage().contains("holds 4096 bytes, snapshot payments-4-18-5 records 8192 bytes"), e.getMessage());
     }
 
     @Test

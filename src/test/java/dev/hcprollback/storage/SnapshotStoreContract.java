@@ -11,6 +11,7 @@ import java.net.HttpURLConnection;
 import java.net.URL;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,8 @@ abstract class SnapshotStoreContract {
         StoredObject stored = upload.complete();
         assertEquals("c/ns/a/4.18.6/big.db", stored.key());
         assertTrue(store().exists(stored.key()));
+        assertEquals(OptionalLong.of(data.length), store().size(stored.key()), "the stored size, read without the body");
+        assertEquals(OptionalLong.empty(), store().size("c/ns/a/4.18.6/never-written.db"));
         try (InputStream in = store().open(stored.key())) {
             assertArrayEquals(data, in.readAllBytes());
         }
@@ -55,6 +58,7 @@ abstract class SnapshotStoreContract {
 
         store().delete(stored.key());
         assertFalse(store().exists(stored.key()));
+        assertEquals(OptionalLong.empty(), store().size(stored.key()));
         store().delete(stored.key()); // deleting twice is fine
     }
 

@@ -48,6 +48,11 @@ public class DelegatingSnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public java.util.OptionalLong size(String key) {
+        return delegate.size(key);
+    }
+
+    @Override
     public void delete(String key) {
         delegate.delete(key);
     }

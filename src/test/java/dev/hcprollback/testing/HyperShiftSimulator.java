@@ -42,14 +42,15 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * <li>Deployment/StatefulSet controllers and kubelet: pods are created or deleted to match
  * {@code spec.replicas}, and status reports them all ready;</li>
  * <li>Job controller: a restore Job (stage or swap) "runs": it is marked succeeded, or failed for members
- * the test names; a probe Job of an etcd image succeeds unless the test names the image as one whose
+ * the test names or for a stage Job without its fetch container (which would find no verified snapshot); a probe Job of an etcd image succeeds unless the test names the image as one whose
  * restore tool lacks {@code --bump-revision};</li>
  * <li>etcd: {@code EtcdAvailable} is True when every etcd member is ready, False otherwise; its members
  * answer {@link #etcdMembers} while they run (one cluster ID, a db size, a revision that jumps by the
  * bump once every member is swapped).</li>
  * </ul>
  * What the mock cannot show: real scheduling, volumes and the etcd data a restore Job writes (the
- * restore script is run for real in {@code RestoreScriptTest}), admission (the webhook is tested on its
+ * fetch container and the restore script are run for real in {@code FetchSnapshotTest} and
+ * {@code RestoreScriptTest}), admission (the webhook is tested on its
  * own), garbage collection, and the hypershift-operator's own timing. Knobs let a test make one part
  * misbehave to reach a failure.
  */
@@ -243,7 +244,10 @@ public class HyperShiftSimulator {
         String name = job.getMetadata().getName();
         int member = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
         boolean swap = "swap".equals(job.getMetadata().getLabels().get(RestoreJobs.PHASE_LABEL));
-        boolean fails = (swap ? failingSwapMembers : failingStageMembers).contains(member) || !jobRunner.test(job);
+        // a stage Job without its fetch container finds no verified snapshot and exits 11, as the script does
+        boolean fetches = swap || job.getSpec().getTemplate().getSpec().getInitContainers().stream()
+                .anyMatch(c -> RestoreJobs.FETCH_CONTAINER.equals(c.getName()) && c.getImage() != null);
+        boolean fails = (swap ? failingSwapMembers : failingStageMembers).contains(member) || !fetches || !jobRunner.test(job);
         finish(job, fails);
         ranJobs.add(name);
         if (swap && !fails) {

@@ -1,0 +1,209 @@
+package dev.hcprollback.rollback.fetch;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * The first container of a stage Job, in the sidecar's own image: downloads a snapshot onto the etcd
+ * member's volume and checks its SHA-256 while it streams, so that no tool of the etcd image
+ * ({@code curl}, {@code sha256sum}) is assumed. JDK only, no Quarkus boot:
+ *
+ * <pre>
+ * java -cp "/deployments/app/*:/deployments/lib/main/*" dev.hcprollback.rollback.fetch.FetchSnapshot \
+ *     &lt;url&gt; &lt;expected-sha256, 64 hex digits&gt; &lt;destination file&gt;
+ * </pre>
+ *
+ * The body goes to a temporary file beside the destination (same volume) and is renamed into place
+ * only when its hash matches; on any failure nothing is left behind. An XML or HTML page answered with
+ * 200 (an expired or refused pre-signed URL) is refused: an etcd snapshot is a bbolt file and never
+ * starts with {@code <}. Exits 0, or one of the restore's "nothing touched" codes with one line on
+ * stderr: {@link #EXIT_CANNOT_WRITE} 10, {@link #EXIT_FETCH_FAILED} 11, {@link #EXIT_HASH_MISMATCH} 12.
+ */
+public final class FetchSnapshot {
+
+    /** Bad arguments, or the download could not be written on the volume (e.g. no space): nothing touched. */
+    public static final int EXIT_CANNOT_WRITE = 10;
+    /** Unreachable URL, an HTTP status other than 200, or an error page instead of a snapshot: nothing touched. */
+    public static final int EXIT_FETCH_FAILED = 11;
+    /** The body does not have the expected SHA-256: nothing touched, nothing left in place. */
+    public static final int EXIT_HASH_MISMATCH = 12;
+
+    static final int ATTEMPTS = 3;
+    private static final int SNIFF_BYTES = 256;
+
+    /** A failure with its exit code and the one line printed for it. */
+    public static final class Failure extends Exception {
+        private final int exitCode;
+
+        Failure(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    private FetchSnapshot() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 3) {
+            System.err.println("usage: FetchSnapshot <url> <expected-sha256> <destination>");
+            System.exit(EXIT_CANNOT_WRITE);
+        }
+        System.out.println("stage=fetch");
+        try {
+            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]));
+            System.out.println("stage=verified " + bytes + " bytes with SHA-256 " + args[1].toLowerCase(Locale.ROOT)
+                    + " in " + args[2]);
+        } catch (Failure e) {
+            System.err.println(e.getMessage());
+            System.exit(e.exitCode());
+        } catch (IllegalArgumentException e) {
+            System.err.println("bad snapshot URL: " + e.getMessage() + ": data dir left untouched");
+            System.exit(EXIT_FETCH_FAILED);
+        }
+    }
+
+    /**
+     * Downloads {@code url} into {@code destination} when its SHA-256 is {@code expectedSha256} (hex, any
+     * case). Returns the number of bytes. Throws {@link Failure} with the exit code otherwise, leaving no
+     * file at {@code destination} nor beside it.
+     */
+    public static long fetch(URI url, String expectedSha256, Path destination) throws Failure {
+        String expected = expectedSha256.toLowerCase(Locale.ROOT);
+        if (!expected.matches("[0-9a-f]{64}")) {
+            throw new Failure(EXIT_CANNOT_WRITE, "expected SHA-256 is not 64 hex digits: '" + expectedSha256 + "'");
+        }
+        Path temporary;
+        try {
+            Path directory = destination.toAbsolutePath().getParent();
+            Files.createDirectories(directory);
+            Files.deleteIfExists(destination);
+            temporary = Files.createTempFile(directory, "." + destination.getFileName() + "-", ".part");
+        } catch (IOException e) {
+            throw new Failure(EXIT_CANNOT_WRITE, "cannot write beside " + destination + ": " + e + ": data dir left untouched");
+        }
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+                    .followRedirects(HttpClient.Redirect.NORMAL).build();
+            String actual = null;
+            long bytes = 0;
+            for (int attempt = 1; actual == null; attempt++) {
+                try {
+                    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                    bytes = download(client, url, temporary, digest);
+                    actual = HexFormat.of().formatHex(digest.digest());
+                } catch (Retryable e) {
+                    if (attempt >= ATTEMPTS) {
+                        throw new Failure(EXIT_FETCH_FAILED, "download failed after " + ATTEMPTS + " attempts: "
+                                + e.getMessage() + ": data dir left untouched");
+                    }
+                    Thread.sleep(1000L * attempt);
+                }
+            }
+            if (!actual.equals(expected)) {
+                throw new Failure(EXIT_HASH_MISMATCH, "snapshot SHA-256 is " + actual + ", expected " + expected
+                        + " (" + bytes + " bytes): data dir left untouched");
+            }
+            Files.move(temporary, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return bytes;
+        } catch (IOException e) {
+            throw new Failure(EXIT_CANNOT_WRITE, "cannot write the snapshot to " + destination + ": " + e
+                    + ": data dir left untouched");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure(EXIT_FETCH_FAILED, "download interrupted: data dir left untouched");
+        } finally {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException e) {
+                System.err.println("could not remove " + temporary + ": " + e);
+            }
+        }
+    }
+
+    /** A failure another attempt may not meet: the network, or a 5xx answer. */
+    private static final class Retryable extends Exception {
+        Retryable(String message) {
+            super(message);
+        }
+    }
+
+    /** Streams the body into {@code file} through {@code digest}; returns its length. */
+    private static long download(HttpClient client, URI url, Path file, MessageDigest digest)
+            throws Retryable, Failure, IOException, InterruptedException {
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new Retryable(e.getClass().getSimpleName() + " from " + hostOf(url)
+                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+        }
+        try (InputStream body = response.body()) {
+            int status = response.statusCode();
+            if (status != 200) {
+                String text = new String(body.readNBytes(SNIFF_BYTES), StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
+                String message = "HTTP " + status + " from " + hostOf(url) + (text.isEmpty() ? "" : ": " + text);
+                if (status >= 500) {
+                    throw new Retryable(message);
+                }
+                throw new Failure(EXIT_FETCH_FAILED, "download failed: " + message + ": data dir left untouched");
+            }
+            byte[] head = body.readNBytes(SNIFF_BYTES);
+            String contentType = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+            if (errorPage(head) || contentType.contains("xml") || contentType.contains("html")) {
+                String text = new String(head, StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
+                throw new Failure(EXIT_FETCH_FAILED, "the URL answered 200 with an error page (" + contentType
+                        + "), not a snapshot (an expired pre-signed URL?): " + text + ": data dir left untouched");
+            }
+            try (OutputStream out = Files.newOutputStream(file);
+                    DigestInputStream in = new DigestInputStream(body, digest)) {
+                digest.update(head);
+                out.write(head);
+                return head.length + in.transferTo(out);
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().contains("No space left")) {
+                    throw e;
+                }
+                throw new Retryable(e.toString());
+            }
+        }
+    }
+
+    /** True when the body starts (after blanks) with {@code <}: XML or HTML, never a bbolt file. */
+    static boolean errorPage(byte[] head) {
+        for (byte b : head) {
+            if (b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == (byte) 0xEF || b == (byte) 0xBB || b == (byte) 0xBF) {
+                continue; // blanks and a UTF-8 byte-order mark
+            }
+            return b == '<';
+        }
+        return false;
+    }
+
+    /** The host only: a pre-signed URL's query is a credential and is never printed. */
+    private static String hostOf(URI url) {
+        return url.getHost() == null ? "the URL" : url.getHost();
+    }
+}
