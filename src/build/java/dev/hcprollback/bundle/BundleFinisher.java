@@ -215,6 +215,8 @@ public final class BundleFinisher {
         env.addObject().put("name", "HCP_ROLLBACK_TLS_CERT_FILE").put("value", OLM_CERT_DIR + "/tls.crt");
         env.addObject().put("name", "HCP_ROLLBACK_TLS_KEY_FILE").put("value", OLM_CERT_DIR + "/tls.key");
         env.addObject().put("name", "HCP_ROLLBACK_OLM_REGISTER_WEBHOOKS").put("value", "true");
+        // the stage Jobs' fetch container runs the sidecar's own image: the same digest
+        env.addObject().put("name", "HCP_ROLLBACK_ROLLBACK_FETCH_IMAGE").put("value", image);
         env.addObject().put("name", "HCP_ROLLBACK_OLM_WEBHOOK_CONFIGURATION_FILE")
                 .put("value", WEBHOOK_CONFIGURATION_DIR + "/" + WEBHOOK_CONFIGURATION_KEY);
         env.addObject().put("name", "HCP_ROLLBACK_OLM_CERTIFICATE_WEBHOOK").put("value", CERTIFICATE_WEBHOOK);
