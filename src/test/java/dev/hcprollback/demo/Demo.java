@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 
@@ -37,6 +38,7 @@ import dev.hcprollback.snapshot.ControlPlaneSnapshotStatus;
 import dev.hcprollback.snapshot.SnapshotPhase;
 import dev.hcprollback.snapshot.SnapshotReason;
 import dev.hcprollback.testing.EtcdProcess;
+import dev.hcprollback.testing.LocalRestoreJob;
 import dev.hcprollback.testing.S3Server;
 import dev.hcprollback.testing.TestPki;
 import io.etcd.jetcd.Client;
@@ -176,7 +178,12 @@ public final class Demo {
     /** The Job's command, with the Job's environment, on the real etcd's data directory. */
     private boolean runRestoreJob(Job job, Path work) {
         Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-        List<String> command = container.getCommand();
+        List<String> command = new java.util.ArrayList<>(container.getCommand());
+        // a stage Job fetches and checks the snapshot in its first container (the sidecar's image) before the script
+        boolean fetches = !Optional.ofNullable(job.getSpec().getTemplate().getSpec().getInitContainers()).orElse(List.of()).isEmpty();
+        if (fetches) {
+            command.set(command.size() - 1, LocalRestoreJob.withFetch(command.get(command.size() - 1)));
+        }
         Map<String, String> env = new LinkedHashMap<>();
         container.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
         // what differs from a pod: the data dir is the local etcd's, peers are on loopback, tools come from .tools
@@ -189,9 +196,12 @@ public final class Demo {
             ProcessBuilder restore = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             restore.environment().putAll(env);
             restore.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
+            if (fetches) {
+                restore.environment().putAll(LocalRestoreJob.fetchEnvironment());
+            }
             int exit = restore.start().waitFor();
-            timeline.say("restore-job", job.getMetadata().getName() + ": " + String.join(" ", command.subList(0, 2))
-                    + " <the Job's script> exited " + exit + "\n" + Files.readAllLines(log).stream()
+            timeline.say("restore-job", job.getMetadata().getName() + ": " + (fetches ? "fetch (download, SHA-256), then " : "")
+                    + String.join(" ", command.subList(0, 2)) + " <the Job's script> exited " + exit + "\n" + Files.readAllLines(log).stream()
                             .filter(line -> line.startsWith("stage=") || line.contains("bumping latest revision"))
                             .map(line -> line.contains("bumping") ? "revision bumped: " + line.substring(line.indexOf('{')) : line)
                             .collect(java.util.stream.Collectors.joining("; ")) + " (log: " + log + ")");
