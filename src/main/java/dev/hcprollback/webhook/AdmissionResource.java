@@ -18,6 +18,7 @@ import dev.hcprollback.hypershift.HostedControlPlane;
 import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.webhook.AdmissionReviewReader.ResourceKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
@@ -64,24 +65,9 @@ public class AdmissionResource {
     @POST
     @Path("/hostedclusters")
     public Response hostedClusters(byte[] body) {
-        long started = System.nanoTime();
-        AdmissionCall call;
-        HostedCluster before;
-        HostedCluster after;
-        try {
-            call = reader.read(body, HOSTED_CLUSTER);
-            before = call.oldObject() == null ? null : reader.convert(call.oldObject(), HostedCluster.class, "request.oldObject");
-            after = call.object() == null ? null : reader.convert(call.object(), HostedCluster.class, "request.object");
-            if (after != null && (after.getMetadata() == null || after.getMetadata().getName() == null)) {
-                throw new MalformedAdmissionReview("request.object.metadata.name is missing");
-            }
-        } catch (MalformedAdmissionReview malformed) {
-            return badRequest("hostedclusters", malformed);
-        }
-        Verdict verdict = after == null
+        return review("hostedclusters", body, HOSTED_CLUSTER, HostedCluster.class, (call, before, after) -> after == null
                 ? Verdict.allow(Rule.NOT_AN_UPDATE, call.operation() + " changes no payload")
-                : gate.judge(call, before, after);
-        return answer("hostedclusters", call, verdict, started);
+                : gate.judge(call, before, after));
     }
 
     @POST
@@ -131,6 +117,10 @@ public class AdmissionResource {
             call = reader.read(body, kind);
             before = call.oldObject() == null ? null : reader.convert(call.oldObject(), type, "request.oldObject");
             after = call.object() == null ? null : reader.convert(call.object(), type, "request.object");
+            // the API server names the object before admission (generateName included): a review without one is forged or broken
+            if (after instanceof HasMetadata named && (named.getMetadata() == null || named.getMetadata().getName() == null)) {
+                throw new MalformedAdmissionReview("request.object.metadata.name is missing");
+            }
         } catch (MalformedAdmissionReview malformed) {
             return badRequest(resource, malformed);
         }
