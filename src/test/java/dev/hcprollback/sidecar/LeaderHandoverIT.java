@@ -57,10 +57,6 @@ class LeaderHandoverIT {
         try (S3Server s3 = new S3Server(); SimulatedManagementCluster management = SimulatedManagementCluster.start(dir)) {
             s3.createBucket(BUCKET);
             KubernetesClient client = management.client();
-            SidecarProcess leader = management.startSidecar("sidecar-a", config(s3, "sidecar-a"));
-            awaitHolder(client, "sidecar-a");
-            SidecarProcess standby = management.startSidecar("sidecar-b", config(s3, "sidecar-b"));
-
             RollbackWorld world = new RollbackWorld(client, management.server(), "clusters", "payments");
             // the snapshot's object, where its record says it is: the restore's download URL is pre-signed for it
             s3.client().putObject(b -> b.bucket(BUCKET).key("clusters/payments/4.18.5/snap.db"),
@@ -68,9 +64,15 @@ class LeaderHandoverIT {
             world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
             world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4714: handover test");
             world.clusterAnnotations.put(RollbackRequest.STRATEGY, RollbackStrategy.PayloadOnly.name());
+            // the world, its verified snapshot and the request exist before any sidecar runs: a sidecar that saw
+            // the snapshot between its creation and its status would take it for a snapshot request of its own
+            world.create();
+            SidecarProcess leader = management.startSidecar("sidecar-a", config(s3, "sidecar-a"));
+            awaitHolder(client, "sidecar-a");
+            SidecarProcess standby = management.startSidecar("sidecar-b", config(s3, "sidecar-b"));
+
             Thread hyperShift = simulate(world);
             try {
-                world.create();
                 try {
                     Awaitility.await("the leader's rollback waits in Pause for HyperShift").atMost(LIMIT)
                             .pollInterval(Duration.ofMillis(200))
