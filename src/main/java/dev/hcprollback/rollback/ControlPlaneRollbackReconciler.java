@@ -63,10 +63,12 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
     ClusterEvents clusterEvents;
 
     RollbackDriver driver;
+    RollbackMetrics metrics;
 
     @PostConstruct
     void init() {
         Clock clock = Clock.systemUTC();
+        metrics = new RollbackMetrics(registry);
         driver = new RollbackDriver(client, RollbackSettings.of(config.rollback()), clock, restoreSource, etcd, etcdMembers,
                 new RollbackEvents() {
                     @Override
@@ -78,20 +80,24 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
                     public void warning(HostedCluster cluster, String reason, String message) {
                         clusterEvents.warning(cluster, reason, message);
                     }
-                }, new RollbackMetrics(registry), RollbackDriver.Checkpoints.NONE);
+                }, metrics, RollbackDriver.Checkpoints.NONE);
     }
 
     @Override
     public DeleteControl cleanup(ControlPlaneRollback rollback, Context<ControlPlaneRollback> context) {
         RollbackPhase phase = rollback.getStatus() == null ? null : rollback.getStatus().getPhase();
         if (phase != RollbackPhase.Running) {
+            metrics.forget(rollback);
             return DeleteControl.defaultDelete();
         }
         LOG.warnf("rollback %s/%s was deleted while running: it finishes first", rollback.getMetadata().getNamespace(),
                 rollback.getMetadata().getName());
         Optional<Duration> again = drive(rollback);
-        return again.map(delay -> DeleteControl.noFinalizerRemoval().rescheduleAfter(delay.toMillis()))
-                .orElseGet(DeleteControl::defaultDelete);
+        if (again.isPresent()) {
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(again.get().toMillis());
+        }
+        metrics.forget(rollback);
+        return DeleteControl.defaultDelete();
     }
 
     @Override

@@ -89,8 +89,10 @@ public class RollbackDriver {
     public Optional<Duration> reconcile(ControlPlaneRollback given) {
         ControlPlaneRollback fresh = client.resource(given).get();
         if (fresh == null) {
+            metrics.forget(given);
             return Optional.empty();
         }
+        metrics.observe(fresh, settings);
         if (fresh.getStatus() == null) {
             fresh.setStatus(new ControlPlaneRollbackStatus());
         }

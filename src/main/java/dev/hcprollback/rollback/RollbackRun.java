@@ -35,6 +35,7 @@ final class RollbackRun {
     final EtcdMembersReader etcdMembers;
     final RollbackEvents events;
     final RollbackDriver.Checkpoints checkpoints;
+    final RollbackMetrics metrics;
 
     ControlPlaneRollback rollback;
     HostedCluster cluster;
@@ -48,6 +49,7 @@ final class RollbackRun {
         this.etcdMembers = driver.etcdMembers;
         this.events = driver.events;
         this.checkpoints = driver.checkpoints;
+        this.metrics = driver.metrics;
         this.rollback = rollback;
     }
 
@@ -79,6 +81,7 @@ final class RollbackRun {
         // keep the one status object the steps hold on to; the server stored exactly it
         updated.setStatus(status);
         rollback = updated;
+        metrics.observe(rollback, settings);
     }
 
     HostedCluster refreshCluster() {

@@ -6,6 +6,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import dev.hcprollback.HcpRollbackConfig;
+import io.quarkus.runtime.StartupEvent;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -15,16 +19,38 @@ import io.micrometer.core.instrument.Timer;
 /**
  * {@code hcp_rollback_snapshot_duration_seconds}, {@code hcp_rollback_snapshot_bytes_total},
  * {@code hcp_rollback_snapshot_failures_total{reason}} and
- * {@code hcp_rollback_snapshot_newest_verified_age_seconds{namespace,cluster}}.
+ * {@code hcp_rollback_snapshot_newest_verified_age_seconds{namespace,cluster}} and
+ * {@code hcp_rollback_snapshot_allowed_age_seconds}: how old that newest snapshot may grow before the
+ * alert {@code HcpRollbackSnapshotTooOld} fires, {@value #ALLOWED_INTERVALS} times
+ * {@code hcp-rollback.snapshot.interval} (the snapshot due after one interval, and a whole further
+ * interval to take it and retry); absent when scheduled snapshots are off.
  */
 @ApplicationScoped
 public class SnapshotMetrics {
+
+    /** Scheduled snapshots a cluster may miss before its newest verified one is too old: one. */
+    static final int ALLOWED_INTERVALS = 2;
 
     private final MeterRegistry registry;
     private final Map<String, Instant> newestVerified = new ConcurrentHashMap<>();
 
     public SnapshotMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    void exportAllowedAge(@Observes StartupEvent started, HcpRollbackConfig config) {
+        if (config.snapshot().scheduleEnabled()) {
+            allowedAge(config.snapshot().interval());
+        }
+    }
+
+    /** Publishes the allowed age of the newest verified snapshot for a schedule of {@code interval}. */
+    public void allowedAge(Duration interval) {
+        double seconds = interval.multipliedBy(ALLOWED_INTERVALS).toSeconds();
+        Gauge.builder("hcp_rollback_snapshot_allowed_age_seconds", () -> seconds)
+                .description("How old the newest verified snapshot of a cluster may be: " + ALLOWED_INTERVALS
+                        + " x hcp-rollback.snapshot.interval")
+                .register(registry);
     }
 
     public void succeeded(String backend, Duration took, long bytes) {

@@ -1,6 +1,9 @@
 package dev.hcprollback.webhook;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -9,12 +12,46 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** {@code hcp_rollback_admission_decisions_total} and the decision latency histogram. */
+/**
+ * {@code hcp_rollback_admission_decisions_total}, the decision latency histogram,
+ * {@code hcp_rollback_admission_malformed_total{resource}} (answered 400) and
+ * {@code hcp_rollback_admission_errors_total{resource}} (a guard threw: the API server got HTTP 500 and,
+ * the webhooks failing closed, refused the request). Both counters of a resource exist from its first
+ * review on, at 0, so that the first error shows as an increase.
+ */
 @ApplicationScoped
 public class AdmissionMetrics {
 
     @Inject
     MeterRegistry registry;
+
+    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+
+    /** Runs a guard's judgement, counting it as an error of {@code resource} when it throws (and rethrowing). */
+    public Verdict judged(String resource, Supplier<Verdict> judgement) {
+        Counter errorsOfResource = errors.computeIfAbsent(resource, this::registerCounters);
+        try {
+            return judgement.get();
+        } catch (RuntimeException | Error e) {
+            errorsOfResource.increment();
+            throw e;
+        }
+    }
+
+    private Counter registerCounters(String resource) {
+        malformed(resource);
+        return Counter.builder("hcp_rollback_admission_errors")
+                .description("Reviews that failed with an error (HTTP 500): the API server refused the request")
+                .tag("resource", resource)
+                .register(registry);
+    }
+
+    private Counter malformed(String resource) {
+        return Counter.builder("hcp_rollback_admission_malformed")
+                .description("Requests answered 400 because they were not a readable AdmissionReview")
+                .tag("resource", resource)
+                .register(registry);
+    }
 
     public void record(String resource, AdmissionCall.Operation operation, Verdict verdict, Duration took) {
         Counter.builder("hcp_rollback_admission_decisions")
@@ -34,10 +71,6 @@ public class AdmissionMetrics {
     }
 
     public void recordMalformed(String resource) {
-        Counter.builder("hcp_rollback_admission_malformed")
-                .description("Requests answered 400 because they were not a readable AdmissionReview")
-                .tag("resource", resource)
-                .register(registry)
-                .increment();
+        malformed(resource).increment();
     }
 }

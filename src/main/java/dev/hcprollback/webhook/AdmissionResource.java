@@ -85,7 +85,7 @@ public class AdmissionResource {
         }
         Verdict verdict = before == null
                 ? Verdict.allow(Rule.SNAPSHOT_WRITE, call.operation() + " " + call.name())
-                : guard.judge(call, before);
+                : metrics.judged("controlplanesnapshots", () -> guard.judge(call, before));
         return answer("controlplanesnapshots", call, verdict, started);
     }
 
@@ -124,7 +124,7 @@ public class AdmissionResource {
         } catch (MalformedAdmissionReview malformed) {
             return badRequest(resource, malformed);
         }
-        return answer(resource, call, guard.judge(call, before, after), started);
+        return answer(resource, call, metrics.judged(resource, () -> guard.judge(call, before, after)), started);
     }
 
     private Response answer(String resource, AdmissionCall call, Verdict verdict, long startedNanos) {
