@@ -27,9 +27,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
  * into {@code target/bundle/hcp-rollback} with what it cannot know, taken from the one place each
  * already lives, so that the bundle and {@code manifests/base} never disagree:
  * <ul>
- * <li>the Deployment, RBAC rules, PodDisruptionBudget, PriorityClass, NetworkPolicy, metrics Service
- * and requester ClusterRole from {@code manifests/base}, with the webhook certificate read where
- * OLM mounts it;</li>
+ * <li>the Deployment, RBAC rules, PodDisruptionBudget, PriorityClass, NetworkPolicy, metrics Service,
+ * requester ClusterRole and the alerts' PrometheusRule from {@code manifests/base}, with the webhook
+ * certificate read where OLM mounts it;</li>
  * <li>the ValidatingWebhookConfiguration of {@code manifests/base}, unchanged, in a ConfigMap that
  * the sidecar registers itself ({@code hcp-rollback.olm.*}): OLM's {@code webhookdefinitions} carry
  * no {@code matchConditions} nor namespace exclusion. The one definition OLM gets is a carrier that
@@ -120,6 +120,7 @@ public final class BundleFinisher {
         writeBeside(find(base, "PodDisruptionBudget", "hcp-rollback"), "hcp-rollback.poddisruptionbudget.yaml");
         writeBeside(find(base, "PriorityClass", "hcp-rollback"), "hcp-rollback.priorityclass.yaml");
         writeBeside(find(base, "NetworkPolicy", "hcp-rollback"), "hcp-rollback.networkpolicy.yaml");
+        writeBeside(find(base, "PrometheusRule", "hcp-rollback"), "hcp-rollback.prometheusrule.yaml");
         writeBeside(metricsService(find(base, "Service", "hcp-rollback-webhook")), "hcp-rollback-metrics.service.yaml");
         writeBeside(webhookConfigurationMap(find(base, "ValidatingWebhookConfiguration", "hcp-rollback")),
                 WEBHOOK_CONFIGMAP + ".configmap.yaml");
