@@ -6,7 +6,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,10 +21,12 @@ import io.micrometer.core.instrument.Timer;
 @ApplicationScoped
 public class AdmissionMetrics {
 
-    @Inject
-    MeterRegistry registry;
-
+    private final MeterRegistry registry;
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+
+    public AdmissionMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
 
     /** Runs a guard's judgement, counting it as an error of {@code resource} when it throws (and rethrowing). */
     public Verdict judged(String resource, Supplier<Verdict> judgement) {

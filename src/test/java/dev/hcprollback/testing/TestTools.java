@@ -6,7 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The real servers the tests run: etcd, an OCI registry and Azurite, installed by {@code .ci/install-test-tools}. */
+/** The real servers and tools the tests run: etcd, an OCI registry, promtool and Azurite, installed by {@code .ci/install-test-tools}. */
 public final class TestTools {
 
     private TestTools() {
@@ -25,6 +25,11 @@ public final class TestTools {
         return require(root().resolve("docker-registry/usr/bin/docker-registry"));
     }
 
+    /** Prometheus' promtool, from Debian's {@code prometheus} package. */
+    public static Path promtool() {
+        return require(root().resolve("prometheus/usr/bin/promtool"));
+    }
+
     public static Path azurite() {
         return require(root().resolve("azurite/node_modules/.bin/azurite-blob"));
     }
@@ -32,7 +37,7 @@ public final class TestTools {
     private static Path require(Path tool) {
         if (!Files.isExecutable(tool)) {
             throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5, "
-                    + "docker-registry and Azurite into .tools/)");
+                    + "docker-registry, Prometheus' promtool and Azurite into .tools/)");
         }
         return tool;
     }
