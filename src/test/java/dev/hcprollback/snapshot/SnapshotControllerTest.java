@@ -52,6 +52,9 @@ class SnapshotControllerTest {
     @Inject
     io.micrometer.core.instrument.MeterRegistry registry;
 
+    @Inject
+    dev.hcprollback.HcpRollbackConfig config;
+
     S3SnapshotStore bucket() {
         return new S3SnapshotStore(SnapshotTestServers.s3.client(), SnapshotTestServers.s3.presigner(),
                 SnapshotTestServers.BUCKET, Optional.empty(), 5 * 1024 * 1024);
@@ -118,6 +121,14 @@ class SnapshotControllerTest {
     List<Event> events(String cluster, String reason) {
         return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(e -> cluster.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+    }
+
+    /** The alert HcpRollbackSnapshotTooOld compares with this gauge, so the rule holds no copy of the setting. */
+    @Test
+    void theAllowedAgeOfTheNewestSnapshotFollowsTheConfiguredInterval() {
+        var allowed = registry.find("hcp_rollback_snapshot_allowed_age_seconds").gauge();
+        assertNotNull(allowed, "exported from the start when scheduled snapshots are on");
+        assertEquals(2 * config.snapshot().interval().toSeconds(), allowed.value());
     }
 
     @Test

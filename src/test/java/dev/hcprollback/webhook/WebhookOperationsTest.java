@@ -62,7 +62,9 @@ class WebhookOperationsTest {
         given().baseUri(MANAGEMENT).get("/metrics").then()
                 .statusCode(200)
                 .body(containsString("hcp_rollback_admission_decisions_total{decision=\"denied\",operation=\"UPDATE\",resource=\"hostedclusters\",rule=\"rollback-not-requested\"}"))
-                .body(containsString("hcp_rollback_admission_decision_seconds_bucket{resource=\"hostedclusters\""));
+                .body(containsString("hcp_rollback_admission_decision_seconds_bucket{resource=\"hostedclusters\""))
+                // the alert HcpRollbackWebhookErrors needs the counter at 0 before the first error
+                .body(containsString("hcp_rollback_admission_errors_total{resource=\"hostedclusters\"} 0.0"));
     }
 
     @Test
