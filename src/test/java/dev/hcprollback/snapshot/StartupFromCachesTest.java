@@ -120,6 +120,14 @@ class StartupFromCachesTest {
         }
     }
 
+    /** The caches list, then the start-up: every cluster reconciled once, which the scheduler reports. */
+    void startUpOnceListed() {
+        caches.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> caches.unsynced().isEmpty());
+        startUp();
+        assertTrue(startup.isDone(SnapshotScheduler.NAME), "every cluster reconciled once");
+    }
+
     /**
      * What the operator SDK does when the sidecar becomes leader: its informer of HostedClusters has listed, and
      * every cluster in it is reconciled once, here from a pool of threads like the SDK's. The context offers what
@@ -171,10 +179,7 @@ class StartupFromCachesTest {
     void aRestartOnABusyManagementClusterListsEachKindOnceNotOncePerCluster() {
         String namespace = "busy";
         populate(namespace, CLUSTERS);
-        caches.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> caches.unsynced().isEmpty());
-        startUp();
-        assertTrue(startup.isDone(SnapshotScheduler.NAME), "every cluster reconciled once");
+        startUpOnceListed();
         // every cluster was looked at and none needed anything: fresh snapshots, one per payload
         assertEquals(0, writes("POST", SNAPSHOTS), "no snapshot taken again");
         assertEquals(0, writes("DELETE", SNAPSHOTS), "no snapshot deleted");
@@ -216,13 +221,11 @@ class StartupFromCachesTest {
         assertEquals(0, log.count("GET", path -> true, body -> true) + writes("POST", SNAPSHOTS)
                 + writes("DELETE", SNAPSHOTS), "nothing asked, created or deleted before the caches listed");
 
-        caches.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> caches.unsynced().isEmpty());
-        startUp();
-        assertTrue(startup.isDone(SnapshotScheduler.NAME), "every cluster reconciled once");
+        startUpOnceListed();
         assertEquals(0, writes("POST", SNAPSHOTS), "no second snapshot of 4.18.6");
         assertEquals(0, writes("DELETE", SNAPSHOTS), "the snapshot the rollback names stays");
-        assertEquals(List.of("hc-000-4-18-4", "hc-000-4-18-5", "hc-000-4-18-6", "hc-000-4-18-6-older"), client.resources(ControlPlaneSnapshot.class)
-                .inNamespace(namespace).list().getItems().stream().map(s -> s.getMetadata().getName()).sorted().toList());
+        assertEquals(List.of("hc-000-4-18-4", "hc-000-4-18-5", "hc-000-4-18-6", "hc-000-4-18-6-older"),
+                client.resources(ControlPlaneSnapshot.class).inNamespace(namespace).list().getItems().stream()
+                        .map(s -> s.getMetadata().getName()).sorted().toList());
     }
 }
