@@ -50,12 +50,13 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
     private final EtcdAccessPolicy accessPolicy;
     private final RetentionRunner retention;
     private final ControlPlaneEtcd etcd;
+    private final StartupReconciliation startup;
     private final Semaphore slots;
     private final Clock clock = Clock.systemUTC();
 
     public SnapshotReconciler(KubernetesClient client, HcpRollbackConfig config, Instance<SnapshotStore> store,
             SnapshotMetrics metrics, ClusterEvents events, EtcdAccessPolicy accessPolicy, RetentionRunner retention,
-            ControlPlaneEtcd etcd) {
+            ControlPlaneEtcd etcd, StartupReconciliation startup) {
         this.client = client;
         this.config = config;
         this.store = store;
@@ -64,11 +65,20 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
         this.accessPolicy = accessPolicy;
         this.retention = retention;
         this.etcd = etcd;
+        this.startup = startup;
         this.slots = new Semaphore(Math.max(1, config.snapshot().maxConcurrent()));
     }
 
     @Override
     public UpdateControl<ControlPlaneSnapshot> reconcile(ControlPlaneSnapshot snapshot, Context<ControlPlaneSnapshot> context) {
+        try {
+            return takeIfDue(snapshot);
+        } finally {
+            startup.reconciled(NAME, snapshot, context);
+        }
+    }
+
+    private UpdateControl<ControlPlaneSnapshot> takeIfDue(ControlPlaneSnapshot snapshot) {
         ControlPlaneSnapshotStatus status = snapshot.getStatus();
         if (snapshot.isVerified() || Retention.failedForGood(snapshot)) {
             return UpdateControl.noUpdate();
@@ -199,7 +209,7 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
         metrics.newestVerified(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(),
                 taken.completionTime());
         events.normal(cluster, "SnapshotVerified", "ControlPlaneSnapshot " + snapshot.getMetadata().getName() + ": " + message);
-        retention.apply(cluster);
+        retention.applyListed(cluster);
     }
 
     private UpdateControl<ControlPlaneSnapshot> failed(ControlPlaneSnapshot snapshot, HostedCluster cluster,
@@ -259,6 +269,14 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
 
     @Override
     public DeleteControl cleanup(ControlPlaneSnapshot snapshot, Context<ControlPlaneSnapshot> context) {
+        try {
+            return removeStored(snapshot);
+        } finally {
+            startup.reconciled(NAME, snapshot, context);
+        }
+    }
+
+    private DeleteControl removeStored(ControlPlaneSnapshot snapshot) {
         // read the newest status: the cache may not have seen the key written at the end of an attempt yet
         ControlPlaneSnapshot latest = client.resources(ControlPlaneSnapshot.class)
                 .inNamespace(snapshot.getMetadata().getNamespace()).withName(snapshot.getMetadata().getName()).get();

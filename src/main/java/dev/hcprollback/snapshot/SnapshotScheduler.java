@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import dev.hcprollback.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.UpdateHistory;
+import dev.hcprollback.rollback.ControlPlaneRollback;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -24,6 +25,11 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
  * configured interval, while the cluster is Available and its newest version is Completed; a cluster
  * that reaches a new Completed version has no snapshot of it yet and gets one at once. HostedCluster
  * belongs to HyperShift: this controller only reads it.
+ *
+ * <p>It decides from the shared informer caches ({@link ClusterCaches}): a cluster's snapshots are one index
+ * read, so a start-up over a thousand clusters asks the API server nothing per cluster. Until the caches have
+ * listed once it decides nothing and looks again shortly; a decision to create a snapshot is taken again from
+ * the API server's list before the create, so a cache that lags a watch event never leads to a second one.
  */
 @ControllerConfiguration(name = SnapshotScheduler.NAME, generationAwareEventProcessing = false)
 public class SnapshotScheduler implements Reconciler<HostedCluster> {
@@ -36,20 +42,26 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
     private static final DateTimeFormatter NAME_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
     /** How often an idle cluster is looked at again even without events. */
     private static final Duration RECHECK = Duration.ofMinutes(10);
+    /** How soon to look again while the caches have not listed once. */
+    private static final Duration CACHE_WAIT = Duration.ofSeconds(1);
 
     private final KubernetesClient client;
     private final HcpRollbackConfig config;
     private final RetentionRunner retention;
     private final SnapshotMetrics metrics;
     private final ClusterEvents events;
+    private final ClusterCaches caches;
+    private final StartupReconciliation startup;
 
     public SnapshotScheduler(KubernetesClient client, HcpRollbackConfig config, RetentionRunner retention,
-            SnapshotMetrics metrics, ClusterEvents events) {
+            SnapshotMetrics metrics, ClusterEvents events, ClusterCaches caches, StartupReconciliation startup) {
         this.client = client;
         this.config = config;
         this.retention = retention;
         this.metrics = metrics;
         this.events = events;
+        this.caches = caches;
+        this.startup = startup;
     }
 
     /** Why a cluster gets no Scheduled snapshot now, or empty when it should have one. */
@@ -103,22 +115,40 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
 
     @Override
     public UpdateControl<HostedCluster> reconcile(HostedCluster cluster, Context<HostedCluster> context) {
+        if (!caches.isSynced(ControlPlaneSnapshot.class, ControlPlaneRollback.class)) {
+            // an unlisted cache is unknown, not empty: deciding from it would snapshot every cluster again
+            LOG.debugf("%s/%s: waiting for the caches to list once (%s)", cluster.getMetadata().getNamespace(),
+                    cluster.getMetadata().getName(), String.join(", ", caches.unsynced()));
+            return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(CACHE_WAIT);
+        }
+        try {
+            return schedule(cluster);
+        } finally {
+            startup.reconciled(NAME, cluster, context);
+        }
+    }
+
+    private UpdateControl<HostedCluster> schedule(HostedCluster cluster) {
         String namespace = cluster.getMetadata().getNamespace();
+        String name = cluster.getMetadata().getName();
         Instant now = Instant.now();
-        List<ControlPlaneSnapshot> mine = client.resources(ControlPlaneSnapshot.class).inNamespace(namespace).list()
-                .getItems().stream().filter(s -> s.belongsTo(cluster)).toList();
+        List<ControlPlaneSnapshot> mine = caches.snapshotsOf(namespace, name).stream().filter(s -> s.belongsTo(cluster))
+                .toList();
         mine.stream().filter(ControlPlaneSnapshot::isVerified).map(s -> s.completedAt().orElse(null))
                 .filter(java.util.Objects::nonNull).max(Instant::compareTo)
-                .ifPresent(newest -> metrics.newestVerified(namespace, cluster.getMetadata().getName(), newest));
+                .ifPresent(newest -> metrics.newestVerified(namespace, name, newest));
         retention.apply(cluster);
 
         if (!config.snapshot().scheduleEnabled()) {
             return UpdateControl.noUpdate();
         }
         Decision decision = decide(cluster, mine, config.snapshot().interval(), now);
+        if (decision.create()) {
+            // the cache may not show a snapshot created moments ago yet: the API server has the last word
+            decision = decide(cluster, listed(cluster), config.snapshot().interval(), now);
+        }
         if (!decision.create()) {
-            LOG.debugf("no scheduled snapshot of %s/%s now: %s", namespace, cluster.getMetadata().getName(),
-                    decision.why());
+            LOG.debugf("no scheduled snapshot of %s/%s now: %s", namespace, name, decision.why());
             return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(decision.lookAgainIn());
         }
         ControlPlaneSnapshot created = create(cluster, now);
@@ -126,6 +156,12 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
         events.normal(cluster, "SnapshotScheduled", "created ControlPlaneSnapshot " + created.getMetadata().getName()
                 + " of " + cluster.releaseImage().get().pullSpec());
         return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(Duration.ofMinutes(1));
+    }
+
+    /** The cluster's snapshots as the API server lists them now. */
+    private List<ControlPlaneSnapshot> listed(HostedCluster cluster) {
+        return client.resources(ControlPlaneSnapshot.class).inNamespace(cluster.getMetadata().getNamespace()).list()
+                .getItems().stream().filter(s -> s.belongsTo(cluster)).toList();
     }
 
     private ControlPlaneSnapshot create(HostedCluster cluster, Instant now) {
