@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -50,11 +51,12 @@ final class AdmissionRun {
      * Rates of the Java open-loop generator (none by default: on a loaded 2-core machine it fails before the
      * sidecar does), measuring time per step, and connections at saturation.
      */
-    record Settings(List<Double> rates, Duration measure, int concurrency) {
+    record Settings(List<Double> rates, Duration measure, int concurrency, boolean profile) {
         static Settings fromSystemProperties() {
             return new Settings(Arrays.stream(System.getProperty("bench.rates", "").split(","))
                     .map(String::trim).filter(rate -> !rate.isEmpty()).map(Double::parseDouble).toList(),
-                    Duration.ofSeconds(Long.getLong("bench.seconds", 20)), Integer.getInteger("bench.concurrency", 32));
+                    Duration.ofSeconds(Long.getLong("bench.seconds", 20)), Integer.getInteger("bench.concurrency", 32),
+                    Boolean.getBoolean("bench.profile"));
         }
     }
 
@@ -126,8 +128,14 @@ final class AdmissionRun {
                 clients.saturate(uri, body, decision(scenario), settings.concurrency(), 2, Duration.ofSeconds(5)); // warm-up
                 Watch watch = new Watch(sidecar, allocation);
                 List<LoadGenerator.Result> measured = new ArrayList<>();
+                Optional<Path> recording = settings.profile() ? Optional.of(startRecording(sidecar, work, scenario))
+                        : Optional.empty();
                 LoadGenerator.Result saturation = watch.server(clients.saturate(uri, body, decision(scenario),
                         settings.concurrency(), 2, settings.measure()));
+                if (recording.isPresent()) {
+                    jcmd(sidecar, "JFR.stop", "name=bench");
+                    System.out.println("profile of the sidecar at saturation: " + recording.get());
+                }
                 measured.add(saturation);
                 if (halfBaseline == 0) {
                     halfBaseline = Math.floor(saturation.throughput() / 2);
@@ -154,6 +162,27 @@ final class AdmissionRun {
             return results;
         } finally {
             executor.shutdownNow();
+        }
+    }
+
+    /**
+     * A flight recording of the sidecar (JFR's {@code profile} settings: CPU and allocation samples) over a
+     * saturation run, for {@code -Dbench.profile=true}: {@code jfr print --events jdk.ObjectAllocationSample}.
+     */
+    private static Path startRecording(SidecarProcess sidecar, Path work, Scenario scenario)
+            throws IOException, InterruptedException {
+        Path file = work.resolve("sidecar-" + scenario.name().replaceAll("[^A-Za-z0-9]+", "-") + ".jfr").toAbsolutePath();
+        jcmd(sidecar, "JFR.start", "name=bench", "settings=profile", "filename=" + file);
+        return file;
+    }
+
+    private static void jcmd(SidecarProcess sidecar, String... command) throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of("jcmd", Long.toString(sidecar.pid())));
+        line.addAll(List.of(command));
+        Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes());
+        if (jcmd.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", line) + " failed: " + output);
         }
     }
 
