@@ -110,7 +110,7 @@ final class AdmissionRun {
             HttpClient https = management.httpsClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(executor));
             String base = "https://localhost:" + sidecar.httpsPort;
-            List<Scenario> scenarios = scenarios(); // once: each call writes new uids and times, so other records
+            List<Scenario> scenarios = scenarios(); // once: every call writes fresh uids, so its records differ
             // warm the whole server once (TLS, JSON, both endpoints) so that the scenario measured first, the
             // baseline, does not pay for the JIT alone; each scenario still gets its own warm-up below
             for (Scenario scenario : scenarios) {
@@ -287,15 +287,17 @@ final class AdmissionRun {
                 + " answer's status and decision checked) for %ds, after 5 s of warm-up, in " + settings.rounds() + " rounds"
                 + " (every scenario in turn per round; the median round of each is reported); then per scenario, half the baseline's"
                 + " saturation rate with h2load (%d connections, fixed rate, latency from sending, decisions checked"
-                + " against the sidecar's counters) for %ds; then, if asked for, %s req/s with the suite's Java open-loop"
-                + " generator (latency from the intended send time) for %ds each. HTTP/1.1 keep-alive over TLS. The clients, the"
+                + " against the sidecar's counters) for %ds" + (settings.rates().isEmpty() ? "%s%s"
+                        : "; then %s req/s with the suite's Java open-loop generator (latency from the intended send time)"
+                                + " for %ds each")
+                + ". HTTP/1.1 keep-alive over TLS. The clients, the"
                 + " in-process API server (in the benchmark's JVM) and the sidecar share the machine. Client CPU is the"
                 + " share of the cores its threads could use (wrk: 2 threads, h2load: 1, the Java generator: its JVM,"
                 + " API server included, against 2); a run whose client used at least 90%% of it is client-bound and"
                 + " gives no ratio. Sidecar CPU is utime + stime of its process over the run (/proc), allocation the"
                 + " sum of its threads' allocated bytes (ThreadMXBean over JMX).%n%n",
                 settings.concurrency(), settings.measure().toSeconds(), settings.concurrency(), settings.measure().toSeconds(),
-                settings.rates(), settings.measure().toSeconds());
+                settings.rates().isEmpty() ? "" : settings.rates(), settings.rates().isEmpty() ? "" : settings.measure().toSeconds());
     }
 
     static String table(Map<Scenario, List<LoadGenerator.Result>> results) {
