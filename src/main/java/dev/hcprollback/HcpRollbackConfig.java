@@ -223,6 +223,17 @@ public interface HcpRollbackConfig {
         /** How long the SubjectAccessReview may take; below the webhook's 5s timeout, so a slow API server still gets an answer. */
         @WithDefault("3s")
         Duration reviewTimeout();
+
+        /**
+         * How long a SubjectAccessReview's answer is reused for the same requester (user, uid, groups, extra) and
+         * cluster: a grant or a refusal is never older than this. {@code 0s} asks every time. Errors are never kept.
+         */
+        @WithDefault("5s")
+        Duration reviewCacheTtl();
+
+        /** How many SubjectAccessReview answers are kept at most, least recently used dropped first. */
+        @WithDefault("1000")
+        int reviewCacheSize();
     }
 
     interface UpgradeGate {

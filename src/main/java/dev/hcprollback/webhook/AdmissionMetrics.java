@@ -33,6 +33,8 @@ public class AdmissionMetrics {
         Counter errorsOfResource = errors.computeIfAbsent(resource, this::registerCounters);
         try {
             return judgement.get();
+        } catch (NeedsWorkerThread handOver) {
+            throw handOver; // not an error: the request is judged again on a worker thread
         } catch (RuntimeException | Error e) {
             errorsOfResource.increment();
             throw e;

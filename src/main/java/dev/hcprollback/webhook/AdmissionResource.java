@@ -18,13 +18,15 @@ import dev.hcprollback.hypershift.HostedControlPlane;
 import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.webhook.AdmissionReviewReader.ResourceKind;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * The validating webhooks, {@code admission.k8s.io/v1} over HTTPS. A readable request always gets
@@ -62,12 +64,35 @@ public class AdmissionResource {
     @Inject
     AdmissionMetrics metrics;
 
+    /**
+     * Judged on the event loop: the rules decide almost every HostedCluster update from memory (the review and
+     * the informer caches). A request that needs a blocking call (a SubjectAccessReview, a registry lookup)
+     * is judged again on a worker thread, keeping the event loop free ({@link NeedsWorkerThread}).
+     */
     @POST
     @Path("/hostedclusters")
-    public Response hostedClusters(byte[] body) {
-        return review("hostedclusters", body, HOSTED_CLUSTER, HostedCluster.class, (call, before, after) -> after == null
+    @NonBlocking
+    public Uni<Response> hostedClusters(byte[] body) {
+        try {
+            return Uni.createFrom().item(judgeHostedCluster(body));
+        } catch (NeedsWorkerThread blocking) {
+            return Uni.createFrom().item(() -> judgeHostedCluster(body)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }
+    }
+
+    private Response judgeHostedCluster(byte[] body) {
+        long started = System.nanoTime();
+        AdmissionReviewReader.Bound<HostedCluster> review;
+        try {
+            review = reader.readBound(body, HOSTED_CLUSTER, HostedCluster.class);
+        } catch (MalformedAdmissionReview malformed) {
+            return badRequest("hostedclusters", malformed);
+        }
+        AdmissionCall call = review.call();
+        Verdict verdict = review.after() == null
                 ? Verdict.allow(Rule.NOT_AN_UPDATE, call.operation() + " changes no payload")
-                : gate.judge(call, before, after));
+                : metrics.judged("hostedclusters", () -> gate.judge(call, review.before(), review.after()));
+        return answer("hostedclusters", call, verdict, started);
     }
 
     @POST
@@ -110,21 +135,14 @@ public class AdmissionResource {
     /** Reads the review and both objects as {@code type}, has the guard judge them and answers. */
     private <T> Response review(String resource, byte[] body, ResourceKind kind, Class<T> type, Guard<T> guard) {
         long started = System.nanoTime();
-        AdmissionCall call;
-        T before;
-        T after;
+        AdmissionReviewReader.Bound<T> review;
         try {
-            call = reader.read(body, kind);
-            before = call.oldObject() == null ? null : reader.convert(call.oldObject(), type, "request.oldObject");
-            after = call.object() == null ? null : reader.convert(call.object(), type, "request.object");
-            // the API server names the object before admission (generateName included): a review without one is forged or broken
-            if (after instanceof HasMetadata named && (named.getMetadata() == null || named.getMetadata().getName() == null)) {
-                throw new MalformedAdmissionReview("request.object.metadata.name is missing");
-            }
+            review = reader.read(body, kind, type);
         } catch (MalformedAdmissionReview malformed) {
             return badRequest(resource, malformed);
         }
-        return answer(resource, call, metrics.judged(resource, () -> guard.judge(call, before, after)), started);
+        return answer(resource, review.call(),
+                metrics.judged(resource, () -> guard.judge(review.call(), review.before(), review.after())), started);
     }
 
     private Response answer(String resource, AdmissionCall call, Verdict verdict, long startedNanos) {

@@ -16,9 +16,20 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
 /**
  * Reads an AdmissionReview exactly as the API server posts it and says precisely what is wrong
  * with one that is not: every message names the JSON path at fault.
+ *
+ * <p>Two readings of one format. {@link #read} builds the whole review as a JSON tree, for the guards that
+ * compare objects field by field ({@link ImmutableSpec}). {@link #readBound} is the webhook's hot path
+ * (every HostedCluster update passes it): one pass of Jackson's streaming parser over the body that keeps the
+ * request's header fields and binds {@code object} and {@code oldObject} straight to the model class,
+ * skipping every field the model does not name instead of keeping it (a HostedCluster's spec and status
+ * are mostly fields the rules never read), and never building a tree. A review the streaming pass does
+ * not find well-formed is read again the first way, so that every malformed review gets exactly the
+ * message {@link #read} gives.
  */
 @ApplicationScoped
 public class AdmissionReviewReader {
@@ -33,8 +44,49 @@ public class AdmissionReviewReader {
         }
     }
 
+    /** The parts of a review a typed guard judges: the call, and its objects bound to the model (null when absent). */
+    public record Bound<T>(AdmissionCall call, T before, T after) {
+    }
+
     /** Jackson's strict defaults, not the application's lenient mapper: a wrong type must be a 400, never coerced. */
     private final ObjectMapper mapper = new ObjectMapper();
+
+    /** The same strict mapper, except that a class that keeps unknown fields skips them instead ({@link SkipUnknownFields}). */
+    private final ObjectMapper lean = new ObjectMapper().registerModule(SkipUnknownFields.module());
+
+    /**
+     * The review with its objects bound to {@code type}, in one streaming pass (see the class comment). The
+     * call's {@code object} and {@code oldObject} trees are not built (null, unless the review needed the tree
+     * reading): guards on this path judge the bound objects only. A {@link HasMetadata} object must carry
+     * {@code metadata.name}.
+     *
+     * @throws MalformedAdmissionReview as {@link #read} and {@link #convert} would, with the same message
+     */
+    public <T> Bound<T> readBound(byte[] body, ResourceKind expected, Class<T> type) {
+        Bound<T> bound;
+        try {
+            bound = new StreamedReview<>(lean, expected, type).read(body);
+        } catch (IOException | RuntimeException notWellFormed) {
+            bound = null;
+        }
+        return bound != null ? bound : read(body, expected, type);
+    }
+
+    /**
+     * The review as a tree, its objects bound to {@code type}: slower than {@link #readBound}, keeps the call's
+     * {@code object} and {@code oldObject} trees, and says precisely what is wrong with a malformed review. A
+     * {@link HasMetadata} object must carry {@code metadata.name}.
+     */
+    public <T> Bound<T> read(byte[] body, ResourceKind expected, Class<T> type) {
+        AdmissionCall call = read(body, expected);
+        T before = call.oldObject() == null ? null : convert(call.oldObject(), type, "request.oldObject");
+        T after = call.object() == null ? null : convert(call.object(), type, "request.object");
+        // the API server names the object before admission (generateName included): a review without one is forged or broken
+        if (after instanceof HasMetadata named && (named.getMetadata() == null || named.getMetadata().getName() == null)) {
+            throw new MalformedAdmissionReview("request.object.metadata.name is missing");
+        }
+        return new Bound<>(call, before, after);
+    }
 
     public AdmissionCall read(byte[] body, ResourceKind expected) {
         JsonNode review = parse(body);
@@ -105,7 +157,7 @@ public class AdmissionReviewReader {
         return review;
     }
 
-    private static AdmissionCall.Operation operation(String value) {
+    static AdmissionCall.Operation operation(String value) {
         try {
             return AdmissionCall.Operation.valueOf(value);
         } catch (IllegalArgumentException unknown) {

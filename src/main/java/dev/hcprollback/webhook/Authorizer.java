@@ -8,6 +8,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+
 import dev.hcprollback.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
@@ -18,7 +20,8 @@ import io.fabric8.kubernetes.client.RequestConfigBuilder;
 
 /**
  * Who may roll a control plane back: whoever RBAC grants the custom verb {@code rollback} on
- * {@code hostedclusters} in the cluster's namespace (asked with a SubjectAccessReview), then the
+ * {@code hostedclusters} in the cluster's namespace (asked with a SubjectAccessReview, whose answer is
+ * reused for {@code hcp-rollback.authorization.review-cache-ttl}: {@link AccessReviewCache}), then the
  * configured allow-listed users and groups, then the sidecar itself. Nobody else.
  */
 @ApplicationScoped
@@ -42,17 +45,21 @@ public class Authorizer {
     /** The shared client with a short timeout and no retries: the API server waits for this answer. */
     private KubernetesClient reviews;
 
+    private AccessReviewCache answers;
+
     @PostConstruct
     void boundTheReviewTime() {
         int timeout = (int) config.authorization().reviewTimeout().toMillis();
         reviews = client.newClient(new RequestConfigBuilder().withRequestTimeout(timeout).withRequestRetryBackoffLimit(0)
                 .build()).adapt(KubernetesClient.class);
+        answers = new AccessReviewCache(config.authorization().reviewCacheTtl(), config.authorization().reviewCacheSize(),
+                Ticker.systemTicker());
     }
 
     public Decision decide(Requester requester, String namespace, String clusterName) {
         String rbacNote;
         try {
-            if (rbacAllows(requester, namespace, clusterName)) {
+            if (answers.allowed(AccessReviewCache.Key.of(requester, namespace, clusterName), this::rbacAllows)) {
                 return new Decision(true, "RBAC grants " + VERB + " on " + RESOURCE + "." + HostedCluster.GROUP
                         + " in namespace " + namespace);
             }
@@ -78,19 +85,21 @@ public class Authorizer {
         return new Decision(false, rbacNote + ", and the user is on no allow-list");
     }
 
-    private boolean rbacAllows(Requester requester, String namespace, String clusterName) {
+    /** Asks the API server; on an event-loop thread, hands the request to a worker thread first. */
+    private boolean rbacAllows(AccessReviewCache.Key asked) {
+        NeedsWorkerThread.beforeBlocking("a SubjectAccessReview");
         SubjectAccessReview review = new SubjectAccessReviewBuilder()
                 .withNewSpec()
-                .withUser(requester.username())
-                .withUid(requester.uid().isEmpty() ? null : requester.uid())
-                .withGroups(requester.groups())
-                .withExtra(requester.extra())
+                .withUser(asked.user())
+                .withUid(asked.uid().isEmpty() ? null : asked.uid())
+                .withGroups(asked.groups())
+                .withExtra(asked.extra())
                 .withNewResourceAttributes()
                 .withGroup(HostedCluster.GROUP)
                 .withResource(RESOURCE)
                 .withVerb(VERB)
-                .withNamespace(namespace)
-                .withName(clusterName)
+                .withNamespace(asked.namespace())
+                .withName(asked.name())
                 .endResourceAttributes()
                 .endSpec()
                 .build();

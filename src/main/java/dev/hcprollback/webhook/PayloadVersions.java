@@ -60,6 +60,7 @@ public class PayloadVersions {
             return Resolved.unknown(where + ", and its repository is not one whose labels are trusted"
                     + " (hcp-rollback.registry.trusted-repositories: " + String.join(", ", config.registry().trustedRepositories()) + ")");
         }
+        NeedsWorkerThread.beforeBlocking("the registry lookup of " + image);
         try {
             Optional<ReleaseVersion> version = registry.releaseVersion(image, cluster.controlPlaneNamespace(),
                     Optional.of(ReleaseImageLookup.HYPERSHIFT_PULL_SECRET));

@@ -12,7 +12,7 @@ import dev.hcprollback.testing.SimulatedManagementCluster;
  * Part 1: admission over HTTPS with keep-alive against the packaged sidecar as its own process, on a
  * management cluster holding only the benchmark's own cluster ({@link AdmissionRun}).
  *
- * <p>{@code ./mvnw -B -Pbench verify -Dbench.only=admission} (options: {@code -Dbench.rates=500,1000,2000
+ * <p>{@code ./mvnw -B -Pbench verify -Dbench.only=admission} (options: {@code -Dbench.rates=500,1000 (Java open-loop runs, none by default)
  * -Dbench.seconds=20 -Dbench.concurrency=32}); writes {@code target/benchmarks/admission.md} and
  * {@code admission.csv}.
  */
@@ -22,6 +22,7 @@ public final class AdmissionBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        ProductionLogging.applyToThisJvm();
         run(Path.of("target", "benchmarks"));
         System.exit(0);
     }

@@ -15,6 +15,9 @@ public final class Benchmarks {
     }
 
     public static void main(String[] args) throws Exception {
+        // every library in this JVM (the in-process API server, s3proxy, the AWS SDK) logs at production levels
+        ProductionLogging.applyToThisJvm();
+        ProductionLogging.requireInThisJvm("the benchmark's JVM");
         Set<String> only = Set.copyOf(List.of(System.getProperty("bench.only", "admission,snapshot,scale").split(",")).stream()
                 .map(String::trim).toList());
         Path work = Path.of("target", "benchmarks");

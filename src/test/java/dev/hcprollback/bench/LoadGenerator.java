@@ -18,22 +18,65 @@ import org.HdrHistogram.Histogram;
  * Drives one endpoint with one request body over HTTPS with keep-alive, either at a fixed rate (open
  * loop: latency counted from when a request was due, so a stalled server cannot hide its queue) or
  * as fast as a fixed number of requests in flight allows (closed loop, for saturation throughput).
- * Every answer is checked: a 200 whose body does not carry the expected decision counts as an error.
+ * Every answer is checked: a 200 whose body does not carry the expected decision counts as an error. It runs
+ * in the benchmark's JVM (java.net.http, 2 threads) and saturates long before the sidecar: the benchmark uses it
+ * for warm-up and low fixed rates only, and reports its JVM's CPU beside each of its runs.
  */
 final class LoadGenerator {
 
     /** Requests outstanding at most in the open loop; beyond it a due request is counted as dropped. */
     private static final int MAX_IN_FLIGHT = 2048;
 
-    record Result(String mode, double offeredRate, long completed, long errors, long dropped, double seconds,
-            Histogram latencyMicros) {
+    /**
+     * One measured run, whichever client drove it: its counts, latency percentiles in milliseconds, and what the
+     * run cost ({@link Cost}, filled in by whoever watched the processes).
+     */
+    record Result(String client, String mode, double offeredRate, long completed, long errors, long dropped,
+            double seconds, double p50Ms, double p99Ms, double p999Ms, double maxMs, Cost cost) {
+
+        static Result of(String client, String mode, double offeredRate, long completed, long errors, long dropped,
+                double seconds, Histogram latencyMicros) {
+            return new Result(client, mode, offeredRate, completed, errors, dropped, seconds,
+                    latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
+                    latencyMicros.getValueAtPercentile(99.9) / 1000.0, latencyMicros.getMaxValue() / 1000.0, null);
+        }
+
         double throughput() {
             return completed / seconds;
         }
 
-        double percentileMillis(double percentile) {
-            return latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+        Result withCost(Cost cost) {
+            return new Result(client, mode, offeredRate, completed, errors, dropped, seconds, p50Ms, p99Ms, p999Ms,
+                    maxMs, cost);
         }
+
+        /** Sidecar CPU milliseconds per answered request. */
+        double serverCpuMsPerRequest() {
+            return cost.serverCpuSeconds() * 1000 / Math.max(1, completed);
+        }
+
+        /** Bytes the sidecar allocated per answered request, or -1 when not measured. */
+        double allocatedBytesPerRequest() {
+            return cost.serverAllocatedBytes() < 0 ? -1 : (double) cost.serverAllocatedBytes() / Math.max(1, completed);
+        }
+
+        /** The client's CPU as a share of the cores its threads can use (1.0: every thread busy all the time). */
+        double clientBusy() {
+            return cost.clientCpuSeconds() / seconds / cost.clientThreads();
+        }
+
+        /** The client used at least 90% of a core per thread: the run measured the client, not the sidecar. */
+        boolean clientBound() {
+            return clientBusy() >= 0.9;
+        }
+    }
+
+    /**
+     * What a run cost: the client's CPU seconds (and how many threads it ran), the sidecar's CPU seconds and
+     * allocated bytes (-1 when not measured) over the measured interval, and the load average when it ended.
+     */
+    record Cost(double clientCpuSeconds, int clientThreads, double serverCpuSeconds, long serverAllocatedBytes,
+            String loadAverage) {
     }
 
     private final HttpClient client;
@@ -86,7 +129,7 @@ final class LoadGenerator {
         }
         inFlight.tryAcquire(MAX_IN_FLIGHT, 60, TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result("fixed rate", perSecond, completed.get(), errors.get(), dropped, seconds, latency);
+        return Result.of("java open loop", "fixed rate", perSecond, completed.get(), errors.get(), dropped, seconds, latency);
     }
 
     Result saturate(int concurrency, Duration duration) throws InterruptedException {
@@ -101,7 +144,8 @@ final class LoadGenerator {
         }
         done.await(duration.toSeconds() + 60, TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result("saturation x" + concurrency, 0, completed.get(), errors.get(), 0, seconds, latency);
+        return Result.of("java closed loop", "saturation x" + concurrency, 0, completed.get(), errors.get(), 0, seconds,
+                latency);
     }
 
     private void sendUntil(long end, Histogram latency, AtomicLong completed, AtomicLong errors, CountDownLatch done) {

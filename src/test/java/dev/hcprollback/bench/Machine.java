@@ -44,6 +44,12 @@ final class Machine {
         return facts;
     }
 
+    /** The load average (1, 5, 15 minutes) now, from /proc/loadavg. */
+    static String loadAverage() {
+        String[] fields = read(Path.of("/proc/loadavg")).trim().split(" ");
+        return fields.length < 3 ? "" : fields[0] + " " + fields[1] + " " + fields[2];
+    }
+
     /** A process's resident and peak resident memory, from /proc/<pid>/status. */
     record Memory(long rssKib, long hwmKib) {
         String describe() {
