@@ -56,6 +56,7 @@ public final class SnapshotChild {
         String bucket = args[3];
         int partSize = Integer.parseInt(args[4]);
         Path out = Path.of(args[5]);
+        SnapshotLogLevels.apply();
 
         AtomicLong maxAfterGc = watchHeapAfterGc();
         EtcdCredentials credentials = new EtcdCredentials(Files.readString(pki.resolve("ca.crt")),
