@@ -313,12 +313,12 @@ class SnapshotTakerTest {
         }
 
         @Override
-        protected void sendPart(int number, byte[] bytes, int length) {
+        protected String sendPart(int number, byte[] bytes, int length) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        protected StoredObject commit(int partCount) {
+        protected StoredObject commit(List<String> receipts) {
             throw new UnsupportedOperationException();
         }
 
