@@ -79,7 +79,7 @@ public final class SnapshotBenchmark {
         List<Map<String, Object>> sizes = new ArrayList<>();
         try (EtcdProcess etcd = EtcdProcess.startTls(dir.resolve("etcd"), pki, "--quota-backend-bytes", Long.toString(quota));
                 S3Server s3 = s3Server(s3Kind, dir.resolve("s3"));
-                EtcdFill fill = new EtcdFill(etcd, 4, 256 * 1024)) {
+                EtcdFill fill = new EtcdFill(etcd, 4)) {
             s3.createBucket(BUCKET);
             Path pem = dir.resolve("etcd").resolve("pki");
             S3SnapshotStore store = new S3SnapshotStore(s3.client(), s3.presigner(), BUCKET, Optional.empty(), partSize);
