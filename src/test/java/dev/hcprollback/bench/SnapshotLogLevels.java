@@ -22,11 +22,18 @@ final class SnapshotLogLevels {
     private SnapshotLogLevels() {
     }
 
-    /** Root at INFO in this JVM's JBoss log context (what slf4j and, with the JBoss manager, java.util.logging use). */
+    /**
+     * Root at INFO in this JVM's JBoss log context (what slf4j and, with the JBoss manager, java.util.logging
+     * use), and the hot loggers back to inheriting it; then {@link #require}.
+     */
     static void apply() {
         LogContext.getLogContext().getLogger("").setLevel(Level.INFO);
         java.util.logging.Logger.getLogger("").setLevel(Level.INFO);
-        require(ProcessHandle.current().pid() + "");
+        for (String name : HOT) {
+            LogContext.getLogContext().getLogger(name).setLevel(null);
+            java.util.logging.Logger.getLogger(name).setLevel(null);
+        }
+        require("pid " + ProcessHandle.current().pid());
     }
 
     /** Throws when DEBUG or TRACE is on for the root logger or any hot logger of this JVM. */
