@@ -268,6 +268,14 @@ public interface HcpRollbackConfig {
         @WithDefault("2")
         int maxConcurrent();
 
+        /**
+         * How snapshot objects are stored: {@code none} (the etcd snapshot file as is) or {@code zstd}
+         * (smaller objects for more CPU; docs/benchmarks.md has the measured ratio and throughput). Each
+         * snapshot records its own, so changing this never breaks the restore of older snapshots.
+         */
+        @WithDefault("none")
+        dev.hcprollback.snapshot.SnapshotCompression compression();
+
         /** Whether the controller creates Scheduled snapshots at all. */
         @WithDefault("true")
         boolean scheduleEnabled();

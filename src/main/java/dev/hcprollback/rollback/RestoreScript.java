@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import dev.hcprollback.rollback.fetch.FetchSnapshot;
+import dev.hcprollback.snapshot.SnapshotCompression;
 
 /**
  * The shell scripts the restore Jobs run on one etcd member's volume, and the environment that
@@ -108,10 +109,11 @@ public final class RestoreScript {
 
     /**
      * The fetch container's arguments, from the Job's environment ({@code $(VAR)} is expanded by the
-     * kubelet): URL, expected SHA-256, destination in the work dir.
+     * kubelet): URL, expected SHA-256 of the stored object, destination in the work dir, and the stored
+     * object's compression ({@code none} or {@code zstd}).
      */
     public static List<String> fetchArguments() {
-        return List.of("$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)", "$(WORK_DIR)/" + SNAPSHOT_FILE);
+        return List.of("$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)", "$(WORK_DIR)/" + SNAPSHOT_FILE, "$(SNAPSHOT_COMPRESSION)");
     }
 
     /** Phase 2, once every member is staged: the only part that touches {@code $DATA_DIR}. */
@@ -160,8 +162,17 @@ public final class RestoreScript {
     /** The environment of member N's Job in a real control-plane namespace. */
     public static Map<String, String> environment(String controlPlaneNamespace, int members, int member,
             String snapshotUrl, String sha256, long bumpRevision) {
+        return environment(controlPlaneNamespace, members, member, snapshotUrl, sha256, SnapshotCompression.none,
+                bumpRevision);
+    }
+
+    /** As above, for a snapshot stored with {@code compression}. */
+    public static Map<String, String> environment(String controlPlaneNamespace, int members, int member,
+            String snapshotUrl, String sha256, SnapshotCompression compression, long bumpRevision) {
         List<String> peers = IntStream.range(0, members).mapToObj(i -> peerUrl(controlPlaneNamespace, i)).toList();
-        return environment(peers, member, snapshotUrl, sha256, bumpRevision, DATA_DIR, WORK_DIR);
+        Map<String, String> env = environment(peers, member, snapshotUrl, sha256, bumpRevision, DATA_DIR, WORK_DIR);
+        env.put("SNAPSHOT_COMPRESSION", compression.name());
+        return env;
     }
 
     /** The environment for any peer URLs and directories (the test runs the script on loopback). */
@@ -175,6 +186,7 @@ public final class RestoreScript {
         env.put("BUMP_REVISION", Long.toString(bumpRevision));
         env.put("SNAPSHOT_SHA256", sha256);
         env.put("SNAPSHOT_URL", snapshotUrl);
+        env.put("SNAPSHOT_COMPRESSION", SnapshotCompression.none.name());
         env.put("DATA_DIR", dataDir);
         env.put("WORK_DIR", workDir);
         return env;

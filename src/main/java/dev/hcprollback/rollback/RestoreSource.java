@@ -1,5 +1,7 @@
 package dev.hcprollback.rollback;
 
+import dev.hcprollback.snapshot.SnapshotCompression;
+
 import java.time.Duration;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
@@ -8,13 +10,18 @@ import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 public interface RestoreSource {
 
     /**
-     * A URL to read the snapshot through until it expires, the SHA-256 the download must have, and the
-     * object's size in the store in bytes (null where the source cannot tell).
+     * A URL to read the snapshot through until it expires, the SHA-256 the download must have, the
+     * object's size in the store in bytes (null where the source cannot tell), and how the object is
+     * encoded (the fetch decodes it).
      */
-    record Download(String url, String sha256, Long storedBytes) {
+    record Download(String url, String sha256, Long storedBytes, SnapshotCompression compression) {
 
         public Download(String url, String sha256) {
             this(url, sha256, null);
+        }
+
+        public Download(String url, String sha256, Long storedBytes) {
+            this(url, sha256, storedBytes, SnapshotCompression.none);
         }
 
         @Override

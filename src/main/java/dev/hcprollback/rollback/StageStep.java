@@ -69,7 +69,7 @@ final class StageStep implements StepAction {
                 Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.stage, status.getEtcdImage(),
                         run.settings.fetchImage(),
                         RestoreScript.environment(ns, members, member, download.url(), download.sha256(),
-                                run.settings.bumpRevision()),
+                                download.compression(), run.settings.bumpRevision()),
                         etcdSet, serving, run.settings.restoreTimeout().toSeconds());
                 jobs.set(member, createOrGet(run, job));
                 run.events.normal(run.cluster, "RollbackStep", "Stage: created Job " + ns + "/" + job.getMetadata().getName()

@@ -9,6 +9,7 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.snapshot.SnapshotCompression;
 import dev.hcprollback.storage.SnapshotStore;
 
 /**
@@ -53,7 +54,8 @@ public class StoreRestoreSource implements RestoreSource {
                         + stored.getAsLong() + " bytes, snapshot " + name + " records "
                         + (recorded == null ? "no size" : recorded + " bytes") + ": not the snapshot that was verified");
             }
-            return new Download(into.readUrl(key, ttl).toString(), sha256, stored.getAsLong());
+            return new Download(into.readUrl(key, ttl).toString(), sha256, stored.getAsLong(),
+                    SnapshotCompression.orNone(snapshot.getStatus().getCompression()));
         } catch (RuntimeException e) {
             throw new RestoreSourceException("the snapshot store cannot hand out " + key + ": " + KeyChanges.rootMessage(e), e);
         }

@@ -32,8 +32,15 @@ public class ControlPlaneSnapshotStatus {
     private String etcdImage;
     /** The etcd server version that answered the snapshot ({@code 3.5.16}), from etcd's Maintenance Status. */
     private String etcdVersion;
+    /** Size of the stored object in bytes (compressed when {@code compression} is {@code zstd}). */
     private Long sizeBytes;
+    /** SHA-256 of the stored object (compressed when {@code compression} is {@code zstd}), hex. */
     private String sha256;
+    /**
+     * How the object is stored: {@code none} (the etcd snapshot file) or {@code zstd}; absent means
+     * {@code none}. The restore decodes it, and etcd's own hash is checked on the decoded snapshot.
+     */
+    private SnapshotCompression compression;
     /** Where the snapshot is stored, as a URL of the storage backend ({@code s3://bucket/key}). */
     private String location;
     private String startTime;
@@ -138,6 +145,14 @@ public class ControlPlaneSnapshotStatus {
 
     public void setSizeBytes(Long sizeBytes) {
         this.sizeBytes = sizeBytes;
+    }
+
+    public SnapshotCompression getCompression() {
+        return compression;
+    }
+
+    public void setCompression(SnapshotCompression compression) {
+        this.compression = compression;
     }
 
     public String getSha256() {

@@ -18,15 +18,19 @@ import io.etcd.jetcd.options.GetOption;
 
 /**
  * Streams a snapshot out of etcd through the Maintenance API over mutual TLS, straight into an output
- * stream (an upload), hashing on the way. Holds no more than a gRPC message and a 32-byte tail.
+ * stream (an upload), hashing on the way: etcd's own trailing SHA-256 is checked on the snapshot as etcd
+ * sent it, and the SHA-256 of what is stored (the same bytes, or their zstd encoding) is computed in the
+ * same pass. Holds no more than a gRPC message, a 32-byte tail and, compressed, the encoder's window.
  */
 public class EtcdSnapshotStreamer {
 
     /**
-     * What was streamed: the revision read just before, the size and hashes, and the etcd server version
-     * that answered (Maintenance Status; null when it did not say).
+     * What was streamed: the revision read just before; the size and SHA-256 of what is stored (after
+     * {@code compression}); the size of the snapshot as etcd sent it; the etcd server version that
+     * answered (Maintenance Status; null when it did not say).
      */
-    public record Streamed(long revision, long sizeBytes, String sha256, String etcdVersion) {
+    public record Streamed(long revision, long sizeBytes, String sha256, String etcdVersion, long etcdBytes,
+            SnapshotCompression compression) {
     }
 
     private final Duration connectTimeout;
@@ -46,11 +50,26 @@ public class EtcdSnapshotStreamer {
      */
     public Streamed stream(String endpoint, Optional<String> authority, EtcdCredentials credentials,
             java.util.function.LongFunction<OutputStream> afterRevision) throws SnapshotFailure {
+        return stream(endpoint, authority, credentials, SnapshotCompression.none, afterRevision);
+    }
+
+    /** As {@link #stream(String, Optional, EtcdCredentials, java.util.function.LongFunction)}, storing {@code compression}'s encoding. */
+    public Streamed stream(String endpoint, Optional<String> authority, EtcdCredentials credentials,
+            SnapshotCompression compression, java.util.function.LongFunction<OutputStream> afterRevision)
+            throws SnapshotFailure {
         try (Client client = connect(endpoint, authority, credentials)) {
             long revision = revision(client, endpoint);
             String version = version(client, endpoint);
             OutputStream out = afterRevision.apply(revision);
-            SnapshotDigest digest = new SnapshotDigest(out);
+            SnapshotCompression.StoredBytes stored = compression == SnapshotCompression.none ? null
+                    : new SnapshotCompression.StoredBytes(out);
+            OutputStream encoder;
+            try {
+                encoder = stored == null ? out : compression.encoder(stored);
+            } catch (IOException e) {
+                throw new StreamSinkException(e);
+            }
+            SnapshotDigest digest = new SnapshotDigest(encoder);
             CompletableFuture<Long> done = client.getMaintenanceClient().snapshot(digest);
             try {
                 done.get(snapshotTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -74,7 +93,15 @@ public class EtcdSnapshotStreamer {
                         + ": the snapshot's trailing SHA-256 does not match its content (" + digest.size()
                         + " bytes): the stream was damaged");
             }
-            return new Streamed(revision, digest.size(), digest.sha256Hex(), version);
+            if (stored == null) {
+                return new Streamed(revision, digest.size(), digest.sha256Hex(), version, digest.size(), compression);
+            }
+            try {
+                encoder.close(); // the encoding's end; the upload itself stays open for the caller to complete
+            } catch (IOException e) {
+                throw new StreamSinkException(e);
+            }
+            return new Streamed(revision, stored.size(), stored.sha256Hex(), version, digest.size(), compression);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SnapshotFailure(SnapshotFailure.Reason.Internal, "interrupted while streaming from " + endpoint, e);

@@ -10,14 +10,15 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * Passes an etcd snapshot through while hashing it: SHA-256 of all bytes (what is stored) and SHA-256 of
- * all bytes but the last 32, which etcd appends as its own checksum. Holds back only 32 bytes.
+ * Passes an etcd snapshot through while hashing it once per byte: SHA-256 of all bytes but the last 32,
+ * which etcd appends as its own checksum ({@link #trailerMatches()}); the SHA-256 of all bytes
+ * ({@link #sha256Hex()}, what is stored when the snapshot is not compressed) continues a copy of that
+ * state with the 32 trailing bytes instead of hashing everything a second time. Holds back only 32 bytes.
  */
 public class SnapshotDigest extends FilterOutputStream {
 
     static final int TRAILER = 32;
 
-    private final MessageDigest whole = sha256();
     private final MessageDigest body = sha256();
     private final byte[] tail = new byte[TRAILER];
     private int tailLength;
@@ -44,7 +45,6 @@ public class SnapshotDigest extends FilterOutputStream {
             failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
             throw failure;
         }
-        whole.update(bytes, offset, length);
         size += length;
         // keep the newest 32 bytes out of the body hash until the stream ends
         int total = tailLength + length;
@@ -70,16 +70,27 @@ public class SnapshotDigest extends FilterOutputStream {
         return size;
     }
 
-    /** SHA-256 of everything written, as hex. Call once, at the end. */
+    /** SHA-256 of everything written, as hex. Call at the end. */
     public synchronized String sha256Hex() {
+        MessageDigest whole = copy(body);
+        whole.update(tail, 0, tailLength);
         return HexFormat.of().formatHex(whole.digest());
     }
 
-    /** Whether the last 32 bytes are the SHA-256 of everything before them. Call once, at the end. */
+    /** Whether the last 32 bytes are the SHA-256 of everything before them. Call at the end. */
     public synchronized boolean trailerMatches() {
-        return tailLength == TRAILER && Arrays.equals(body.digest(), tail);
+        return tailLength == TRAILER && Arrays.equals(copy(body).digest(), tail);
     }
 
+    private static MessageDigest copy(MessageDigest digest) {
+        try {
+            return (MessageDigest) digest.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
+        }
+    }
+
+    /** SHA-256 of a whole stream, as hex; reads it to its end without closing it. */
     public static String sha256Hex(InputStream in) throws IOException {
         MessageDigest digest = sha256();
         byte[] buffer = new byte[64 * 1024];

@@ -10,7 +10,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 /**
  * The JSON object stored next to each snapshot, so that the store alone tells which cluster, payload
  * (by pull spec, digest and version) and etcd revision a snapshot holds. Format 2 added the digests
- * and per-field versions; a reader of format 1 finds them absent.
+ * and per-field versions; a reader of format 1 finds them absent. Format 3 added {@code compression}
+ * ({@code sha256} and {@code sizeBytes} are of the object as stored) and {@code etcdSizeBytes} (the
+ * snapshot as etcd sent it); absent, the object is the uncompressed snapshot.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SnapshotManifest(
@@ -35,9 +37,11 @@ public record SnapshotManifest(
         String completionTime,
         String object,
         String etcdImage,
-        String etcdVersion) {
+        String etcdVersion,
+        SnapshotCompression compression,
+        Long etcdSizeBytes) {
 
-    public static final int FORMAT = 2;
+    public static final int FORMAT = 3;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -128,7 +128,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             EtcdCredentials credentials = etcd.credentials(controlPlane);
             SnapshotStore into = store();
             backend = into.backend();
-            SnapshotTaker taker = new SnapshotTaker(etcd.streamer(), into, config.storage().prefix(), clock);
+            SnapshotTaker taker = new SnapshotTaker(etcd.streamer(), into, config.storage().prefix(), clock,
+                    config.snapshot().compression());
             SnapshotTaker.Taken taken;
             accessPolicy.acquire(controlPlane);
             try {
@@ -184,6 +185,7 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             s.setEtcdVersion(taken.etcdVersion());
             s.setSizeBytes(taken.sizeBytes());
             s.setSha256(taken.sha256());
+            s.setCompression(taken.compression());
             s.setLocation(taken.object().location());
             s.setObjectKey(taken.object().key());
             s.setStartTime(taken.startTime().toString());

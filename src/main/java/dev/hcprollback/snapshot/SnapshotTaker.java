@@ -31,7 +31,8 @@ public class SnapshotTaker {
 
     /** A stored, read-back and verified snapshot; {@code etcdImage}, {@code etcdVersion}: the etcd of the payload (null when unknown). */
     public record Taken(Payload payload, long revision, long sizeBytes, String sha256, StoredObject object,
-            StoredObject manifest, Instant startTime, Instant completionTime, String etcdImage, String etcdVersion) {
+            StoredObject manifest, Instant startTime, Instant completionTime, String etcdImage, String etcdVersion,
+            SnapshotCompression compression, long etcdBytes) {
     }
 
     /**
@@ -72,12 +73,20 @@ public class SnapshotTaker {
     private final SnapshotStore store;
     private final String prefix;
     private final Clock clock;
+    private final SnapshotCompression compression;
 
     public SnapshotTaker(EtcdSnapshotStreamer streamer, SnapshotStore store, String prefix, Clock clock) {
+        this(streamer, store, prefix, clock, SnapshotCompression.none);
+    }
+
+    /** @param compression how the object is stored; the SHA-256 and size recorded are of what is stored */
+    public SnapshotTaker(EtcdSnapshotStreamer streamer, SnapshotStore store, String prefix, Clock clock,
+            SnapshotCompression compression) {
         this.streamer = streamer;
         this.store = store;
         this.prefix = prefix;
         this.clock = clock;
+        this.compression = compression;
     }
 
     /**
@@ -103,14 +112,14 @@ public class SnapshotTaker {
         AtomicReference<String> key = new AtomicReference<>();
         EtcdSnapshotStreamer.Streamed streamed;
         try {
-            streamed = streamer.stream(endpoint, authority, credentials, revision -> {
+            streamed = streamer.stream(endpoint, authority, credentials, compression, revision -> {
                 key.set(SnapshotKeys.snapshotKey(prefix, cluster.getMetadata().getNamespace(),
                         cluster.getMetadata().getName(), payload.version(), start, revision));
                 if (store.exists(key.get())) {
                     // never overwrite (and later delete) another snapshot's object; the next attempt gets a new key
                     throw new KeyTakenException(key.get());
                 }
-                upload.set(store.upload(key.get(), "application/octet-stream"));
+                upload.set(store.upload(key.get(), compression.contentType()));
                 return upload.get();
             });
         } catch (KeyTakenException e) {
@@ -159,7 +168,7 @@ public class SnapshotTaker {
                     payload.version(), payload.releaseDigest(), payload.releaseVersion(),
                     payload.controlPlaneReleaseDigest(), payload.controlPlaneReleaseVersion(), streamed.revision(),
                     streamed.sha256(), streamed.sizeBytes(), start.toString(), end.toString(), object.key(), etcdImage,
-                    streamed.etcdVersion());
+                    streamed.etcdVersion(), compression, streamed.etcdBytes());
             StoredObject manifestObject;
             try {
                 manifestObject = store.put(SnapshotKeys.manifestKey(key.get()), manifest.toJson(), "application/json");
@@ -167,7 +176,7 @@ public class SnapshotTaker {
                 throw storageFailure(e);
             }
             return new Taken(payload, streamed.revision(), streamed.sizeBytes(), streamed.sha256(), object,
-                    manifestObject, start, end, etcdImage, streamed.etcdVersion());
+                    manifestObject, start, end, etcdImage, streamed.etcdVersion(), compression, streamed.etcdBytes());
         } catch (SnapshotFailure | RuntimeException e) {
             deleteQuietly(key.get());
             deleteQuietly(SnapshotKeys.manifestKey(key.get()));

@@ -7,7 +7,6 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.OptionalLong;
@@ -54,10 +53,9 @@ public class AzureSnapshotStore implements SnapshotStore {
     public Upload upload(String key, String contentType) {
         BlockBlobClient blob = container.getBlobClient(key).getBlockBlobClient();
         String uploadId = UUID.randomUUID().toString().substring(0, 8);
-        List<String> blocks = new ArrayList<>();
         return new Upload(blockSize) {
             @Override
-            protected void sendPart(int number, byte[] bytes, int length) {
+            protected String sendPart(int number, byte[] bytes, int length) {
                 String id = Base64.getEncoder().encodeToString(
                         String.format("%s-%08d", uploadId, number).getBytes(StandardCharsets.US_ASCII));
                 call("stage block " + number + " of " + key,
@@ -65,11 +63,11 @@ public class AzureSnapshotStore implements SnapshotStore {
                             blob.stageBlock(id, new ByteArrayInputStream(bytes, 0, length), length);
                             return null;
                         });
-                blocks.add(id);
+                return id;
             }
 
             @Override
-            protected StoredObject commit(int partCount) {
+            protected StoredObject commit(List<String> blocks) {
                 call("commit " + key, () -> blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blocks)
                         .setHeaders(new BlobHttpHeaders().setContentType(contentType)), null, null));
                 return locate(key);

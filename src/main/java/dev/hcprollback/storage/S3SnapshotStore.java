@@ -68,22 +68,24 @@ public class S3SnapshotStore implements SnapshotStore {
                 .bucket(bucket).key(key).contentType(contentType);
         kmsKeyId.ifPresent(k -> create.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
         String uploadId = call("start an upload of " + key, () -> s3.createMultipartUpload(create.build()).uploadId());
-        List<CompletedPart> done = new ArrayList<>();
         return new Upload(partSize) {
             @Override
-            protected void sendPart(int number, byte[] bytes, int length) throws IOException {
-                String etag = call("upload part " + number + " of " + key, () -> s3.uploadPart(UploadPartRequest.builder()
+            protected String sendPart(int number, byte[] bytes, int length) {
+                return call("upload part " + number + " of " + key, () -> s3.uploadPart(UploadPartRequest.builder()
                         .bucket(bucket).key(key).uploadId(uploadId).partNumber(number).contentLength((long) length)
                         .build(), RequestBody.fromInputStream(new java.io.ByteArrayInputStream(bytes, 0, length), length))
                         .eTag());
-                done.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
 
             @Override
-            protected StoredObject commit(int partCount) {
+            protected StoredObject commit(List<String> etags) {
+                List<CompletedPart> parts = new ArrayList<>();
+                for (int i = 0; i < etags.size(); i++) {
+                    parts.add(CompletedPart.builder().partNumber(i + 1).eTag(etags.get(i)).build());
+                }
                 call("complete the upload of " + key, () -> s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
                         .bucket(bucket).key(key).uploadId(uploadId)
-                        .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()).build()));
+                        .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()).build()));
                 return locate(key);
             }
 

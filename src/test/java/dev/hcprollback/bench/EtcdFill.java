@@ -13,42 +13,46 @@ import io.etcd.jetcd.Client;
 import dev.hcprollback.testing.EtcdProcess;
 
 /**
- * Grows a real etcd's database to a size: distinct keys with large incompressible values, put in
- * parallel over a few connections, until the member's status reports the size.
+ * Grows a real etcd's database to a size with what a hosted control plane's etcd holds: Kubernetes
+ * objects under {@code /registry/<resource>/<namespace>/<name>} ({@link KubernetesObjects}: ConfigMaps,
+ * Secrets, Pods, Events, as JSON with their metadata and managed fields), put in parallel over a few
+ * connections until the member's status reports the size. Compression figures are only as honest as
+ * this content: random bytes would make compression look useless, repeated bytes would make it look
+ * free.
  */
 final class EtcdFill implements AutoCloseable {
 
-    static final String PREFIX = "/bench/fill/";
+    static final String PREFIX = "/registry/";
 
     private final EtcdProcess etcd;
     private final List<Client> clients = new ArrayList<>();
-    private final ByteSequence value;
-    private final int valueBytes;
+    private final KubernetesObjects objects = new KubernetesObjects(new Random(42));
     private long keys;
+    private long valueBytes;
 
-    EtcdFill(EtcdProcess etcd, int connections, int valueBytes) {
+    EtcdFill(EtcdProcess etcd, int connections) {
         this.etcd = etcd;
-        this.valueBytes = valueBytes;
         for (int i = 0; i < connections; i++) {
             clients.add(etcd.client());
         }
-        byte[] random = new byte[valueBytes];
-        new Random(42).nextBytes(random);
-        this.value = ByteSequence.from(random);
     }
 
     /** Puts until the database is at least {@code bytes}; returns the size the status API reports. */
     long growTo(long bytes, int inFlight) throws Exception {
         long size = dbSize();
         while (size < bytes) {
-            long batch = Math.max(16, (bytes - size) / valueBytes + 1);
+            long average = keys == 0 ? 4096 : Math.max(512, valueBytes / keys);
+            long batch = Math.max(16, (bytes - size) / average + 1);
             Semaphore slots = new Semaphore(inFlight);
             List<CompletableFuture<?>> pending = new ArrayList<>();
             for (long i = 0; i < batch; i++) {
                 slots.acquire();
                 Client client = clients.get((int) (keys % clients.size()));
-                ByteSequence key = EtcdProcess.bytes(PREFIX + String.format("%010d", keys++));
-                pending.add(client.getKVClient().put(key, value).whenComplete((ok, failed) -> slots.release()));
+                KubernetesObjects.Object object = objects.next();
+                keys++;
+                valueBytes += object.value().length;
+                pending.add(client.getKVClient().put(EtcdProcess.bytes(PREFIX + object.path()), ByteSequence.from(object.value()))
+                        .whenComplete((ok, failed) -> slots.release()));
             }
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
             size = dbSize();

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.hcprollback.rollback.RestoreScript;
+import dev.hcprollback.snapshot.SnapshotCompression;
 import dev.hcprollback.testing.LocalRestoreJob;
 
 /**
@@ -24,10 +25,11 @@ final class RestoreCommand {
         return LocalRestoreJob.withFetch(RestoreScript.TEXT);
     }
 
-    static Map<String, String> environment(String peerUrl, String snapshotUrl, String sha256, long bumpRevision,
-            Path dataDir, Path workDir) {
+    static Map<String, String> environment(String peerUrl, String snapshotUrl, String sha256,
+            SnapshotCompression compression, long bumpRevision, Path dataDir, Path workDir) {
         Map<String, String> env = new java.util.LinkedHashMap<>(RestoreScript.environment(List.of(peerUrl), 0, snapshotUrl,
                 sha256, bumpRevision, dataDir.toAbsolutePath().toString(), workDir.toAbsolutePath().toString()));
+        env.put("SNAPSHOT_COMPRESSION", compression.name());
         env.putAll(LocalRestoreJob.fetchEnvironment());
         return env;
     }

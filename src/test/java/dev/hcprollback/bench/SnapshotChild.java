@@ -27,6 +27,7 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 
 import dev.hcprollback.snapshot.EtcdCredentials;
 import dev.hcprollback.snapshot.EtcdSnapshotStreamer;
+import dev.hcprollback.snapshot.SnapshotCompression;
 import dev.hcprollback.snapshot.SnapshotReason;
 import dev.hcprollback.snapshot.SnapshotTaker;
 import dev.hcprollback.storage.S3SnapshotStore;
@@ -56,6 +57,7 @@ public final class SnapshotChild {
         String bucket = args[3];
         int partSize = Integer.parseInt(args[4]);
         Path out = Path.of(args[5]);
+        SnapshotLogLevels.apply();
 
         AtomicLong maxAfterGc = watchHeapAfterGc();
         EtcdCredentials credentials = new EtcdCredentials(Files.readString(pki.resolve("ca.crt")),
@@ -63,8 +65,10 @@ public final class SnapshotChild {
         S3SnapshotStore s3 = new S3SnapshotStore(S3Server.client(s3Endpoint, S3Server.ACCESS_KEY, S3Server.SECRET_KEY),
                 null, bucket, Optional.empty(), partSize);
         TimedStore store = new TimedStore(s3);
+        String mode = args.length > 6 ? args[6] : "take";
+        SnapshotCompression compression = mode.equals("take-zstd") ? SnapshotCompression.zstd : SnapshotCompression.none;
         SnapshotTaker taker = new SnapshotTaker(new EtcdSnapshotStreamer(Duration.ofSeconds(10), Duration.ofSeconds(15),
-                Duration.ofHours(1)), store, "hcp-rollback", Clock.systemUTC());
+                Duration.ofHours(1)), store, "hcp-rollback", Clock.systemUTC(), compression);
         var cluster = HostedClusters.onSixAfterFive("bench").model();
 
         System.gc();
@@ -73,8 +77,7 @@ public final class SnapshotChild {
         pools.forEach(MemoryPoolMXBean::resetPeakUsage);
         maxAfterGc.set(0);
         long gcCountBefore = gcCount();
-        String mode = args.length > 6 ? args[6] : "take";
-        if (!mode.equals("take")) {
+        if (!mode.startsWith("take")) {
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("mode", mode.equals("stream-only") ? mode : "upload-only");
             for (String pass : List.of("cold", "warm")) {
@@ -113,6 +116,8 @@ public final class SnapshotChild {
         Machine.Memory memory = Machine.memory(ProcessHandle.current().pid());
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("bytes", taken.sizeBytes());
+        figures.put("etcdBytes", taken.etcdBytes());
+        figures.put("compression", compression.name());
         figures.put("sha256", taken.sha256());
         figures.put("key", taken.object().key());
         figures.put("revision", taken.revision());

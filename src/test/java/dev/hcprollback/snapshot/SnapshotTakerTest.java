@@ -212,6 +212,67 @@ class SnapshotTakerTest {
     }
 
     @Test
+    void aZstdSnapshotRecordsWhatIsStoredAndDecodesToWhatEtcdSent() throws Exception {
+        HostedCluster cluster = cluster("compressed");
+        SnapshotTaker.Taken taken = new SnapshotTaker(streamer, store, "hcp", CLOCK, SnapshotCompression.zstd).take("snap-z",
+                SnapshotReason.Manual, cluster, () -> cluster, etcd.endpoint(), Optional.empty(), pki.clientCredentials());
+        assertEquals(SnapshotCompression.zstd, taken.compression());
+        assertTrue(taken.sizeBytes() * 5 < taken.etcdBytes(), "the repetitive secrets compress: " + taken.sizeBytes()
+                + " stored of " + taken.etcdBytes());
+        byte[] stored;
+        try (InputStream in = store.open(taken.object().key())) {
+            stored = in.readAllBytes();
+        }
+        assertEquals(taken.sizeBytes(), stored.length);
+        assertEquals(taken.sha256(), SnapshotDigest.sha256Hex(new java.io.ByteArrayInputStream(stored)),
+                "the SHA-256 recorded is of what is stored");
+        SnapshotDigest decoded = new SnapshotDigest(java.io.OutputStream.nullOutputStream());
+        SnapshotCompression.zstd.decoder(new java.io.ByteArrayInputStream(stored)).transferTo(decoded);
+        assertEquals(taken.etcdBytes(), decoded.size());
+        assertTrue(decoded.trailerMatches(), "the decoded object is an etcd snapshot with its own hash intact");
+        SnapshotManifest manifest;
+        try (InputStream in = store.open(taken.manifest().key())) {
+            manifest = SnapshotManifest.fromJson(in.readAllBytes());
+        }
+        assertEquals(SnapshotCompression.zstd, manifest.compression());
+        assertEquals(taken.etcdBytes(), manifest.etcdSizeBytes());
+    }
+
+    @Test
+    void etcdDyingInTheMiddleOfTheStreamLeavesNoObjectAndNoUploadBehind() throws Exception {
+        SnapshotStore killing = new DelegatingSnapshotStore(store) {
+            @Override
+            public Upload upload(String key, String contentType) {
+                Upload real = delegate.upload(key, contentType);
+                return new ForwardingUpload(real) {
+                    long seen;
+                    boolean stopped;
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws java.io.IOException {
+                        real.write(b, off, len);
+                        seen += len;
+                        if (seen > PART && !stopped) {
+                            stopped = true;
+                            etcd.stop(); // a part is already on its way
+                        }
+                    }
+                };
+            }
+        };
+        try {
+            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> take(killing, cluster("etcd-dies")));
+            assertEquals(SnapshotFailure.Reason.EtcdError, failure.reason(), failure.getMessage());
+            assertTrue(failure.getMessage().contains("the snapshot stream broke after"), failure.getMessage());
+        } finally {
+            etcd.start();
+        }
+        assertEquals(List.of(), store.list("hcp/clusters/etcd-dies/"));
+        assertEquals(List.of(), s3.client().listMultipartUploads(b -> b.bucket("snapshots")).uploads(),
+                "the multi-part upload was aborted, its parts discarded");
+    }
+
+    @Test
     void wrongClientCertificatesAreNotAccepted() {
         TestPki other = new TestPki();
         SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(streamer, store, "hcp", CLOCK)
@@ -313,12 +374,12 @@ class SnapshotTakerTest {
         }
 
         @Override
-        protected void sendPart(int number, byte[] bytes, int length) {
+        protected String sendPart(int number, byte[] bytes, int length) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        protected StoredObject commit(int partCount) {
+        protected StoredObject commit(List<String> receipts) {
             throw new UnsupportedOperationException();
         }
 

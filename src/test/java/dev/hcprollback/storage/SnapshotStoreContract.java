@@ -34,7 +34,7 @@ abstract class SnapshotStoreContract {
     void streamsAnObjectInPartsAndReadsItBack() throws Exception {
         byte[] data = random(partSize() * 2 + 12345, 1);
         Upload upload = store().upload("c/ns/a/4.18.6/big.db", "application/octet-stream");
-        assertEquals(partSize(), upload.bufferSize());
+        assertEquals(partSize(), upload.partSize());
         for (int offset = 0; offset < data.length; offset += 7000) {
             upload.write(data, offset, Math.min(7000, data.length - offset));
         }

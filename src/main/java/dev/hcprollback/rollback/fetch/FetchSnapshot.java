@@ -1,8 +1,10 @@
 package dev.hcprollback.rollback.fetch;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +20,9 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 
+import dev.hcprollback.snapshot.SnapshotCompression;
+import dev.hcprollback.snapshot.SnapshotDigest;
+
 /**
  * The first container of a stage Job, in the sidecar's own image: downloads a snapshot onto the etcd
  * member's volume and checks its SHA-256 while it streams, so that no tool of the etcd image
@@ -25,8 +30,13 @@ import java.util.Locale;
  *
  * <pre>
  * java -cp "/deployments/app/*:/deployments/lib/main/*" dev.hcprollback.rollback.fetch.FetchSnapshot \
- *     &lt;url&gt; &lt;expected-sha256, 64 hex digits&gt; &lt;destination file&gt;
+ *     &lt;url&gt; &lt;expected-sha256, 64 hex digits&gt; &lt;destination file&gt; [none|zstd]
  * </pre>
+ *
+ * The SHA-256 is of the object as stored. A {@code zstd} object is decoded as it streams (pure-Java
+ * codec, already in the image), and the decoded snapshot must also carry a matching etcd trailing hash
+ * (the check the snapshot controller made on etcd's stream), so that the file left in place is exactly
+ * the snapshot etcd sent.
  *
  * The body goes to a temporary file beside the destination (same volume) and is renamed into place
  * only when its hash matches; on any failure nothing is left behind. An XML or HTML page answered with
@@ -64,13 +74,17 @@ public final class FetchSnapshot {
     }
 
     public static void main(String[] args) {
-        if (args.length != 3) {
-            System.err.println("usage: FetchSnapshot <url> <expected-sha256> <destination>");
+        SnapshotCompression compression = null;
+        if (args.length == 3 || args.length == 4) {
+            compression = args.length == 3 ? SnapshotCompression.none : compressionNamed(args[3]);
+        }
+        if (compression == null) {
+            System.err.println("usage: FetchSnapshot <url> <expected-sha256> <destination> [none|zstd]");
             System.exit(EXIT_CANNOT_WRITE);
         }
         System.out.println("stage=fetch");
         try {
-            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]));
+            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]), compression);
             System.out.println("stage=verified " + bytes + " bytes with SHA-256 " + args[1].toLowerCase(Locale.ROOT)
                     + " in " + args[2]);
         } catch (Failure e) {
@@ -88,6 +102,16 @@ public final class FetchSnapshot {
      * file at {@code destination} nor beside it.
      */
     public static long fetch(URI url, String expectedSha256, Path destination) throws Failure {
+        return fetch(url, expectedSha256, destination, SnapshotCompression.none);
+    }
+
+    /**
+     * As {@link #fetch(URI, String, Path)} for an object stored with {@code compression}: the SHA-256 is
+     * of the stored bytes, the file is the decoded snapshot (whose etcd trailing hash must match).
+     * Returns the number of bytes stored.
+     */
+    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression)
+            throws Failure {
         String expected = expectedSha256.toLowerCase(Locale.ROOT);
         if (!expected.matches("[0-9a-f]{64}")) {
             throw new Failure(EXIT_CANNOT_WRITE, "expected SHA-256 is not 64 hex digits: '" + expectedSha256 + "'");
@@ -106,10 +130,13 @@ public final class FetchSnapshot {
                     .followRedirects(HttpClient.Redirect.NORMAL).build();
             String actual = null;
             long bytes = 0;
+            Boolean decodedIntact = null;
             for (int attempt = 1; actual == null; attempt++) {
                 try {
                     MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                    bytes = download(client, url, temporary, digest);
+                    Downloaded downloaded = download(client, url, temporary, digest, compression);
+                    bytes = downloaded.storedBytes();
+                    decodedIntact = downloaded.decodedIntact();
                     actual = HexFormat.of().formatHex(digest.digest());
                 } catch (Retryable e) {
                     if (attempt >= ATTEMPTS) {
@@ -122,6 +149,10 @@ public final class FetchSnapshot {
             if (!actual.equals(expected)) {
                 throw new Failure(EXIT_HASH_MISMATCH, "snapshot SHA-256 is " + actual + ", expected " + expected
                         + " (" + bytes + " bytes): data dir left untouched");
+            }
+            if (!decodedIntact) {
+                throw new Failure(EXIT_HASH_MISMATCH, "the snapshot stored as " + compression + " has the expected SHA-256"
+                        + " but does not decode to an etcd snapshot whose trailing hash matches: data dir left untouched");
             }
             Files.move(temporary, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return bytes;
@@ -149,9 +180,26 @@ public final class FetchSnapshot {
         }
     }
 
-    /** Streams the body into {@code file} through {@code digest}; returns its length. */
-    private static long download(HttpClient client, URI url, Path file, MessageDigest digest)
-            throws Retryable, Failure, IOException, InterruptedException {
+    /** What one download stored: the object's length, and whether it decoded into an intact etcd snapshot. */
+    private record Downloaded(long storedBytes, boolean decodedIntact) {
+    }
+
+    private static SnapshotCompression compressionNamed(String name) {
+        try {
+            return SnapshotCompression.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            System.err.println("unknown snapshot compression '" + name + "' (none or zstd): data dir left untouched");
+            return null;
+        }
+    }
+
+    /**
+     * Streams the body through {@code digest} (the stored bytes) and the decoder into {@code file}. A body
+     * that does not decode is read to its end all the same, so that the SHA-256 tells a damaged object
+     * from one stored some other way.
+     */
+    private static Downloaded download(HttpClient client, URI url, Path file, MessageDigest digest,
+            SnapshotCompression compression) throws Retryable, Failure, IOException, InterruptedException {
         HttpResponse<InputStream> response;
         try {
             response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET().build(),
@@ -178,16 +226,49 @@ public final class FetchSnapshot {
                         + "), not a snapshot (an expired pre-signed URL?): " + text + ": data dir left untouched");
             }
             try (OutputStream out = Files.newOutputStream(file);
-                    DigestInputStream in = new DigestInputStream(body, digest)) {
-                digest.update(head);
-                out.write(head);
-                return head.length + in.transferTo(out);
+                    CountingDigest stored = new CountingDigest(new SequenceInputStream(new ByteArrayInputStream(head), body),
+                            digest)) {
+                if (compression == SnapshotCompression.none) {
+                    stored.transferTo(out);
+                    return new Downloaded(stored.count, true);
+                }
+                SnapshotDigest decoded = new SnapshotDigest(out);
+                try {
+                    compression.decoder(stored).transferTo(decoded);
+                } catch (RuntimeException notEncodedSo) {
+                    stored.transferTo(OutputStream.nullOutputStream());
+                    return new Downloaded(stored.count, false);
+                }
+                return new Downloaded(stored.count, decoded.trailerMatches());
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("No space left")) {
                     throw e;
                 }
                 throw new Retryable(e.toString());
             }
+        }
+    }
+
+    /** The stored bytes as they arrive: hashed and counted. */
+    private static final class CountingDigest extends DigestInputStream {
+        long count;
+
+        CountingDigest(InputStream in, MessageDigest digest) {
+            super(in, digest);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            count += b < 0 ? 0 : 1;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] bytes, int offset, int length) throws IOException {
+            int n = super.read(bytes, offset, length);
+            count += Math.max(0, n);
+            return n;
         }
     }
 

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpServer;
 
 import dev.hcprollback.rollback.RestoreScript;
+import dev.hcprollback.snapshot.SnapshotCompression;
 import dev.hcprollback.testing.TestTools;
 
 /**
@@ -73,7 +74,45 @@ class FetchSnapshotTest {
                 out.write(body);
             }
         });
+        http.createContext("/snapshot.zst", exchange -> serveBytes(exchange, zstd(etcdSnapshot(false))));
+        http.createContext("/damaged.zst", exchange -> serveBytes(exchange, zstd(etcdSnapshot(true))));
         http.start();
+    }
+
+    private static void serveBytes(com.sun.net.httpserver.HttpExchange exchange, byte[] body) throws IOException {
+        exchange.getResponseHeaders().add("Content-Type", "application/zstd");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /** An etcd-like snapshot: a compressible body and, as etcd appends, the SHA-256 of that body (or a wrong one). */
+    private static byte[] etcdSnapshot(boolean wrongTrailer) {
+        byte[] body = "{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}\n".repeat(60_000).getBytes(StandardCharsets.UTF_8);
+        byte[] trailer = sha256Of(body);
+        if (wrongTrailer) {
+            trailer[0] ^= 1;
+        }
+        byte[] all = java.util.Arrays.copyOf(body, body.length + trailer.length);
+        System.arraycopy(trailer, 0, all, body.length, trailer.length);
+        return all;
+    }
+
+    private static byte[] zstd(byte[] plain) throws IOException {
+        java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream();
+        try (OutputStream encoder = SnapshotCompression.zstd.encoder(stored)) {
+            encoder.write(plain);
+        }
+        return stored.toByteArray();
+    }
+
+    private static byte[] sha256Of(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterEach
@@ -109,6 +148,33 @@ class FetchSnapshotTest {
         assertEquals(snapshot.length, bytes);
         assertArrayEquals(snapshot, Files.readAllBytes(destination()));
         assertEquals(List.of(RestoreScript.SNAPSHOT_FILE), leftOnTheVolume(), "no temporary file left");
+    }
+
+    @Test
+    void aZstdSnapshotIsCheckedAsStoredAndLandsDecoded() throws Exception {
+        byte[] stored = zstd(etcdSnapshot(false));
+        assertTrue(stored.length * 10 < etcdSnapshot(false).length, "the stored object is the small, compressed one");
+        long bytes = FetchSnapshot.fetch(url("snapshot.zst"), HexFormat.of().formatHex(sha256Of(stored)), destination(),
+                SnapshotCompression.zstd);
+        assertEquals(stored.length, bytes, "the stored bytes are what was downloaded and hashed");
+        assertArrayEquals(etcdSnapshot(false), Files.readAllBytes(destination()), "the file is the snapshot etcd sent");
+        assertEquals(List.of(RestoreScript.SNAPSHOT_FILE), leftOnTheVolume());
+    }
+
+    @Test
+    void aZstdSnapshotWhoseEtcdHashDoesNotMatchIsRefused() throws Exception {
+        byte[] stored = zstd(etcdSnapshot(true));
+        FetchSnapshot.Failure failure = assertThrows(FetchSnapshot.Failure.class, () -> FetchSnapshot.fetch(
+                url("damaged.zst"), HexFormat.of().formatHex(sha256Of(stored)), destination(), SnapshotCompression.zstd));
+        assertEquals(RestoreScript.EXIT_HASH_MISMATCH, failure.exitCode());
+        assertTrue(failure.getMessage().contains("trailing hash"), failure.getMessage());
+        assertEquals(List.of(), leftOnTheVolume());
+
+        // an uncompressed object fetched as zstd: the SHA-256 matches, but it is no zstd frame
+        FetchSnapshot.Failure notZstd = assertThrows(FetchSnapshot.Failure.class,
+                () -> FetchSnapshot.fetch(url("snapshot.db"), sha256(), destination(), SnapshotCompression.zstd));
+        assertEquals(RestoreScript.EXIT_HASH_MISMATCH, notZstd.exitCode());
+        assertEquals(List.of(), leftOnTheVolume());
     }
 
     @Test
