@@ -44,13 +44,21 @@ public final class ProductionLogging {
 
     /**
      * Raises this JVM's root logger (java.util.logging, which the JBoss log manager backs when installed) to
-     * INFO if it is lower: with no configuration, the JBoss log manager's root level is ALL, and every library
-     * in the JVM (an in-process S3 server, the AWS SDK, Jetty) then formats a debug message per buffer.
+     * INFO if it is lower, and has every logger set below INFO inherit it: with no configuration, the JBoss log
+     * manager's root level is ALL, and every library in the JVM (an in-process S3 server, the AWS SDK, Jetty)
+     * then formats a debug message per buffer.
      */
     public static void applyToThisJvm() {
-        Logger root = LogManager.getLogManager().getLogger("");
+        LogManager manager = LogManager.getLogManager();
+        Logger root = manager.getLogger("");
         if (root.getLevel() == null || root.getLevel().intValue() < LOWEST.intValue()) {
             root.setLevel(LOWEST);
+        }
+        for (Enumeration<String> names = manager.getLoggerNames(); names.hasMoreElements();) {
+            Logger logger = manager.getLogger(names.nextElement());
+            if (logger != null && logger != root && logger.getLevel() != null && logger.getLevel().intValue() < LOWEST.intValue()) {
+                logger.setLevel(null);
+            }
         }
     }
 

@@ -73,7 +73,8 @@ public final class SnapshotBenchmark {
         TestTools.deleteRecursively(dir);
         Files.createDirectories(dir);
         String machine = Machine.describe();
-        SnapshotLogLevels.apply();
+        ProductionLogging.applyToThisJvm();
+        ProductionLogging.requireInThisJvm("the snapshot benchmark's JVM (s3proxy)");
 
         TestPki pki = new TestPki();
         long quota = (2 * largeMib + 1024) * MIB;
@@ -239,7 +240,7 @@ public final class SnapshotBenchmark {
                 "-Xlog:gc:file=" + dir.resolve("project-" + label + "-gc.log"), "-Dslf4j.internal.verbosity=ERROR",
                 "-cp", System.getProperty("java.class.path"), SnapshotChild.class.getName(), etcd.endpoint(), pem.toString(),
                 s3.endpoint().toString(), BUCKET, Integer.toString(partSize), figures.toString(), mode);
-        SnapshotLogLevels.require("benchmark JVM (s3proxy)");
+        ProductionLogging.requireInThisJvm("the snapshot benchmark's JVM (s3proxy)");
         long start = System.nanoTime();
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         // CPU the others spend during the measured pass: s3proxy (this JVM; the benchmark itself only waits) and etcd

@@ -57,7 +57,8 @@ public final class SnapshotChild {
         String bucket = args[3];
         int partSize = Integer.parseInt(args[4]);
         Path out = Path.of(args[5]);
-        SnapshotLogLevels.apply();
+        ProductionLogging.applyToThisJvm();
+        ProductionLogging.requireInThisJvm("the snapshot child (pid " + ProcessHandle.current().pid() + ")");
 
         AtomicLong maxAfterGc = watchHeapAfterGc();
         EtcdCredentials credentials = new EtcdCredentials(Files.readString(pki.resolve("ca.crt")),
