@@ -2,6 +2,8 @@ package dev.hcprollback.snapshot;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -10,6 +12,8 @@ import org.jboss.logging.Logger;
 import dev.hcprollback.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.update.ControlPlaneUpdate;
+import dev.hcprollback.update.UpdateWatch;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
@@ -36,7 +40,7 @@ public class RetentionRunner {
             List<ControlPlaneSnapshot> snapshots = client.resources(ControlPlaneSnapshot.class).inNamespace(namespace)
                     .list().getItems();
             List<ControlPlaneRollback> rollbacks = rollbacks(namespace);
-            for (ControlPlaneSnapshot doomed : Retention.toDelete(cluster, snapshots, rollbacks,
+            for (ControlPlaneSnapshot doomed : Retention.toDelete(cluster, snapshots, rollbacks, heldByUpdates(namespace),
                     config.snapshot().retentionCount(), config.rollback().window(), Instant.now())) {
                 LOG.infof("retention: deleting ControlPlaneSnapshot %s/%s", namespace, doomed.getMetadata().getName());
                 client.resource(doomed).delete();
@@ -46,6 +50,13 @@ public class RetentionRunner {
         } catch (KubernetesClientException e) {
             LOG.warnf("retention for %s/%s: %s", namespace, cluster.getMetadata().getName(), e.getMessage());
         }
+    }
+
+    /** The rollback points update records still hold ({@link UpdateWatch#holdsSnapshot}). */
+    private Set<String> heldByUpdates(String namespace) {
+        return client.resources(ControlPlaneUpdate.class).inNamespace(namespace).list().getItems().stream()
+                .filter(update -> UpdateWatch.holdsSnapshot(update, config.rollback().window(), Instant.now()))
+                .map(update -> update.getStatus().getRollbackPoint()).collect(Collectors.toSet());
     }
 
     private List<ControlPlaneRollback> rollbacks(String namespace) {
