@@ -201,7 +201,7 @@ public class UpdateWatch {
                 + verdict.message() + "\"";
     }
 
-    private static void recommend(ControlPlaneUpdateStatus status, HealthJudge.Judgement verdict,
+    private void recommend(ControlPlaneUpdateStatus status, HealthJudge.Judgement verdict,
             Optional<ControlPlaneSnapshot> usablePoint, String command) {
         if (verdict.health() != UpdateHealth.Unhealthy) {
             status.setRollbackCommand(null);
@@ -337,14 +337,14 @@ public class UpdateWatch {
     }
 
     /** Sets a condition; its transition time moves only when its status does. */
-    private static void condition(ControlPlaneUpdateStatus status, String type, String value, String reason, String message) {
+    private void condition(ControlPlaneUpdateStatus status, String type, String value, String reason, String message) {
         Optional<Condition> existing = condition(status, type);
         if (existing.isPresent() && value.equals(existing.get().getStatus()) && reason.equals(existing.get().getReason())
                 && Objects.equals(message, existing.get().getMessage())) {
             return;
         }
         String since = existing.filter(c -> value.equals(c.getStatus())).map(Condition::getLastTransitionTime)
-                .orElse(Timestamps.format(Instant.now()));
+                .orElse(Timestamps.format(clock.instant()));
         List<Condition> conditions = new ArrayList<>(status.getConditions());
         conditions.removeIf(c -> type.equals(c.getType()));
         conditions.add(new ConditionBuilder().withType(type).withStatus(value).withReason(reason).withMessage(message)
