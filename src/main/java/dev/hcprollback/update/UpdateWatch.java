@@ -263,6 +263,13 @@ public class UpdateWatch {
             });
         } else if (alreadyFiled(cluster, status.getAutoRollbackReason())) {
             return filed(cluster, record);
+        } else {
+            // an interrupted filing: never over a request or rollback that came in between
+            Optional<String> blocked = autoRollback.blocked(cluster);
+            if (blocked.isPresent()) {
+                return persist(record, s -> condition(s, AUTO_ROLLBACK, "False", "Blocked",
+                        "no automatic rollback: " + blocked.get()));
+            }
         }
         autoRollback.file(cluster, record.getSpec().getFromVersion(), record.getStatus().getAutoRollbackReason());
         return filed(cluster, record);

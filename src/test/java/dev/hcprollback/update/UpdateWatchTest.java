@@ -296,6 +296,39 @@ class UpdateWatchTest {
     }
 
     @Test
+    void aFilingInterruptedAfterItsIntentIsCompletedOnceAndNeverOverAnSreRequestThatCameInBetween() {
+        Fixture f = updatedTo7("interrupted", Map.of(AutoRollback.ANNOTATION, "true"));
+        f.world().simulator.reportedConditions.put("Degraded", "True");
+        f.after(Duration.ofMinutes(1));
+        ControlPlaneUpdate filed = f.after(Duration.ofMinutes(16));
+        String reason = filed.getStatus().getAutoRollbackReason();
+
+        // as a sidecar stopped between writing its intent and setting the annotations leaves it
+        f.patchCluster("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.TO_VERSION + "\":null,\""
+                + RollbackRequest.REASON + "\":null}}}");
+        ControlPlaneUpdate stopped = client.resource(filed).get();
+        stopped.getStatus().getConditions().removeIf(c -> UpdateWatch.AUTO_ROLLBACK.equals(c.getType()));
+        stopped.getStatus().getConditions().add(new io.fabric8.kubernetes.api.model.ConditionBuilder()
+                .withType(UpdateWatch.AUTO_ROLLBACK).withStatus("False").withReason("Filing").withMessage("filing")
+                .withLastTransitionTime(filed.getStatus().getAutoRollbackTime()).build());
+        client.resource(stopped).updateStatus();
+
+        ControlPlaneUpdate resumed = f.after(Duration.ofMinutes(1));
+        assertEquals("Filed", condition(resumed, UpdateWatch.AUTO_ROLLBACK).getReason());
+        assertEquals(reason, RollbackRequest.of(f.world().cluster()).reason().orElse(null), "the one request, filed now");
+        assertEquals(filed.getStatus().getAutoRollbackTime(), resumed.getStatus().getAutoRollbackTime());
+
+        // the same interruption, but an SRE's request came in between: it stands
+        ControlPlaneUpdate again = client.resource(resumed).get();
+        again.getStatus().getConditions().removeIf(c -> UpdateWatch.AUTO_ROLLBACK.equals(c.getType()));
+        client.resource(again).updateStatus();
+        f.patchCluster("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.REASON + "\":\"INC-10: SRE on it\"}}}");
+        ControlPlaneUpdate blocked = f.after(Duration.ofMinutes(1));
+        assertEquals("Blocked", condition(blocked, UpdateWatch.AUTO_ROLLBACK).getReason());
+        assertEquals("INC-10: SRE on it", RollbackRequest.of(f.world().cluster()).reason().orElse(null));
+    }
+
+    @Test
     void aLaterUpdateSupersedesTheRecord() {
         Fixture f = updatedTo7("later", Map.of());
         f.world().simulator.reportedConditions.put("Degraded", "True");
