@@ -105,6 +105,13 @@ class UpdateWatchTest {
                     .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch);
         }
 
+        /** 4.18.7 degrades the control plane: seen under its threshold, then 16 minutes later past it. */
+        ControlPlaneUpdate degradedPastThreshold() {
+            world.simulator.reportedConditions.put("Degraded", "True");
+            after(Duration.ofMinutes(1));
+            return after(Duration.ofMinutes(16));
+        }
+
         /** Moves the clock, lets HyperShift act and the watch look. */
         ControlPlaneUpdate after(Duration elapsed) {
             world.clock.advance(elapsed);
@@ -235,9 +242,7 @@ class UpdateWatchTest {
     @Test
     void withAutoRollbackTheSidecarFilesOneRequestAndTheUpdateEndsRolledBack() {
         Fixture f = updatedTo7("automatic", Map.of(AutoRollback.ANNOTATION, "true"));
-        f.world().simulator.reportedConditions.put("Degraded", "True");
-        f.after(Duration.ofMinutes(1));
-        ControlPlaneUpdate record = f.after(Duration.ofMinutes(16));
+        ControlPlaneUpdate record = f.degradedPastThreshold();
         assertEquals(UpdateHealth.Unhealthy, record.getStatus().getHealth());
         RollbackRequest request = RollbackRequest.of(f.world().cluster());
         assertEquals("4.18.6", request.toVersion().orElse(null));
@@ -271,9 +276,7 @@ class UpdateWatchTest {
     @Test
     void atMostOneAutomaticRollbackPerUpdateAndNeverOverAnSresRequest() {
         Fixture f = updatedTo7("once", Map.of(AutoRollback.ANNOTATION, "true"));
-        f.world().simulator.reportedConditions.put("Degraded", "True");
-        f.after(Duration.ofMinutes(1));
-        f.after(Duration.ofMinutes(16));
+        f.degradedPastThreshold();
         assertEquals("automatic: Degraded", RollbackRequest.of(f.world().cluster()).reason().orElse(null));
 
         // the SRE withdraws the request; the update stays Unhealthy, and the sidecar does not file again
@@ -286,9 +289,7 @@ class UpdateWatchTest {
 
         Fixture sre = updatedTo7("sre-first", Map.of(AutoRollback.ANNOTATION, "true",
                 RollbackRequest.TO_VERSION, "4.18.6", RollbackRequest.REASON, "INC-9: SRE on it"));
-        sre.world().simulator.reportedConditions.put("Degraded", "True");
-        sre.after(Duration.ofMinutes(1));
-        record = sre.after(Duration.ofMinutes(16));
+        record = sre.degradedPastThreshold();
         assertEquals(UpdateHealth.Unhealthy, record.getStatus().getHealth());
         assertEquals("Blocked", condition(record, UpdateWatch.AUTO_ROLLBACK).getReason());
         assertEquals("INC-9: SRE on it", RollbackRequest.of(sre.world().cluster()).reason().orElse(null),
@@ -298,9 +299,7 @@ class UpdateWatchTest {
     @Test
     void aFilingInterruptedAfterItsIntentIsCompletedOnceAndNeverOverAnSreRequestThatCameInBetween() {
         Fixture f = updatedTo7("interrupted", Map.of(AutoRollback.ANNOTATION, "true"));
-        f.world().simulator.reportedConditions.put("Degraded", "True");
-        f.after(Duration.ofMinutes(1));
-        ControlPlaneUpdate filed = f.after(Duration.ofMinutes(16));
+        ControlPlaneUpdate filed = f.degradedPastThreshold();
         String reason = filed.getStatus().getAutoRollbackReason();
 
         // as a sidecar stopped between writing its intent and setting the annotations leaves it
