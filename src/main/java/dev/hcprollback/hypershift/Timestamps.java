@@ -1,5 +1,6 @@
 package dev.hcprollback.hypershift;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -26,5 +27,10 @@ public final class Timestamps {
     /** Second precision, as the API server stores {@code metav1.Time}. */
     public static String format(Instant instant) {
         return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    /** A duration as people read it: {@code 1h30m}, {@code 45s}. */
+    public static String human(Duration duration) {
+        return duration.toString().substring(2).toLowerCase();
     }
 }

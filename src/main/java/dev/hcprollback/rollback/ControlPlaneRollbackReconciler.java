@@ -10,7 +10,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.hcprollback.HcpRollbackConfig;
-import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.snapshot.ClusterEvents;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -70,17 +69,7 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
         Clock clock = Clock.systemUTC();
         metrics = new RollbackMetrics(registry);
         driver = new RollbackDriver(client, RollbackSettings.of(config.rollback()), clock, restoreSource, etcd, etcdMembers,
-                new RollbackEvents() {
-                    @Override
-                    public void normal(HostedCluster cluster, String reason, String message) {
-                        clusterEvents.normal(cluster, reason, message);
-                    }
-
-                    @Override
-                    public void warning(HostedCluster cluster, String reason, String message) {
-                        clusterEvents.warning(cluster, reason, message);
-                    }
-                }, metrics, RollbackDriver.Checkpoints.NONE);
+                clusterEvents, metrics, RollbackDriver.Checkpoints.NONE);
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class RollbackNames {
                 + rollback.getMetadata().getUid(), 10);
     }
 
-    static String hash(String text, int length) {
+    public static String hash(String text, int length) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, length);

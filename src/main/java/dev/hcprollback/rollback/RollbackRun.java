@@ -227,6 +227,6 @@ final class RollbackRun {
     }
 
     static String human(Duration duration) {
-        return duration.toString().substring(2).toLowerCase();
+        return dev.hcprollback.hypershift.Timestamps.human(duration);
     }
 }

@@ -77,7 +77,7 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
         String link = annotations.get(RollbackNames.LINK_ANNOTATION);
         if (!request.isPresent()) {
             if (link != null) {
-                patchAnnotations(cluster, Map.of(RollbackNames.LAST_ANNOTATION, link), RollbackNames.LINK_ANNOTATION);
+                patchAnnotations(client, cluster, Map.of(RollbackNames.LAST_ANNOTATION, link), RollbackNames.LINK_ANNOTATION);
             }
             return UpdateControl.noUpdate();
         }
@@ -97,7 +97,7 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
             }
         }
         if (name == null) {
-            Optional<ControlPlaneRollback> unfinished = unfinished(cluster);
+            Optional<ControlPlaneRollback> unfinished = unfinished(client, cluster);
             if (unfinished.isPresent()) {
                 LOG.infof("%s/%s: rollback %s is unfinished; the request to %s waits", namespace,
                         cluster.getMetadata().getName(), unfinished.get().getMetadata().getName(), toVersion);
@@ -115,7 +115,7 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
             if (link != null) {
                 linkPatch.put(RollbackNames.LAST_ANNOTATION, link);
             }
-            patchAnnotations(cluster, linkPatch, null);
+            patchAnnotations(client, cluster, linkPatch, null);
             create(cluster, request, name, hash);
         } else {
             // linked but missing: the sidecar stopped between the link and the record
@@ -132,7 +132,12 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
                 && rollback.getSpec().isDryRun() == request.dryRun();
     }
 
-    private void patchAnnotations(HostedCluster cluster, Map<String, String> set, String remove) {
+    /**
+     * Merge-patches {@code rollback.hypershift.openshift.io/} annotations (null {@code remove} removes
+     * none), guarded by the resourceVersion read: a concurrent writer makes it fail with 409.
+     */
+    public static void patchAnnotations(KubernetesClient client, HostedCluster cluster, Map<String, String> set,
+            String remove) {
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         ObjectNode metadata = patch.putObject("metadata");
         metadata.put("resourceVersion", cluster.getMetadata().getResourceVersion());
@@ -145,7 +150,8 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
                 .withName(cluster.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }
 
-    private Optional<ControlPlaneRollback> unfinished(HostedCluster cluster) {
+    /** A rollback of {@code cluster} not yet started or still running: while one exists, no other is filed. */
+    public static Optional<ControlPlaneRollback> unfinished(KubernetesClient client, HostedCluster cluster) {
         return client.resources(ControlPlaneRollback.class).inNamespace(cluster.getMetadata().getNamespace()).list()
                 .getItems().stream()
                 .filter(r -> r.getSpec() != null && cluster.getMetadata().getName().equals(r.getSpec().getHostedClusterName()))

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.RollbackEvents;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,7 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Kubernetes Events on a HostedCluster, where its owners already look. */
 @ApplicationScoped
-public class ClusterEvents {
+public class ClusterEvents implements RollbackEvents {
 
     private static final Logger LOG = Logger.getLogger(ClusterEvents.class);
     public static final String COMPONENT = "hcp-rollback";
@@ -26,10 +27,12 @@ public class ClusterEvents {
         this.client = client;
     }
 
+    @Override
     public void normal(HostedCluster cluster, String reason, String message) {
         emit(cluster, "Normal", reason, message);
     }
 
+    @Override
     public void warning(HostedCluster cluster, String reason, String message) {
         emit(cluster, "Warning", reason, message);
     }

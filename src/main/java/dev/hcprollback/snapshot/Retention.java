@@ -22,7 +22,8 @@ import dev.hcprollback.rollback.RollbackPoint;
 /**
  * Which snapshots of one cluster may go: beyond the newest {@code keep} verified snapshots of each
  * payload, and failed Scheduled snapshots that will not be retried once a newer verified one exists.
- * Never the cluster's rollback point, never one an unfinished rollback names.
+ * Never the cluster's rollback point, never one an unfinished rollback names, never one an update
+ * record holds until its update is Healthy and its window closed.
  */
 public final class Retention {
 
@@ -31,6 +32,15 @@ public final class Retention {
 
     public static List<ControlPlaneSnapshot> toDelete(HostedCluster cluster, Collection<ControlPlaneSnapshot> all,
             Collection<ControlPlaneRollback> rollbacks, int keep, Duration window, Instant now) {
+        return toDelete(cluster, all, rollbacks, Set.of(), keep, window, now);
+    }
+
+    /**
+     * As above, and never the snapshots named in {@code heldByUpdates}: the rollback points of update
+     * records whose update is not yet Healthy or whose window is open ({@code ControlPlaneUpdate}).
+     */
+    public static List<ControlPlaneSnapshot> toDelete(HostedCluster cluster, Collection<ControlPlaneSnapshot> all,
+            Collection<ControlPlaneRollback> rollbacks, Set<String> heldByUpdates, int keep, Duration window, Instant now) {
         List<ControlPlaneSnapshot> mine = all.stream().filter(s -> s.belongsTo(cluster))
                 .filter(s -> s.getMetadata().getDeletionTimestamp() == null).toList();
         Set<String> protectedNames = rollbacks.stream()
@@ -40,6 +50,7 @@ public final class Retention {
                 .filter(Objects::nonNull)
                 .collect(Collectors.toSet());
         RollbackPoint.of(cluster, mine, window, now).ifPresent(point -> protectedNames.add(point.getMetadata().getName()));
+        protectedNames.addAll(heldByUpdates);
 
         Comparator<ControlPlaneSnapshot> newestFirst = Comparator
                 .comparing((ControlPlaneSnapshot s) -> s.completedAt().orElse(Instant.EPOCH)).reversed();

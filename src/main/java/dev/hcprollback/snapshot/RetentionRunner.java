@@ -2,6 +2,8 @@ package dev.hcprollback.snapshot;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -10,6 +12,8 @@ import org.jboss.logging.Logger;
 import dev.hcprollback.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.update.ControlPlaneUpdate;
+import dev.hcprollback.update.UpdateWatch;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
@@ -45,7 +49,8 @@ public class RetentionRunner {
             LOG.debugf("retention for %s/%s: the caches have not listed once yet; nothing deleted", namespace, name);
             return;
         }
-        if (!toDelete(cluster, caches.snapshotsOf(namespace, name), caches.rollbacksIn(namespace)).isEmpty()) {
+        // without the update records' holds, which only keep more: an empty answer here is final
+        if (!toDelete(cluster, caches.snapshotsOf(namespace, name), caches.rollbacksIn(namespace), Set.of()).isEmpty()) {
             applyListed(cluster);
         }
     }
@@ -60,7 +65,7 @@ public class RetentionRunner {
         try {
             List<ControlPlaneSnapshot> snapshots = client.resources(ControlPlaneSnapshot.class).inNamespace(namespace)
                     .list().getItems();
-            for (ControlPlaneSnapshot doomed : toDelete(cluster, snapshots, rollbacks(namespace))) {
+            for (ControlPlaneSnapshot doomed : toDelete(cluster, snapshots, rollbacks(namespace), heldByUpdates(namespace))) {
                 LOG.infof("retention: deleting ControlPlaneSnapshot %s/%s", namespace, doomed.getMetadata().getName());
                 client.resource(doomed).delete();
                 events.normal(cluster, "SnapshotPruned", "ControlPlaneSnapshot " + doomed.getMetadata().getName()
@@ -72,9 +77,16 @@ public class RetentionRunner {
     }
 
     private List<ControlPlaneSnapshot> toDelete(HostedCluster cluster, List<ControlPlaneSnapshot> snapshots,
-            List<ControlPlaneRollback> rollbacks) {
-        return Retention.toDelete(cluster, snapshots, rollbacks, config.snapshot().retentionCount(),
+            List<ControlPlaneRollback> rollbacks, Set<String> heldByUpdates) {
+        return Retention.toDelete(cluster, snapshots, rollbacks, heldByUpdates, config.snapshot().retentionCount(),
                 config.rollback().window(), Instant.now());
+    }
+
+    /** The rollback points update records still hold ({@link UpdateWatch#holdsSnapshot}). */
+    private Set<String> heldByUpdates(String namespace) {
+        return client.resources(ControlPlaneUpdate.class).inNamespace(namespace).list().getItems().stream()
+                .filter(update -> UpdateWatch.holdsSnapshot(update, config.rollback().window(), Instant.now()))
+                .map(update -> update.getStatus().getRollbackPoint()).collect(Collectors.toSet());
     }
 
     private List<ControlPlaneRollback> rollbacks(String namespace) {

@@ -16,6 +16,10 @@ import java.util.function.UnaryOperator;
 
 
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.update.ControlPlaneUpdate;
+import dev.hcprollback.update.ControlPlaneUpdateStatus;
+import dev.hcprollback.update.UpdateHealth;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.UpdateHistory;
@@ -74,6 +78,8 @@ public final class Demo {
     private AdmittingApiServer apiServer;
     private HyperShiftSimulator hypershift;
     private EtcdProcess controlPlaneEtcd;
+    /** Set when 4.18.6 turns out broken: while the cluster runs it, HyperShift reports Degraded. */
+    private volatile boolean broken;
     /** The HostedCluster as the simulator's loop last read it: what a dry run is reviewed against. */
     private volatile HostedCluster lastSeen;
 
@@ -102,7 +108,7 @@ public final class Demo {
                 S3Server s3 = new S3Server()) {
             client = management.client();
             timeline.say("kube-apiserver", "in-process Kubernetes API at " + client.getMasterUrl()
-                    + "\nCRDs: HostedCluster, NodePool (test stand-ins), ControlPlaneSnapshot, ControlPlaneRollback");
+                    + "\nCRDs: HostedCluster, NodePool (test stand-ins), ControlPlaneSnapshot, ControlPlaneRollback, ControlPlaneUpdate");
             seedCluster();
             timeline.say("hypershift", "HostedCluster clusters/payments runs 4.18.5 (Completed); NodePool payments-workers on 4.18.5");
             controlPlaneEtcd = etcd;
@@ -121,7 +127,10 @@ public final class Demo {
                     "hcp-rollback.snapshot.network-policy.pod-namespace", "hcp-rollback",
                     // the simulated control plane answers in milliseconds: look again soon
                     "hcp-rollback.rollback.poll-interval", "300ms",
-                    "hcp-rollback.rollback.max-poll-interval", "1s"));
+                    "hcp-rollback.rollback.max-poll-interval", "1s",
+                    // minutes in production; seconds here, so that the broken update is judged while you watch
+                    "hcp-rollback.update.poll-interval", "1s",
+                    "hcp-rollback.update.degraded-threshold", "5s"));
             SidecarProcess sidecar = management.startSidecar(sidecarConfig);
             timeline.say("hcp-rollback", "ready: caches synced, webhook certificate loaded; HTTPS on " + sidecar.httpsPort
                     + ", health and metrics on " + sidecar.managementPort + " (log: " + sidecar.log() + ")");
@@ -150,6 +159,10 @@ public final class Demo {
                 try {
                     hypershift.tick();
                     lastSeen = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
+                    // the broken release degrades the control plane while it runs; the previous one does not
+                    boolean onBroken = broken && lastSeen.releaseImage().flatMap(image -> image.versionFromTag())
+                            .equals(ReleaseVersion.parse("4.18.6"));
+                    hypershift.reportedConditions.put("Degraded", onBroken ? "True" : "False");
                     StatefulSet etcd = client.apps().statefulSets().inNamespace(CONTROL_PLANE).withName("etcd").get();
                     int replicas = etcd == null || etcd.getSpec().getReplicas() == null ? 1 : etcd.getSpec().getReplicas();
                     if (replicas == 0 && controlPlaneEtcd.isRunning()) {
@@ -265,9 +278,21 @@ public final class Demo {
         awaitNewest("4.18.6");
         upgradeWorkers("4.18.6");
         timeline.say("hypershift", "control plane and NodePool rolled out 4.18.6 (Completed)");
+        awaitUpdate(u -> u.getStatus() != null && u.getStatus().getHealth() == UpdateHealth.Soaking
+                && u.getStatus().getRollbackPoint() != null, "the update's record, Soaking with its rollback point");
+        timeline.say("hcp-rollback", "recorded the update; it soaks for an hour before it is declared Healthy\n"
+                + "$ kubectl get cpupd -A\n" + updateTable());
         writeCustomerData("written on 4.18.6 by the broken release");
 
-        timeline.chapter("4.18.6 breaks the customer; the customer tries to go back alone");
+        timeline.chapter("4.18.6 breaks the customer; the sidecar notices, the customer tries to go back alone");
+        broken = true;
+        timeline.say("hypershift", "HostedCluster clusters/payments reports Degraded=True");
+        ControlPlaneUpdate unhealthy = awaitUpdate(u -> u.getStatus() != null
+                && u.getStatus().getHealth() == UpdateHealth.Unhealthy && u.getStatus().getRollbackCommand() != null,
+                "the update judged Unhealthy (Degraded past its threshold of 5s in this demo)");
+        timeline.say("hcp-rollback", "$ kubectl get cpupd -A\n" + updateTable() + "\nevidence: "
+                + unhealthy.getStatus().getEvidence() + "\nRollbackRecommended (also an Event on the HostedCluster and "
+                + "hcp_rollback_update_rollback_recommended=1):\n" + unhealthy.getStatus().getRollbackCommand());
         expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.5"), UnaryOperator.identity()), false,
                 "rollback-not-requested", "customer-admin", "kubectl patch hc payments: spec.release.image -> 4.18.5");
         expect(apiServer.patch(NAMESPACE, CLUSTER, requestPatch("4.18.5", "we want 4.18.5 back"), UnaryOperator.identity()),
@@ -297,6 +322,9 @@ public final class Demo {
             throw new StoryBroken("the control plane did not end on 4.18.5 with the snapshot's data: " + newest.getVersion()
                     + " " + newest.getState() + ", data '" + data + "'");
         }
+        awaitUpdate(u -> u.getStatus() != null && u.getStatus().getHealth() == UpdateHealth.RolledBack,
+                "the update's record marked RolledBack");
+        timeline.say("hcp-rollback", "$ kubectl get cpupd -A\n" + updateTable());
         System.out.println("\nRolled back in " + Duration.between(Instant.parse(done.getStatus().getStartTime()),
                 Instant.parse(done.getStatus().getCompletionTime())).toSeconds() + "s: the customer's downgrade was refused; "
                 + "the SRE's backed rollback restored etcd and the payload.");
@@ -412,6 +440,39 @@ public final class Demo {
             Thread.sleep(250);
         }
         throw new StoryBroken("no rollback of " + CLUSTER + " reached " + wanted + " within 3 minutes");
+    }
+
+    /** Polls the cluster's update records until the newest one matches. */
+    private ControlPlaneUpdate awaitUpdate(java.util.function.Predicate<ControlPlaneUpdate> wanted, String what)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+        while (Instant.now().isBefore(deadline)) {
+            Optional<ControlPlaneUpdate> newest = updates().stream().reduce((older, newer) -> newer);
+            if (newest.isPresent() && wanted.test(newest.get())) {
+                return newest.get();
+            }
+            Thread.sleep(250);
+        }
+        throw new StoryBroken("not seen within 2 minutes: " + what);
+    }
+
+    private List<ControlPlaneUpdate> updates() {
+        return client.resources(ControlPlaneUpdate.class).inNamespace(NAMESPACE).list().getItems().stream()
+                .sorted(java.util.Comparator.comparing(u -> u.getSpec().getStartTime())).toList();
+    }
+
+    /** The update records as {@code kubectl get cpupd -A} prints them (its printer columns). */
+    private String updateTable() {
+        String row = "%-10s %-28s %-9s %-7s %-7s %-11s %-22s %s";
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add(String.format(row, "NAMESPACE", "NAME", "CLUSTER", "FROM", "TO", "HEALTH", "ROLLBACK POINT", "WINDOW LEFT"));
+        for (ControlPlaneUpdate u : updates()) {
+            ControlPlaneUpdateStatus status = Optional.ofNullable(u.getStatus()).orElseGet(ControlPlaneUpdateStatus::new);
+            lines.add(String.format(row, NAMESPACE, u.getMetadata().getName(), u.getSpec().getHostedClusterName(),
+                    u.getSpec().getFromVersion(), u.getSpec().getToVersion(), status.getHealth(),
+                    Optional.ofNullable(status.getRollbackPoint()).orElse("<none>"), status.getWindowLeft()));
+        }
+        return String.join("\n", lines);
     }
 
     private void awaitNewest(String version) throws InterruptedException {

@@ -42,6 +42,8 @@ import dev.hcprollback.rollback.RollbackStep;
 import dev.hcprollback.rollback.Step;
 import dev.hcprollback.snapshot.SnapshotMetrics;
 import dev.hcprollback.testing.TestTools;
+import dev.hcprollback.update.UpdateHealth;
+import dev.hcprollback.update.UpdateMetrics;
 import dev.hcprollback.webhook.AdmissionMetrics;
 import dev.hcprollback.webhook.Rule;
 import dev.hcprollback.webhook.Verdict;
@@ -65,18 +67,8 @@ class AlertRulesTest {
     static final String RULE_FILE_NAME = "hcp-rollback.rules.yaml";
     static final String RUNBOOK_URL = "https://github.com/hcp-rollback/hcp-rollback/blob/main/docs/runbook.md#";
 
-    /**
-     * The update package's metrics (ControlPlaneUpdate records and their health verdicts), built in
-     * parallel with these rules: allowed by name here until they are exported on this branch.
-     */
-    static final Set<String> UPDATE_METRICS = Set.of("hcp_rollback_update_health", "hcp_rollback_update_rollback_point",
-            "hcp_rollback_update_rollback_window_seconds", "hcp_rollback_update_rollback_recommended",
-            "hcp_rollback_auto_rollbacks_total");
     /** Not the sidecar's: Prometheus' scrape health, and the API server's view of calling the webhooks. */
     static final Set<String> OTHER_COMPONENTS_METRICS = Set.of("up", "apiserver_admission_webhook_rejection_count");
-    /** The runbook section of the update package ("## Update unhealthy"), written with it. */
-    static final Set<String> UPDATE_RUNBOOK_ANCHORS = Set.of("update-unhealthy");
-
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     @Test
@@ -166,7 +158,7 @@ class AlertRulesTest {
             assertTrue(url.startsWith(RUNBOOK_URL), rule.path("alert").asText() + ": " + url + " should start with " + RUNBOOK_URL);
             String anchor = url.substring(RUNBOOK_URL.length());
             assertTrue(used.add(anchor), "each alert has its own section; " + anchor + " is used twice");
-            if (!anchors.contains(anchor) && !UPDATE_RUNBOOK_ANCHORS.contains(anchor)) {
+            if (!anchors.contains(anchor)) {
                 dangling.add(rule.path("alert").asText() + " -> #" + anchor);
             }
         }
@@ -182,8 +174,7 @@ class AlertRulesTest {
         }
         assertTrue(read.contains("hcp_rollback_rollback_failed"), "the extraction finds the metrics: " + read);
         Set<String> unknown = read.stream()
-                .filter(name -> !exported.contains(name) && !UPDATE_METRICS.contains(name)
-                        && !OTHER_COMPONENTS_METRICS.contains(name))
+                .filter(name -> !exported.contains(name) && !OTHER_COMPONENTS_METRICS.contains(name))
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(Set.of(), unknown, "the rules read metrics nobody exports; the sidecar exports " + exported);
     }
@@ -303,6 +294,10 @@ class AlertRulesTest {
                 AdmissionMetrics admission = new AdmissionMetrics(registry);
                 admission.judged("hostedclusters", () -> Verdict.allow(Rule.NOT_AN_UPDATE, "test"));
                 admission.recordMalformed("hostedclusters");
+
+                UpdateMetrics updates = new UpdateMetrics(registry, java.time.Clock.systemUTC());
+                updates.publish("clusters", "payments", UpdateHealth.Unhealthy, true, Instant.now().plusSeconds(3600), true);
+                updates.autoRollbackFiled();
 
                 Map<String, Boolean> names = new LinkedHashMap<>();
                 for (String line : registry.scrape().split("\n")) {

@@ -39,6 +39,7 @@ import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.manifests.Manifests.Doc;
 import dev.hcprollback.registry.ReleaseImageLookup;
 import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.update.ControlPlaneUpdate;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.webhook.AdmissionResource;
@@ -627,7 +628,8 @@ class ManifestsTest {
     void crdsAreTheProjectsOwnServeStatusAndFixTheirSpec() {
         Map<String, Class<? extends HasMetadata>> expected = Map.of(
                 HasMetadata.getFullResourceName(ControlPlaneSnapshot.class), ControlPlaneSnapshot.class,
-                HasMetadata.getFullResourceName(ControlPlaneRollback.class), ControlPlaneRollback.class);
+                HasMetadata.getFullResourceName(ControlPlaneRollback.class), ControlPlaneRollback.class,
+                HasMetadata.getFullResourceName(ControlPlaneUpdate.class), ControlPlaneUpdate.class);
         List<Doc> crds = all(base, "CustomResourceDefinition");
         assertEquals(expected.keySet(), crds.stream().map(Doc::name).collect(Collectors.toSet()));
         for (Doc crd : crds) {

@@ -92,6 +92,11 @@ public class HyperShiftSimulator {
     public volatile boolean runJobs = true;
     /** What running a restore Job does; true for success. By default nothing runs: the Job just succeeds. */
     public volatile java.util.function.Predicate<Job> jobRunner = job -> true;
+    /**
+     * Conditions the control plane reports besides those played here, by type ({@code Degraded} to
+     * {@code True}): what a broken update shows. Removed types are left as last set.
+     */
+    public final Map<String, String> reportedConditions = new java.util.concurrent.ConcurrentHashMap<>();
     /** Names of the restore Jobs this simulator "ran" (marked finished). */
     public final List<String> ranJobs = new ArrayList<>();
 
@@ -305,6 +310,7 @@ public class HyperShiftSimulator {
                 paused ? "ReconciliationPaused" : "AsExpected", now);
         setCondition(status, "EtcdAvailable", etcdQuorum ? "True" : "False",
                 etcdQuorum ? "QuorumAvailable" : "EtcdWaitingForQuorum", now);
+        reportedConditions.forEach((type, value) -> setCondition(status, type, value, "Reported", now));
         if (!paused) {
             rollOut(status.getVersion(), cluster.getSpec().getRelease().getImage(), now);
             String cp = cluster.getSpec().getControlPlaneRelease() != null

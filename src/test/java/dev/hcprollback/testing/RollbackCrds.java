@@ -19,6 +19,7 @@ public final class RollbackCrds {
     public static void install(KubernetesClient client) {
         client.resource(own("ControlPlaneRollback", "controlplanerollbacks")).create();
         client.resource(own("ControlPlaneSnapshot", "controlplanesnapshots")).create();
+        client.resource(own("ControlPlaneUpdate", "controlplaneupdates")).create();
         for (String file : new String[] { "hostedclusters.hypershift.openshift.io.yaml", "nodepools.hypershift.openshift.io.yaml" }) {
             try (InputStream in = RollbackCrds.class.getResourceAsStream("/crds/" + file)) {
                 client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();

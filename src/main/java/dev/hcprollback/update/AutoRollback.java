@@ -1,0 +1,49 @@
+package dev.hcprollback.update;
+
+import java.util.Map;
+import java.util.Optional;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.RollbackRequest;
+import dev.hcprollback.rollback.RollbackTrigger;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * The sidecar's own rollback request, for clusters an SRE opted in with
+ * {@code rollback.hypershift.openshift.io/auto-rollback: "true"} (an annotation of the guarded prefix:
+ * only holders of the rollback verb set it). It is the same request annotations an SRE would set,
+ * with the reason {@code automatic: <signals>}: the webhook admits them as the sidecar's, and the
+ * rollback trigger takes it from there.
+ */
+final class AutoRollback {
+
+    static final String ANNOTATION = RollbackRequest.PREFIX + "auto-rollback";
+
+    private final KubernetesClient client;
+
+    AutoRollback(KubernetesClient client) {
+        this.client = client;
+    }
+
+    static boolean optedIn(HostedCluster cluster) {
+        return "true".equalsIgnoreCase(Optional.ofNullable(cluster.getMetadata().getAnnotations()).orElse(Map.of())
+                .get(ANNOTATION));
+    }
+
+    /** Why no request may be filed now (an SRE's request pending, a rollback unfinished), or empty. */
+    Optional<String> blocked(HostedCluster cluster) {
+        if (RollbackRequest.of(cluster).isPresent()) {
+            return Optional.of("a rollback request is pending on the HostedCluster (to "
+                    + RollbackRequest.of(cluster).toVersion().get() + ")");
+        }
+        return RollbackTrigger.unfinished(client, cluster).map(r -> "rollback " + r.getMetadata().getName() + " is unfinished");
+    }
+
+    /** Sets the request annotations, guarded by the resourceVersion read: a concurrent SRE request wins. */
+    void file(HostedCluster cluster, String toVersion, String reason) {
+        Map<String, String> request = new java.util.LinkedHashMap<>();
+        request.put(RollbackRequest.TO_VERSION, toVersion);
+        request.put(RollbackRequest.REASON, reason);
+        RollbackTrigger.patchAnnotations(client, cluster, request, null);
+    }
+}

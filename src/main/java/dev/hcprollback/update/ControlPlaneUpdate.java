@@ -1,0 +1,39 @@
+package dev.hcprollback.update;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * The record of one control-plane update of a HostedCluster, kept by the sidecar: from and to which
+ * payload, whether it could still be rolled back and with which snapshot, and the health verdict
+ * with its evidence. {@code kubectl get cpupd -A} is the triage view of forced updates.
+ */
+@Group(ControlPlaneSnapshot.GROUP)
+@Version("v1alpha1")
+@Kind("ControlPlaneUpdate")
+@Plural("controlplaneupdates")
+@ShortNames("cpupd")
+@AdditionalPrinterColumn(name = "Cluster", jsonPath = ".spec.hostedClusterName", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "From", jsonPath = ".spec.fromVersion", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "To", jsonPath = ".spec.toVersion", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Health", jsonPath = ".status.health", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Rollback Point", jsonPath = ".status.rollbackPoint", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Window Left", jsonPath = ".status.windowLeft", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class ControlPlaneUpdate extends CustomResource<ControlPlaneUpdateSpec, ControlPlaneUpdateStatus>
+        implements Namespaced {
+
+    @JsonIgnore
+    public UpdateHealth health() {
+        return getStatus() == null || getStatus().getHealth() == null ? UpdateHealth.Soaking : getStatus().getHealth();
+    }
+}

@@ -1,0 +1,361 @@
+package dev.hcprollback.update;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.ReleaseField;
+import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.hypershift.UpdateHistory;
+import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.rollback.RollbackEvents;
+import dev.hcprollback.rollback.RollbackPhase;
+import dev.hcprollback.rollback.RollbackPoint;
+import dev.hcprollback.rollback.RollbackRequest;
+import dev.hcprollback.rollback.UpdateStep;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * Watches one HostedCluster's updates, keeping nothing in memory between calls: everything it
+ * decided is in the records' status, so a restarted sidecar goes on where it was.
+ *
+ * <p>
+ * The procedure: record the latest update (one ControlPlaneUpdate per update); mark older records
+ * Superseded; then, while the newest record has no final verdict: notice a rollback that undid it,
+ * locate its rollback point and window, read the signals, judge the health, recommend a rollback when
+ * Unhealthy, and file one automatically where an SRE opted the cluster in; finally publish the
+ * metrics of the newest record. API errors propagate (the reconciler retries).
+ */
+public class UpdateWatch {
+
+    private static final Logger LOG = Logger.getLogger(UpdateWatch.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static final String SOAKED = "Soaked";
+    static final String RECOMMENDED = "RollbackRecommended";
+    static final String AUTO_ROLLBACK = "AutoRollback";
+
+    private final KubernetesClient client;
+    private final UpdateSettings settings;
+    private final Clock clock;
+    private final RollbackEvents events;
+    private final UpdateMetrics metrics;
+    private final UpdateRecords records;
+    private final SignalReader signals;
+    private final AutoRollback autoRollback;
+
+    public UpdateWatch(KubernetesClient client, UpdateSettings settings, Clock clock, RollbackEvents events,
+            UpdateMetrics metrics) {
+        this.client = client;
+        this.settings = settings;
+        this.clock = clock;
+        this.events = events;
+        this.metrics = metrics;
+        this.records = new UpdateRecords(client, settings);
+        this.signals = new SignalReader(client, settings);
+        this.autoRollback = new AutoRollback(client);
+    }
+
+    /** One look at {@code cluster}; returns when to look again. */
+    public Duration watch(HostedCluster cluster) {
+        Instant now = clock.instant();
+        List<ControlPlaneUpdate> mine = new ArrayList<>(records.of(cluster));
+        records.recordLatest(cluster, mine, now).ifPresent(mine::add);
+        if (mine.isEmpty()) {
+            metrics.forget(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+            return settings.pollInterval().multipliedBy(10);
+        }
+        ControlPlaneUpdate newest = mine.get(mine.size() - 1);
+        supersedeOlder(mine, newest);
+        if (!newest.health().isFinal()) {
+            newest = judge(cluster, newest, now);
+        }
+        publish(cluster, newest, now);
+        boolean settled = newest.health().isFinal() && !windowCloses(newest).isAfter(now);
+        return settled ? settings.pollInterval().multipliedBy(10) : settings.pollInterval();
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    private void supersedeOlder(List<ControlPlaneUpdate> mine, ControlPlaneUpdate newest) {
+        for (ControlPlaneUpdate older : mine) {
+            if (older == newest || older.health().isFinal()) {
+                continue;
+            }
+            persist(older, status -> {
+                status.setHealth(UpdateHealth.Superseded);
+                status.setSupersededBy(newest.getMetadata().getName());
+                status.setMessage("superseded by the update to " + newest.getSpec().getToVersion() + " ("
+                        + newest.getMetadata().getName() + ")");
+                status.setRollbackCommand(null);
+                condition(status, RECOMMENDED, "False", "Superseded", status.getMessage());
+            });
+        }
+    }
+
+    /** Judges the newest record and writes what changed; returns the record as stored. */
+    private ControlPlaneUpdate judge(HostedCluster cluster, ControlPlaneUpdate record, Instant now) {
+        UpdateHealth before = record.health();
+        Optional<ControlPlaneRollback> undoneBy = undoneBy(cluster, record);
+        if (undoneBy.isPresent()) {
+            return persist(record, status -> {
+                status.setHealth(UpdateHealth.RolledBack);
+                status.setRolledBackBy(undoneBy.get().getMetadata().getName());
+                status.setMessage("rolled back to " + record.getSpec().getFromVersion() + " by ControlPlaneRollback "
+                        + undoneBy.get().getMetadata().getName());
+                status.setRollbackCommand(null);
+                condition(status, RECOMMENDED, "False", "RolledBack", status.getMessage());
+            });
+        }
+        Optional<Instant> completed = completion(cluster, record);
+        boolean windowOpen = windowCloses(record).isAfter(now);
+        Optional<ControlPlaneSnapshot> point = RollbackPoint.of(cluster, snapshots(cluster), settings.window(), now);
+        List<RedSignal> red = signals.red(cluster, record, completed, now);
+        HealthJudge.Judgement verdict = HealthJudge.judge(record, red, completed, settings.soak(), now);
+        String command = command(cluster, record, verdict);
+        ControlPlaneUpdate stored = persist(record, status -> {
+            status.setCompletionTime(completed.map(Timestamps::format).orElse(null));
+            status.setWindowCloseTime(Timestamps.format(windowCloses(record)));
+            status.setWindowLeft(windowLeft(record, now));
+            locateRollbackPoint(status, record, point, windowOpen);
+            status.setHealth(verdict.health());
+            status.setMessage(verdict.message());
+            status.setSoakEndTime(verdict.soakEnd().map(Timestamps::format).orElse(null));
+            status.setEvidence(red.stream().map(RedSignal::evidence).toList());
+            condition(status, SOAKED, verdict.health() == UpdateHealth.Healthy ? "True" : "False", verdict.health().name(),
+                    verdict.message());
+            recommend(status, verdict, point.filter(p -> windowOpen), command);
+        });
+        announce(cluster, stored, before);
+        if (verdict.health() == UpdateHealth.Unhealthy && AutoRollback.optedIn(cluster)) {
+            stored = rollBackAutomatically(cluster, stored, red, point.isPresent() && windowOpen);
+        }
+        return stored;
+    }
+
+    /** A rollback to the record's from version that Succeeded after the update started. */
+    private Optional<ControlPlaneRollback> undoneBy(HostedCluster cluster, ControlPlaneUpdate record) {
+        Optional<ReleaseVersion> from = ReleaseVersion.parse(record.getSpec().getFromVersion());
+        Instant start = UpdateRecords.start(record);
+        return client.resources(ControlPlaneRollback.class).inNamespace(cluster.getMetadata().getNamespace()).list()
+                .getItems().stream()
+                .filter(r -> r.getSpec() != null && cluster.getMetadata().getName().equals(r.getSpec().getHostedClusterName()))
+                .filter(r -> !r.getSpec().isDryRun() && r.getStatus() != null && r.getStatus().getPhase() == RollbackPhase.Succeeded)
+                .filter(r -> from.isPresent() && from.equals(ReleaseVersion.parse(r.getSpec().getToVersion())))
+                .filter(r -> Timestamps.parse(r.getStatus().getCompletionTime()).map(start::isBefore).orElse(false))
+                .findFirst();
+    }
+
+    /** When the history reported the record's payload Completed. */
+    private static Optional<Instant> completion(HostedCluster cluster, ControlPlaneUpdate record) {
+        return PayloadImage.of(record.getSpec().getToImage())
+                .flatMap(to -> UpdateStep.leadingTo(ReleaseField.RELEASE.history(cluster), to,
+                        ReleaseVersion.parse(record.getSpec().getToVersion())))
+                .map(UpdateStep::current).filter(UpdateHistory::isCompleted)
+                .flatMap(entry -> Timestamps.parse(entry.getCompletionTime()));
+    }
+
+    private List<ControlPlaneSnapshot> snapshots(HostedCluster cluster) {
+        return client.resources(ControlPlaneSnapshot.class).inNamespace(cluster.getMetadata().getNamespace()).list()
+                .getItems();
+    }
+
+    /**
+     * The snapshot {@link RollbackPoint} picks, or why none. Once the window closed, the last point
+     * found stays named: retention keeps it until the update is Healthy ({@link #holdsSnapshot}).
+     */
+    private void locateRollbackPoint(ControlPlaneUpdateStatus status, ControlPlaneUpdate record,
+            Optional<ControlPlaneSnapshot> point, boolean windowOpen) {
+        if (!windowOpen) {
+            status.setRollbackPointMessage("the rollback window closed at " + status.getWindowCloseTime());
+        } else if (point.isPresent()) {
+            status.setRollbackPoint(point.get().getMetadata().getName());
+            status.setRollbackPointMessage("verified snapshot " + point.get().getMetadata().getName() + " of "
+                    + record.getSpec().getFromVersion() + ", completed " + point.get().getStatus().getCompletionTime());
+        } else {
+            status.setRollbackPoint(null);
+            status.setRollbackPointMessage("no verified snapshot of " + record.getSpec().getFromVersion()
+                    + " of this cluster completed before the update started at " + record.getSpec().getStartTime());
+        }
+    }
+
+    /** The exact command an SRE runs to roll this update back (docs/rollback.md). */
+    private static String command(HostedCluster cluster, ControlPlaneUpdate record, HealthJudge.Judgement verdict) {
+        return "kubectl -n " + cluster.getMetadata().getNamespace() + " annotate hostedcluster "
+                + cluster.getMetadata().getName() + " " + RollbackRequest.TO_VERSION + "=" + record.getSpec().getFromVersion()
+                + " " + RollbackRequest.REASON + "=\"update to " + record.getSpec().getToVersion() + " Unhealthy: "
+                + verdict.message() + "\"";
+    }
+
+    private void recommend(ControlPlaneUpdateStatus status, HealthJudge.Judgement verdict,
+            Optional<ControlPlaneSnapshot> usablePoint, String command) {
+        if (verdict.health() != UpdateHealth.Unhealthy) {
+            status.setRollbackCommand(null);
+            condition(status, RECOMMENDED, "False", verdict.health().name(), "the update is " + verdict.health());
+        } else if (usablePoint.isPresent()) {
+            status.setRollbackCommand(command);
+            condition(status, RECOMMENDED, "True", "Unhealthy", verdict.message() + ". Roll back to the previous version "
+                    + "with: " + command);
+        } else {
+            status.setRollbackCommand(null);
+            condition(status, RECOMMENDED, "False", "NoRollbackPoint", verdict.message()
+                    + ", but the update cannot be rolled back: " + status.getRollbackPointMessage());
+        }
+    }
+
+    /** Events on the HostedCluster when the verdict changes to one an SRE acts on. */
+    private void announce(HostedCluster cluster, ControlPlaneUpdate record, UpdateHealth before) {
+        UpdateHealth now = record.health();
+        if (now == before) {
+            return;
+        }
+        String name = "ControlPlaneUpdate " + record.getMetadata().getName() + ": ";
+        if (now == UpdateHealth.Unhealthy) {
+            Optional<Condition> recommended = condition(record.getStatus(), RECOMMENDED);
+            boolean canRollBack = recommended.map(c -> "True".equals(c.getStatus())).orElse(false);
+            events.warning(cluster, canRollBack ? RECOMMENDED : "UpdateUnhealthy", name + recommended.get().getMessage());
+            LOG.warnf("%s/%s: %s%s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), name,
+                    recommended.get().getMessage());
+        } else if (now == UpdateHealth.Healthy) {
+            events.normal(cluster, "UpdateHealthy", name + record.getStatus().getMessage());
+        }
+    }
+
+    /**
+     * Files the rollback request itself, at most once per update: the intent is written to the status
+     * before the annotations, so a sidecar stopped in between finds it and only completes that filing.
+     */
+    private ControlPlaneUpdate rollBackAutomatically(HostedCluster cluster, ControlPlaneUpdate record, List<RedSignal> red,
+            boolean possible) {
+        ControlPlaneUpdateStatus status = record.getStatus();
+        Optional<Condition> auto = condition(status, AUTO_ROLLBACK);
+        if (auto.map(c -> "Filed".equals(c.getReason())).orElse(false)) {
+            return record;
+        }
+        if (status.getAutoRollbackTime() == null) {
+            Optional<String> blocked = possible ? autoRollback.blocked(cluster)
+                    : Optional.of("no verified rollback point inside an open window");
+            if (blocked.isPresent()) {
+                return persist(record, s -> condition(s, AUTO_ROLLBACK, "False", "Blocked",
+                        "no automatic rollback: " + blocked.get()));
+            }
+            String reason = "automatic: " + HealthJudge.labels(red.stream().filter(s -> s.overThreshold(clock.instant()))
+                    .toList());
+            String to = record.getSpec().getFromVersion();
+            record = persist(record, s -> {
+                s.setAutoRollbackTime(Timestamps.format(clock.instant()));
+                s.setAutoRollbackReason(reason);
+                condition(s, AUTO_ROLLBACK, "False", "Filing", "filing the rollback request to " + to + " (" + reason + ")");
+            });
+        } else if (alreadyFiled(cluster, status.getAutoRollbackReason())) {
+            return filed(cluster, record);
+        } else {
+            // an interrupted filing: never over a request or rollback that came in between
+            Optional<String> blocked = autoRollback.blocked(cluster);
+            if (blocked.isPresent()) {
+                return persist(record, s -> condition(s, AUTO_ROLLBACK, "False", "Blocked",
+                        "no automatic rollback: " + blocked.get()));
+            }
+        }
+        autoRollback.file(cluster, record.getSpec().getFromVersion(), record.getStatus().getAutoRollbackReason());
+        return filed(cluster, record);
+    }
+
+    private ControlPlaneUpdate filed(HostedCluster cluster, ControlPlaneUpdate record) {
+        metrics.autoRollbackFiled();
+        String message = "rollback request to " + record.getSpec().getFromVersion() + " filed: "
+                + record.getStatus().getAutoRollbackReason();
+        events.warning(cluster, "AutoRollbackRequested", "ControlPlaneUpdate " + record.getMetadata().getName() + ": " + message);
+        LOG.warnf("%s/%s: %s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), message);
+        return persist(record, s -> condition(s, AUTO_ROLLBACK, "True", "Filed", message));
+    }
+
+    /** The request (or the rollback it became) is there already: a filing interrupted after the patch. */
+    private boolean alreadyFiled(HostedCluster cluster, String reason) {
+        return RollbackRequest.of(cluster).reason().map(reason::equals).orElse(false)
+                || client.resources(ControlPlaneRollback.class).inNamespace(cluster.getMetadata().getNamespace()).list()
+                        .getItems().stream().anyMatch(r -> r.getSpec() != null && reason.equals(r.getSpec().getReason())
+                                && cluster.getMetadata().getName().equals(r.getSpec().getHostedClusterName()));
+    }
+
+    private void publish(HostedCluster cluster, ControlPlaneUpdate newest, Instant now) {
+        ControlPlaneUpdateStatus status = Optional.ofNullable(newest.getStatus()).orElseGet(ControlPlaneUpdateStatus::new);
+        boolean windowOpen = windowCloses(newest).isAfter(now);
+        metrics.publish(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), newest.health(),
+                windowOpen && status.getRollbackPoint() != null, windowCloses(newest),
+                condition(status, RECOMMENDED).map(c -> "True".equals(c.getStatus())).orElse(false));
+    }
+
+    // ---------------------------------------------------------------- the record
+
+    /**
+     * Whether retention must keep the record's rollback point: until the update is Healthy (or no
+     * longer the newest, or rolled back) and its window has closed.
+     */
+    public static boolean holdsSnapshot(ControlPlaneUpdate record, Duration window, Instant now) {
+        boolean windowOpen = UpdateRecords.start(record).plus(window).isAfter(now);
+        return record.getStatus() != null && record.getStatus().getRollbackPoint() != null
+                && (windowOpen || !record.health().isFinal());
+    }
+
+    private Instant windowCloses(ControlPlaneUpdate record) {
+        return UpdateRecords.start(record).plus(settings.window());
+    }
+
+    /** {@code 23h}, {@code 42m}, {@code closed}: coarse, so that the status is not rewritten at every look. */
+    private String windowLeft(ControlPlaneUpdate record, Instant now) {
+        Duration left = Duration.between(now, windowCloses(record));
+        if (left.isNegative() || left.isZero()) {
+            return "closed";
+        }
+        return left.toHours() > 0 ? left.toHours() + "h" : Math.max(1, left.toMinutes()) + "m";
+    }
+
+    /** Applies {@code change} to the status and writes it when anything changed; returns the record as stored. */
+    private ControlPlaneUpdate persist(ControlPlaneUpdate record, java.util.function.Consumer<ControlPlaneUpdateStatus> change) {
+        if (record.getStatus() == null) {
+            record.setStatus(new ControlPlaneUpdateStatus());
+        }
+        String before = JSON.valueToTree(record.getStatus()).toString();
+        change.accept(record.getStatus());
+        if (before.equals(JSON.valueToTree(record.getStatus()).toString())) {
+            return record;
+        }
+        return client.resource(record).updateStatus();
+    }
+
+    private static Optional<Condition> condition(ControlPlaneUpdateStatus status, String type) {
+        return status == null ? Optional.empty()
+                : status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    /** Sets a condition; its transition time moves only when its status does. */
+    private void condition(ControlPlaneUpdateStatus status, String type, String value, String reason, String message) {
+        Optional<Condition> existing = condition(status, type);
+        if (existing.isPresent() && value.equals(existing.get().getStatus()) && reason.equals(existing.get().getReason())
+                && Objects.equals(message, existing.get().getMessage())) {
+            return;
+        }
+        String since = existing.filter(c -> value.equals(c.getStatus())).map(Condition::getLastTransitionTime)
+                .orElse(Timestamps.format(clock.instant()));
+        List<Condition> conditions = new ArrayList<>(status.getConditions());
+        conditions.removeIf(c -> type.equals(c.getType()));
+        conditions.add(new ConditionBuilder().withType(type).withStatus(value).withReason(reason).withMessage(message)
+                .withLastTransitionTime(since).build());
+        status.setConditions(conditions);
+    }
+}

@@ -1,0 +1,347 @@
+package dev.hcprollback.update;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
+import dev.hcprollback.rollback.RollbackEvents;
+import dev.hcprollback.rollback.RollbackPhase;
+import dev.hcprollback.rollback.RollbackRequest;
+import dev.hcprollback.rollback.RollbackStrategy;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.snapshot.Retention;
+import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.ManagementCluster;
+import dev.hcprollback.testing.RollbackCrds;
+import dev.hcprollback.testing.RollbackWorld;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.micrometer.core.instrument.Meter;
+
+/**
+ * Updates of one hosted cluster watched for health: the cluster of {@link RollbackWorld} (4.18.6 after
+ * 4.18.5) is updated to 4.18.7 in the mock API server, the simulator plays HyperShift (and the
+ * conditions a broken update reports), and the watch is called by hand while a hand-moved clock
+ * passes thresholds and the soak. No Quarkus: the watch is what the reconciler calls.
+ */
+@EnableKubernetesMockClient(crud = true)
+class UpdateWatchTest {
+
+    static KubernetesClient client;
+    static KubernetesMockServer server;
+
+    /** Short enough to read: the soak is one hour, Degraded may last 15 minutes, the window 30 minutes. */
+    static final UpdateSettings SETTINGS = new UpdateSettings(Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofHours(2),
+            Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofMinutes(15), Duration.ofMinutes(5),
+            Duration.ofMinutes(10), 5, Duration.ofMinutes(30));
+
+    final List<String> events = new ArrayList<>();
+
+    @BeforeAll
+    static void crds() {
+        RollbackCrds.install(client);
+    }
+
+    /** The world, a verified snapshot of 4.18.6 from before the update (its rollback point), and the update to 4.18.7. */
+    private Fixture updatedTo7(String namespace, Map<String, String> annotations) {
+        RollbackWorld world = new RollbackWorld(client, server, namespace, "payments");
+        world.clusterAnnotations.putAll(annotations);
+        world.create();
+        Fixture fixture = new Fixture(world, new UpdateWatch(client, SETTINGS, world.clock, recording(), 
+                new UpdateMetrics(world.meters, world.clock)));
+        fixture.snapshotOf6("payments-4.18.6-point", world.clock.instant().minus(Duration.ofMinutes(30)));
+        world.clock.advance(Duration.ofHours(1)); // the update to 4.18.6 leaves the 30-minute window
+        fixture.look();
+        assertEquals(List.of(), fixture.records(), "an update older than the window gets no record");
+        fixture.updateTo("4.18.7");
+        return fixture;
+    }
+
+    private RollbackEvents recording() {
+        return new RollbackEvents() {
+            @Override
+            public void normal(HostedCluster cluster, String reason, String message) {
+                events.add(reason + ": " + message);
+            }
+
+            @Override
+            public void warning(HostedCluster cluster, String reason, String message) {
+                events.add(reason + ": " + message);
+            }
+        };
+    }
+
+    record Fixture(RollbackWorld world, UpdateWatch watch) {
+
+        void updateTo(String version) {
+            patchCluster("{\"spec\":{\"release\":{\"image\":\"" + HostedClusters.tag(version) + "\"}}}");
+            world.simulator.tick(); // Partial
+        }
+
+        void patchCluster(String mergePatch) {
+            client.resources(HostedCluster.class).inNamespace(world.namespace).withName(world.clusterName)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch);
+        }
+
+        /** 4.18.7 degrades the control plane: seen under its threshold, then 16 minutes later past it. */
+        ControlPlaneUpdate degradedPastThreshold() {
+            world.simulator.reportedConditions.put("Degraded", "True");
+            after(Duration.ofMinutes(1));
+            return after(Duration.ofMinutes(16));
+        }
+
+        /** Moves the clock, lets HyperShift act and the watch look. */
+        ControlPlaneUpdate after(Duration elapsed) {
+            world.clock.advance(elapsed);
+            world.simulator.tick();
+            look();
+            return newest();
+        }
+
+        void look() {
+            watch.watch(world.cluster());
+        }
+
+        List<ControlPlaneUpdate> records() {
+            return client.resources(ControlPlaneUpdate.class).inNamespace(world.namespace).list().getItems().stream()
+                    .sorted(Comparator.comparing(r -> r.getSpec().getStartTime())).toList();
+        }
+
+        ControlPlaneUpdate newest() {
+            List<ControlPlaneUpdate> all = records();
+            return all.get(all.size() - 1);
+        }
+
+        ControlPlaneSnapshot snapshotOf6(String name, Instant completed) {
+            ControlPlaneSnapshot snapshot = ManagementCluster.verifiedSnapshot(name, world.clusterName, "4.18.6",
+                    HostedClusters.tag("4.18.6"), null, completed);
+            snapshot.getMetadata().setNamespace(world.namespace);
+            snapshot.getStatus().setSha256(RollbackWorld.SHA256);
+            snapshot.getStatus().setObjectKey(world.namespace + "/payments/4.18.6/snap.db");
+            return new ManagementCluster(client, null).record(snapshot);
+        }
+
+        double gauge(String name, String... tags) {
+            Meter meter = world.meters.find(name).tags(tags).meter();
+            return meter == null ? Double.NaN : meter.measure().iterator().next().getValue();
+        }
+
+        /** The health series of the cluster: exactly one, for the current verdict. */
+        Set<String> healthSeries() {
+            return world.meters.find(UpdateMetrics.HEALTH).tag("cluster", world.clusterName).meters().stream()
+                    .map(m -> m.getId().getTag("health")).collect(Collectors.toSet());
+        }
+
+        Set<String> heldByUpdates() {
+            return records().stream().filter(r -> UpdateWatch.holdsSnapshot(r, SETTINGS.window(), world.clock.instant()))
+                    .map(r -> r.getStatus().getRollbackPoint()).collect(Collectors.toSet());
+        }
+
+        List<ControlPlaneSnapshot> retentionDeletes(Set<String> held) {
+            List<ControlPlaneSnapshot> snapshots = client.resources(ControlPlaneSnapshot.class).inNamespace(world.namespace)
+                    .list().getItems();
+            return Retention.toDelete(world.cluster(), snapshots, List.of(), held, 1, SETTINGS.window(), world.clock.instant());
+        }
+    }
+
+    private static Condition condition(ControlPlaneUpdate record, String type) {
+        return record.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void anUpdateThatStaysGreenIsHealthyAfterTheSoakAndItsRollbackPointIsKeptUntilThen() {
+        Fixture f = updatedTo7("green", Map.of());
+        ControlPlaneUpdate record = f.after(Duration.ofMinutes(1));
+        assertEquals(1, f.records().size(), "one record for the update");
+        assertEquals("payments", record.getSpec().getHostedClusterName());
+        assertEquals(f.world().cluster().getMetadata().getUid(), record.getSpec().getHostedClusterUid());
+        assertEquals("4.18.6", record.getSpec().getFromVersion());
+        assertEquals("4.18.7", record.getSpec().getToVersion());
+        assertEquals(HostedClusters.tag("4.18.7"), record.getSpec().getToImage());
+        assertEquals(UpdateHealth.Soaking, record.getStatus().getHealth(), record.getStatus().getMessage());
+        assertEquals("payments-4.18.6-point", record.getStatus().getRollbackPoint());
+        assertNotNull(record.getStatus().getCompletionTime(), "the simulator completed the rollout");
+        assertEquals("29m", record.getStatus().getWindowLeft());
+        assertEquals(Set.of("Soaking"), f.healthSeries());
+        assertEquals(1.0, f.gauge(UpdateMetrics.POINT, "cluster", "payments"));
+
+        // a snapshot of 4.18.6 that finished after the update started: retention would keep it and let the point go
+        f.snapshotOf6("payments-4.18.6-late", f.world().clock.instant());
+        record = f.after(Duration.ofMinutes(45));
+        assertEquals(UpdateHealth.Soaking, record.getStatus().getHealth(), "the soak of an hour has not ended");
+        assertEquals("closed", record.getStatus().getWindowLeft());
+        assertEquals(0.0, f.gauge(UpdateMetrics.WINDOW, "cluster", "payments"));
+        assertEquals(0.0, f.gauge(UpdateMetrics.POINT, "cluster", "payments"), "no rollback once the window closed");
+        assertEquals(List.of("payments-4.18.6-point"), f.retentionDeletes(Set.of()).stream()
+                .map(s -> s.getMetadata().getName()).toList(), "without the record's hold, retention deletes the point");
+        assertEquals(List.of(), f.retentionDeletes(f.heldByUpdates()), "the record holds its rollback point while it soaks");
+
+        record = f.after(Duration.ofMinutes(16));
+        assertEquals(UpdateHealth.Healthy, record.getStatus().getHealth(), record.getStatus().getMessage());
+        assertEquals("True", condition(record, UpdateWatch.SOAKED).getStatus());
+        assertEquals(List.of(), record.getStatus().getEvidence());
+        assertEquals(Set.of("Healthy"), f.healthSeries(), "the Soaking series is gone");
+        assertEquals(Set.of(), f.heldByUpdates(), "Healthy and out of its window: retention may let the point go");
+        assertTrue(events.stream().anyMatch(e -> e.startsWith("UpdateHealthy")), events.toString());
+    }
+
+    @Test
+    void anUpdateThatStaysDegradedIsUnhealthyWithItsEvidenceAndARecommendedRollback() {
+        Fixture f = updatedTo7("degraded", Map.of());
+        f.world().simulator.reportedConditions.put("Degraded", "True");
+        ControlPlaneUpdate record = f.after(Duration.ofMinutes(1));
+        Instant degradedSince = f.world().clock.instant();
+        assertEquals(UpdateHealth.Soaking, record.getStatus().getHealth(), "under its threshold Degraded only delays the soak");
+        assertEquals(List.of("Degraded"), record.getStatus().getEvidence().stream().map(HealthSignal::getName).toList());
+
+        record = f.after(Duration.ofMinutes(16));
+        assertEquals(UpdateHealth.Unhealthy, record.getStatus().getHealth(), record.getStatus().getMessage());
+        HealthSignal evidence = record.getStatus().getEvidence().get(0);
+        assertEquals("Degraded", evidence.getName());
+        assertEquals(degradedSince.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), evidence.getSince());
+        assertEquals("15m", evidence.getThreshold());
+        Condition recommended = condition(record, UpdateWatch.RECOMMENDED);
+        assertEquals("True", recommended.getStatus());
+        String command = "kubectl -n degraded annotate hostedcluster payments rollback.hypershift.openshift.io/to-version=4.18.6"
+                + " rollback.hypershift.openshift.io/reason=\"update to 4.18.7 Unhealthy: Degraded red past threshold\"";
+        assertEquals(command, record.getStatus().getRollbackCommand());
+        assertTrue(recommended.getMessage().endsWith(command), recommended.getMessage());
+        assertEquals(1, events.stream().filter(e -> e.startsWith("RollbackRecommended") && e.contains(command)).count(),
+                events.toString());
+        assertEquals(Set.of("Unhealthy"), f.healthSeries());
+        assertEquals(1.0, f.gauge(UpdateMetrics.RECOMMENDED, "cluster", "payments"));
+        assertNull(RollbackRequest.of(f.world().cluster()).toVersion().orElse(null), "recommend only: nothing filed");
+
+        // the recommendation is made once, not at every look
+        f.after(Duration.ofMinutes(1));
+        assertEquals(1, events.stream().filter(e -> e.startsWith("RollbackRecommended")).count());
+    }
+
+    @Test
+    void withAutoRollbackTheSidecarFilesOneRequestAndTheUpdateEndsRolledBack() {
+        Fixture f = updatedTo7("automatic", Map.of(AutoRollback.ANNOTATION, "true"));
+        ControlPlaneUpdate record = f.degradedPastThreshold();
+        assertEquals(UpdateHealth.Unhealthy, record.getStatus().getHealth());
+        RollbackRequest request = RollbackRequest.of(f.world().cluster());
+        assertEquals("4.18.6", request.toVersion().orElse(null));
+        assertEquals("automatic: Degraded", request.reason().orElse(null));
+        assertEquals("Filed", condition(record, UpdateWatch.AUTO_ROLLBACK).getReason());
+        assertNotNull(record.getStatus().getAutoRollbackTime());
+        assertEquals(1.0, f.world().meters.get("hcp_rollback_auto_rollbacks").counter().count());
+
+        // what the trigger makes of the request: a record, which the driver carries out
+        ControlPlaneRollback rollback = new ControlPlaneRollback();
+        rollback.setMetadata(new ObjectMetaBuilder().withName("payments-to-4-18-6").withNamespace("automatic").build());
+        ControlPlaneRollbackSpec spec = new ControlPlaneRollbackSpec();
+        spec.setHostedClusterName("payments");
+        spec.setToVersion("4.18.6");
+        spec.setReason(request.reason().get());
+        spec.setSnapshotName("payments-4.18.6-point");
+        spec.setStrategy(RollbackStrategy.RestoreEtcd);
+        rollback.setSpec(spec);
+        // what broke was 4.18.7: back on 4.18.6 the control plane is no longer degraded
+        f.world().simulator.reportedConditions.put("Degraded", "False");
+        ControlPlaneRollback done = f.world().runToEnd(f.world().driver(), client.resource(rollback).create());
+        assertEquals(RollbackPhase.Succeeded, done.getStatus().getPhase(), done.getStatus().getMessage());
+
+        record = f.after(Duration.ofMinutes(1));
+        assertEquals(UpdateHealth.RolledBack, record.getStatus().getHealth(), record.getStatus().getMessage());
+        assertEquals("payments-to-4-18-6", record.getStatus().getRolledBackBy());
+        assertEquals(1, f.records().size(), "the rollback to 4.18.6 is no update of its own");
+        assertEquals(1.0, f.world().meters.get("hcp_rollback_auto_rollbacks").counter().count());
+    }
+
+    @Test
+    void atMostOneAutomaticRollbackPerUpdateAndNeverOverAnSresRequest() {
+        Fixture f = updatedTo7("once", Map.of(AutoRollback.ANNOTATION, "true"));
+        f.degradedPastThreshold();
+        assertEquals("automatic: Degraded", RollbackRequest.of(f.world().cluster()).reason().orElse(null));
+
+        // the SRE withdraws the request; the update stays Unhealthy, and the sidecar does not file again
+        f.patchCluster("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.TO_VERSION + "\":null,\""
+                + RollbackRequest.REASON + "\":null}}}");
+        ControlPlaneUpdate record = f.after(Duration.ofMinutes(5));
+        assertEquals(UpdateHealth.Unhealthy, record.getStatus().getHealth());
+        assertFalse(RollbackRequest.of(f.world().cluster()).isPresent(), "no second request for the same update");
+        assertEquals(1.0, f.world().meters.get("hcp_rollback_auto_rollbacks").counter().count());
+
+        Fixture sre = updatedTo7("sre-first", Map.of(AutoRollback.ANNOTATION, "true",
+                RollbackRequest.TO_VERSION, "4.18.6", RollbackRequest.REASON, "INC-9: SRE on it"));
+        record = sre.degradedPastThreshold();
+        assertEquals(UpdateHealth.Unhealthy, record.getStatus().getHealth());
+        assertEquals("Blocked", condition(record, UpdateWatch.AUTO_ROLLBACK).getReason());
+        assertEquals("INC-9: SRE on it", RollbackRequest.of(sre.world().cluster()).reason().orElse(null),
+                "the SRE's request stands as it was");
+    }
+
+    @Test
+    void aFilingInterruptedAfterItsIntentIsCompletedOnceAndNeverOverAnSreRequestThatCameInBetween() {
+        Fixture f = updatedTo7("interrupted", Map.of(AutoRollback.ANNOTATION, "true"));
+        ControlPlaneUpdate filed = f.degradedPastThreshold();
+        String reason = filed.getStatus().getAutoRollbackReason();
+
+        // as a sidecar stopped between writing its intent and setting the annotations leaves it
+        f.patchCluster("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.TO_VERSION + "\":null,\""
+                + RollbackRequest.REASON + "\":null}}}");
+        ControlPlaneUpdate stopped = client.resource(filed).get();
+        stopped.getStatus().getConditions().removeIf(c -> UpdateWatch.AUTO_ROLLBACK.equals(c.getType()));
+        stopped.getStatus().getConditions().add(new io.fabric8.kubernetes.api.model.ConditionBuilder()
+                .withType(UpdateWatch.AUTO_ROLLBACK).withStatus("False").withReason("Filing").withMessage("filing")
+                .withLastTransitionTime(filed.getStatus().getAutoRollbackTime()).build());
+        client.resource(stopped).updateStatus();
+
+        ControlPlaneUpdate resumed = f.after(Duration.ofMinutes(1));
+        assertEquals("Filed", condition(resumed, UpdateWatch.AUTO_ROLLBACK).getReason());
+        assertEquals(reason, RollbackRequest.of(f.world().cluster()).reason().orElse(null), "the one request, filed now");
+        assertEquals(filed.getStatus().getAutoRollbackTime(), resumed.getStatus().getAutoRollbackTime());
+
+        // the same interruption, but an SRE's request came in between: it stands
+        ControlPlaneUpdate again = client.resource(resumed).get();
+        again.getStatus().getConditions().removeIf(c -> UpdateWatch.AUTO_ROLLBACK.equals(c.getType()));
+        client.resource(again).updateStatus();
+        f.patchCluster("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.REASON + "\":\"INC-10: SRE on it\"}}}");
+        ControlPlaneUpdate blocked = f.after(Duration.ofMinutes(1));
+        assertEquals("Blocked", condition(blocked, UpdateWatch.AUTO_ROLLBACK).getReason());
+        assertEquals("INC-10: SRE on it", RollbackRequest.of(f.world().cluster()).reason().orElse(null));
+    }
+
+    @Test
+    void aLaterUpdateSupersedesTheRecord() {
+        Fixture f = updatedTo7("later", Map.of());
+        f.world().simulator.reportedConditions.put("Degraded", "True");
+        ControlPlaneUpdate seven = f.after(Duration.ofMinutes(1));
+        assertEquals(UpdateHealth.Soaking, seven.getStatus().getHealth());
+
+        f.updateTo("4.18.8");
+        ControlPlaneUpdate eight = f.after(Duration.ofMinutes(1));
+        assertEquals("4.18.8", eight.getSpec().getToVersion());
+        assertEquals("4.18.7", eight.getSpec().getFromVersion());
+        ControlPlaneUpdate old = client.resource(seven).get();
+        assertEquals(UpdateHealth.Superseded, old.getStatus().getHealth());
+        assertEquals(eight.getMetadata().getName(), old.getStatus().getSupersededBy());
+        assertEquals(2, f.records().size());
+        assertEquals(Set.of("Soaking"), f.healthSeries(), "one series per cluster, for its newest record");
+    }
+}
