@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.update.ControlPlaneUpdate;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -24,8 +25,9 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * The sidecar's one watch per kind, in every namespace: informer caches of HostedClusters, NodePools,
- * ControlPlaneSnapshots and ControlPlaneRollbacks; NodePools and snapshots indexed by the cluster they belong
- * to ({@code <namespace>/<spec.clusterName | spec.hostedClusterName>}), rollbacks by namespace. The webhook
+ * ControlPlaneSnapshots, ControlPlaneRollbacks and ControlPlaneUpdates; NodePools, snapshots and update records
+ * indexed by the cluster they belong to ({@code <namespace>/<spec.clusterName | spec.hostedClusterName>}),
+ * rollbacks by namespace. The webhook
  * judges requests from them and the snapshot controllers decide from them, so that neither asks the API
  * server anything per cluster: a lookup is a map read.
  *
@@ -51,7 +53,7 @@ public class ClusterCaches {
         start();
     }
 
-    /** Starts the four watches (each lists once, then follows events); idempotent. */
+    /** Starts the watches (each lists once, then follows events); idempotent. */
     public synchronized void start() {
         if (!informers.isEmpty()) {
             return;
@@ -63,6 +65,9 @@ public class ClusterCaches {
                 snapshot -> snapshot.getSpec() == null ? "" : snapshot.getSpec().getHostedClusterName()));
         // indexed by namespace as every fabric8 informer is (Cache.NAMESPACE_INDEX)
         started.put(ControlPlaneRollback.class, inform(ControlPlaneRollback.class, null));
+        // not part of readiness (the webhook never reads it): the update watch falls back to the API server
+        started.put(ControlPlaneUpdate.class, inform(ControlPlaneUpdate.class,
+                update -> update.getSpec() == null ? "" : update.getSpec().getHostedClusterName()));
         informers = Map.copyOf(started);
     }
 
@@ -82,7 +87,7 @@ public class ClusterCaches {
     }
 
     @PreDestroy
-    synchronized void stop() {
+    public synchronized void stop() {
         informers.values().forEach(SharedIndexInformer::stop);
     }
 
@@ -123,6 +128,11 @@ public class ClusterCaches {
     /** ControlPlaneSnapshots whose {@code spec.hostedClusterName} is {@code clusterName}, in {@code namespace}. */
     public List<ControlPlaneSnapshot> snapshotsOf(String namespace, String clusterName) {
         return informer(ControlPlaneSnapshot.class).getIndexer().byIndex(BY_CLUSTER, clusterKey(namespace, clusterName));
+    }
+
+    /** ControlPlaneUpdates whose {@code spec.hostedClusterName} is {@code clusterName}, in {@code namespace}. */
+    public List<ControlPlaneUpdate> updatesOf(String namespace, String clusterName) {
+        return informer(ControlPlaneUpdate.class).getIndexer().byIndex(BY_CLUSTER, clusterKey(namespace, clusterName));
     }
 
     /** Every ControlPlaneRollback of {@code namespace}. */

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import dev.hcprollback.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.snapshot.ClusterCaches;
 import dev.hcprollback.snapshot.ClusterEvents;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -48,6 +49,9 @@ public class UpdateReconciler implements Reconciler<HostedCluster> {
     @Inject
     ClusterEvents clusterEvents;
 
+    @Inject
+    ClusterCaches caches;
+
     UpdateWatch watch;
     UpdateMetrics metrics;
 
@@ -55,7 +59,7 @@ public class UpdateReconciler implements Reconciler<HostedCluster> {
     void init() {
         Clock clock = Clock.systemUTC();
         metrics = new UpdateMetrics(registry, clock);
-        watch = new UpdateWatch(client, UpdateSettings.of(updateConfig, config.rollback().window()), clock,
+        watch = new UpdateWatch(client, caches, UpdateSettings.of(updateConfig, config.rollback().window()), clock,
                 clusterEvents, metrics);
     }
 

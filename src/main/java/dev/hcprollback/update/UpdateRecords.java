@@ -38,20 +38,36 @@ final class UpdateRecords {
         this.settings = settings;
     }
 
-    /** The records of this very cluster (its uid), oldest update first. */
+    /** The records of this very cluster (its uid), oldest update first, as the API server has them. */
     List<ControlPlaneUpdate> of(HostedCluster cluster) {
-        return client.resources(ControlPlaneUpdate.class).inNamespace(cluster.getMetadata().getNamespace())
-                .withLabel(RollbackNames.CLUSTER_LABEL, cluster.getMetadata().getName()).list().getItems().stream()
+        return mine(cluster, client.resources(ControlPlaneUpdate.class).inNamespace(cluster.getMetadata().getNamespace())
+                .withLabel(RollbackNames.CLUSTER_LABEL, cluster.getMetadata().getName()).list().getItems());
+    }
+
+    /** The records of this very cluster (its uid) among {@code records}, oldest update first. */
+    static List<ControlPlaneUpdate> mine(HostedCluster cluster, List<ControlPlaneUpdate> records) {
+        return records.stream()
                 .filter(r -> r.getSpec() != null && Objects.equals(r.getSpec().getHostedClusterUid(), cluster.getMetadata().getUid()))
                 .sorted(Comparator.comparing((ControlPlaneUpdate r) -> start(r)).thenComparing(r -> r.getMetadata().getName()))
                 .toList();
     }
 
+    /** Whether the cluster's latest update is one to record and {@code existing} has no record of it. */
+    boolean hasUnrecorded(HostedCluster cluster, List<ControlPlaneUpdate> existing, Instant now) {
+        return toRecord(cluster, now).map(step -> nameOf(cluster, step))
+                .filter(name -> existing.stream().noneMatch(r -> r.getMetadata().getName().equals(name))).isPresent();
+    }
+
+    /** The latest update when it is an upgrade from a Completed version, started inside the rollback window. */
+    private Optional<UpdateStep> toRecord(HostedCluster cluster, Instant now) {
+        return UpdateStep.latest(ReleaseField.RELEASE.history(cluster)).filter(s -> s.startedWithin(settings.window(), now))
+                .filter(s -> s.previousCompleted().isPresent() && isUpgrade(s));
+    }
+
     /** The record of the cluster's latest update when that is one to record and none exists yet; created now. */
     Optional<ControlPlaneUpdate> recordLatest(HostedCluster cluster, List<ControlPlaneUpdate> existing, Instant now) {
-        Optional<UpdateStep> step = UpdateStep.latest(ReleaseField.RELEASE.history(cluster))
-                .filter(s -> s.startedWithin(settings.window(), now));
-        if (step.isEmpty() || step.get().previousCompleted().isEmpty() || !isUpgrade(step.get())) {
+        Optional<UpdateStep> step = toRecord(cluster, now);
+        if (step.isEmpty()) {
             return Optional.empty();
         }
         UpdateHistory from = step.get().previousCompleted().get();
@@ -79,7 +95,9 @@ final class UpdateRecords {
             return Optional.of(created);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
-                return Optional.empty(); // created by an earlier call that did not live to see the answer
+                // created by an earlier call that did not live to see the answer: go on with it
+                return Optional.ofNullable(client.resources(ControlPlaneUpdate.class)
+                        .inNamespace(cluster.getMetadata().getNamespace()).withName(name).get());
             }
             throw e;
         }

@@ -24,6 +24,7 @@ import dev.hcprollback.rollback.RollbackPhase;
 import dev.hcprollback.rollback.RollbackPoint;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.rollback.UpdateStep;
+import dev.hcprollback.snapshot.ClusterCaches;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -57,10 +58,12 @@ public class UpdateWatch {
     private final UpdateRecords records;
     private final SignalReader signals;
     private final AutoRollback autoRollback;
+    private final ClusterCaches caches;
 
-    public UpdateWatch(KubernetesClient client, UpdateSettings settings, Clock clock, RollbackEvents events,
-            UpdateMetrics metrics) {
+    public UpdateWatch(KubernetesClient client, ClusterCaches caches, UpdateSettings settings, Clock clock,
+            RollbackEvents events, UpdateMetrics metrics) {
         this.client = client;
+        this.caches = caches;
         this.settings = settings;
         this.clock = clock;
         this.events = events;
@@ -73,6 +76,9 @@ public class UpdateWatch {
     /** One look at {@code cluster}; returns when to look again. */
     public Duration watch(HostedCluster cluster) {
         Instant now = clock.instant();
+        if (atRest(cluster, now)) {
+            return settings.pollInterval().multipliedBy(10);
+        }
         List<ControlPlaneUpdate> mine = new ArrayList<>(records.of(cluster));
         records.recordLatest(cluster, mine, now).ifPresent(mine::add);
         if (mine.isEmpty()) {
@@ -85,11 +91,35 @@ public class UpdateWatch {
             newest = judge(cluster, newest, now);
         }
         publish(cluster, newest, now);
-        boolean settled = newest.health().isFinal() && !windowCloses(newest).isAfter(now);
+        boolean settled = newest.health().isFinal();
         return settled ? settings.pollInterval().multipliedBy(10) : settings.pollInterval();
     }
 
     // ---------------------------------------------------------------- steps
+
+    /**
+     * Whether the caches show the cluster at rest, with nothing to write: no new update to record and every
+     * record final (the window gauge counts down by itself); then the metrics are published from the cache
+     * and the API server is not asked: the steady state of almost every cluster, and of a start-up of a
+     * thousand. A cache that lags shows a record as still open or no record at all, never a later update as
+     * recorded: such a cluster goes the API server's way.
+     */
+    private boolean atRest(HostedCluster cluster, Instant now) {
+        if (!caches.isSynced(ControlPlaneUpdate.class)) {
+            return false;
+        }
+        List<ControlPlaneUpdate> cached = UpdateRecords.mine(cluster,
+                caches.updatesOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()));
+        if (records.hasUnrecorded(cluster, cached, now) || !cached.stream().allMatch(r -> r.health().isFinal())) {
+            return false;
+        }
+        if (cached.isEmpty()) {
+            metrics.forget(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+        } else {
+            publish(cluster, cached.get(cached.size() - 1), now);
+        }
+        return true;
+    }
 
     private void supersedeOlder(List<ControlPlaneUpdate> mine, ControlPlaneUpdate newest) {
         for (ControlPlaneUpdate older : mine) {
@@ -151,8 +181,7 @@ public class UpdateWatch {
     private Optional<ControlPlaneRollback> undoneBy(HostedCluster cluster, ControlPlaneUpdate record) {
         Optional<ReleaseVersion> from = ReleaseVersion.parse(record.getSpec().getFromVersion());
         Instant start = UpdateRecords.start(record);
-        return client.resources(ControlPlaneRollback.class).inNamespace(cluster.getMetadata().getNamespace()).list()
-                .getItems().stream()
+        return rollbacks(cluster).stream()
                 .filter(r -> r.getSpec() != null && cluster.getMetadata().getName().equals(r.getSpec().getHostedClusterName()))
                 .filter(r -> !r.getSpec().isDryRun() && r.getStatus() != null && r.getStatus().getPhase() == RollbackPhase.Succeeded)
                 .filter(r -> from.isPresent() && from.equals(ReleaseVersion.parse(r.getSpec().getToVersion())))
@@ -169,9 +198,21 @@ public class UpdateWatch {
                 .flatMap(entry -> Timestamps.parse(entry.getCompletionTime()));
     }
 
+    /**
+     * The cluster's snapshots and its namespace's rollbacks, from the caches once they have listed: what they
+     * decide (a verdict, the rollback point named) is written again at the next look if a cache lagged. The
+     * automatic rollback's own checks ask the API server ({@link #alreadyFiled}).
+     */
     private List<ControlPlaneSnapshot> snapshots(HostedCluster cluster) {
-        return client.resources(ControlPlaneSnapshot.class).inNamespace(cluster.getMetadata().getNamespace()).list()
-                .getItems();
+        String namespace = cluster.getMetadata().getNamespace();
+        return caches.isSynced(ControlPlaneSnapshot.class) ? caches.snapshotsOf(namespace, cluster.getMetadata().getName())
+                : client.resources(ControlPlaneSnapshot.class).inNamespace(namespace).list().getItems();
+    }
+
+    private List<ControlPlaneRollback> rollbacks(HostedCluster cluster) {
+        String namespace = cluster.getMetadata().getNamespace();
+        return caches.isSynced(ControlPlaneRollback.class) ? caches.rollbacksIn(namespace)
+                : client.resources(ControlPlaneRollback.class).inNamespace(namespace).list().getItems();
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedControlPlane;
 import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.update.ControlPlaneUpdate;
 import dev.hcprollback.webhook.AdmissionReviewReader.ResourceKind;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -43,6 +44,8 @@ public class AdmissionResource {
     static final ResourceKind HOSTED_CONTROL_PLANE = new ResourceKind(HostedCluster.GROUP, "v1beta1", "HostedControlPlane");
     static final ResourceKind CONTROL_PLANE_ROLLBACK = new ResourceKind(ControlPlaneSnapshot.GROUP, "v1alpha1",
             "ControlPlaneRollback");
+    static final ResourceKind CONTROL_PLANE_UPDATE = new ResourceKind(ControlPlaneSnapshot.GROUP, "v1alpha1",
+            "ControlPlaneUpdate");
 
     private static final Logger LOG = Logger.getLogger(AdmissionResource.class);
 
@@ -60,6 +63,9 @@ public class AdmissionResource {
 
     @Inject
     ControlPlaneRollbackGuard rollbackGuard;
+
+    @Inject
+    UpdateRecordGuard updateRecordGuard;
 
     @Inject
     AdmissionMetrics metrics;
@@ -125,6 +131,12 @@ public class AdmissionResource {
     @Path("/controlplanerollbacks")
     public Response controlPlaneRollbacks(byte[] body) {
         return review("controlplanerollbacks", body, CONTROL_PLANE_ROLLBACK, ControlPlaneRollback.class, rollbackGuard::judge);
+    }
+
+    @POST
+    @Path("/controlplaneupdates")
+    public Response controlPlaneUpdates(byte[] body) {
+        return review("controlplaneupdates", body, CONTROL_PLANE_UPDATE, ControlPlaneUpdate.class, updateRecordGuard::judge);
     }
 
     /** A guard of one kind: {@code before} is null on CREATE, {@code after} on DELETE. */

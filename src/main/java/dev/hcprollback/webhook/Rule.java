@@ -40,6 +40,10 @@ public enum Rule {
     SNAPSHOT_ROLLBACK_POINT("snapshot-rollback-point"),
     SNAPSHOT_WRITE("snapshot-write"),
     SNAPSHOT_SPEC_IMMUTABLE("snapshot-spec-immutable"),
+    // ControlPlaneUpdate: the update records are the sidecar's evidence
+    UPDATE_RECORD_SPEC_IMMUTABLE("update-record-spec-immutable"),
+    UPDATE_RECORD_WRITER("update-record-writer"),
+    UPDATE_RECORD_WRITE("update-record-write"),
     // HostedControlPlane: the release images HyperShift copies from the HostedCluster
     HCP_NO_RELEASE_CHANGE("hcp-no-release-change"),
     HCP_RELEASE_BY_HYPERSHIFT("hcp-release-by-hypershift"),

@@ -61,6 +61,7 @@ class ManifestsTest {
     private static final String SNAPSHOTS_WEBHOOK = "controlplanesnapshots.rollback.hypershift.openshift.io";
     private static final String HOSTED_CONTROL_PLANES_WEBHOOK = "hostedcontrolplanes.rollback.hypershift.openshift.io";
     private static final String ROLLBACKS_WEBHOOK = "controlplanerollbacks.rollback.hypershift.openshift.io";
+    private static final String UPDATES_WEBHOOK = "controlplaneupdates.rollback.hypershift.openshift.io";
 
     private static List<Doc> base;
     private static Properties properties;
@@ -444,10 +445,10 @@ class ManifestsTest {
         Set<String> names = new TreeSet<>();
         webhooks.forEach(w -> names.add(w.path("name").asText()));
         assertEquals(new TreeSet<>(List.of(HOSTED_CLUSTERS_WEBHOOK, SNAPSHOTS_WEBHOOK, HOSTED_CONTROL_PLANES_WEBHOOK,
-                ROLLBACKS_WEBHOOK)), names);
+                ROLLBACKS_WEBHOOK, UPDATES_WEBHOOK)), names);
         Set<String> served = jaxRsPaths();
         assertEquals(Set.of("/validate/hostedclusters", "/validate/controlplanesnapshots", "/validate/hostedcontrolplanes",
-                "/validate/controlplanerollbacks"), served,
+                "/validate/controlplanerollbacks", "/validate/controlplaneupdates"), served,
                 "the webhook endpoints in AdmissionResource changed; update the webhook configuration");
         Doc service = find(base, "Service", serviceName());
         Set<String> called = new HashSet<>();

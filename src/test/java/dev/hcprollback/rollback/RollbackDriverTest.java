@@ -98,7 +98,7 @@ class RollbackDriverTest {
             assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, fetch.getImage());
             assertEquals(List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*",
                     "dev.hcprollback.rollback.fetch.FetchSnapshot", "$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)",
-                    "$(WORK_DIR)/snapshot.db"), fetch.getCommand());
+                    "$(WORK_DIR)/snapshot.db", "$(SNAPSHOT_COMPRESSION)"), fetch.getCommand());
             assertEquals("/var/lib", fetch.getVolumeMounts().get(0).getMountPath());
             assertEquals(pod.getContainers().get(0).getEnv(), fetch.getEnv());
             assertTrue(swap.getSpec().getTemplate().getSpec().getInitContainers().isEmpty(), "the swap downloads nothing");

@@ -61,6 +61,11 @@ public final class AdmissionReviews {
                 operation, before, after);
     }
 
+    public static AdmissionReviews updateRecord(String operation, JsonNode before, JsonNode after) {
+        return of("rollback.hypershift.openshift.io", "v1alpha1", "ControlPlaneUpdate", "controlplaneupdates",
+                operation, before, after);
+    }
+
     private static AdmissionReviews of(String group, String version, String kind, String resource, String operation,
             JsonNode before, JsonNode after) {
         AdmissionReviews call = new AdmissionReviews(group, version, kind, resource, operation);

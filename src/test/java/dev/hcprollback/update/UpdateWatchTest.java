@@ -1,5 +1,6 @@
 package dev.hcprollback.update;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.hcprollback.snapshot.ClusterCaches;
+import dev.hcprollback.testing.RequestLog;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.Meter;
 
@@ -59,9 +63,19 @@ class UpdateWatchTest {
 
     final List<String> events = new ArrayList<>();
 
+    /** The sidecar's shared caches over the mock API server: the watch reads clusters at rest from them. */
+    static ClusterCaches caches;
+
     @BeforeAll
     static void crds() {
         RollbackCrds.install(client);
+        caches = new ClusterCaches(client);
+        caches.start();
+    }
+
+    @AfterAll
+    static void stopCaches() {
+        caches.stop();
     }
 
     /** The world, a verified snapshot of 4.18.6 from before the update (its rollback point), and the update to 4.18.7. */
@@ -69,7 +83,7 @@ class UpdateWatchTest {
         RollbackWorld world = new RollbackWorld(client, server, namespace, "payments");
         world.clusterAnnotations.putAll(annotations);
         world.create();
-        Fixture fixture = new Fixture(world, new UpdateWatch(client, SETTINGS, world.clock, recording(), 
+        Fixture fixture = new Fixture(world, new UpdateWatch(client, caches, SETTINGS, world.clock, recording(), 
                 new UpdateMetrics(world.meters, world.clock)));
         fixture.snapshotOf6("payments-4.18.6-point", world.clock.instant().minus(Duration.ofMinutes(30)));
         world.clock.advance(Duration.ofHours(1)); // the update to 4.18.6 leaves the 30-minute window
@@ -205,6 +219,36 @@ class UpdateWatchTest {
         assertEquals(Set.of("Healthy"), f.healthSeries(), "the Soaking series is gone");
         assertEquals(Set.of(), f.heldByUpdates(), "Healthy and out of its window: retention may let the point go");
         assertTrue(events.stream().anyMatch(e -> e.startsWith("UpdateHealthy")), events.toString());
+    }
+
+    /**
+     * After a restart, a cluster whose updates all have a final verdict is looked at from the shared caches
+     * alone: a thousand such clusters cost the API server nothing at start-up, and their metrics come back.
+     */
+    @Test
+    void aClusterAtRestIsLookedAtFromTheCachesWithoutAskingTheApiServer() {
+        Fixture f = updatedTo7("at-rest", Map.of());
+        f.after(Duration.ofMinutes(1));
+        f.after(Duration.ofMinutes(45));
+        assertEquals(UpdateHealth.Healthy, f.after(Duration.ofMinutes(16)).getStatus().getHealth());
+
+        RequestLog log = new RequestLog();
+        KubernetesClient restartedClient = log.recordingClient(server);
+        ClusterCaches restarted = new ClusterCaches(restartedClient);
+        try {
+            restarted.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> restarted.isSynced(ControlPlaneUpdate.class)
+                    && restarted.updatesOf("at-rest", "payments").stream().anyMatch(r -> r.health() == UpdateHealth.Healthy));
+            log.clear();
+            RollbackWorld world = f.world();
+            UpdateMetrics metrics = new UpdateMetrics(world.meters, world.clock);
+            new UpdateWatch(restartedClient, restarted, SETTINGS, world.clock, recording(), metrics).watch(world.cluster());
+            assertEquals(List.of(), log.all(), "a cluster at rest asks the API server nothing");
+            assertEquals(Set.of("Healthy"), f.healthSeries(), "its verdict is published again");
+        } finally {
+            restarted.stop();
+            restartedClient.close();
+        }
     }
 
     @Test
