@@ -19,6 +19,8 @@ public interface HcpRollbackConfig {
 
     Authorization authorization();
 
+    Webhook webhook();
+
     UpgradeGate upgradeGate();
 
     Snapshot snapshot();
@@ -234,6 +236,17 @@ public interface HcpRollbackConfig {
         /** How many SubjectAccessReview answers are kept at most, least recently used dropped first. */
         @WithDefault("1000")
         int reviewCacheSize();
+    }
+
+    interface Webhook {
+
+        /**
+         * How long identical refusals (same requester, operation, object, rule) are counted instead of logged
+         * after the first one's line; when the interval ends, one line says how many more there were.
+         * {@code 0s} logs every refusal.
+         */
+        @WithDefault("60s")
+        Duration refusalLogInterval();
     }
 
     interface UpgradeGate {

@@ -70,6 +70,9 @@ public class AdmissionResource {
     @Inject
     AdmissionMetrics metrics;
 
+    @Inject
+    RefusalLog refusals;
+
     /**
      * Judged on the event loop: the rules decide almost every HostedCluster update from memory (the review and
      * the informer caches). A request that needs a blocking call (a SubjectAccessReview, a registry lookup)
@@ -160,8 +163,7 @@ public class AdmissionResource {
     private Response answer(String resource, AdmissionCall call, Verdict verdict, long startedNanos) {
         metrics.record(resource, call.operation(), verdict, Duration.ofNanos(System.nanoTime() - startedNanos));
         if (!verdict.allowed()) {
-            LOG.infof("denied %s %s/%s by %s%s: %s", call.operation(), call.namespace(), call.name(),
-                    call.requester().username(), call.dryRun() ? " (dry run)" : "", verdict.message());
+            refusals.refused(call, verdict);
         }
         Map<String, String> audit = new LinkedHashMap<>();
         audit.put("decision", verdict.decision());
