@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.Counter;
@@ -79,11 +80,14 @@ public class UpdateMetrics {
                 .register(registry).increment();
     }
 
-    /** Removes the series of clusters not in {@code present} ({@code namespace/name} keys). */
-    public void retainOnly(Set<String> present) {
+    /**
+     * Removes the series of the clusters with series for which {@code present(namespace, name)} is false: one
+     * lookup per cluster that has series, not a pass over every cluster.
+     */
+    public void retainOnly(BiPredicate<String, String> present) {
         for (String key : Set.copyOf(clusters.keySet())) {
-            if (!present.contains(key)) {
-                String[] parts = key.split("/", 2);
+            String[] parts = key.split("/", 2);
+            if (!present.test(parts[0], parts[1])) {
                 forget(parts[0], parts[1]);
             }
         }

@@ -1,8 +1,6 @@
 package dev.hcprollback.update;
 
 import java.time.Clock;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
@@ -16,6 +14,7 @@ import dev.hcprollback.snapshot.ClusterEvents;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -68,9 +67,7 @@ public class UpdateReconciler implements Reconciler<HostedCluster> {
         if (!updateConfig.enabled()) {
             return UpdateControl.noUpdate();
         }
-        Set<String> present = context.getPrimaryCache().list()
-                .map(c -> c.getMetadata().getNamespace() + "/" + c.getMetadata().getName()).collect(Collectors.toSet());
-        metrics.retainOnly(present);
+        metrics.retainOnly((namespace, name) -> context.getPrimaryCache().get(new ResourceID(name, namespace)).isPresent());
         try {
             return UpdateControl.<HostedCluster>noUpdate().rescheduleAfter(watch.watch(cluster));
         } catch (KubernetesClientException e) {
