@@ -27,11 +27,20 @@ public record EtcdMembers(List<Member> members) {
     public record Member(String name, long clusterId, long dbSizeBytes, long revision, String version) {
     }
 
-    /** Reads the member list, then each member's own status through its first client URL. */
+    /**
+     * Reads the member list, then each member's own status through its first client URL.
+     *
+     * @throws IllegalStateException while a member has not published its client URLs (just started): ask again
+     */
     public static EtcdMembers read(Client client, Duration timeout) throws Exception {
         List<Member> members = new ArrayList<>();
         for (io.etcd.jetcd.cluster.Member member : client.getClusterClient().listMember()
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS).getMembers()) {
+            if (member.getClientURIs().isEmpty()) {
+                // a member that joined but has not yet published its attributes: not serving yet
+                throw new IllegalStateException("etcd member " + (member.getName().isEmpty() ? member.getId() : member.getName())
+                        + " has not published its client URLs yet");
+            }
             StatusResponse status = client.getMaintenanceClient().statusMember(member.getClientURIs().get(0).toString())
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             members.add(new Member(member.getName(), status.getHeader().getClusterId(), status.getDbSize(),

@@ -160,7 +160,9 @@ class RestoreScriptTest {
         try (Client cluster = started.get(0).client()) {
             assertEquals(3, cluster.getClusterClient().listMember().get(60, TimeUnit.SECONDS).getMembers().size());
             // what StartEtcd checks, read from the real members: one cluster ID, the expected members, past the bump
-            EtcdMembers members = EtcdMembers.read(cluster, java.time.Duration.ofSeconds(30));
+            // as StartEtcd does, asked again while a member has not published its client URLs yet
+            EtcdMembers members = org.awaitility.Awaitility.await().atMost(60, TimeUnit.SECONDS).ignoreExceptions()
+                    .until(() -> EtcdMembers.read(cluster, java.time.Duration.ofSeconds(30)), read -> true);
             assertEquals(List.of(), members.differencesFrom(List.of("etcd-0", "etcd-1", "etcd-2"), snapshotRevision + BUMP),
                     members.toString());
             EtcdMembers.Member first = members.members().stream().filter(m -> m.name().equals("etcd-0")).findFirst().orElseThrow();
