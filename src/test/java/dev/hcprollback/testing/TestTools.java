@@ -34,10 +34,28 @@ public final class TestTools {
         return require(root().resolve("azurite/node_modules/.bin/azurite-blob"));
     }
 
+    /** kube-apiserver {@value KubeApiServer#VERSION}, from the setting HCP_ROLLBACK_KUBE_APISERVER or the official download. */
+    public static Path kubeApiServer() {
+        return require(root().resolve("kube-apiserver").resolve(KubeApiServer.VERSION).resolve("kube-apiserver"));
+    }
+
+    /**
+     * HyperShift's own CRDs (HostedCluster, HostedControlPlane, NodePool with their CEL rules), copied from the
+     * folder the setting HCP_ROLLBACK_HYPERSHIFT_CRDS names.
+     */
+    public static Path hyperShiftCrds() {
+        Path dir = root().resolve("hypershift-crds");
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException(dir + " is missing: set HCP_ROLLBACK_HYPERSHIFT_CRDS to a folder with HyperShift's "
+                    + "CRDs and run .ci/install-test-tools hypershift-crds");
+        }
+        return dir;
+    }
+
     private static Path require(Path tool) {
         if (!Files.isExecutable(tool)) {
             throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5, "
-                    + "docker-registry, Prometheus' promtool and Azurite into .tools/)");
+                    + "docker-registry, Prometheus' promtool, Azurite and kube-apiserver into .tools/; README, Tests)");
         }
         return tool;
     }

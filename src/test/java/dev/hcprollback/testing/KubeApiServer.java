@@ -1,0 +1,245 @@
+package dev.hcprollback.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+/**
+ * A real Kubernetes API server (kube-apiserver v1.34.2, {@code .ci/install-test-tools kube-apiserver}) over a real
+ * etcd 3.5, on loopback, with what a management cluster's API server has and the fabric8 mock server lacks: RBAC
+ * ({@code --authorization-mode=RBAC}), users who authenticate with bearer tokens ({@link TestUser}), service
+ * account tokens signed by the server, CRD schemas and CEL rules, the admission chain calling real webhooks,
+ * server-side apply, dry runs, optimistic concurrency and watches.
+ *
+ * <p>No controller manager runs: nothing creates pods for Deployments, runs Jobs, collects garbage or finishes a
+ * namespace's deletion. HyperShift's and the kubelet's reactions are played by a simulator acting through this
+ * server as its own user. The {@code ServiceAccount} admission plugin is off (no token controller creates the
+ * {@code default} accounts pods would need).
+ *
+ * <p>One server serves a whole test JVM ({@link #shared()}): tests keep apart by namespace. Its directory is
+ * {@code target/kube-apiserver-<id>/}, with both logs; it is removed when the JVM ends.
+ */
+public final class KubeApiServer implements AutoCloseable {
+
+    /** The kube-apiserver version the tooling installs and the tests are written for. */
+    public static final String VERSION = "v1.34.2";
+
+    private static final Duration START_LIMIT = Duration.ofSeconds(180);
+    private static KubeApiServer shared;
+
+    private final Path dir;
+    private final EtcdProcess etcd;
+    private final TestCertificates authority;
+    private final Map<TestUser, String> tokens;
+    private final Process process;
+    private final int port;
+
+    private KubeApiServer(Path dir, EtcdProcess etcd, TestCertificates authority, Map<TestUser, String> tokens,
+            Process process, int port) {
+        this.dir = dir;
+        this.etcd = etcd;
+        this.authority = authority;
+        this.tokens = tokens;
+        this.process = process;
+        this.port = port;
+    }
+
+    /** The server of this test JVM, started on first use (about 5-20 s) and stopped when the JVM ends. */
+    public static synchronized KubeApiServer shared() {
+        if (shared == null) {
+            shared = start(Path.of("target").toAbsolutePath().resolve("kube-apiserver-" + UUID.randomUUID().toString().substring(0, 8)));
+            KubeApiServer server = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "kube-apiserver-stop"));
+        }
+        return shared;
+    }
+
+    /** A new server (and its etcd) in {@code dir}; fails with the end of its log when it does not become ready. */
+    public static KubeApiServer start(Path dir) {
+        Path binary = TestTools.kubeApiServer();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        EtcdProcess etcd = EtcdProcess.startPlain(dir.resolve("etcd"), dir.resolve("etcd").resolve("data"));
+        try {
+            TestCertificates authority = TestCertificates.newAuthority(dir.resolve("pki"), "kube-apiserver");
+            TestCertificates.Issued serving = authority.issue(dir.resolve("pki"), "serving", Duration.ofDays(1));
+            TestCertificates.Issued serviceAccounts = TestCertificates.newRsaAuthority(dir.resolve("pki"), "service-accounts")
+                    .issue(dir.resolve("pki"), "service-account-signer", Duration.ofDays(1));
+            Map<TestUser, String> tokens = new LinkedHashMap<>();
+            for (TestUser user : TestUser.values()) {
+                tokens.put(user, UUID.randomUUID().toString());
+            }
+            Path tokenFile = dir.resolve("tokens.csv");
+            Files.writeString(tokenFile, tokens.entrySet().stream()
+                    .map(e -> e.getValue() + "," + e.getKey().username + "," + e.getKey().username + ",\""
+                            + String.join(",", e.getKey().groups) + "\"")
+                    .collect(Collectors.joining("\n", "", "\n")));
+            return Ports.startRetryingOnBindFailure("kube-apiserver", 1, ports -> {
+                int port = ports[0];
+                List<String> command = new ArrayList<>(List.of(binary.toString(),
+                        "--etcd-servers=" + etcd.endpoint(),
+                        "--etcd-prefix=/registry",
+                        "--bind-address=127.0.0.1",
+                        "--advertise-address=127.0.0.1",
+                        "--secure-port=" + port,
+                        "--tls-cert-file=" + serving.certFile(),
+                        "--tls-private-key-file=" + serving.keyFile(),
+                        "--token-auth-file=" + tokenFile,
+                        "--authorization-mode=RBAC",
+                        "--anonymous-auth=false",
+                        "--service-account-issuer=https://kubernetes.default.svc",
+                        "--service-account-key-file=" + serviceAccounts.certFile(),
+                        "--service-account-signing-key-file=" + serviceAccounts.keyFile(),
+                        "--api-audiences=https://kubernetes.default.svc",
+                        "--service-cluster-ip-range=10.96.0.0/16",
+                        "--endpoint-reconciler-type=none",
+                        "--disable-admission-plugins=ServiceAccount",
+                        "--allow-privileged=true",
+                        "--enable-priority-and-fairness=false",
+                        "--profiling=false",
+                        "--watch-cache=true",
+                        "--v=1"));
+                Path log = dir.resolve("kube-apiserver.log");
+                Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                KubeApiServer server = new KubeApiServer(dir, etcd, authority, tokens, process, port);
+                server.awaitReady(log);
+                return server;
+            });
+        } catch (IOException | RuntimeException e) {
+            etcd.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    private void awaitReady(Path log) {
+        HttpClient http = HttpClient.newBuilder().sslContext(trusting()).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/readyz")).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + tokens.get(TestUser.ADMIN)).build();
+        Instant deadline = Instant.now().plus(START_LIMIT);
+        String last = "no answer yet";
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new Ports.ProcessFailedToStart("kube-apiserver exited with " + process.exitValue(), log);
+            }
+            try {
+                HttpResponse<String> answer = http.send(ready, HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() == 200) {
+                    return;
+                }
+                last = answer.statusCode() + " " + answer.body();
+            } catch (IOException notYet) {
+                last = notYet.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            TestTools.sleep(250);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("kube-apiserver was not ready after " + START_LIMIT.toSeconds() + " s (" + last
+                + "); its log: " + log);
+    }
+
+    /** {@code https://127.0.0.1:<port>}. */
+    public String url() {
+        return "https://127.0.0.1:" + port;
+    }
+
+    /** The CA that signed the server's certificate, PEM. */
+    public String caPem() {
+        return authority.caPem();
+    }
+
+    public Path caFile() {
+        return authority.caFile();
+    }
+
+    /** Where this server keeps its files and logs. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The bearer token of a user of the token file. */
+    public String token(TestUser user) {
+        return tokens.get(user);
+    }
+
+    /** A client that authenticates as {@code user}. Close it. */
+    public KubernetesClient client(TestUser user) {
+        return clientWithToken(tokens.get(user));
+    }
+
+    /** A client that authenticates with any bearer token (a service account's). Close it. */
+    public KubernetesClient clientWithToken(String token) {
+        return new KubernetesClientBuilder().withConfig(config(token)).build();
+    }
+
+    /** The client configuration for a bearer token: this server, trusting only its CA, no kubeconfig read. */
+    public Config config(String token) {
+        return new ConfigBuilder(Config.empty()).withMasterUrl(url()).withCaCertData(base64(caPem()))
+                .withOauthToken(token).withRequestTimeout(30_000).withConnectionTimeout(10_000)
+                .withRequestRetryBackoffLimit(3).build();
+    }
+
+    /**
+     * The settings that point the packaged sidecar's Kubernetes client at this server with a bearer token, as
+     * a pod's mounted service account token would (the Quarkus kubernetes-client properties).
+     */
+    public Map<String, String> sidecarConfig(String token) {
+        return Map.of("quarkus.kubernetes-client.api-server-url", url(),
+                "quarkus.kubernetes-client.ca-cert-file", caFile().toString(),
+                "quarkus.kubernetes-client.token", token);
+    }
+
+    private SSLContext trusting() {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", authority.caCertificate());
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, factory.getTrustManagers(), null);
+            return tls;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust the API server's CA", e);
+        }
+    }
+
+    private static String base64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        TestTools.stop(process);
+        etcd.close();
+        TestTools.deleteRecursively(dir);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.hcprollback.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * A management cluster for the packaged sidecar on a real API server: {@link KubeApiServer#shared()} with the
+ * install applied ({@link Install}), the users of {@link TestUser} holding what {@code real-api-server/users.yaml}
+ * grants them, and sidecars started as their own processes with a real service-account token. The webhook
+ * configuration, as shipped, points at one sidecar once {@link #routeWebhooksTo} is called, and is removed on
+ * {@link #close()} so that no fail-closed webhook outlives its sidecar.
+ */
+public final class RealManagementCluster implements AutoCloseable {
+
+    private static boolean installed;
+
+    private final KubeApiServer server;
+    private final Path workDir;
+    private final TestCertificates.Issued serving;
+    private final TestCertificates authority;
+    private final List<SidecarProcess> sidecars = new ArrayList<>();
+    private boolean webhooksRouted;
+
+    private RealManagementCluster(KubeApiServer server, Path workDir, TestCertificates authority, TestCertificates.Issued serving) {
+        this.server = server;
+        this.workDir = workDir;
+        this.authority = authority;
+        this.serving = serving;
+    }
+
+    /** The shared API server with the install applied (once per JVM); sidecars' files go to {@code workDir}. */
+    public static RealManagementCluster start(Path workDir) {
+        KubeApiServer server = KubeApiServer.shared();
+        installOnce(server);
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TestCertificates authority = TestCertificates.newAuthority(workDir.resolve("tls"), "hcp-rollback-ca");
+        return new RealManagementCluster(server, workDir, authority,
+                authority.issue(workDir.resolve("tls"), "webhook", Duration.ofHours(12)));
+    }
+
+    private static synchronized void installOnce(KubeApiServer server) {
+        if (installed) {
+            return;
+        }
+        Install.applyAllButWebhooks(server);
+        Install.bindRequesterRole(server);
+        try (KubernetesClient admin = server.client(TestUser.ADMIN);
+                InputStream users = RealManagementCluster.class.getResourceAsStream("/real-api-server/users.yaml")) {
+            for (HasMetadata resource : admin.load(users).items()) {
+                Install.apply(admin, resource);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        installed = true;
+    }
+
+    public KubeApiServer server() {
+        return server;
+    }
+
+    /** A client acting as {@code user}; close it. */
+    public KubernetesClient client(TestUser user) {
+        return server.client(user);
+    }
+
+    /** Creates a namespace for a test (as the administrator) and lets the customer administer its HostedClusters. */
+    public void createNamespace(String namespace) {
+        try (KubernetesClient admin = client(TestUser.ADMIN)) {
+            Install.apply(admin, new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build());
+            Install.apply(admin, new RoleBindingBuilder().withNewMetadata().withName("customer-admin").withNamespace(namespace)
+                    .endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+                    .withName("test-customer-admin").endRoleRef()
+                    .addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User")
+                    .withName(TestUser.CUSTOMER.username).endSubject().build());
+        }
+    }
+
+    /**
+     * Starts the packaged sidecar as the service account {@code hcp-rollback:hcp-rollback} (a token the server
+     * issued), serving this cluster's webhook certificate, and waits until it is ready.
+     */
+    public SidecarProcess startSidecar(String name, Map<String, String> extraConfig) throws IOException, InterruptedException {
+        Map<String, String> config = new LinkedHashMap<>(server.sidecarConfig(Install.sidecarToken(server)));
+        config.put("quarkus.kubernetes-client.namespace", Install.NAMESPACE);
+        config.put("hcp-rollback.tls.cert-file", serving.certFile().toAbsolutePath().toString());
+        config.put("hcp-rollback.tls.key-file", serving.keyFile().toAbsolutePath().toString());
+        config.putAll(extraConfig);
+        SidecarProcess sidecar = SidecarProcess.start(Files.createDirectories(workDir.resolve(name)), config);
+        synchronized (sidecars) {
+            sidecars.add(sidecar);
+        }
+        sidecar.awaitReady(Duration.ofSeconds(180));
+        return sidecar;
+    }
+
+    /** Applies the shipped webhook configuration, every webhook pointed at this sidecar. */
+    public void routeWebhooksTo(SidecarProcess sidecar) {
+        Install.applyWebhooks(server, sidecar.httpsPort, authority.caPem());
+        webhooksRouted = true;
+    }
+
+    @Override
+    public void close() {
+        if (webhooksRouted) {
+            Install.deleteWebhooks(server);
+        }
+        synchronized (sidecars) {
+            sidecars.forEach(SidecarProcess::close);
+        }
+    }
+}
