@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
 import dev.hcprollback.testing.Install;
@@ -82,11 +84,10 @@ class InstallOnRealApiServerIT {
             try (KubernetesClient asSidecar = cluster.server().clientWithToken(Install.sidecarToken(cluster.server()))) {
                 asSidecar.genericKubernetesResources(ROLLBACKS).inNamespace(NAMESPACE).resource(record).create();
             }
+            // as kubectl label does it: a merge patch of the labels, no resourceVersion
             GenericKubernetesResource labelled = admin.genericKubernetesResources(ROLLBACKS).inNamespace(NAMESPACE)
-                    .withName("labelled").edit(r -> {
-                        r.getMetadata().setLabels(Map.of("incident", "INC-1"));
-                        return r;
-                    });
+                    .withName("labelled").patch(PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"metadata\":{\"labels\":{\"incident\":\"INC-1\"}}}");
             assertEquals("INC-1", labelled.getMetadata().getLabels().get("incident"));
         }
     }
