@@ -84,6 +84,13 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
         if (request.reason().isEmpty()) {
             return UpdateControl.noUpdate();
         }
+        if (!request.isValid()) {
+            // the webhook refuses such values; one set before it ran is never guessed at, least of all towards a
+            // real rollback
+            LOG.warnf("%s/%s: the rollback request is not acted on: %s", namespace, cluster.getMetadata().getName(),
+                    request.invalid().stream().map(RollbackRequest.InvalidValue::describe).collect(java.util.stream.Collectors.joining("; ")));
+            return UpdateControl.noUpdate();
+        }
         String toVersion = request.toVersion().get();
         String name = link;
         if (link != null) {
@@ -180,9 +187,7 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
         spec.setReason(request.reason().get());
         spec.setDryRun(request.dryRun());
         spec.setSnapshotName(point.map(s -> s.getMetadata().getName()).orElse(null));
-        String strategy = cluster.getMetadata().getAnnotations().get(RollbackRequest.STRATEGY);
-        spec.setStrategy(RollbackStrategy.PayloadOnly.name().equals(strategy) ? RollbackStrategy.PayloadOnly
-                : RollbackStrategy.RestoreEtcd);
+        spec.setStrategy(request.strategy());
         rollback.setSpec(spec);
         try {
             client.resource(rollback).create();

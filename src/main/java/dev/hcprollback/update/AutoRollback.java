@@ -17,7 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  */
 final class AutoRollback {
 
-    static final String ANNOTATION = RollbackRequest.PREFIX + "auto-rollback";
+    static final String ANNOTATION = RollbackRequest.AUTO_ROLLBACK;
 
     private final KubernetesClient client;
 
@@ -26,8 +26,7 @@ final class AutoRollback {
     }
 
     static boolean optedIn(HostedCluster cluster) {
-        return "true".equalsIgnoreCase(Optional.ofNullable(cluster.getMetadata().getAnnotations()).orElse(Map.of())
-                .get(ANNOTATION));
+        return RollbackRequest.autoRollback(cluster);
     }
 
     /** Why no request may be filed now (an SRE's request pending, a rollback unfinished), or empty. */

@@ -144,6 +144,9 @@ public class HostedClusterGate {
                     + RollbackRequest.PREFIX + "* annotations: " + decision.grounds() + ".");
         }
         RollbackRequest request = RollbackRequest.of(after);
+        if (!request.isValid()) {
+            return invalidRequest(request);
+        }
         if (request.toVersion().isEmpty()) {
             return Verdict.allow(Rule.REQUEST_RECORDED, "rollback request withdrawn (" + decision.grounds() + ")");
         }
@@ -180,6 +183,9 @@ public class HostedClusterGate {
     private Verdict judgeDowngrade(HostedCluster before, HostedCluster after, List<PayloadChange> downgrades,
             Supplier<Authorizer.Decision> authorisation) {
         RollbackRequest request = RollbackRequest.of(after);
+        if (!request.isValid()) {
+            return invalidRequest(request);
+        }
         for (PayloadChange downgrade : downgrades) {
             String what = downgrade.describe() + ", an older payload.";
             if (request.toVersion().isEmpty()) {
@@ -249,6 +255,13 @@ public class HostedClusterGate {
             return Verdict.deny(Rule.UPGRADE_GATE, what + ": " + problem);
         }
         return Verdict.allow(Rule.UPGRADE_GATE, what).withWarnings(List.of("hcp-rollback: " + problem));
+    }
+
+    /** A flag or strategy spelled otherwise than it accepts: refused, whatever it would have meant. */
+    private static Verdict invalidRequest(RollbackRequest request) {
+        return Verdict.deny(Rule.REQUEST_ANNOTATION_INVALID, request.invalid().stream()
+                .map(RollbackRequest.InvalidValue::describe).collect(Collectors.joining("; "))
+                + ". A value hcp-rollback does not take exactly is refused rather than guessed at.");
     }
 
     private static Verdict reasonMissing() {

@@ -22,6 +22,7 @@ public enum Rule {
     REQUEST_UNAUTHORISED("request-unauthorised"),
     REQUEST_RECORDED("request-recorded"),
     TO_VERSION_NOT_CANONICAL("to-version-not-canonical"),
+    REQUEST_ANNOTATION_INVALID("request-annotation-invalid"),
     // HostedCluster: downgrades, checked in this order
     ROLLBACK_NOT_REQUESTED("rollback-not-requested"),
     ROLLBACK_VERSION_MISMATCH("rollback-version-mismatch"),

@@ -40,6 +40,9 @@ class RollbackControllerTest {
     static final String NAMESPACE = "rollback-e2e";
 
     @Inject
+    RollbackTrigger trigger;
+
+    @Inject
     KubernetesClient client;
 
     @Inject
@@ -167,6 +170,25 @@ class RollbackControllerTest {
                 .getStatus().getPhase());
         Awaitility.await("the link moves to last-rollback").atMost(Duration.ofSeconds(30)).until(() -> real.getMetadata()
                 .getName().equals(world.cluster().getMetadata().getAnnotations().get(RollbackNames.LAST_ANNOTATION)));
+    }
+
+    @Test
+    void aRequestWhoseDryRunFlagIsNotRecognisedIsNeverActedOn() {
+        // as a cluster annotated before the webhook ran (it refuses such values): the trigger never guesses, least of
+        // all towards a real, data-losing rollback
+        for (String value : List.of("yes", "True", " true")) {
+            String name = "unreadable-" + Integer.toHexString(value.hashCode());
+            RollbackWorld world = world(name);
+            world.clusterAnnotations.put(RollbackRequest.TO_VERSION, "4.18.5");
+            world.clusterAnnotations.put(RollbackRequest.REASON, "INC-4717: flag spelled otherwise");
+            world.clusterAnnotations.put(RollbackRequest.DRY_RUN, value);
+            world.create();
+
+            trigger.reconcile(world.cluster(), null);
+
+            assertEquals(List.of(), rollbacksOf(name), "no record, no plan, for dry-run '" + value + "'");
+            assertNull(world.cluster().getSpec().getPausedUntil(), "the cluster is not paused");
+        }
     }
 
     @Test

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.snapshot.SnapshotPhase;
+import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
@@ -191,6 +192,36 @@ class HostedClusterAdmissionTest {
                 new Case("SRE request naming no version", verifiedSnapshotOf5(),
                         n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("previous", "INC-4711")).sre(),
                         false, "rollback-version-mismatch", "'previous', which is not a release version"),
+                // one parser for the webhook and the controllers: a flag or strategy spelled otherwise is refused,
+                // never read as the data-losing default (a real rollback, an etcd restore)
+                new Case("SRE dry run spelled 'yes'", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "INC-4711")
+                                .annotate(RollbackRequest.DRY_RUN, "yes")).sre(),
+                        false, "request-annotation-invalid",
+                        "rollback.hypershift.openshift.io/dry-run is 'yes'; it takes exactly 'true' or 'false', or no annotation"),
+                new Case("SRE dry run spelled 'True'", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "INC-4711")
+                                .annotate(RollbackRequest.DRY_RUN, "True")).sre(),
+                        false, "request-annotation-invalid", "dry-run is 'True'"),
+                new Case("SRE dry run with a space", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "INC-4711")
+                                .annotate(RollbackRequest.DRY_RUN, "true ")).sre(),
+                        false, "request-annotation-invalid", "dry-run is 'true '"),
+                new Case("SRE dry run 'true' exactly", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "INC-4711")
+                                .annotate(RollbackRequest.DRY_RUN, "true")).sre(),
+                        true, "request-recorded", null),
+                new Case("SRE strategy in lower case", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback("4.18.5", "INC-4711")
+                                .annotate(RollbackRequest.STRATEGY, "payloadonly")).sre(),
+                        false, "request-annotation-invalid",
+                        "strategy is 'payloadonly'; it takes exactly 'RestoreEtcd' or 'PayloadOnly', or no annotation"),
+                new Case("SRE opts in to automatic rollbacks with 'yes'", nothing(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).annotate(RollbackRequest.AUTO_ROLLBACK, "yes")).sre(),
+                        false, "request-annotation-invalid", "auto-rollback is 'yes'"),
+                new Case("SRE version with a leading space", verifiedSnapshotOf5(),
+                        n -> AdmissionReviews.update(on6(n), on6(n).requestRollback(" 4.18.5", "INC-4711")).sre(),
+                        false, "to-version-not-canonical", "write the version as 4.18.5"),
                 new Case("SRE withdraws a request", nothing(),
                         n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n)).sre(),
                         true, "request-recorded", null),
