@@ -19,6 +19,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Optional;
+
+import dev.hcprollback.net.IdleTimeoutInputStream;
 
 import dev.hcprollback.snapshot.SnapshotCompression;
 import dev.hcprollback.snapshot.SnapshotDigest;
@@ -32,6 +35,9 @@ import dev.hcprollback.snapshot.SnapshotDigest;
  * java -cp "/deployments/app/*:/deployments/lib/main/*" dev.hcprollback.rollback.fetch.FetchSnapshot \
  *     &lt;url&gt; &lt;expected-sha256, 64 hex digits&gt; &lt;destination file&gt; [none|zstd]
  * </pre>
+ *
+ * A body that stops arriving for {@link #IDLE_TIMEOUT} (environment {@code FETCH_IDLE_TIMEOUT_SECONDS} overrides it)
+ * is given up and downloaded again, like any other broken transfer, {@link #ATTEMPTS} times in all.
  *
  * The SHA-256 is of the object as stored. A {@code zstd} object is decoded as it streams (pure-Java
  * codec, already in the image), and the decoded snapshot must also carry a matching etcd trailing hash
@@ -54,6 +60,8 @@ public final class FetchSnapshot {
     public static final int EXIT_HASH_MISMATCH = 12;
 
     static final int ATTEMPTS = 3;
+    /** The longest a read of the body may wait for data before the attempt is given up. */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     private static final int SNIFF_BYTES = 256;
 
     /** A failure with its exit code and the one line printed for it. */
@@ -84,7 +92,9 @@ public final class FetchSnapshot {
         }
         System.out.println("stage=fetch");
         try {
-            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]), compression);
+            Duration idle = Optional.ofNullable(System.getenv("FETCH_IDLE_TIMEOUT_SECONDS"))
+                    .map(seconds -> Duration.ofSeconds(Long.parseLong(seconds))).orElse(IDLE_TIMEOUT);
+            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]), compression, idle);
             System.out.println("stage=verified " + bytes + " bytes with SHA-256 " + args[1].toLowerCase(Locale.ROOT)
                     + " in " + args[2]);
         } catch (Failure e) {
@@ -102,16 +112,22 @@ public final class FetchSnapshot {
      * file at {@code destination} nor beside it.
      */
     public static long fetch(URI url, String expectedSha256, Path destination) throws Failure {
-        return fetch(url, expectedSha256, destination, SnapshotCompression.none);
+        return fetch(url, expectedSha256, destination, SnapshotCompression.none, IDLE_TIMEOUT);
+    }
+
+    /** As {@link #fetch(URI, String, Path, SnapshotCompression, Duration)} with the default idle timeout. */
+    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression)
+            throws Failure {
+        return fetch(url, expectedSha256, destination, compression, IDLE_TIMEOUT);
     }
 
     /**
      * As {@link #fetch(URI, String, Path)} for an object stored with {@code compression}: the SHA-256 is
      * of the stored bytes, the file is the decoded snapshot (whose etcd trailing hash must match).
-     * Returns the number of bytes stored.
+     * Returns the number of bytes stored. An attempt whose body waits longer than {@code idle} for data is given up.
      */
-    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression)
-            throws Failure {
+    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression,
+            Duration idle) throws Failure {
         String expected = expectedSha256.toLowerCase(Locale.ROOT);
         if (!expected.matches("[0-9a-f]{64}")) {
             throw new Failure(EXIT_CANNOT_WRITE, "expected SHA-256 is not 64 hex digits: '" + expectedSha256 + "'");
@@ -134,7 +150,7 @@ public final class FetchSnapshot {
             for (int attempt = 1; actual == null; attempt++) {
                 try {
                     MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                    Downloaded downloaded = download(client, url, temporary, digest, compression);
+                    Downloaded downloaded = download(client, url, temporary, digest, compression, idle);
                     bytes = downloaded.storedBytes();
                     decodedIntact = downloaded.decodedIntact();
                     actual = HexFormat.of().formatHex(digest.digest());
@@ -199,7 +215,7 @@ public final class FetchSnapshot {
      * from one stored some other way.
      */
     private static Downloaded download(HttpClient client, URI url, Path file, MessageDigest digest,
-            SnapshotCompression compression) throws Retryable, Failure, IOException, InterruptedException {
+            SnapshotCompression compression, Duration idle) throws Retryable, Failure, IOException, InterruptedException {
         HttpResponse<InputStream> response;
         try {
             response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET().build(),
@@ -208,7 +224,7 @@ public final class FetchSnapshot {
             throw new Retryable(e.getClass().getSimpleName() + " from " + hostOf(url)
                     + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
         }
-        try (InputStream body = response.body()) {
+        try (InputStream body = new IdleTimeoutInputStream(response.body(), idle)) {
             int status = response.statusCode();
             if (status != 200) {
                 String text = new String(body.readNBytes(SNIFF_BYTES), StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
@@ -241,11 +257,14 @@ public final class FetchSnapshot {
                 }
                 return new Downloaded(stored.count, decoded.trailerMatches());
             } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().contains("No space left")) {
+                if (e instanceof IdleTimeoutInputStream.IdleTimeoutException
+                        || e.getMessage() != null && e.getMessage().contains("No space left")) {
                     throw e;
                 }
                 throw new Retryable(e.toString());
             }
+        } catch (IdleTimeoutInputStream.IdleTimeoutException stalled) {
+            throw new Retryable(hostOf(url) + " sent " + stalled.getMessage());
         }
     }
 

@@ -120,6 +120,75 @@ class FetchSnapshotTest {
         http.stop(0);
     }
 
+    /**
+     * A server whose body stops after its headers and 64 KiB, for the first {@code stalls} requests (for ever with
+     * -1), then serves the snapshot whole. Stalled answers are released when the test ends.
+     */
+    private final class StallingServer implements AutoCloseable {
+        final HttpServer server;
+        final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+
+        StallingServer(int stalls) throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(threads);
+            server.createContext("/snapshot.db", exchange -> {
+                int request = requests.incrementAndGet();
+                exchange.sendResponseHeaders(200, snapshot.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    if (stalls < 0 || request <= stalls) {
+                        out.write(snapshot, 0, 64 * 1024);
+                        out.flush();
+                        release.await();
+                        return;
+                    }
+                    out.write(snapshot);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            server.start();
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/snapshot.db?X-Amz-Signature=secret");
+        }
+
+        @Override
+        public void close() {
+            release.countDown();
+            server.stop(0);
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBodyThatStallsAfterItsHeadersIsGivenUpAndDownloadedAgain() throws Exception {
+        try (StallingServer stalling = new StallingServer(1)) {
+            long bytes = FetchSnapshot.fetch(stalling.url(), sha256(), destination(), SnapshotCompression.none,
+                    java.time.Duration.ofMillis(500));
+
+            assertEquals(snapshot.length, bytes);
+            assertArrayEquals(snapshot, Files.readAllBytes(destination()));
+            assertEquals(2, stalling.requests.get(), "the stalled attempt, then one whole download");
+        }
+    }
+
+    @Test
+    void aBodyThatAlwaysStallsFailsAfterEveryAttemptSayingSoAndLeavesNothing() throws Exception {
+        try (StallingServer stalling = new StallingServer(-1)) {
+            FetchSnapshot.Failure failure = assertThrows(FetchSnapshot.Failure.class, () -> FetchSnapshot.fetch(stalling.url(),
+                    sha256(), destination(), SnapshotCompression.none, java.time.Duration.ofMillis(500)));
+
+            assertEquals(FetchSnapshot.EXIT_FETCH_FAILED, failure.exitCode());
+            assertTrue(failure.getMessage().contains("127.0.0.1 sent no data for 0.5 s after 65536 bytes"), failure.getMessage());
+            assertFalse(failure.getMessage().contains("secret"), "the pre-signed URL's signature is never printed");
+            assertEquals(FetchSnapshot.ATTEMPTS, stalling.requests.get());
+            assertEquals(List.of(), leftOnTheVolume());
+        }
+    }
+
     private URI url(String path) {
         return URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/" + path + "?X-Amz-Signature=secret");
     }
