@@ -14,6 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -143,13 +147,22 @@ final class RegistrySession {
                 request.header("Authorization", header);
             }
             HttpResponse<byte[]> response;
+            // the request's own timeout covers the headers only: the lookup's deadline bounds the body as well, so
+            // that a registry whose body stalls cannot hold an admission request past the webhook's timeout
+            CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             try {
-                response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (HttpTimeoutException slow) {
+                response = answer.get(timeLeft().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException slow) {
+                answer.cancel(true);
                 throw unreachable("did not answer within " + timeout.toMillis() + "ms", slow);
-            } catch (IOException down) {
-                throw unreachable("could not be reached (" + down + ")", down);
+            } catch (ExecutionException failed) {
+                Throwable cause = failed.getCause();
+                if (cause instanceof HttpTimeoutException) {
+                    throw unreachable("did not answer within " + timeout.toMillis() + "ms", cause);
+                }
+                throw unreachable("could not be reached (" + cause + ")", cause);
             } catch (InterruptedException interrupted) {
+                answer.cancel(true);
                 Thread.currentThread().interrupt();
                 throw unreachable("lookup interrupted", interrupted);
             }

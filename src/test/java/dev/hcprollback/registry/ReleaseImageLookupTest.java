@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.registry.ReleaseLookupException.Reason;
+import dev.hcprollback.testing.TestCertificates;
 import dev.hcprollback.testing.RegistryProcess;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -186,6 +188,45 @@ class ReleaseImageLookupTest {
             for (Socket socket : held) {
                 socket.close();
             }
+        }
+    }
+
+    @Test
+    void aRegistryWhoseBodyStallsAfterItsHeadersFailsWithinTheTimeout(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        TestCertificates authority = TestCertificates.newAuthority(dir, "stalling-registry-ca");
+        TestCertificates.Issued tls = authority.issue(dir, "stalling-registry", Duration.ofHours(1));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        com.sun.net.httpserver.HttpsServer stalling = com.sun.net.httpserver.HttpsServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        stalling.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(authority.serverContext(tls)));
+        stalling.setExecutor(threads);
+        // every answer: the headers of a 10 kB manifest, its first bytes, then nothing
+        stalling.createContext("/", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+            exchange.sendResponseHeaders(200, 10_000);
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+                out.write("{\"schemaVersion\": 2,".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.flush();
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stalling.start();
+        try {
+            String host = "127.0.0.1:" + stalling.getAddress().getPort();
+            ReleaseImageLookup trusting = new ReleaseImageLookup(client, TIMEOUT, 16, Optional.of(authority.caFile()));
+            // a hang guard, not a measurement: the lookup itself gives up after TIMEOUT
+            ReleaseLookupException slow = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThrows(
+                    ReleaseLookupException.class, () -> trusting.releaseVersion(new PayloadImage(host + "/" + REPO + "@" + release5),
+                            NAMESPACE, Optional.empty())));
+            assertEquals(Reason.UNREACHABLE, slow.reason());
+            assertEquals("registry " + host + " did not answer within 2000ms while looking up " + REPO, slow.getMessage());
+        } finally {
+            release.countDown();
+            stalling.stop(0);
+            threads.shutdownNow();
         }
     }
 
