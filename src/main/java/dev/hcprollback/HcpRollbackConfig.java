@@ -329,6 +329,13 @@ public interface HcpRollbackConfig {
         /** Limit for streaming one whole snapshot into storage. */
         @WithDefault("30m")
         Duration snapshotTimeout();
+
+        /**
+         * Longest wait for the next bytes of a snapshot stream: a stream that stalls this long is given up and the
+         * snapshot tried again (a stalled member would otherwise hold the attempt until {@code snapshot-timeout}).
+         */
+        @WithDefault("60s")
+        Duration idleTimeout();
     }
 
     interface NetworkPolicy {
@@ -362,6 +369,14 @@ public interface HcpRollbackConfig {
         /** Lifetime of read URLs handed to restore pods. */
         @WithDefault("1h")
         Duration readUrlTtl();
+
+        /**
+         * Longest wait for the next bytes of an object store's answer, for Azure Blob here and for S3 through
+         * {@code quarkus.s3.sync-client.socket-timeout}, which application.properties sets from this; a read stalled
+         * this long fails and the snapshot or its read-back is tried again.
+         */
+        @WithDefault("60s")
+        Duration idleTimeout();
 
         S3 s3();
 

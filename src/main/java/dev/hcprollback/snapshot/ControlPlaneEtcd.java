@@ -35,7 +35,8 @@ public class ControlPlaneEtcd {
 
     public EtcdSnapshotStreamer streamer() {
         HcpRollbackConfig.Etcd etcd = config.snapshot().etcd();
-        return new EtcdSnapshotStreamer(etcd.connectTimeout(), etcd.requestTimeout(), etcd.snapshotTimeout());
+        return new EtcdSnapshotStreamer(etcd.connectTimeout(), etcd.requestTimeout(), etcd.snapshotTimeout(),
+                etcd.idleTimeout());
     }
 
     /** A client with the control plane's credentials; the caller closes it. */

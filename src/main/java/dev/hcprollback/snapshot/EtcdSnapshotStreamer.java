@@ -36,11 +36,18 @@ public class EtcdSnapshotStreamer {
     private final Duration connectTimeout;
     private final Duration requestTimeout;
     private final Duration snapshotTimeout;
+    private final Duration idleTimeout;
 
-    public EtcdSnapshotStreamer(Duration connectTimeout, Duration requestTimeout, Duration snapshotTimeout) {
+    /**
+     * @param snapshotTimeout limit for one whole snapshot
+     * @param idleTimeout longest wait for the stream's next bytes
+     */
+    public EtcdSnapshotStreamer(Duration connectTimeout, Duration requestTimeout, Duration snapshotTimeout,
+            Duration idleTimeout) {
         this.connectTimeout = connectTimeout;
         this.requestTimeout = requestTimeout;
         this.snapshotTimeout = snapshotTimeout;
+        this.idleTimeout = idleTimeout;
     }
 
     /**
@@ -72,11 +79,7 @@ public class EtcdSnapshotStreamer {
             SnapshotDigest digest = new SnapshotDigest(encoder);
             CompletableFuture<Long> done = client.getMaintenanceClient().snapshot(digest);
             try {
-                done.get(snapshotTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                done.cancel(true);
-                throw new SnapshotFailure(SnapshotFailure.Reason.EtcdError,
-                        "etcd at " + endpoint + ": the snapshot did not finish within " + snapshotTimeout, e);
+                awaitStream(done, digest, endpoint);
             } catch (ExecutionException e) {
                 if (digest.failure() != null) {
                     throw new StreamSinkException(digest.failure());
@@ -105,6 +108,40 @@ public class EtcdSnapshotStreamer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SnapshotFailure(SnapshotFailure.Reason.Internal, "interrupted while streaming from " + endpoint, e);
+        }
+    }
+
+    /**
+     * Waits for the stream's end, giving up when no byte arrived for the idle limit (a stalled member, a half-open
+     * connection) or the whole snapshot took longer than its limit.
+     */
+    private void awaitStream(CompletableFuture<Long> done, SnapshotDigest digest, String endpoint)
+            throws ExecutionException, InterruptedException, SnapshotFailure {
+        long started = System.nanoTime();
+        long tick = Math.max(10, Math.min(1000, idleTimeout.toMillis() / 4));
+        long bytes = -1;
+        long lastProgress = started;
+        while (true) {
+            try {
+                done.get(tick, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException notYet) {
+                long now = System.nanoTime();
+                long size = digest.size();
+                if (size != bytes) {
+                    bytes = size;
+                    lastProgress = now;
+                } else if (now - lastProgress >= idleTimeout.toNanos()) {
+                    done.cancel(true);
+                    throw new SnapshotFailure(SnapshotFailure.Reason.EtcdError, "etcd at " + endpoint + " sent no data for "
+                            + idleTimeout.toMillis() / 1000.0 + " s after " + size + " bytes of the snapshot", notYet);
+                }
+                if (now - started >= snapshotTimeout.toNanos()) {
+                    done.cancel(true);
+                    throw new SnapshotFailure(SnapshotFailure.Reason.EtcdError,
+                            "etcd at " + endpoint + ": the snapshot did not finish within " + snapshotTimeout, notYet);
+                }
+            }
         }
     }
 

@@ -22,7 +22,7 @@ public class SnapshotDigest extends FilterOutputStream {
     private final MessageDigest body = sha256();
     private final byte[] tail = new byte[TRAILER];
     private int tailLength;
-    private long size;
+    private volatile long size;
     private IOException failure;
 
     public SnapshotDigest(OutputStream out) {

@@ -25,12 +25,15 @@ public class SnapshotStoreProducer {
             case s3 -> new S3SnapshotStore(s3.get(), presigner.get(), storage.s3().bucket().orElseThrow(
                     () -> new IllegalStateException("hcp-rollback.storage.s3.bucket is required for the s3 backend")),
                     storage.s3().sseKmsKeyId(), storage.partSizeBytes());
-            case azure -> new AzureSnapshotStore(azureContainer(storage.azure()), storage.partSizeBytes());
+            case azure -> new AzureSnapshotStore(azureContainer(storage.azure(), storage.idleTimeout()),
+                    storage.partSizeBytes());
         };
     }
 
-    static BlobContainerClient azureContainer(HcpRollbackConfig.Azure azure) {
-        BlobServiceClientBuilder builder = new BlobServiceClientBuilder();
+    static BlobContainerClient azureContainer(HcpRollbackConfig.Azure azure, java.time.Duration idleTimeout) {
+        // a read or a write that stalls this long fails (and is retried by the SDK, then by the snapshot's attempts)
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().clientOptions(new com.azure.core.util.HttpClientOptions()
+                .setReadTimeout(idleTimeout).setWriteTimeout(idleTimeout).setResponseTimeout(idleTimeout));
         if (azure.connectionString().filter(s -> !s.isBlank()).isPresent()) {
             builder.connectionString(azure.connectionString().get());
         } else {

@@ -69,7 +69,7 @@ public final class SnapshotChild {
         String mode = args.length > 6 ? args[6] : "take";
         SnapshotCompression compression = mode.equals("take-zstd") ? SnapshotCompression.zstd : SnapshotCompression.none;
         SnapshotTaker taker = new SnapshotTaker(new EtcdSnapshotStreamer(Duration.ofSeconds(10), Duration.ofSeconds(15),
-                Duration.ofHours(1)), store, "hcp-rollback", Clock.systemUTC(), compression);
+                Duration.ofHours(1), Duration.ofSeconds(60)), store, "hcp-rollback", Clock.systemUTC(), compression);
         var cluster = HostedClusters.onSixAfterFive("bench").model();
 
         System.gc();
@@ -140,7 +140,7 @@ public final class SnapshotChild {
 
     /** Only etcd into this JVM: the project's streamer into a stream that discards (hashing still on). */
     private static long streamOnly(String endpoint, EtcdCredentials credentials) throws Exception {
-        return new EtcdSnapshotStreamer(Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofHours(1))
+        return new EtcdSnapshotStreamer(Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofHours(1), Duration.ofSeconds(60))
                 .stream(endpoint, Optional.empty(), credentials, revision -> OutputStream.nullOutputStream()).sizeBytes();
     }
 

@@ -48,7 +48,7 @@ class SnapshotTakerTest {
     static S3Server s3;
     static SnapshotStore store;
     static EtcdSnapshotStreamer streamer = new EtcdSnapshotStreamer(Duration.ofSeconds(2), Duration.ofSeconds(4),
-            Duration.ofMinutes(2));
+            Duration.ofMinutes(2), Duration.ofSeconds(60));
 
     @BeforeAll
     static void start() {
@@ -270,6 +270,59 @@ class SnapshotTakerTest {
         assertEquals(List.of(), store.list("hcp/clusters/etcd-dies/"));
         assertEquals(List.of(), s3.client().listMultipartUploads(b -> b.bucket("snapshots")).uploads(),
                 "the multi-part upload was aborted, its parts discarded");
+    }
+
+    @Test
+    void etcdStallingInTheMiddleOfTheStreamIsGivenUpAfterTheIdleLimitLeavingNothingBehind() throws Exception {
+        EtcdSnapshotStreamer impatient = new EtcdSnapshotStreamer(Duration.ofSeconds(2), Duration.ofSeconds(4),
+                Duration.ofMinutes(10), Duration.ofSeconds(1));
+        SnapshotStore freezing = new DelegatingSnapshotStore(store) {
+            @Override
+            public Upload upload(String key, String contentType) {
+                Upload real = delegate.upload(key, contentType);
+                return new ForwardingUpload(real) {
+                    long seen;
+                    boolean frozen;
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws java.io.IOException {
+                        real.write(b, off, len);
+                        seen += len;
+                        if (seen > PART && !frozen) {
+                            frozen = true;
+                            signal(etcd, "STOP"); // a member that stops answering, its connection still open
+                        }
+                    }
+                };
+            }
+        };
+        HostedCluster cluster = cluster("etcd-stalls");
+        try {
+            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(impatient, freezing, "hcp", CLOCK)
+                    .take("snap-1", SnapshotReason.Manual, cluster, () -> cluster, etcd.endpoint(), Optional.empty(),
+                            pki.clientCredentials(), ETCD_IMAGE));
+            assertEquals(SnapshotFailure.Reason.EtcdError, failure.reason(), failure.getMessage());
+            assertTrue(failure.getMessage().matches(".*etcd at .* sent no data for 1\\.0 s after \\d+ bytes of the snapshot.*"),
+                    failure.getMessage());
+        } finally {
+            signal(etcd, "CONT");
+        }
+        assertEquals(List.of(), store.list("hcp/clusters/etcd-stalls/"));
+        assertEquals(List.of(), s3.client().listMultipartUploads(b -> b.bucket("snapshots")).uploads(),
+                "the multi-part upload was aborted, its parts discarded");
+        take(store, cluster("after-the-stall")); // the member answers again: the next attempt succeeds
+    }
+
+    private static void signal(EtcdProcess process, String signal) {
+        try {
+            int status = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+            assertEquals(0, status, "kill -" + signal);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

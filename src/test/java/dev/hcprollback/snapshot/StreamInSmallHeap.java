@@ -27,7 +27,7 @@ public final class StreamInSmallHeap {
                 S3Server.SECRET_KEY), null, args[3], Optional.empty(), 5 * 1024 * 1024);
         HostedCluster cluster = Clusters.available("clusters", "large", "4.18.6");
         SnapshotTaker taker = new SnapshotTaker(new EtcdSnapshotStreamer(Duration.ofSeconds(5), Duration.ofSeconds(10),
-                Duration.ofMinutes(5)), store, "hcp", Clock.systemUTC());
+                Duration.ofMinutes(5), Duration.ofSeconds(60)), store, "hcp", Clock.systemUTC());
         SnapshotTaker.Taken taken = taker.take("large", SnapshotReason.Manual, cluster, () -> cluster, args[0],
                 Optional.empty(), credentials);
         System.out.println("RESULT " + taken.sizeBytes() + " " + taken.sha256() + " " + Runtime.getRuntime().maxMemory()
