@@ -45,6 +45,12 @@ public class ControlPlaneRollbackStatus {
     private String failureReason;
     /** Set while a failure before the point of no return is being undone. */
     private Boolean undoing;
+    /**
+     * etcd's highest revision once its writers had stopped (Quiesce, before etcd stops): the last revision any
+     * client can have seen. The restored revision (the snapshot's plus the bump) must be above it, or watch caches
+     * would take the restored data for old news.
+     */
+    private Long revisionAtQuiesce;
 
     public RollbackPhase getPhase() {
         return phase;
@@ -188,6 +194,14 @@ public class ControlPlaneRollbackStatus {
 
     public void setUndoing(Boolean undoing) {
         this.undoing = undoing;
+    }
+
+    public Long getRevisionAtQuiesce() {
+        return revisionAtQuiesce;
+    }
+
+    public void setRevisionAtQuiesce(Long revisionAtQuiesce) {
+        this.revisionAtQuiesce = revisionAtQuiesce;
     }
 
     /** The record of one step, if it has started. */

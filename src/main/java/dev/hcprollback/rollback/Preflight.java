@@ -35,6 +35,7 @@ final class Preflight {
     static final String SNAPSHOT_OBJECT = "snapshotObject";
     static final String REVERT_ADMISSION = "revertAdmission";
     static final String REVISION_HEADROOM = "revisionHeadroom";
+    static final String REVISION_BUMP = "revisionBump";
     static final String NODE_POOL_SKEW = "nodePoolSkew";
 
     /** The WAL segment etcd preallocates in a restored member dir (64 MiB). */
@@ -69,6 +70,7 @@ final class Preflight {
             restoreImage.ifPresent(checks::add);
             checks.add(snapshotObject(run, snapshot));
             checks.add(revisionHeadroom(run, members, plan.getDataLoss()));
+            checks.add(revisionBump(run, members, plan.getDataLoss()));
         }
         checks.add(revertAdmission(run, plan));
         checks.add(nodePoolSkew(run, plan));
@@ -214,6 +216,26 @@ final class Preflight {
         boolean fits = current <= REVISION_LIMIT - bump;
         return new PreflightCheck(REVISION_HEADROOM, fits, "revision " + current + " + bump " + bump
                 + (fits ? " stays below " : " exceeds ") + REVISION_LIMIT + " (a quarter of the int64 limit)");
+    }
+
+    /**
+     * The bump brings etcd back above every revision written since the snapshot, so that no client's watch or cache
+     * takes the restored data for older than what it has seen. Quiesce checks it again once the writers stopped.
+     */
+    static PreflightCheck revisionBump(RollbackRun run, EtcdMembers members, DataLossWindow window) {
+        Long current = members != null ? Long.valueOf(members.highestRevision())
+                : window == null ? null : window.getCurrentRevision();
+        Long snapshotRevision = window == null ? null : window.getSnapshotRevision();
+        if (current == null || snapshotRevision == null) {
+            return new PreflightCheck(REVISION_BUMP, false, "etcd's current revision or the snapshot's is unknown");
+        }
+        long bump = run.settings.bumpRevision();
+        long written = current - snapshotRevision;
+        boolean enough = bump > written;
+        return new PreflightCheck(REVISION_BUMP, enough, "bump " + bump + (enough ? " exceeds" : " does not exceed") + " the "
+                + written + " revisions written since the snapshot (" + snapshotRevision + " to " + current + ")"
+                + (enough ? "; checked again once the writers stopped"
+                        : "; raise hcp-rollback.rollback.bump-revision above " + written));
     }
 
     /**

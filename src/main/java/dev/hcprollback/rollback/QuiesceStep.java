@@ -9,7 +9,9 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 
 /**
  * Quiesce: records the replicas of the writers of etcd (and of the operator that would scale them
- * back) and of etcd, then scales the writers to 0 and, once their pods are gone, etcd.
+ * back) and of etcd, then scales the writers to 0 and, once their pods are gone, reads etcd's revision (the last
+ * any client can have seen) and refuses to go on when the restored revision would not be above it; then scales
+ * etcd to 0. Everything here is undone on failure: the data is untouched.
  */
 final class QuiesceStep implements StepAction {
 
@@ -54,11 +56,40 @@ final class QuiesceStep implements StepAction {
         if (!running.isEmpty()) {
             return new Outcome.Wait("the pods of " + String.join(", ", running) + " to go");
         }
+        if (status.getRevisionAtQuiesce() == null) {
+            Optional<Outcome> waiting = recordRevision(run);
+            if (waiting.isPresent()) {
+                return waiting.get();
+            }
+        }
+        long restored = run.restoredRevision();
+        if (restored <= status.getRevisionAtQuiesce()) {
+            throw new StepFailure("BumpTooSmall", "etcd reached revision " + status.getRevisionAtQuiesce()
+                    + " before its writers stopped, and the restore would bring it back at " + restored
+                    + " (the snapshot's revision + bump " + run.settings.bumpRevision() + "): clients would take the restored"
+                    + " data for older than what they have seen. Raise hcp-rollback.rollback.bump-revision above "
+                    + (status.getRevisionAtQuiesce() - (restored - run.settings.bumpRevision())) + " and request again");
+        }
         run.scaleStatefulSet(RollbackDriver.ETCD, 0);
         run.reached("scaled:etcd");
         if (run.podsOfEtcd() > 0) {
             return new Outcome.Wait("the etcd pods to go");
         }
-        return new Outcome.Done("writers and etcd scaled to 0 (recorded " + status.getRecordedReplicas() + ")");
+        return new Outcome.Done("writers and etcd scaled to 0 (recorded " + status.getRecordedReplicas()
+                + "; etcd's revision " + status.getRevisionAtQuiesce() + " when its writers stopped, restored at "
+                + run.restoredRevision() + ")");
+    }
+
+    /** Reads and records etcd's revision now that nothing writes; a wait while etcd does not answer. */
+    private static Optional<Outcome> recordRevision(RollbackRun run) {
+        try {
+            run.status().setRevisionAtQuiesce(run.etcdMembers.read(run.cpNamespace()).highestRevision());
+        } catch (Exception e) {
+            return Optional.of(new Outcome.Wait("etcd's revision now that its writers stopped ("
+                    + KeyChanges.rootMessage(e) + ")"));
+        }
+        run.persist();
+        run.reached("recorded:revisionAtQuiesce");
+        return Optional.empty();
     }
 }

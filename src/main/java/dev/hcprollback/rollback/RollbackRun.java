@@ -90,6 +90,17 @@ final class RollbackRun {
         return cluster;
     }
 
+    /**
+     * The revision etcd comes back at: the snapshot's (as the plan read it, else as the snapshot recorded it) plus
+     * the bump.
+     */
+    long restoredRevision() throws StepFailure {
+        DataLossWindow window = plan().getDataLoss();
+        Long snapshotRevision = window != null && window.getSnapshotRevision() != null ? window.getSnapshotRevision()
+                : snapshot().getStatus().getEtcdRevision();
+        return (snapshotRevision == null ? 0 : snapshotRevision) + settings.bumpRevision();
+    }
+
     /** The snapshot the rollback restores, checked to be verified and of this cluster. */
     ControlPlaneSnapshot snapshot() throws StepFailure {
         String name = rollback.getSpec().getSnapshotName();

@@ -55,9 +55,9 @@ final class StartEtcdStep implements StepAction {
             return new Outcome.Wait("etcd's members to report their status (" + KeyChanges.rootMessage(e) + ")");
         }
         List<String> expected = IntStream.range(0, replicas).mapToObj(RestoreScript::memberName).toList();
-        DataLossWindow window = run.plan().getDataLoss();
-        long minimum = (window == null || window.getSnapshotRevision() == null ? 0 : window.getSnapshotRevision())
-                + run.settings.bumpRevision();
+        // past the bump, and past every revision a client saw before the writers stopped
+        long minimum = Math.max(run.restoredRevision(),
+                status.getRevisionAtQuiesce() == null ? 0 : status.getRevisionAtQuiesce() + 1);
         List<String> differences = members.differencesFrom(expected, minimum);
         if (!differences.isEmpty()) {
             throw new StepFailure("EtcdMismatch", "etcd started but is not the cluster the snapshot restores: "

@@ -101,13 +101,15 @@ class DryRunPlanTest {
             assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"), plan.getSteps());
             // the preflight checklist is in the plan, each item with its figures
             assertEquals(List.of("volumeCapacity/data-etcd-0", "volumeCapacity/data-etcd-1", "volumeCapacity/data-etcd-2",
-                    "restoreImage", "snapshotObject", "revisionHeadroom", "revertAdmission", "nodePoolSkew"),
+                    "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "revertAdmission", "nodePoolSkew"),
                     plan.getPreflight().stream().map(PreflightCheck::getName).toList());
             plan.getPreflight().forEach(check -> assertTrue(check.passed(), check.toString()));
             assertTrue(plan.getPreflight().get(0).getDetail().startsWith("needs "), plan.getPreflight().get(0).getDetail());
-            assertTrue(plan.getPreflight().get(7).getDetail().contains("workers-new (4.18.6)"), plan.getPreflight().get(7).getDetail());
+            String nodePoolSkew = plan.getPreflight().stream().filter(c -> c.getName().equals("nodePoolSkew")).findFirst()
+                    .orElseThrow().getDetail();
+            assertTrue(nodePoolSkew.contains("workers-new (4.18.6)"), nodePoolSkew);
             assertTrue(plan.getExpectedDowntime().contains("while the control plane serves"), plan.getExpectedDowntime());
-            assertTrue(status.getMessage().contains("Preflight: all 8 items pass."), status.getMessage());
+            assertTrue(status.getMessage().contains("Preflight: all 9 items pass."), status.getMessage());
             DataLossWindow loss = plan.getDataLoss();
             assertEquals(snapshotRevision, loss.getSnapshotRevision());
             assertEquals(now, loss.getCurrentRevision());

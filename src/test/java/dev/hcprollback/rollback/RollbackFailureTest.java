@@ -293,6 +293,63 @@ class RollbackFailureTest {
         assertTrue(rollback.getStatus().getMessage().contains("cannot restore with --bump-revision"), rollback.getStatus().getMessage());
     }
 
+    /** A bump smaller than the revisions written since the snapshot: refused in the plan, naming the figure. */
+    @Test
+    void aBumpBelowTheRevisionsWrittenSinceTheSnapshotIsRefusedInThePlan() {
+        RollbackWorld world = world("f-bump-plan");
+        world.settings = withBump(world.settings, 40); // the simulator's etcd is 44 revisions past the snapshot
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "revisionBump");
+        assertTrue(rollback.getStatus().getMessage().contains("bump 40 does not exceed the 44 revisions written since the snapshot"),
+                rollback.getStatus().getMessage());
+    }
+
+    /**
+     * Writes after the plan take etcd past the restored revision: Quiesce reads the revision once the writers
+     * stopped and refuses before etcd stops, and everything is undone.
+     */
+    @Test
+    void writesAfterThePlanBeyondTheBumpAreCaughtOnceTheWritersStoppedAndUndone() {
+        RollbackWorld world = world("f-bump-quiesce");
+        world.settings = withBump(world.settings, 1_000);
+        ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
+        RollbackDriver driver = world.driver(name -> {
+            if (name.equals("completed:Stage")) {
+                world.simulator.etcdRevision += 5_000; // the API servers kept writing while the snapshot was staged
+            }
+        });
+        ControlPlaneRollback end = world.runToEnd(driver, rollback);
+        assertUndone(world, end, "BumpTooSmall");
+        assertEquals(Long.valueOf(128_500L), end.getStatus().getRevisionAtQuiesce());
+        assertTrue(end.getStatus().getMessage().contains("etcd reached revision 128500 before its writers stopped, and the "
+                + "restore would bring it back at 124456"), end.getStatus().getMessage());
+    }
+
+    /** The same writes with a bump large enough: etcd comes back above every revision a client saw. */
+    @Test
+    void etcdComesBackAboveTheRevisionItHadWhenItsWritersStopped() {
+        RollbackWorld world = world("f-bump-enough");
+        world.settings = withBump(world.settings, 10_000);
+        ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
+        RollbackDriver driver = world.driver(name -> {
+            if (name.equals("completed:Stage")) {
+                world.simulator.etcdRevision += 5_000;
+            }
+        });
+        ControlPlaneRollback end = world.runToEnd(driver, rollback);
+        assertEquals(RollbackPhase.Succeeded, end.getStatus().getPhase(), end.getStatus().getMessage());
+        assertEquals(Long.valueOf(128_500L), end.getStatus().getRevisionAtQuiesce());
+        assertEquals(133_456L, world.simulator.etcdRevision, "restored at the snapshot's revision plus the bump");
+        assertTrue(end.getStatus().getSteps().stream().anyMatch(s -> s.getName().equals("StartEtcd")
+                && s.getMessage().contains("revision 133456 past the bump")), end.getStatus().getSteps().toString());
+    }
+
+    private static RollbackSettings withBump(RollbackSettings s, long bump) {
+        return new RollbackSettings(s.pauseTimeout(), s.quiesceTimeout(), s.restoreTimeout(), s.etcdQuorumTimeout(),
+                s.verifyTimeout(), s.pollInterval(), s.maxPollInterval(), s.restoreUrlTtl(), bump, s.window(),
+                s.stageWhileServing(), s.fetchImage());
+    }
+
     /** A member that kept old data reports another cluster ID once etcd runs: StartEtcd fails saying so. */
     @Test
     void membersWithDifferentClusterIdsFailStartEtcd() {

@@ -78,8 +78,10 @@ public class HyperShiftSimulator {
     public volatile String etcdVolumeSize = "8Gi";
     /** Each member's db size as etcd reports it, bytes. */
     public volatile long etcdDbSizeBytes = 100L << 20;
-    /** etcd's revision; a completed swap adds the Job's bump. */
+    /** etcd's revision; a completed swap sets it to the restored snapshot's revision plus the Job's bump, as etcdutl does. */
     public volatile long etcdRevision = 123_500L;
+    /** The revision of the snapshot the restore Jobs restore (the fixtures' verified snapshot records this one). */
+    public volatile long snapshotRevision = 123_456L;
     /** A member (index) that reports another cluster ID once etcd runs again (a member that kept old data); -1: none. */
     public volatile int memberWithOtherClusterId = -1;
     /** The images the etcd StatefulSet ran, in order: a rollback that changes etcd's version shows here. */
@@ -261,7 +263,7 @@ public class HyperShiftSimulator {
                     .filter(e -> "BUMP_REVISION".equals(e.getName())).map(e -> Long.parseLong(e.getValue())).findFirst()
                     .orElse(0L);
             if (swapped.size() == 1) {
-                etcdRevision += bump;
+                etcdRevision = snapshotRevision + bump;
             }
         }
     }
