@@ -33,8 +33,8 @@ final class Planner {
      * previous version, inside the window, the named snapshot verified and recorded of this cluster's uid,
      * no NodePool a minor ahead), checked again here whoever created the record and before anything is touched.
      */
-    private static void requireEligible(RollbackRun run, ReleaseVersion target, ControlPlaneSnapshot snapshot)
-            throws StepFailure {
+    private static void requireEligible(RollbackRun run, ReleaseVersion target, ControlPlaneSnapshot snapshot,
+            java.time.Instant decidedAt) throws StepFailure {
         String written = run.rollback.getSpec().getToVersion();
         if (!target.isSpelledAs(written)) {
             throw new StepFailure("NotEligible", "[to-version-not-canonical] toVersion is '" + written + "'; write it as "
@@ -44,7 +44,7 @@ final class Planner {
         List<NodePool> pools = nodePoolsOf(run);
         RollbackEligibility.Result result = RollbackEligibility.ofRequest(cluster, target,
                 image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, snapshot.knownPayloads())),
-                new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings.window(), run.clock.instant()));
+                new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings.window(), decidedAt));
         if (!result.eligible()) {
             throw new StepFailure("NotEligible", "[" + result.refusal().get().id() + "] " + result.message());
         }
@@ -62,7 +62,8 @@ final class Planner {
         ControlPlaneSnapshot snapshot = run.snapshot();
         ReleaseVersion target = ReleaseVersion.parse(spec.getToVersion())
                 .orElseThrow(() -> new StepFailure("InvalidVersion", "toVersion " + spec.getToVersion() + " is not a version"));
-        requireEligible(run, target, snapshot);
+        java.time.Instant decidedAt = run.clock.instant();
+        requireEligible(run, target, snapshot, decidedAt);
         PayloadImage snapshotRelease = PayloadImage.of(snapshot.getStatus().getReleaseImage())
                 .orElseThrow(() -> new StepFailure("SnapshotWithoutPayload",
                         "snapshot " + snapshot.getMetadata().getName() + " records no release image"));
@@ -82,6 +83,7 @@ final class Planner {
         RollbackPlan plan = new RollbackPlan();
         plan.setFromVersion(current.map(Object::toString).orElse(null));
         plan.setToVersion(target.toString());
+        plan.setDecidedAt(dev.hcprollback.hypershift.Timestamps.format(decidedAt));
         plan.setFromReleaseImage(currentRelease.pullSpec());
         plan.setToReleaseImage(snapshotRelease.pullSpec());
         cluster.controlPlaneReleaseImage().ifPresent(cp -> {

@@ -31,6 +31,20 @@ public class RollbackPlan {
     private String fromEtcdImage;
     /** Which steps the API servers are down for, and what that depends on. */
     private String expectedDowntime;
+    /**
+     * When the eligibility (the rollback window, the snapshot, the target) was judged and the rollback decided. The
+     * sidecar's own later writes for this rollback (the revert patch, its dry run before the first swap) are judged
+     * as of this moment, never again by the clock, so that a rollback admitted inside its window always finishes.
+     */
+    private String decidedAt;
+
+    public String getDecidedAt() {
+        return decidedAt;
+    }
+
+    public void setDecidedAt(String decidedAt) {
+        this.decidedAt = decidedAt;
+    }
 
     public String getFromVersion() {
         return fromVersion;

@@ -41,4 +41,9 @@ public class AdmissionCaches {
     public List<ControlPlaneSnapshot> snapshotsOf(String namespace, String clusterName) {
         return caches.snapshotsOf(namespace, clusterName);
     }
+
+    /** The rollback record of that name in that namespace, as the cache holds it. */
+    public Optional<dev.hcprollback.rollback.ControlPlaneRollback> rollback(String namespace, String name) {
+        return caches.rollbacksIn(namespace).stream().filter(r -> name.equals(r.getMetadata().getName())).findFirst();
+    }
 }

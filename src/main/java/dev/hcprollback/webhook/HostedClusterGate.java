@@ -20,7 +20,11 @@ import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseField;
 import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.rollback.RollbackEligibility;
+import dev.hcprollback.rollback.RollbackNames;
+import dev.hcprollback.rollback.RollbackPhase;
+import dev.hcprollback.rollback.RollbackPlan;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.rollback.UpdateStep;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
@@ -83,7 +87,7 @@ public class HostedClusterGate {
         List<PayloadChange> downgrades = withDirection(changes, Direction.DOWNGRADE);
         Verdict verdict;
         if (!downgrades.isEmpty()) {
-            verdict = judgeDowngrade(before, after, downgrades, authorisation);
+            verdict = judgeDowngrade(call, before, after, downgrades, authorisation);
         } else if (!unknown.isEmpty() && config.upgradeGate().unknownPayload() == UnknownPayloadMode.authorise
                 && !authorisation.get().allowed()) {
             return unknownPayloadRefused(unknown.get(0), authorisation.get());
@@ -180,8 +184,8 @@ public class HostedClusterGate {
                 + eligible.message() + " (" + decision.grounds() + ")").withWarnings(eligible.warnings());
     }
 
-    private Verdict judgeDowngrade(HostedCluster before, HostedCluster after, List<PayloadChange> downgrades,
-            Supplier<Authorizer.Decision> authorisation) {
+    private Verdict judgeDowngrade(AdmissionCall call, HostedCluster before, HostedCluster after,
+            List<PayloadChange> downgrades, Supplier<Authorizer.Decision> authorisation) {
         RollbackRequest request = RollbackRequest.of(after);
         if (!request.isValid()) {
             return invalidRequest(request);
@@ -209,14 +213,16 @@ public class HostedClusterGate {
                 .map(d -> new RollbackEligibility.Target(d.field(), d.fromVersion().get(), d.toVersion().get(),
                         UpdateStep.leadingTo(d.field().history(before), d.from().get(), d.fromVersion())))
                 .toList();
+        Optional<Instant> decided = decidedAt(call, before, targets.get(0).to());
         RollbackEligibility.Result eligible = RollbackEligibility.judge(before, targets, identify(before, after.releaseImage()),
-                identify(before, after.controlPlaneReleaseImage()), evidence(before));
+                identify(before, after.controlPlaneReleaseImage()), evidence(before, decided.orElseGet(Instant::now)));
         if (!eligible.eligible()) {
             return refused(eligible);
         }
         return Verdict.allow(Rule.ROLLBACK_ADMITTED, "rollback of " + name(before) + " from " + targets.get(0).from()
                 + " to " + targets.get(0).to() + " admitted: backed by " + eligible.message() + ", "
-                + decision.grounds()).withWarnings(eligible.warnings());
+                + decision.grounds() + decided.map(at -> ", as decided at " + Timestamps.format(at)).orElse(""))
+                .withWarnings(eligible.warnings());
     }
 
     private Optional<PayloadIdentity> identify(HostedCluster reporter, Optional<PayloadImage> image) {
@@ -224,9 +230,36 @@ public class HostedClusterGate {
     }
 
     private RollbackEligibility.Evidence evidence(HostedCluster cluster) {
+        return evidence(cluster, Instant.now());
+    }
+
+    private RollbackEligibility.Evidence evidence(HostedCluster cluster, Instant asOf) {
         String namespace = cluster.getMetadata().getNamespace();
         return new RollbackEligibility.Evidence(caches.snapshotsOf(namespace, name(cluster)),
-                caches.nodePoolsOf(namespace, name(cluster)), config.rollback().window(), Instant.now());
+                caches.nodePoolsOf(namespace, name(cluster)), config.rollback().window(), asOf);
+    }
+
+    /**
+     * For the sidecar's own payload patch of a rollback it decided: when it decided, as the running rollback record the
+     * cluster links to says. That moment, not the clock, is what the patch is judged as of, so that a rollback
+     * admitted inside its window is not stopped halfway by the window closing (etcd restored, the payload not yet
+     * reverted). Only the sidecar writes a record's status (rule rollback-record-status-writer), so nobody else can
+     * move the moment; any other requester, record or target is judged by the clock.
+     */
+    private Optional<Instant> decidedAt(AdmissionCall call, HostedCluster cluster, ReleaseVersion target) {
+        if (!config.serviceAccount().equals(call.requester().username())) {
+            return Optional.empty();
+        }
+        String link = Optional.ofNullable(cluster.getMetadata().getAnnotations()).orElse(Map.of())
+                .get(RollbackNames.LINK_ANNOTATION);
+        if (link == null) {
+            return Optional.empty();
+        }
+        return caches.rollback(cluster.getMetadata().getNamespace(), link)
+                .filter(r -> name(cluster).equals(r.getSpec().getHostedClusterName()))
+                .filter(r -> ReleaseVersion.parse(r.getSpec().getToVersion()).equals(Optional.of(target)))
+                .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == RollbackPhase.Running)
+                .map(r -> r.getStatus().getPlan()).map(RollbackPlan::getDecidedAt).flatMap(Timestamps::parse);
     }
 
     private static Verdict refused(RollbackEligibility.Result result) {

@@ -102,6 +102,34 @@ public class ManagementCluster {
         return stored;
     }
 
+    /**
+     * A rollback record of {@code cluster} to {@code toVersion} as the rollback controller leaves it once it decided
+     * (phase and the plan's decision time), written and waited for in the sidecar's cache.
+     */
+    public dev.hcprollback.rollback.ControlPlaneRollback addRollback(String name, String cluster, String toVersion,
+            dev.hcprollback.rollback.RollbackPhase phase, Instant decidedAt) {
+        var record = new dev.hcprollback.rollback.ControlPlaneRollback();
+        record.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(HostedClusters.NAMESPACE).build());
+        var spec = new dev.hcprollback.rollback.ControlPlaneRollbackSpec();
+        spec.setHostedClusterName(cluster);
+        spec.setToVersion(toVersion);
+        spec.setReason("INC-4711");
+        spec.setRequestedBy(RbacSimulator.SRE);
+        record.setSpec(spec);
+        var created = client.resource(record).create();
+        var status = new dev.hcprollback.rollback.ControlPlaneRollbackStatus();
+        status.setPhase(phase);
+        var plan = new dev.hcprollback.rollback.RollbackPlan();
+        plan.setToVersion(toVersion);
+        plan.setDecidedAt(Timestamps.format(decidedAt));
+        status.setPlan(plan);
+        created.setStatus(status);
+        var stored = client.resource(created).updateStatus();
+        awaitCached(() -> caches.rollback(HostedClusters.NAMESPACE, name)
+                .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == phase).isPresent());
+        return stored;
+    }
+
     public NodePool addNodePool(String name, String cluster, String releaseImage, String reportedVersion) {
         NodePool created = recordNodePool(name, cluster, releaseImage, reportedVersion);
         awaitCached(() -> caches.nodePoolsOf(HostedClusters.NAMESPACE, cluster).stream()

@@ -22,6 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.snapshot.SnapshotPhase;
+import dev.hcprollback.rollback.RollbackNames;
+import dev.hcprollback.rollback.RollbackPhase;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
@@ -74,6 +76,32 @@ class HostedClusterAdmissionTest {
         void nodePool(String pool, String version) {
             cluster.addNodePool(name + "-" + pool, name, tag(version), version);
         }
+
+        void rollback(RollbackPhase phase, Instant decidedAt, String toVersion) {
+            cluster.addRollback(name + "-rollback", name, toVersion, phase, decidedAt);
+        }
+    }
+
+    /** An update started 30 h ago: its 24 h rollback window closed 6 h ago. */
+    private static final Instant LONG_AGO = NOW.minus(Duration.ofHours(30));
+
+    /** The snapshot before that update, and the rollback record the sidecar left when it decided. */
+    private static Consumer<Given> decided(RollbackPhase phase, Instant decidedAt, String toVersion) {
+        return given -> {
+            given.snapshot("4.18.5", tag("4.18.5"), null, LONG_AGO.minus(Duration.ofHours(1)));
+            given.rollback(phase, decidedAt, toVersion);
+        };
+    }
+
+    /** The revert patch of a rollback of that update, on a cluster that links to its record (or not). */
+    private static AdmissionReviews lateRevert(String name, boolean linked) {
+        HostedClusters old = HostedClusters.fixture().named(name).release(tag("4.18.6")).requestRollback("4.18.5", "INC-4711")
+                .history(entry("Completed", "4.18.6", tag("4.18.6"), LONG_AGO, LONG_AGO.plus(Duration.ofHours(1))),
+                        entry("Completed", "4.18.5", tag("4.18.5"), NOW.minus(Duration.ofDays(9)), NOW.minus(Duration.ofDays(9))));
+        if (linked) {
+            old.annotate(RollbackNames.LINK_ANNOTATION, name + "-rollback");
+        }
+        return AdmissionReviews.update(old, old.copy().release(tag("4.18.5")));
     }
 
     private static Consumer<Given> nothing() {
@@ -256,6 +284,23 @@ class HostedClusterAdmissionTest {
                             return AdmissionReviews.update(old, old.copy().release(tag("4.18.5"))).sre();
                         },
                         false, "rollback-window-expired", "more than the rollback window of 24h ago; roll forward instead"),
+                // a rollback decided inside its window finishes after the window closed: the sidecar's own revert
+                // is judged as of the decision its running record holds, nobody else's and nothing else
+                new Case("the sidecar's revert of a rollback decided inside the window, after it closed",
+                        decided(RollbackPhase.Running, NOW.minus(Duration.ofHours(7)), "4.18.5"), n -> lateRevert(n, true).sidecar(),
+                        true, "rollback-admitted", null),
+                new Case("an SRE's downgrade after the window, a rollback decided inside it running",
+                        decided(RollbackPhase.Running, NOW.minus(Duration.ofHours(7)), "4.18.5"), n -> lateRevert(n, true).sre(),
+                        false, "rollback-window-expired", "more than the rollback window of 24h ago"),
+                new Case("the sidecar's revert after the window, its rollback no longer running",
+                        decided(RollbackPhase.Failed, NOW.minus(Duration.ofHours(7)), "4.18.5"), n -> lateRevert(n, true).sidecar(),
+                        false, "rollback-window-expired", "more than the rollback window of 24h ago"),
+                new Case("the sidecar's revert after the window, the cluster linking to no record",
+                        decided(RollbackPhase.Running, NOW.minus(Duration.ofHours(7)), "4.18.5"), n -> lateRevert(n, false).sidecar(),
+                        false, "rollback-window-expired", "more than the rollback window of 24h ago"),
+                new Case("the sidecar's revert of a rollback decided after the window closed",
+                        decided(RollbackPhase.Running, NOW.minus(Duration.ofHours(1)), "4.18.5"), n -> lateRevert(n, true).sidecar(),
+                        false, "rollback-window-expired", "more than the rollback window of 24h ago"),
                 new Case("snapshot taken after the update started",
                         given -> given.snapshot("4.18.5", tag("4.18.5"), null, NOW.minus(Duration.ofMinutes(30))),
                         n -> requestedDowngradeTo5(n).sre(), false, "no-verified-snapshot", "completed before the update started"),
