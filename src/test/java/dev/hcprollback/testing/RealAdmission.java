@@ -102,13 +102,15 @@ public final class RealAdmission {
 
     /**
      * Sends {@code request} as {@code caller} and checks the answer against {@code expected}: a success has
-     * {@code successStatus} (201 for a create, 200 otherwise). Returns the answer for further checks.
+     * {@code successStatus} (201 for a create, 200 otherwise). {@code row} names the case in failure messages.
+     * Returns the answer for further checks.
      */
-    public ApiRequest.Answer check(Caller caller, ApiRequest request, Kind kind, int successStatus, Expect expected) {
+    public ApiRequest.Answer check(String row, Caller caller, ApiRequest request, Kind kind, int successStatus,
+            Expect expected) {
         Judged<ApiRequest.Answer> judged = decisions.during(() -> caller.send(server, request));
         ApiRequest.Answer answer = judged.answer();
-        String seen = caller + " " + request.what() + " " + request.path() + " got " + answer + "; the webhooks decided "
-                + judged.decisions();
+        String seen = "[" + row + "] " + caller + " " + request.what() + " " + request.path() + " got " + answer
+                + "; the webhooks decided " + judged.decisions();
         assertTrue(!answer.message().contains("resulted in error") && !answer.message().contains("failed calling webhook"),
                 "the API server could not evaluate a matchCondition or call the webhook: " + seen);
         assertEquals(List.of(), judged.failures(), "the webhook failed (errors or unreadable reviews): " + seen);

@@ -129,7 +129,8 @@ public final class RealObjects {
         spec.put("clusterName", cluster).put("replicas", 3);
         spec.putObject("release").put("image", releaseImage);
         spec.putObject("management").put("upgradeType", "Replace");
-        spec.putObject("platform").put("type", "AWS").putObject("aws").put("instanceType", "m5.xlarge");
+        ObjectNode aws = spec.putObject("platform").put("type", "AWS").putObject("aws").put("instanceType", "m5.xlarge");
+        aws.putObject("subnet").put("id", "subnet-0a1b2c3d");
         pool.putObject("status").put("version", version);
         return pool;
     }

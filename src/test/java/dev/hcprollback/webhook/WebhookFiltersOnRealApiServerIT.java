@@ -481,7 +481,7 @@ class WebhookFiltersOnRealApiServerIT {
             object.remove("status");
         }
         ApiRequest request = row.call().request().apply(shape.kind(), object);
-        admission.check(row.caller(), request, shape.kind(), row.call().creates() ? 201 : 200, row.expected());
+        admission.check(row.toString(), row.caller(), request, shape.kind(), row.call().creates() ? 201 : 200, row.expected());
     }
 
     /**
@@ -493,7 +493,7 @@ class WebhookFiltersOnRealApiServerIT {
         ObjectNode stored = RealObjects.put(cluster.server(), ADMIN, HYPERSHIFT, CLUSTER.object());
         ObjectNode smuggled = json("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.TO_VERSION + "\":\"4.18.5\"}},"
                 + "\"status\":{\"ignitionEndpoint\":\"ignition.example.com\"}}");
-        ApiRequest.Answer answer = admission.check(HYPERSHIFT,
+        ApiRequest.Answer answer = admission.check("a status write carrying a rollback request", HYPERSHIFT,
                 ApiRequest.mergePatch(Kind.HOSTED_CLUSTER.status(NAMESPACE, name(stored)), smuggled), Kind.HOSTED_CLUSTER, 200,
                 passes());
         assertEquals("ignition.example.com", answer.body().at("/status/ignitionEndpoint").asText());
