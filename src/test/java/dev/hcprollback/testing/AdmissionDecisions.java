@@ -36,7 +36,8 @@ public final class AdmissionDecisions {
     public record Judged<T>(T answer, List<Decision> decisions, List<String> failures) {
     }
 
-    private static final Pattern SAMPLE = Pattern.compile("^(hcp_rollback_admission_(?:decisions|errors|malformed)_total)\\{([^}]*)} (\\S+)$");
+    private static final Pattern SAMPLE = Pattern.compile(
+            "^(hcp_rollback_admission_(?:decisions|errors|malformed)_total)\\{([^}]*)} (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

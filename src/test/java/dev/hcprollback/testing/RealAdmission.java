@@ -41,7 +41,8 @@ public final class RealAdmission {
      */
     public static Map<String, String> sidecarConfig(Map<String, String> extra) {
         Map<String, String> config = new LinkedHashMap<>();
-        CONTROLLERS.forEach(name -> config.put("quarkus.operator-sdk.controllers." + name + ".namespaces", CONTROLLERS_NAMESPACE));
+        CONTROLLERS.forEach(name -> config.put("quarkus.operator-sdk.controllers." + name + ".namespaces",
+                CONTROLLERS_NAMESPACE));
         config.put("hcp-rollback.registry.enabled", "false");
         config.putAll(extra);
         return config;

@@ -115,7 +115,8 @@ public final class RealObjects {
         if (clusterSpec.has("controlPlaneRelease")) {
             spec.put("controlPlaneReleaseImage", clusterSpec.at("/controlPlaneRelease/image").asText());
         }
-        COPIED_TO_CONTROL_PLANE.stream().filter(clusterSpec::has).forEach(field -> spec.set(field, clusterSpec.get(field).deepCopy()));
+        COPIED_TO_CONTROL_PLANE.stream().filter(clusterSpec::has)
+                .forEach(field -> spec.set(field, clusterSpec.get(field).deepCopy()));
         hcp.putObject("status").put("initialized", true).put("ready", true)
                 .put("version", fixture.json().at("/status/version/desired/version").asText())
                 .put("releaseImage", clusterSpec.at("/release/image").asText());
@@ -148,7 +149,7 @@ public final class RealObjects {
         return json(snapshot);
     }
 
-    /** A rollback record of {@code cluster} to {@code toVersion}, restoring {@code snapshotName}, asked by {@code requestedBy}. */
+    /** A record of {@code cluster}'s rollback to {@code toVersion}, restoring {@code snapshotName}, by {@code requestedBy}. */
     public static ObjectNode rollbackRecord(String namespace, String name, String cluster, String toVersion,
             String snapshotName, String requestedBy) {
         ControlPlaneRollbackSpec spec = new ControlPlaneRollbackSpec();

@@ -36,6 +36,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.RollbackNames;
 import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.testing.ApiRequest;
 import dev.hcprollback.testing.Caller;
@@ -222,7 +223,7 @@ class AdmissionRulesOnRealApiServerIT {
         /** What needs the sidecar to have seen {@link #put}: an SRE's request is judged against the rollback point. */
         void putOnceSeen(String name) {
             if (requested) {
-                ApiRequest.Answer answer = SRE.send(cluster.server(), requestRollback("4.18.5", "INC-4711").request().apply(name));
+                ApiRequest.Answer answer = SRE.send(cluster.server(), ASK_FOR_FIVE.request().apply(name));
                 assertTrue(answer.succeeded(), "the SRE's rollback request on " + name + " was refused: " + answer);
             }
         }
@@ -253,7 +254,8 @@ class AdmissionRulesOnRealApiServerIT {
         return new Situation("rolled back from 4.18.6 to 4.18.5 an hour ago", name -> {
             Instant now = Instant.now();
             return HostedClusters.onSixAfterFive(name).release(tag("4.18.5")).history(
-                    entry("Completed", "4.18.5", tag("4.18.5"), now.minus(Duration.ofHours(1)), now.minus(Duration.ofMinutes(40))),
+                    entry("Completed", "4.18.5", tag("4.18.5"), now.minus(Duration.ofHours(1)),
+                            now.minus(Duration.ofMinutes(40))),
                     entry("Completed", "4.18.6", tag("4.18.6"), now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(2))),
                     entry("Completed", "4.18.5", tag("4.18.5"), now.minus(Duration.ofDays(20)), now.minus(Duration.ofDays(20))));
         });
@@ -355,63 +357,93 @@ class AdmissionRulesOnRealApiServerIT {
         return new Row(caller, act, cluster, situation, expected);
     }
 
+    // the requests the tables use most
+    private static final Act ASK_FOR_FIVE = requestRollback("4.18.5", "INC-4711");
+    private static final Act MOVE_BACK = moveRelease(tag("4.18.5"));
+    private static final Act MOVE_ON = moveRelease(tag("4.18.7"));
+    private static final Act SET_IMAGE_OVERRIDE = patchCluster("sets an image override", "{\"metadata\":{\"annotations\":{\""
+            + HostedCluster.IMAGE_OVERRIDES + "\":\"cluster-version-operator=" + digest('c') + "\"}}}");
+
+    /** The documentation's example with the snapshot that backs a rollback to 4.18.5. */
+    private static Situation backed() {
+        return updatedTwoHoursAgo().withRollbackPoint();
+    }
+
     static Stream<Row> hostedClusters() {
+        String older = "spec.release.image moves from 4.18.6 to 4.18.5, an older payload.";
         return Stream.of(
-                row(CUSTOMER, moveRelease(tag("4.18.5")), "moved-back", updatedTwoHoursAgo(),
-                        refused("rollback-not-requested", "spec.release.image moves from 4.18.6 to 4.18.5, an older payload. "
-                                + SRE_HINT)),
-                row(CUSTOMER, moveRelease(tag("4.18.5")).dryRun(), "moved-back-dry", updatedTwoHoursAgo(),
-                        refused("rollback-not-requested", "spec.release.image moves from 4.18.6 to 4.18.5, an older payload.")),
+                // downgrades
+                row(CUSTOMER, MOVE_BACK, "moved-back", updatedTwoHoursAgo(),
+                        refused("rollback-not-requested", older + " " + SRE_HINT)),
+                row(CUSTOMER, MOVE_BACK.dryRun(), "moved-back-dry", updatedTwoHoursAgo(),
+                        refused("rollback-not-requested", older)),
                 row(CUSTOMER, moveRelease(MIRROR_OF_FIVE), "mirrored-back", historyByDigest(),
-                        refused("rollback-not-requested", "spec.release.image moves from 4.18.6 to 4.18.5, an older payload.")),
-                row(CUSTOMER, requestRollback("4.18.5", "INC-4711"), "customer-asks", updatedTwoHoursAgo().withRollbackPoint(),
+                        refused("rollback-not-requested", older)),
+                row(CUSTOMER, MOVE_BACK, "customer-follows", backed().requested(),
+                        refused("rollback-unauthorised", "spec.release.image moves from 4.18.6 to 4.18.5, an older payload, "
+                                + "and " + NOT_GRANTED + ". " + SRE_HINT)),
+                row(SRE, MOVE_BACK, "sre-follows", backed().requested(),
+                        admitted("rollback-admitted")),
+                row(SRE, rollBackTo("4.18.5"), "rolled", backed(),
+                        admitted("rollback-admitted")),
+                row(SRE, rollBackTo("4.18.5"), "rolled-workers", backed().withNodePool("4.18.6"),
+                        warned("rollback-admitted", "hcp-rollback: NodePool rolled-workers-workers stays on 4.18.6; workers are "
+                                + "not rolled back and will run a newer z-stream than the control plane (4.18.5)")),
+                // what the sidecar writes while it rolls a cluster back: it is authorised, and judged like anyone
+                row(SIDECAR, patchCluster("links the request to the record it filed", "{\"metadata\":{\"annotations\":{\""
+                        + RollbackNames.LINK_ANNOTATION + "\":\"sidecar-links-4-18-5\"}}}"), "sidecar-links", backed().requested(),
+                        admitted("request-recorded")),
+                row(SIDECAR, patchCluster("pauses reconciliation", "{\"spec\":{\"pausedUntil\":\"true\"}}"), "sidecar-pauses",
+                        backed().requested(),
+                        passes()),
+                row(SIDECAR, MOVE_BACK.dryRun(), "sidecar-plans", backed().requested(),
+                        admitted("rollback-admitted")),
+                row(SIDECAR, MOVE_BACK, "sidecar-reverts", backed().requested(),
+                        admitted("rollback-admitted")),
+                row(SIDECAR, MOVE_BACK, "sidecar-unasked", backed(),
+                        refused("rollback-not-requested", older)),
+                // rollback requests
+                row(CUSTOMER, ASK_FOR_FIVE, "customer-asks", backed(),
                         refused("request-unauthorised", "only the managed service's SREs may set, change or remove the "
                                 + "rollback.hypershift.openshift.io/* annotations: " + NOT_GRANTED + ".")),
-                row(CUSTOMER, moveRelease(tag("4.18.5")), "customer-follows", updatedTwoHoursAgo().withRollbackPoint().requested(),
-                        refused("rollback-unauthorised", "spec.release.image moves from 4.18.6 to 4.18.5, an older payload, and "
-                                + NOT_GRANTED + ". " + SRE_HINT)),
-                row(SRE, moveRelease(tag("4.18.5")), "sre-follows", updatedTwoHoursAgo().withRollbackPoint().requested(),
-                        admitted("rollback-admitted")),
-                row(SRE, requestRollback("4.18.5", "INC-4711"), "unbacked", updatedTwoHoursAgo(),
+                row(SRE, ASK_FOR_FIVE, "unbacked", updatedTwoHoursAgo(),
                         refused("no-verified-snapshot", "no ControlPlaneSnapshot of unbacked (uid ")),
-                row(SRE, requestRollback("4.18.5", "INC-4711"), "failed-backup", updatedTwoHoursAgo().withFailedSnapshot(),
-                        refused("no-verified-snapshot",
-                                "Snapshots of this cluster: failed-backup-point (Failed, 4.18.5, not verified).")),
-                row(SRE, requestRollback("4.18.5", "INC-4711"), "backed", updatedTwoHoursAgo().withRollbackPoint(),
+                row(SRE, ASK_FOR_FIVE, "failed-backup", updatedTwoHoursAgo().withFailedSnapshot(),
+                        refused("no-verified-snapshot", "Snapshots of this cluster: failed-backup-point (Failed, 4.18.5, not "
+                                + "verified).")),
+                row(SRE, ASK_FOR_FIVE, "backed", backed(),
                         admitted("request-recorded")),
-                row(SRE, rollBackTo("4.18.5"), "rolled", updatedTwoHoursAgo().withRollbackPoint(), admitted("rollback-admitted")),
-                row(SRE, rollBackTo("4.18.5"), "rolled-workers", updatedTwoHoursAgo().withRollbackPoint().withNodePool("4.18.6"),
-                        warned("rollback-admitted", "hcp-rollback: NodePool rolled-workers-workers stays on 4.18.6; workers "
-                                + "are not rolled back and will run a newer z-stream than the control plane (4.18.5)")),
-                row(SRE, requestRollback("4.18.4", "INC-4711"), "two-back", updatedTwoHoursAgo().withRollbackPoint(),
-                        refused("not-previous-version", "4.18.4 is not the version spec.release.image ran before 4.18.6; the most "
-                                + "recent Completed version before it is 4.18.5. A rollback goes back exactly one update.")),
-                row(SRE, requestRollback("4.17.12", "INC-4711"), "other-minor", updatedTwoHoursAgo().withRollbackPoint(),
+                row(SRE, requestRollback("4.18.4", "INC-4711"), "two-back", backed(),
+                        refused("not-previous-version", "4.18.4 is not the version spec.release.image ran before 4.18.6; the "
+                                + "most recent Completed version before it is 4.18.5. A rollback goes back exactly one update.")),
+                row(SRE, requestRollback("4.17.12", "INC-4711"), "other-minor", backed(),
                         refused("y-stream-rollback", "spec.release.image: a rollback from 4.18.6 to 4.17.12 crosses minor "
                                 + "versions; only a z-stream rollback within 4.18 is supported.")),
-                row(SRE, requestRollback("4.18.5", null), "no-reason", updatedTwoHoursAgo().withRollbackPoint(),
+                row(SRE, requestRollback("4.18.5", null), "no-reason", backed(),
                         refused("rollback-reason-missing", "a rollback request needs a non-blank "
                                 + "rollback.hypershift.openshift.io/reason annotation naming the incident.")),
-                row(SRE, requestRollback("previous", "INC-4711"), "not-a-version", updatedTwoHoursAgo().withRollbackPoint(),
-                        refused("rollback-version-mismatch", "rollback.hypershift.openshift.io/to-version is 'previous', which "
-                                + "is not a release version such as 4.18.5.")),
-                row(SRE, requestRollback("v4.18.5", "INC-4711"), "spelled-with-v", updatedTwoHoursAgo().withRollbackPoint(),
-                        refused("to-version-not-canonical", "rollback.hypershift.openshift.io/to-version is 'v4.18.5'; write the "
-                                + "version as 4.18.5 (no 'v', architecture suffix or leading zeros)")),
+                row(SRE, requestRollback("previous", "INC-4711"), "not-a-version", backed(),
+                        refused("rollback-version-mismatch", "rollback.hypershift.openshift.io/to-version is 'previous', "
+                                + "which is not a release version such as 4.18.5.")),
+                row(SRE, requestRollback("v4.18.5", "INC-4711"), "spelled-with-v", backed(),
+                        refused("to-version-not-canonical", "rollback.hypershift.openshift.io/to-version is 'v4.18.5'; write "
+                                + "the version as 4.18.5 (no 'v', architecture suffix or leading zeros)")),
                 row(SRE, requestRollback("4.18.6", "INC-4711"), "rolled-back", rolledBackAnHourAgo(),
-                        refused("target-not-older", "4.18.6 is not older than 4.18.5, the current version of spec.release.image: "
-                                + "a move to it is an update, not a rollback; update the cluster the usual way instead.")),
-                row(SRE, requestRollback("4.18.5", "INC-4711"), "late", updatedThirtyHoursAgo(),
+                        refused("target-not-older", "4.18.6 is not older than 4.18.5, the current version of "
+                                + "spec.release.image: a move to it is an update, not a rollback; update the cluster the usual "
+                                + "way instead.")),
+                row(SRE, ASK_FOR_FIVE, "late", updatedThirtyHoursAgo(),
                         refused("rollback-window-expired", "more than the rollback window of 24h ago; roll forward instead.")),
-                row(SRE, requestRollback("4.18.5", "INC-4711"), "newer-workers",
-                        updatedTwoHoursAgo().withRollbackPoint().withNodePool("4.19.1"),
-                        refused("nodepool-newer-minor", "NodePool newer-workers-workers runs 4.19.1, a newer minor than 4.18.5; "
-                                + "workers may never be a minor ahead of the control plane.")),
-                row(CUSTOMER, moveRelease(tag("4.18.7")), "ungated", updatedTwoHoursAgo().withRollbackPoint(),
-                        refused("upgrade-gate", "spec.release.image moves from 4.18.6 to 4.18.7: no verified ControlPlaneSnapshot "
-                                + "of the current payload (4.18.6) younger than 12h exists, so this update could not be rolled "
-                                + "back; create one with reason PreUpgrade first.")),
-                row(CUSTOMER, moveRelease(tag("4.18.7")), "gated", updatedTwoHoursAgo().withFreshSnapshot(), admitted("upgrade")),
+                row(SRE, ASK_FOR_FIVE, "newer-workers", backed().withNodePool("4.19.1"),
+                        refused("nodepool-newer-minor", "NodePool newer-workers-workers runs 4.19.1, a newer minor than "
+                                + "4.18.5; workers may never be a minor ahead of the control plane.")),
+                // upgrades (the gate enforced) and payloads of unknown or equal version
+                row(CUSTOMER, MOVE_ON, "ungated", backed(),
+                        refused("upgrade-gate", "spec.release.image moves from 4.18.6 to 4.18.7: no verified "
+                                + "ControlPlaneSnapshot of the current payload (4.18.6) younger than 12h exists, so this update "
+                                + "could not be rolled back; create one with reason PreUpgrade first.")),
+                row(CUSTOMER, MOVE_ON, "gated", updatedTwoHoursAgo().withFreshSnapshot(),
+                        admitted("upgrade")),
                 row(CUSTOMER, moveRelease(UNKNOWN_DIGEST), "unknown-to-customer", updatedTwoHoursAgo(),
                         refused("unknown-payload", "spec.release.image changes to " + UNKNOWN_DIGEST + ", whose version "
                                 + "hcp-rollback cannot tell: neither this cluster's version history nor its snapshots name the "
@@ -419,119 +451,128 @@ class AdmissionRulesOnRealApiServerIT {
                 row(SRE, moveRelease(UNKNOWN_DIGEST), "unknown-to-sre", updatedTwoHoursAgo(),
                         warned("unknown-version", "hcp-rollback: cannot tell the version of spec.release.image payload "
                                 + UNKNOWN_DIGEST)),
-                row(CUSTOMER, moveRelease(digest('6')), "repinned", historyByDigest(), admitted("same-version")),
+                row(CUSTOMER, moveRelease(digest('6')), "repinned", historyByDigest(),
+                        admitted("same-version")),
                 row(CUSTOMER, patchCluster("sets spec.controlPlaneRelease to the payload it runs",
                         "{\"spec\":{\"controlPlaneRelease\":{\"image\":\"" + tag("4.18.6") + "\"}}}"), "split", updatedTwoHoursAgo(),
                         admitted("no-release-change")),
-                row(CUSTOMER, patchCluster("sets an image override", "{\"metadata\":{\"annotations\":{\""
-                        + HostedCluster.IMAGE_OVERRIDES + "\":\"cluster-version-operator=" + digest('c') + "\"}}}"),
-                        "overridden-by-customer", updatedTwoHoursAgo(),
-                        refused("image-override-unauthorised", "setting, changing or removing " + HostedCluster.IMAGE_OVERRIDES
-                                + " swaps control-plane images (possibly for older ones), so it needs the rollback verb, and "
-                                + NOT_GRANTED + ". These are debugging levers for the managed service's SREs.")),
-                row(SRE, patchCluster("sets an image override", "{\"metadata\":{\"annotations\":{\""
-                        + HostedCluster.IMAGE_OVERRIDES + "\":\"cluster-version-operator=" + digest('c') + "\"}}}"),
-                        "overridden-by-sre", updatedTwoHoursAgo(), admitted("image-override-authorised")));
+                // image overrides
+                row(CUSTOMER, SET_IMAGE_OVERRIDE, "overridden-by-customer", updatedTwoHoursAgo(),
+                        refused("image-override-unauthorised", "setting, changing or removing "
+                                + HostedCluster.IMAGE_OVERRIDES + " swaps control-plane images (possibly for older ones), so it "
+                                + "needs the rollback verb, and " + NOT_GRANTED + ". These are debugging levers for the managed "
+                                + "service's SREs.")),
+                row(SRE, SET_IMAGE_OVERRIDE, "overridden-by-sre", updatedTwoHoursAgo(),
+                        admitted("image-override-authorised")));
     }
 
     static Stream<Row> hostedControlPlanes() {
         String writers = ". Only the HyperShift operator (" + HYPERSHIFT.username() + ") and hcp-rollback ("
                 + SIDECAR.username() + ") write the release images of a HostedControlPlane; change the HostedCluster's "
                 + "spec.release or spec.controlPlaneRelease instead, where the rollback rules apply.";
+        Act moveBack = patchControlPlane("moves its HostedControlPlane's spec.releaseImage to 4.18.5",
+                "{\"spec\":{\"releaseImage\":\"" + tag("4.18.5") + "\"}}");
         return Stream.of(
-                row(SRE, patchControlPlane("moves its HostedControlPlane's spec.releaseImage to 4.18.5",
-                        "{\"spec\":{\"releaseImage\":\"" + tag("4.18.5") + "\"}}"), "hcp-moved", updatedTwoHoursAgo().withControlPlane(),
-                        refused("hcp-release-writer", "HostedControlPlane " + controlPlaneNamespace("hcp-moved") + "/hcp-moved: "
-                                + "spec.releaseImage changed from " + tag("4.18.6") + " to " + tag("4.18.5") + writers)),
+                row(SRE, moveBack, "hcp-moved", updatedTwoHoursAgo().withControlPlane(),
+                        refused("hcp-release-writer", "HostedControlPlane " + controlPlaneNamespace("hcp-moved")
+                                + "/hcp-moved: spec.releaseImage changed from " + tag("4.18.6") + " to " + tag("4.18.5")
+                                + writers)),
                 row(ADMIN, patchControlPlane("removes its HostedControlPlane's spec.controlPlaneReleaseImage",
                         "{\"spec\":{\"controlPlaneReleaseImage\":null}}"), "hcp-unpinned",
                         updatedTwoHoursAgo().withControlPlaneOverride(digest('4')),
-                        refused("hcp-release-writer", "spec.controlPlaneReleaseImage removed (was " + digest('4') + ")" + writers)),
-                row(HYPERSHIFT, patchControlPlane("moves its HostedControlPlane's spec.releaseImage to 4.18.5",
-                        "{\"spec\":{\"releaseImage\":\"" + tag("4.18.5") + "\"}}"), "hcp-by-hypershift",
-                        updatedTwoHoursAgo().withControlPlane(), passes()));
+                        refused("hcp-release-writer", "spec.controlPlaneReleaseImage removed (was " + digest('4') + ")"
+                                + writers)),
+                row(HYPERSHIFT, moveBack, "hcp-by-hypershift", updatedTwoHoursAgo().withControlPlane(),
+                        passes()));
     }
 
     static Stream<Row> snapshots() {
+        Act deletePoint = deleteSnapshot("its rollback point", "-point");
         return Stream.of(
-                row(CUSTOMER, writeStatus(Kind.SNAPSHOT, "-point"), "snap-status", updatedTwoHoursAgo().withRollbackPoint(),
+                row(CUSTOMER, writeStatus(Kind.SNAPSHOT, "-point"), "snap-status", backed(),
                         refused("snapshot-status-writer", "only " + SIDECAR.username() + " may write the status of a "
                                 + "ControlPlaneSnapshot; it records what was verified in storage.")),
+                // the CRD's rule answers before the webhook is called
                 row(CUSTOMER, patchSnapshot("re-points its rollback point to another cluster", "-point",
-                        "{\"spec\":{\"hostedClusterName\":\"payments\"}}"), "snap-repointed", updatedTwoHoursAgo().withRollbackPoint(),
-                        invalid("spec: Invalid value: \"object\": spec is immutable: it records which cluster the snapshot holds; "
-                                + "create a new ControlPlaneSnapshot instead")),
-                row(CUSTOMER, deleteSnapshot("its rollback point", "-point"), "point-kept", updatedTwoHoursAgo().withRollbackPoint(),
+                        "{\"spec\":{\"hostedClusterName\":\"payments\"}}"), "snap-repointed", backed(),
+                        invalid("spec: Invalid value: \"object\": spec is immutable: it records which cluster the snapshot "
+                                + "holds; create a new ControlPlaneSnapshot instead")),
+                row(CUSTOMER, deletePoint, "point-kept", backed(),
                         refused("snapshot-rollback-point", "snapshot point-kept-point is the rollback point of HostedCluster "
                                 + "point-kept inside its rollback window, and " + NOT_GRANTED + ".")),
-                row(CUSTOMER, deleteSnapshot("its rollback point", "-point").dryRun(), "point-kept-dry",
-                        updatedTwoHoursAgo().withRollbackPoint(), refused("snapshot-rollback-point", "is the rollback point")),
-                row(SRE, deleteSnapshot("its rollback point", "-point"), "point-dropped", updatedTwoHoursAgo().withRollbackPoint(),
+                row(CUSTOMER, deletePoint.dryRun(), "point-kept-dry", backed(),
+                        refused("snapshot-rollback-point", "is the rollback point")),
+                row(SRE, deletePoint, "point-dropped", backed(),
                         admitted("snapshot-rollback-point")),
-                row(CUSTOMER, deleteSnapshot("an older snapshot", "-older"), "older-dropped",
-                        updatedTwoHoursAgo().withRollbackPoint().withOlderSnapshot(), admitted("snapshot-write")),
-                row(CUSTOMER, patchSnapshot("labels its rollback point", "-point", "{\"metadata\":{\"labels\":{\"team\":\"payments\"}}}"),
-                        "point-labelled", updatedTwoHoursAgo().withRollbackPoint(), admitted("snapshot-write")));
+                row(CUSTOMER, deleteSnapshot("an older snapshot", "-older"), "older-dropped", backed().withOlderSnapshot(),
+                        admitted("snapshot-write")),
+                row(CUSTOMER, patchSnapshot("labels its rollback point", "-point",
+                        "{\"metadata\":{\"labels\":{\"team\":\"payments\"}}}"), "point-labelled", backed(),
+                        admitted("snapshot-write")));
     }
 
     static Stream<Row> updateRecords() {
         String writer = "only " + SIDECAR.username() + " may ";
         String why = "; its health verdict, rollback point and automatic-rollback record are what retention and automatic "
                 + "rollbacks act on. Read it with kubectl get cpupd.";
+        Act create = new Act("creates a ControlPlaneUpdate", Kind.UPDATE_RECORD, 201,
+                name -> ApiRequest.create(Kind.UPDATE_RECORD.collection(NAMESPACE),
+                        RealObjects.updateRecord(NAMESPACE, name + "-by-hand", name, HostedClusters.UID)));
+        Act moveOn = onObject("moves its update record's spec.toVersion", Kind.UPDATE_RECORD, "-update",
+                update -> ApiRequest.mergePatch(Kind.UPDATE_RECORD.object(NAMESPACE, update),
+                        json("{\"spec\":{\"toVersion\":\"4.18.7\"}}")));
         return Stream.of(
-                row(CUSTOMER, new Act("creates a ControlPlaneUpdate", Kind.UPDATE_RECORD, 201,
-                        name -> ApiRequest.create(Kind.UPDATE_RECORD.collection(NAMESPACE),
-                                RealObjects.updateRecord(NAMESPACE, name + "-by-hand", name, HostedClusters.UID))),
-                        "update-by-hand", updatedTwoHoursAgo(), refused("update-record-writer", writer + "create a ControlPlaneUpdate"
-                                + why)),
+                row(CUSTOMER, create, "update-by-hand", updatedTwoHoursAgo(),
+                        refused("update-record-writer", writer + "create a ControlPlaneUpdate" + why)),
                 row(SRE, writeStatus(Kind.UPDATE_RECORD, "-update"), "update-judged", updatedTwoHoursAgo().withUpdateRecord(),
                         refused("update-record-writer", writer + "write a ControlPlaneUpdate's status" + why)),
-                row(CUSTOMER, onObject("moves its update record's spec.toVersion", Kind.UPDATE_RECORD, "-update",
-                        update -> ApiRequest.mergePatch(Kind.UPDATE_RECORD.object(NAMESPACE, update),
-                                json("{\"spec\":{\"toVersion\":\"4.18.7\"}}"))), "update-rewritten", updatedTwoHoursAgo().withUpdateRecord(),
+                row(CUSTOMER, moveOn, "update-rewritten", updatedTwoHoursAgo().withUpdateRecord(),
                         invalid("spec is immutable: it records which update of which cluster this is")));
     }
 
     static Stream<Row> rollbackRecords() {
-        String judgedAs = " is judged as the rollback request it stands for.)";
+        String sre = TestUser.SRE.username;
+        Act rewrite = onObject("changes its rollback record's spec.toVersion", Kind.ROLLBACK, "-rollback",
+                rollback -> ApiRequest.mergePatch(Kind.ROLLBACK.object(NAMESPACE, rollback),
+                        json("{\"spec\":{\"toVersion\":\"4.18.4\"}}")));
         return Stream.of(
                 row(CUSTOMER, createRecord("of its valid rollback", name -> record(name, "4.18.5", name + "-point",
-                        TestUser.CUSTOMER.username)), "handmade", updatedTwoHoursAgo().withRollbackPoint(),
-                        refused("rollback-record-unauthorised", "only hcp-rollback (from an admitted request) and requesters "
-                                + "holding the verb rollback create ControlPlaneRollback records, and " + NOT_GRANTED + ". A "
-                                + "rollback is requested by the managed service's SRE team with the annotations "
+                        TestUser.CUSTOMER.username)), "handmade", backed(),
+                        refused("rollback-record-unauthorised", "only hcp-rollback (from an admitted request) and "
+                                + "requesters holding the verb rollback create ControlPlaneRollback records, and " + NOT_GRANTED
+                                + ". A rollback is requested by the managed service's SRE team with the annotations "
                                 + "rollback.hypershift.openshift.io/to-version and rollback.hypershift.openshift.io/reason on "
                                 + "HostedCluster handmade.")),
-                row(SRE, createRecord("naming no requester", name -> record(name, "4.18.5", name + "-point", null)), "unsigned",
-                        updatedTwoHoursAgo().withRollbackPoint(), refused("rollback-record-requester", "spec.requestedBy is empty; "
-                                + "a ControlPlaneRollback created directly must name its creator, sre-alice, so that its Events "
-                                + "say who asked.")),
+                row(SRE, createRecord("naming no requester", name -> record(name, "4.18.5", name + "-point", null)),
+                        "unsigned", backed(),
+                        refused("rollback-record-requester", "spec.requestedBy is empty; a ControlPlaneRollback created "
+                                + "directly must name its creator, sre-alice, so that its Events say who asked.")),
                 row(SRE, createRecord("of a cluster that is not there", name -> record("missing", "4.18.5", "missing-point",
-                        TestUser.SRE.username)), "record-of-missing", updatedTwoHoursAgo(),
+                        sre)), "record-of-missing", updatedTwoHoursAgo(),
                         refused("rollback-record-no-cluster", "ControlPlaneRollback missing-by-hand names HostedCluster "
                                 + NAMESPACE + "/missing, which does not exist.")),
-                row(SRE, createRecord("naming no version", name -> record(name, "", name + "-point", TestUser.SRE.username)),
-                        "versionless", updatedTwoHoursAgo().withRollbackPoint(), refused("rollback-record-incomplete",
-                                "ControlPlaneRollback versionless-by-hand needs spec.hostedClusterName and spec.toVersion.")),
-                row(SRE, createRecord("two updates back", name -> record(name, "4.18.4", name + "-point", TestUser.SRE.username)),
-                        "record-two-back", updatedTwoHoursAgo().withRollbackPoint(), refused("not-previous-version",
-                                "4.18.4 is not the version spec.release.image ran before 4.18.6; the most recent Completed version "
-                                        + "before it is 4.18.5. A rollback goes back exactly one update. (ControlPlaneRollback "
-                                        + "record-two-back-by-hand" + judgedAs)),
-                row(SRE, createRecord("restoring another snapshot", name -> record(name, "4.18.5", name + "-older",
-                        TestUser.SRE.username)), "wrong-snapshot", updatedTwoHoursAgo().withRollbackPoint().withOlderSnapshot(),
-                        refused("rollback-record-snapshot", "spec.snapshotName is wrong-snapshot-older, but a RestoreEtcd rollback "
-                                + "of HostedCluster wrong-snapshot restores its rollback point, snapshot wrong-snapshot-point.")),
-                row(SRE, createRecord("of its rollback point", name -> record(name, "4.18.5", name + "-point",
-                        TestUser.SRE.username)), "record-admitted", updatedTwoHoursAgo().withRollbackPoint(),
+                row(SRE, createRecord("naming no version", name -> record(name, "", name + "-point", sre)),
+                        "versionless", backed(),
+                        refused("rollback-record-incomplete", "ControlPlaneRollback versionless-by-hand needs "
+                                + "spec.hostedClusterName and spec.toVersion.")),
+                row(SRE, createRecord("two updates back", name -> record(name, "4.18.4", name + "-point", sre)),
+                        "record-two-back", backed(),
+                        refused("not-previous-version", "4.18.4 is not the version spec.release.image ran before 4.18.6; "
+                                + "the most recent Completed version before it is 4.18.5. A rollback goes back exactly one "
+                                + "update. (ControlPlaneRollback record-two-back-by-hand is judged as the rollback request it "
+                                + "stands for.)")),
+                row(SRE, createRecord("restoring another snapshot", name -> record(name, "4.18.5", name + "-older", sre)),
+                        "wrong-snapshot", backed().withOlderSnapshot(),
+                        refused("rollback-record-snapshot", "spec.snapshotName is wrong-snapshot-older, but a RestoreEtcd "
+                                + "rollback of HostedCluster wrong-snapshot restores its rollback point, snapshot "
+                                + "wrong-snapshot-point.")),
+                row(SRE, createRecord("of its rollback point", name -> record(name, "4.18.5", name + "-point", sre)),
+                        "record-admitted", backed(),
                         admitted("rollback-record-admitted")),
                 row(CUSTOMER, writeStatus(Kind.ROLLBACK, "-rollback"), "record-status", updatedTwoHoursAgo().withRollbackRecord(),
-                        refused("rollback-record-status-writer", "only " + SIDECAR.username() + " may write the status of a "
-                                + "ControlPlaneRollback; it reports what the rollback controller did.")),
-                row(CUSTOMER, onObject("changes its rollback record's spec.toVersion", Kind.ROLLBACK, "-rollback",
-                        rollback -> ApiRequest.mergePatch(Kind.ROLLBACK.object(NAMESPACE, rollback),
-                                json("{\"spec\":{\"toVersion\":\"4.18.4\"}}"))), "record-rewritten",
-                        updatedTwoHoursAgo().withRollbackRecord(),
+                        refused("rollback-record-status-writer", "only " + SIDECAR.username() + " may write the status of "
+                                + "a ControlPlaneRollback; it reports what the rollback controller did.")),
+                row(CUSTOMER, rewrite, "record-rewritten", updatedTwoHoursAgo().withRollbackRecord(),
                         invalid("spec is immutable: it is what was admitted; create a new ControlPlaneRollback instead")));
     }
 
@@ -582,7 +623,7 @@ class AdmissionRulesOnRealApiServerIT {
     private static void awaitTheSidecarSeesEverything() {
         updatedTwoHoursAgo().withRollbackPoint().withNodePool("4.19.1").put("fence");
         ApiRequest deletePoint = deleteSnapshot("its rollback point", "-point").request().apply("fence").dryRun();
-        ApiRequest request = requestRollback("4.18.5", "INC-4711").request().apply("fence").dryRun();
+        ApiRequest request = ASK_FOR_FIVE.request().apply("fence").dryRun();
         Awaitility.await("the sidecar's caches show every HostedCluster, snapshot and NodePool written")
                 .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                 .until(() -> CUSTOMER.send(cluster.server(), deletePoint).message().contains("[snapshot-rollback-point]")
