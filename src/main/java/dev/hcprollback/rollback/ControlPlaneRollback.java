@@ -2,6 +2,7 @@ package dev.hcprollback.rollback;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -25,4 +26,15 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class ControlPlaneRollback extends CustomResource<ControlPlaneRollbackSpec, ControlPlaneRollbackStatus>
         implements Namespaced {
+
+    /**
+     * Required by the CRD ({@code required: [spec]}): it is the rollback the controller acts on. The spec's own rule
+     * ({@code self == oldSelf}) compares an old and a new spec only, so without this a spec could be left out on
+     * create or removed later, by the sidecar too, whose writes skip the webhook.
+     */
+    @Override
+    @Required
+    public ControlPlaneRollbackSpec getSpec() {
+        return super.getSpec();
+    }
 }

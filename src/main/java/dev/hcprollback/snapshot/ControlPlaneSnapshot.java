@@ -14,6 +14,7 @@ import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -37,6 +38,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class ControlPlaneSnapshot extends CustomResource<ControlPlaneSnapshotSpec, ControlPlaneSnapshotStatus>
         implements Namespaced {
+
+    /**
+     * Required by the CRD ({@code required: [spec]}): it records which cluster's etcd the snapshot holds, and the
+     * snapshot controller acts on it. The spec's own rule ({@code self == oldSelf}) compares an old and a new spec
+     * only, so without this a spec could be left out on create or removed later, by the sidecar too, whose writes skip
+     * the webhook.
+     */
+    @Override
+    @Required
+    public ControlPlaneSnapshotSpec getSpec() {
+        return super.getSpec();
+    }
 
     public static final String GROUP = "rollback.hypershift.openshift.io";
 

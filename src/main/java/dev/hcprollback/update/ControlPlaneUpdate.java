@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -31,6 +32,17 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class ControlPlaneUpdate extends CustomResource<ControlPlaneUpdateSpec, ControlPlaneUpdateStatus>
         implements Namespaced {
+
+    /**
+     * Required by the CRD ({@code required: [spec]}): it records which update of which cluster the record judges. The
+     * spec's own rule ({@code self == oldSelf}) compares an old and a new spec only, so without this a spec could be
+     * left out on create or removed later, by the sidecar too, whose writes skip the webhook.
+     */
+    @Override
+    @Required
+    public ControlPlaneUpdateSpec getSpec() {
+        return super.getSpec();
+    }
 
     @JsonIgnore
     public UpdateHealth health() {
