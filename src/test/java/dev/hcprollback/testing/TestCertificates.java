@@ -138,6 +138,24 @@ public final class TestCertificates {
         }
     }
 
+    /** The TLS context of a server in this process that serves {@code tls} (a certificate this authority issued). */
+    public javax.net.ssl.SSLContext serverContext(Issued tls) {
+        try {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("tls", tls.keys().getPrivate(), new char[0],
+                    new java.security.cert.Certificate[] { tls.certificate(), caCertificate });
+            javax.net.ssl.KeyManagerFactory managers = javax.net.ssl.KeyManagerFactory
+                    .getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            managers.init(keys, new char[0]);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(managers.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A PKCS#12 trust store holding this authority, for HTTPS clients such as RestAssured. */
     public Path trustStore(Path file, String password) {
         try {

@@ -9,9 +9,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.Signature;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,9 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -54,7 +49,7 @@ final class TokenService implements AutoCloseable {
         this.password = password;
         try {
             server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.setHttpsConfigurator(new HttpsConfigurator(serving(tls, tlsAuthority)));
+            server.setHttpsConfigurator(new HttpsConfigurator(tlsAuthority.serverContext(tls)));
             server.createContext("/token", this::token);
             server.start();
         } catch (IOException e) {
@@ -145,22 +140,6 @@ final class TokenService implements AutoCloseable {
         exchange.sendResponseHeaders(status, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
-        }
-    }
-
-    private static SSLContext serving(TestCertificates.Issued tls, TestCertificates authority) {
-        try {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("tls", tls.keys().getPrivate(), new char[0],
-                    new Certificate[] { tls.certificate(), authority.caCertificate() });
-            KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            managers.init(keys, new char[0]);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(managers.getKeyManagers(), null, null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 
