@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,12 +15,9 @@ import java.util.function.UnaryOperator;
 
 
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.update.ControlPlaneUpdate;
 import dev.hcprollback.update.ControlPlaneUpdateStatus;
 import dev.hcprollback.update.UpdateHealth;
-import dev.hcprollback.hypershift.NodePool;
-import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.rollback.ControlPlaneRollback;
 import dev.hcprollback.rollback.ControlPlaneRollbackStatus;
@@ -32,26 +28,21 @@ import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.rollback.RollbackStep;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.testing.ComputedReply;
-import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.TestTools;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import dev.hcprollback.snapshot.ControlPlaneSnapshotSpec;
 import dev.hcprollback.snapshot.ControlPlaneSnapshotStatus;
 import dev.hcprollback.snapshot.SnapshotPhase;
 import dev.hcprollback.snapshot.SnapshotReason;
 import dev.hcprollback.testing.EtcdProcess;
-import dev.hcprollback.testing.LocalRestoreJob;
+import dev.hcprollback.testing.LocalHostedCluster;
 import dev.hcprollback.testing.S3Server;
 import dev.hcprollback.testing.TestPki;
-import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
-import dev.hcprollback.testing.ManagementCluster;
 import dev.hcprollback.testing.SidecarProcess;
 import dev.hcprollback.testing.SimulatedManagementCluster;
+import dev.hcprollback.testing.SimulatorLoop;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -66,8 +57,6 @@ public final class Demo {
     private static final String CLUSTER = "payments";
     private static final String CONTROL_PLANE = NAMESPACE + "-" + CLUSTER;
     private static final String BUCKET = "hcp-rollback-demo";
-    private static final Map<String, Integer> WRITERS = Map.of("kube-apiserver", 2, "openshift-apiserver", 2,
-            "openshift-oauth-apiserver", 2, "control-plane-operator", 1);
     private static final String DATA_KEY = "/kubernetes.io/configmaps/payments-app/settings";
 
     /** The in-process API server logs every request; the timeline says what matters. Held, or the setting is lost. */
@@ -76,12 +65,8 @@ public final class Demo {
     private final Timeline timeline = new Timeline(System.out);
     private KubernetesClient client;
     private AdmittingApiServer apiServer;
-    private HyperShiftSimulator hypershift;
-    private EtcdProcess controlPlaneEtcd;
-    /** Set when 4.18.6 turns out broken: while the cluster runs it, HyperShift reports Degraded. */
-    private volatile boolean broken;
-    /** The HostedCluster as the simulator's loop last read it: what a dry run is reviewed against. */
-    private volatile HostedCluster lastSeen;
+    /** The hosted cluster, its control plane's etcd on this machine, and HyperShift's part. */
+    private LocalHostedCluster payments;
 
     public static void main(String[] args) throws Exception {
         MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -109,11 +94,10 @@ public final class Demo {
             client = management.client();
             timeline.say("kube-apiserver", "in-process Kubernetes API at " + client.getMasterUrl()
                     + "\nCRDs: HostedCluster, NodePool (test stand-ins), ControlPlaneSnapshot, ControlPlaneRollback, ControlPlaneUpdate");
-            seedCluster();
+            // the in-process API server has one user: the service and HyperShift write through the same client
+            payments = LocalHostedCluster.seed(client, client, NAMESPACE, CLUSTER, etcd, pki, work, timeline::say);
             timeline.say("hypershift", "HostedCluster clusters/payments runs 4.18.5 (Completed); NodePool payments-workers on 4.18.5");
-            controlPlaneEtcd = etcd;
-            writeCustomerData("4.18.5 settings");
-            new ManagementCluster(client).recordEtcdCredentials(CONTROL_PLANE, pki);
+            payments.putInEtcd(DATA_KEY, "4.18.5 settings");
             timeline.say("etcd", "the control plane's etcd: a real etcd 3.5 at " + etcd.endpoint() + " with TLS and client"
                     + " certificates\n(Secret " + CONTROL_PLANE + "/etcd-client-tls, ConfigMap etcd-ca); it holds "
                     + DATA_KEY + " = '4.18.5 settings'");
@@ -137,106 +121,12 @@ public final class Demo {
             apiServer = new AdmittingApiServer(client, management.httpsClient(HttpClient.newBuilder()), URI.create(
                     "https://localhost:" + sidecar.httpsPort + "/validate/hostedclusters"));
             reviewDryRuns(management);
-            Thread hyperShift = startHyperShift(work);
-            try {
+            // HyperShift's part, every 200 ms: the simulator's controllers (pause, replicas and pods, version history,
+            // quorum), a kubelet that stops and starts the real etcd process as its StatefulSet is scaled, and restore
+            // Jobs that run the Job's own script for real on that etcd's data directory
+            try (SimulatorLoop hyperShift = payments.start()) {
                 tell();
-            } finally {
-                hyperShift.interrupt();
-                hyperShift.join(5000);
             }
-        }
-    }
-
-    /**
-     * HyperShift's part, every 200 ms: the simulator's controllers (pause, replicas and pods, version
-     * history, quorum), a kubelet that stops and starts the real etcd process as its StatefulSet is
-     * scaled, and restore Jobs that run the Job's own script for real on that etcd's data directory.
-     */
-    private Thread startHyperShift(Path work) {
-        hypershift.jobRunner = job -> runRestoreJob(job, work);
-        Thread loop = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    hypershift.tick();
-                    lastSeen = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
-                    // the broken release degrades the control plane while it runs; the previous one does not
-                    boolean onBroken = broken && lastSeen.releaseImage().flatMap(image -> image.versionFromTag())
-                            .equals(ReleaseVersion.parse("4.18.6"));
-                    hypershift.reportedConditions.put("Degraded", onBroken ? "True" : "False");
-                    StatefulSet etcd = client.apps().statefulSets().inNamespace(CONTROL_PLANE).withName("etcd").get();
-                    int replicas = etcd == null || etcd.getSpec().getReplicas() == null ? 1 : etcd.getSpec().getReplicas();
-                    if (replicas == 0 && controlPlaneEtcd.isRunning()) {
-                        controlPlaneEtcd.stop();
-                        timeline.say("kubelet", "etcd-0 stopped (StatefulSet etcd scaled to 0)");
-                    } else if (replicas > 0 && !controlPlaneEtcd.isRunning()) {
-                        controlPlaneEtcd.start();
-                        timeline.say("kubelet", "etcd-0 started again on its data directory");
-                    }
-                    Thread.sleep(200);
-                } catch (InterruptedException stop) {
-                    Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        return; // the story is over and the API server is closing
-                    }
-                    timeline.say("hypershift", "simulator hiccup: " + e.getMessage());
-                }
-            }
-        }, "hypershift-simulator");
-        loop.setDaemon(true);
-        loop.start();
-        return loop;
-    }
-
-    /** The Job's command, with the Job's environment, on the real etcd's data directory. */
-    private boolean runRestoreJob(Job job, Path work) {
-        Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-        List<String> command = new java.util.ArrayList<>(container.getCommand());
-        // a stage Job fetches and checks the snapshot in its first container (the sidecar's image) before the script
-        boolean fetches = !Optional.ofNullable(job.getSpec().getTemplate().getSpec().getInitContainers()).orElse(List.of()).isEmpty();
-        if (fetches) {
-            command.set(command.size() - 1, LocalRestoreJob.withFetch(command.get(command.size() - 1)));
-        }
-        Map<String, String> env = new LinkedHashMap<>();
-        container.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
-        // what differs from a pod: the data dir is the local etcd's, peers are on loopback, tools come from .tools
-        env.put("DATA_DIR", controlPlaneEtcd.dataDir().toAbsolutePath().toString());
-        env.put("WORK_DIR", work.resolve("restore-work").toAbsolutePath().toString());
-        env.put("PEER_URL", controlPlaneEtcd.peerUrl());
-        env.put("INITIAL_CLUSTER", "etcd-0=" + controlPlaneEtcd.peerUrl());
-        Path log = work.resolve(job.getMetadata().getName() + ".log");
-        try {
-            ProcessBuilder restore = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-            restore.environment().putAll(env);
-            restore.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
-            if (fetches) {
-                restore.environment().putAll(LocalRestoreJob.fetchEnvironment());
-            }
-            int exit = restore.start().waitFor();
-            timeline.say("restore-job", job.getMetadata().getName() + ": " + (fetches ? "fetch (download, SHA-256), then " : "")
-                    + String.join(" ", command.subList(0, 2)) + " <the Job's script> exited " + exit + "\n" + Files.readAllLines(log).stream()
-                            .filter(line -> line.startsWith("stage=") || line.contains("bumping latest revision"))
-                            .map(line -> line.contains("bumping") ? "revision bumped: " + line.substring(line.indexOf('{')) : line)
-                            .collect(java.util.stream.Collectors.joining("; ")) + " (log: " + log + ")");
-            return exit == 0;
-        } catch (IOException e) {
-            timeline.say("restore-job", job.getMetadata().getName() + " could not run: " + e.getMessage());
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private void writeCustomerData(String value) {
-        try (Client etcd = controlPlaneEtcd.client()) {
-            controlPlaneEtcd.put(etcd, DATA_KEY, value);
-        }
-    }
-
-    private String customerData() {
-        try (Client etcd = controlPlaneEtcd.client()) {
-            return EtcdProcess.get(etcd, DATA_KEY);
         }
     }
 
@@ -267,25 +157,25 @@ public final class Demo {
         timeline.say("hcp-rollback", "ControlPlaneSnapshot payments-pre-4-18-6: " + taken.getPhase() + ", verified, payload "
                 + taken.getVersion() + ", etcd revision " + taken.getEtcdRevision() + ", " + taken.getSizeBytes() + " bytes"
                 + "\nsha256 " + taken.getSha256() + "\n" + taken.getLocation() + " (read back and hash-checked)");
-        writeCustomerData("4.18.5 settings, edited after the snapshot");
+        payments.putInEtcd(DATA_KEY, "4.18.5 settings, edited after the snapshot");
 
         timeline.chapter("The service forces the z-stream update to 4.18.6");
         // Kubernetes times have second precision: let the update start in a later second than the snapshot ended
         Thread.sleep(1100);
-        expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.6"),
+        expect(apiServer.patch(NAMESPACE, CLUSTER, LocalHostedCluster.releasePatch("4.18.6"),
                 review -> review.by("system:serviceaccount:ocm:release-tooling", "system:serviceaccounts")), true, "upgrade",
                 "release-tool", "spec.release.image -> 4.18.6");
         awaitNewest("4.18.6");
-        upgradeWorkers("4.18.6");
+        payments.upgradeWorkers("4.18.6");
         timeline.say("hypershift", "control plane and NodePool rolled out 4.18.6 (Completed)");
         awaitUpdate(u -> u.getStatus() != null && u.getStatus().getHealth() == UpdateHealth.Soaking
                 && u.getStatus().getRollbackPoint() != null, "the update's record, Soaking with its rollback point");
         timeline.say("hcp-rollback", "recorded the update; it soaks for an hour before it is declared Healthy\n"
                 + "$ kubectl get cpupd -A\n" + updateTable());
-        writeCustomerData("written on 4.18.6 by the broken release");
+        payments.putInEtcd(DATA_KEY, "written on 4.18.6 by the broken release");
 
         timeline.chapter("4.18.6 breaks the customer; the sidecar notices, the customer tries to go back alone");
-        broken = true;
+        payments.brokenVersion = "4.18.6";
         timeline.say("hypershift", "HostedCluster clusters/payments reports Degraded=True");
         ControlPlaneUpdate unhealthy = awaitUpdate(u -> u.getStatus() != null
                 && u.getStatus().getHealth() == UpdateHealth.Unhealthy && u.getStatus().getRollbackCommand() != null,
@@ -293,7 +183,7 @@ public final class Demo {
         timeline.say("hcp-rollback", "$ kubectl get cpupd -A\n" + updateTable() + "\nevidence: "
                 + unhealthy.getStatus().getEvidence() + "\nRollbackRecommended (also an Event on the HostedCluster and "
                 + "hcp_rollback_update_rollback_recommended=1):\n" + unhealthy.getStatus().getRollbackCommand());
-        expect(apiServer.patch(NAMESPACE, CLUSTER, releasePatch("4.18.5"), UnaryOperator.identity()), false,
+        expect(apiServer.patch(NAMESPACE, CLUSTER, LocalHostedCluster.releasePatch("4.18.5"), UnaryOperator.identity()), false,
                 "rollback-not-requested", "customer-admin", "kubectl patch hc payments: spec.release.image -> 4.18.5");
         expect(apiServer.patch(NAMESPACE, CLUSTER, requestPatch("4.18.5", "we want 4.18.5 back"), UnaryOperator.identity()),
                 false, "request-unauthorised", "customer-admin", "kubectl annotate hc payments rollback.hypershift.openshift.io/to-version=4.18.5");
@@ -314,7 +204,7 @@ public final class Demo {
         ControlPlaneRollback done = awaitRollback(RollbackPhase.Succeeded);
         HostedCluster after = client.resources(HostedCluster.class).inNamespace(NAMESPACE).withName(CLUSTER).get();
         UpdateHistory newest = after.versionHistory().get(0);
-        String data = customerData();
+        String data = payments.readFromEtcd(DATA_KEY);
         timeline.say("hypershift", "HostedCluster clusters/payments: spec.release.image " + after.releaseImage().orElseThrow()
                 + "\nnewest history entry " + newest.getVersion() + " " + newest.getState() + "; workers stay on 4.18.6");
         timeline.say("etcd", DATA_KEY + " = '" + data + "' (the snapshot's data, at a bumped revision)");
@@ -343,15 +233,6 @@ public final class Demo {
         }
     }
 
-    /** Workers follow upgrades only: NodePools are never rolled back. */
-    private void upgradeWorkers(String version) {
-        NodePool pool = client.resources(NodePool.class).inNamespace(NAMESPACE).withName("payments-workers").get();
-        pool.getSpec().setRelease(Release.of(HostedClusters.tag(version)));
-        NodePool updated = client.resource(pool).update();
-        updated.getStatus().setVersion(version);
-        client.resource(updated).updateStatus();
-    }
-
     /**
      * The sidecar sends the revert patch as a server-side dry run in its preflight; the in-process API
      * server would store it like any patch, so here it is answered as kube-apiserver would: the
@@ -363,7 +244,7 @@ public final class Demo {
         management.expect().patch().withPath(path).andReply(new ComputedReply(request -> {
             AdmittingApiServer.Answer answer;
             try {
-                answer = apiServer.review(lastSeen, request.getUtf8Body(),
+                answer = apiServer.review(payments.lastSeen(), request.getUtf8Body(),
                         r -> r.by("system:serviceaccount:hcp-rollback:hcp-rollback", "system:serviceaccounts"));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -373,34 +254,11 @@ public final class Demo {
             }
             timeline.say("kube-apiserver", "dry run of the revert patch, reviewed by the webhook: "
                     + (answer.allowed() ? "allowed" : "denied: " + answer.message()) + " (nothing stored)");
-            return answer.allowed() ? new ComputedReply.Reply(200, lastSeen)
+            return answer.allowed() ? new ComputedReply.Reply(200, payments.lastSeen())
                     : new ComputedReply.Reply(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure")
                             .withCode(403).withReason("Forbidden")
                             .withMessage("admission webhook denied the request: " + answer.message()).build());
         })).always();
-    }
-
-    private void seedCluster() {
-        Instant now = Instant.now();
-        HostedClusters cluster = HostedClusters.fixture().named(CLUSTER).release(HostedClusters.tag("4.18.5")).history(
-                HostedClusters.entry("Completed", "4.18.5", HostedClusters.tag("4.18.5"), now.minus(Duration.ofDays(20)),
-                        now.minus(Duration.ofDays(20))),
-                HostedClusters.entry("Completed", "4.18.4", HostedClusters.tag("4.18.4"), now.minus(Duration.ofDays(50)),
-                        now.minus(Duration.ofDays(50))));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) cluster.json().get("metadata")).remove(List.of("uid", "resourceVersion",
-                "creationTimestamp", "generation"));
-        HostedCluster model = cluster.model();
-        var status = model.getStatus();
-        hypershift = new HyperShiftSimulator(client, NAMESPACE, Clock.systemUTC());
-        hypershift.createControlPlane(model, WRITERS, 1);
-        HostedCluster created = client.resource(model).create();
-        created.setStatus(status);
-        client.resource(created).updateStatus();
-        new ManagementCluster(client).recordNodePool("payments-workers", CLUSTER, HostedClusters.tag("4.18.5"), "4.18.5");
-    }
-
-    private static String releasePatch(String version) {
-        return "{\"spec\":{\"release\":{\"image\":\"" + HostedClusters.tag(version) + "\"}}}";
     }
 
     private static String requestPatch(String version, String reason) {
@@ -408,9 +266,7 @@ public final class Demo {
     }
 
     private static String requestPatch(String version, String reason, boolean dryRun) {
-        return "{\"metadata\":{\"annotations\":{\"" + RollbackRequest.TO_VERSION + "\":\"" + version
-                + "\",\"" + RollbackRequest.REASON + "\":\"" + reason + "\""
-                + (dryRun ? ",\"" + RollbackRequest.DRY_RUN + "\":\"true\"" : "") + "}}}";
+        return LocalHostedCluster.requestPatch(version, reason, dryRun ? Map.of(RollbackRequest.DRY_RUN, "true") : Map.of());
     }
 
     /** Waits for the cluster's ControlPlaneRollback to reach a phase, printing each step as it completes. */

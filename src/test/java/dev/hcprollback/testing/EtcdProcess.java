@@ -120,6 +120,20 @@ public final class EtcdProcess implements AutoCloseable {
         }
     }
 
+    /** Writes one key through a client of its own (with the client certificate when TLS is on). */
+    public void write(String key, String value) {
+        try (Client client = client()) {
+            put(client, key, value);
+        }
+    }
+
+    /** One key's value as etcd holds it now, or null. */
+    public String read(String key) {
+        try (Client client = client()) {
+            return get(client, key);
+        }
+    }
+
     public void put(Client client, String key, String value) {
         try {
             client.getKVClient().put(bytes(key), bytes(value)).get(30, TimeUnit.SECONDS);

@@ -7,6 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedClusterStatus;
@@ -17,8 +22,19 @@ import dev.hcprollback.rollback.EtcdMembers;
 import dev.hcprollback.rollback.RestoreJobs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
@@ -28,30 +44,37 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
 /**
- * Plays HyperShift and the kubelet on the mock API server, which by itself only stores objects. One
- * {@link #tick()} is one round of the controllers it stands in for:
+ * Plays HyperShift, the Deployment, StatefulSet and Job controllers and the kubelet, through the API server it is
+ * given, as the user of the client it is given: the fabric8 mock server for the unit tests and the demo, or a real
+ * kube-apiserver ({@link KubeApiServer}) with a client of {@link TestUser#HYPERSHIFT_OPERATOR}, where every object it
+ * writes passes real validation and admission. One {@link #tick()} is one round of the controllers it stands in for:
  * <ul>
  * <li>hypershift-operator: {@code spec.pausedUntil} {@code "true"} sets {@code ReconciliationActive=False}
  * (reason {@code ReconciliationPaused}), its absence sets it True; while not paused, a new
  * {@code spec.release.image} becomes {@code status.version.desired} and a {@code Partial} history entry,
  * which the next tick completes (the same for {@code status.controlPlaneVersion});</li>
- * <li>Deployment/StatefulSet controllers and kubelet: pods are created or deleted to match
- * {@code spec.replicas}, and status reports them all ready;</li>
+ * <li>Deployment/StatefulSet controllers and kubelet: pods (of the workload's pod template) are created or deleted to
+ * match {@code spec.replicas} and reported running and ready, and the workload's status reports them;</li>
  * <li>Job controller: a restore Job (stage or swap) "runs": it is marked succeeded, or failed for members
  * the test names or for a stage Job without its fetch container (which would find no verified snapshot); a probe Job of an etcd image succeeds unless the test names the image as one whose
- * restore tool lacks {@code --bump-revision};</li>
+ * restore tool lacks {@code --bump-revision}; the Job's status is the one the Job controller writes
+ * ({@code SuccessCriteriaMet} before {@code Complete}, {@code FailureTarget} before {@code Failed});</li>
  * <li>etcd: {@code EtcdAvailable} is True when every etcd member is ready, False otherwise; its members
  * answer {@link #etcdMembers} while they run (one cluster ID, a db size, a revision that jumps by the
  * bump once every member is swapped).</li>
  * </ul>
- * What the mock cannot show: real scheduling, volumes and the etcd data a restore Job writes (the
- * fetch container and the restore script are run for real in {@code FetchSnapshotTest} and
- * {@code RestoreScriptTest}), admission (the webhook is tested on its
- * own), garbage collection, and the hypershift-operator's own timing. Knobs let a test make one part
+ * Every status it writes is computed from what it read and sent with that read's resourceVersion: when another
+ * writer (the sidecar) came in between, the API server answers 409 and the simulator reads again and computes again,
+ * as a controller does ({@link #conflictsRetried} counts them). What the simulator cannot show: real scheduling,
+ * volumes and the etcd data a restore Job writes (the fetch container and the restore script are run for real in
+ * {@code FetchSnapshotTest}, {@code RestoreScriptTest} and, through {@link #jobRunner}, the demo and the real-API-server
+ * rollback test), garbage collection, and the hypershift-operator's own timing. Knobs let a test make one part
  * misbehave to reach a failure.
  */
 public class HyperShiftSimulator {
@@ -59,6 +82,12 @@ public class HyperShiftSimulator {
     public static final String ETCD_IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "e".repeat(64);
     /** The etcd of an older payload (etcd 3.5.14 here), for the rollbacks that take etcd's version back. */
     public static final String OLDER_ETCD_IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "d".repeat(64);
+    /** The PriorityClass HyperShift installs for etcd: a real API server admits no pod naming a missing one. */
+    public static final String ETCD_PRIORITY_CLASS = "hypershift-etcd";
+
+    /** A write that loses this many races in a row fails its round; the next round reads afresh, as a controller requeues. */
+    private static final int CONFLICT_ATTEMPTS = 10;
+    private static final ResourceDefinitionContext HOSTED_CLUSTERS = ResourceDefinitionContext.fromResourceType(HostedCluster.class);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -101,6 +130,8 @@ public class HyperShiftSimulator {
     public final Map<String, String> reportedConditions = new java.util.concurrent.ConcurrentHashMap<>();
     /** Names of the restore Jobs this simulator "ran" (marked finished). */
     public final List<String> ranJobs = new ArrayList<>();
+    /** Writes the API server refused with 409 because another writer came first, and that were read and made again. */
+    public final AtomicInteger conflictsRetried = new AtomicInteger();
 
     private static final Map<String, HyperShiftSimulator> BY_CONTROL_PLANE = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -113,6 +144,11 @@ public class HyperShiftSimulator {
         return simulator;
     }
 
+    /**
+     * @param client what HyperShift acts through: on a real API server, a client of {@link TestUser#HYPERSHIFT_OPERATOR}
+     * @param namespace where the HostedClusters it reconciles live
+     * @param clock the time it writes into statuses: a test's hand-moved clock, or the system's beside a running sidecar
+     */
     public HyperShiftSimulator(KubernetesClient client, String namespace, Clock clock) {
         this.client = client;
         this.namespace = namespace;
@@ -123,8 +159,10 @@ public class HyperShiftSimulator {
     public void createControlPlane(HostedCluster cluster, Map<String, Integer> deployments, int etcdMembers) {
         String cp = cluster.controlPlaneNamespace();
         BY_CONTROL_PLANE.put(cp, this);
-        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-                .withName(cp).endMetadata().build()).createOr(existing -> existing.update());
+        createIfAbsent(new NamespaceBuilder().withNewMetadata().withName(cp).endMetadata().build());
+        // installed with the operator, once per management cluster (value as HyperShift's)
+        createIfAbsent(new PriorityClassBuilder().withNewMetadata().withName(ETCD_PRIORITY_CLASS).endMetadata()
+                .withValue(100002000).withDescription("etcd of hosted control planes").build());
         deployments.forEach((name, replicas) -> client.resource(new DeploymentBuilder()
                 .withNewMetadata().withName(name).withNamespace(cp).endMetadata()
                 .withNewSpec().withReplicas(replicas)
@@ -133,10 +171,10 @@ public class HyperShiftSimulator {
                 .withNewSpec().addNewContainer().withName(name).withImage("quay.io/example/" + name).endContainer().endSpec()
                 .endTemplate().endSpec().build()).create());
         for (int member = 0; member < etcdMembers; member++) {
-            client.resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata()
+            client.resource(new PersistentVolumeClaimBuilder().withNewMetadata()
                     .withName("data-etcd-" + member).withNamespace(cp).addToLabels("app", "etcd").endMetadata()
                     .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity(etcdVolumeSize)).endResources()
+                    .addToRequests("storage", new Quantity(etcdVolumeSize)).endResources()
                     .endSpec().build()).create();
         }
         client.resource(new StatefulSetBuilder()
@@ -145,11 +183,21 @@ public class HyperShiftSimulator {
                 .withPodManagementPolicy("Parallel")
                 .withNewSelector().addToMatchLabels("app", "etcd").endSelector()
                 .withNewTemplate().withNewMetadata().addToLabels("app", "etcd").endMetadata()
-                .withNewSpec().withPriorityClassName("hypershift-etcd")
+                .withNewSpec().withPriorityClassName(ETCD_PRIORITY_CLASS)
                 .addNewContainer().withName("etcd").withImage(ETCD_IMAGE).endContainer()
                 .addNewContainer().withName("healthz").withImage("quay.io/example/healthz").endContainer()
                 .endSpec().endTemplate().endSpec().build()).create();
         tick();
+    }
+
+    /**
+     * Reports {@code cluster.status} as HyperShift does, on the status subresource, guarded by the cluster's
+     * resourceVersion; returns the cluster as stored.
+     */
+    public HostedCluster reportStatus(HostedCluster cluster) {
+        GenericKubernetesResource stored = client.genericKubernetesResources(HOSTED_CLUSTERS)
+                .inNamespace(cluster.getMetadata().getNamespace()).resource(asHyperShiftWritesIt(cluster)).updateStatus();
+        return client.getKubernetesSerialization().convertValue(stored, HostedCluster.class);
     }
 
     /** One round of every controller this simulator plays. */
@@ -179,49 +227,61 @@ public class HyperShiftSimulator {
             }
             for (Job job : client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.PROBE_APP_LABEL_VALUE)
                     .list().getItems()) {
-                if ((job.getStatus() == null || job.getStatus().getConditions() == null
-                        || job.getStatus().getConditions().isEmpty())) {
+                if (!finished(job)) {
                     finish(job, imagesWithoutBump.contains(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
                 }
             }
-            reconcileCluster(cluster, etcdWanted > 0 && etcdReady >= etcdWanted);
+            boolean quorum = etcdWanted > 0 && etcdReady >= etcdWanted;
+            writeStatus(cluster, fresh -> {
+                JsonNode before = client.getKubernetesSerialization().convertValue(fresh.getStatus(), JsonNode.class);
+                reconcileCluster(fresh, quorum);
+                if (!Objects.equals(before, client.getKubernetesSerialization().convertValue(fresh.getStatus(), JsonNode.class))) {
+                    reportStatus(fresh);
+                }
+            });
         }
     }
 
     private void reconcileDeployment(Deployment deployment) {
-        String ns = deployment.getMetadata().getNamespace();
-        String name = deployment.getMetadata().getName();
-        int wanted = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
-        Map<String, String> labels = deployment.getSpec().getSelector().getMatchLabels();
-        List<Pod> pods = client.pods().inNamespace(ns).withLabels(labels).list().getItems();
-        int have = matchPods(ns, name, labels, pods, wanted);
-        if (deployment.getStatus() == null || !Objects.equals(deployment.getStatus().getReplicas(), have)) {
-            deployment.setStatus(new DeploymentStatusBuilder().withReplicas(have).withReadyReplicas(have)
-                    .withAvailableReplicas(have).withUpdatedReplicas(have).build());
-            quietly(() -> client.resource(deployment).updateStatus());
-        }
+        int have = matchPods(deployment.getMetadata(), deployment.getSpec().getSelector().getMatchLabels(),
+                deployment.getSpec().getTemplate(), Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1));
+        writeStatus(deployment, fresh -> {
+            if (fresh.getStatus() == null || !Objects.equals(fresh.getStatus().getReplicas(), have)) {
+                fresh.setStatus(new DeploymentStatusBuilder().withReplicas(have).withReadyReplicas(have)
+                        .withAvailableReplicas(have).withUpdatedReplicas(have).build());
+                client.resource(fresh).updateStatus();
+            }
+        });
     }
 
     /** Returns {ready, wanted}. */
     private int[] reconcileStatefulSet(StatefulSet set) {
-        String ns = set.getMetadata().getNamespace();
         String name = set.getMetadata().getName();
         int wanted = Objects.requireNonNullElse(set.getSpec().getReplicas(), 1);
-        Map<String, String> labels = set.getSpec().getSelector().getMatchLabels();
-        List<Pod> pods = client.pods().inNamespace(ns).withLabels(labels).list().getItems();
-        int have = matchPods(ns, name, labels, pods, wanted);
+        int have = matchPods(set.getMetadata(), set.getSpec().getSelector().getMatchLabels(), set.getSpec().getTemplate(),
+                wanted);
         int ready = "etcd".equals(name) && !etcdBecomesReady ? 0 : have;
-        if (set.getStatus() == null || !Objects.equals(set.getStatus().getReplicas(), have)
-                || !Objects.equals(set.getStatus().getReadyReplicas(), ready)) {
-            set.setStatus(new StatefulSetStatusBuilder().withReplicas(have).withReadyReplicas(ready)
-                    .withAvailableReplicas(ready).build());
-            quietly(() -> client.resource(set).updateStatus());
-        }
+        writeStatus(set, fresh -> {
+            if (fresh.getStatus() == null || !Objects.equals(fresh.getStatus().getReplicas(), have)
+                    || !Objects.equals(fresh.getStatus().getReadyReplicas(), ready)) {
+                fresh.setStatus(new StatefulSetStatusBuilder().withReplicas(have).withReadyReplicas(ready)
+                        .withAvailableReplicas(ready).build());
+                client.resource(fresh).updateStatus();
+            }
+        });
         return new int[] { ready, wanted };
     }
 
-    /** Creates or deletes pods {@code <name>-<i>} until {@code wanted} exist; stuck workloads keep theirs. */
-    private int matchPods(String ns, String name, Map<String, String> labels, List<Pod> pods, int wanted) {
+    /**
+     * Creates pods {@code <name>-<i>} of the workload's template until {@code wanted} exist, reported running as the
+     * kubelet would, or deletes those beyond; stuck workloads keep theirs. Nothing schedules them (no node name), so
+     * a real API server deletes them at once.
+     */
+    private int matchPods(io.fabric8.kubernetes.api.model.ObjectMeta workload, Map<String, String> selector,
+            PodTemplateSpec template, int wanted) {
+        String ns = workload.getNamespace();
+        String name = workload.getName();
+        List<Pod> pods = client.pods().inNamespace(ns).withLabels(selector).list().getItems();
         int have = pods.size();
         if (have > wanted && !stuckPods.contains(name)) {
             for (Pod pod : pods) {
@@ -235,17 +295,34 @@ public class HyperShiftSimulator {
         for (int i = 0; i < wanted; i++) {
             String podName = name + "-" + i;
             if (pods.stream().noneMatch(p -> p.getMetadata().getName().equals(podName))) {
-                client.resource(new PodBuilder().withNewMetadata().withName(podName).withNamespace(ns)
-                        .withLabels(labels).endMetadata().withNewSpec().endSpec().build()).create();
+                Pod created = client.resource(new PodBuilder().withNewMetadata().withName(podName).withNamespace(ns)
+                        .withLabels(template.getMetadata().getLabels()).endMetadata()
+                        .withSpec(new PodSpecBuilder(template.getSpec()).build()).build()).create();
+                reportRunning(created);
                 have++;
             }
         }
         return have;
     }
 
+    /** The kubelet's report of a pod it started: running, every container started and ready. */
+    private void reportRunning(Pod pod) {
+        String now = Timestamps.format(clock.instant());
+        List<ContainerStatus> containers = pod.getSpec().getContainers().stream().map((Container c) -> new ContainerStatusBuilder()
+                .withName(c.getName()).withImage(c.getImage()).withImageID("").withReady(true).withStarted(true)
+                .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now).endRunning().endState().build())
+                .toList();
+        writeStatus(pod, fresh -> {
+            fresh.setStatus(new PodStatusBuilder().withPhase("Running").withStartTime(now)
+                    .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime(now).endCondition()
+                    .addNewCondition().withType("ContainersReady").withStatus("True").withLastTransitionTime(now).endCondition()
+                    .withContainerStatuses(containers).build());
+            client.resource(fresh).updateStatus();
+        });
+    }
+
     private void runJob(Job job) {
-        if (!runJobs || job.getStatus() != null && job.getStatus().getConditions() != null
-                && !job.getStatus().getConditions().isEmpty()) {
+        if (!runJobs || finished(job)) {
             return;
         }
         String name = job.getMetadata().getName();
@@ -292,15 +369,32 @@ public class HyperShiftSimulator {
         return new EtcdMembers(members);
     }
 
+    private static boolean finished(Job job) {
+        return job.getStatus() != null && job.getStatus().getConditions() != null && !job.getStatus().getConditions().isEmpty();
+    }
+
+    /**
+     * The Job controller's last word on a Job whose one pod ended: a real API server refuses {@code Complete}
+     * without {@code SuccessCriteriaMet}, {@code Failed} without {@code FailureTarget}, and a completion before the
+     * start.
+     */
     private void finish(Job job, boolean fails) {
         String now = Timestamps.format(clock.instant());
-        job.setStatus(new JobStatusBuilder().withStartTime(now)
-                .withSucceeded(fails ? 0 : 1).withFailed(fails ? 1 : 0)
-                .withCompletionTime(fails ? null : now)
-                .withConditions(new JobConditionBuilder().withType(fails ? "Failed" : "Complete").withStatus("True")
-                        .withReason(fails ? "BackoffLimitExceeded" : null).withLastTransitionTime(now).build())
-                .build());
-        client.resource(job).updateStatus();
+        String reason = fails ? "BackoffLimitExceeded" : "CompletionsReached";
+        writeStatus(job, fresh -> {
+            if (finished(fresh)) {
+                return;
+            }
+            fresh.setStatus(new JobStatusBuilder().withStartTime(now)
+                    .withSucceeded(fails ? 0 : 1).withFailed(fails ? 1 : 0).withActive(0)
+                    .withCompletionTime(fails ? null : now)
+                    .withConditions(new JobConditionBuilder().withType(fails ? "FailureTarget" : "SuccessCriteriaMet")
+                            .withStatus("True").withReason(reason).withLastTransitionTime(now).build(),
+                            new JobConditionBuilder().withType(fails ? "Failed" : "Complete").withStatus("True")
+                                    .withReason(reason).withLastTransitionTime(now).build())
+                    .build());
+            client.resource(fresh).updateStatus();
+        });
     }
 
     private void reconcileCluster(HostedCluster cluster, boolean etcdQuorum) {
@@ -323,7 +417,6 @@ public class HyperShiftSimulator {
                     || status.getVersion().getHistory().get(0).isCompleted();
             setCondition(status, "Progressing", settled ? "False" : "True", settled ? "AsExpected" : "Rolling", now);
         }
-        quietly(() -> client.resource(cluster).updateStatus());
     }
 
     /** A new image: desired and a Partial entry; the next tick (if rollouts complete) marks it Completed. */
@@ -337,6 +430,7 @@ public class HyperShiftSimulator {
             String tag = image.substring(image.lastIndexOf(':') + 1);
             String versionText = tag.contains("-") ? tag.substring(0, tag.indexOf('-')) : tag;
             UpdateHistory entry = new UpdateHistory(UpdateHistory.PARTIAL, versionText, image, now, null);
+            entry.setVerified(true);
             history.add(0, entry);
             UpdateHistory desired = new UpdateHistory();
             desired.setImage(image);
@@ -358,10 +452,61 @@ public class HyperShiftSimulator {
                 .withMessage("").withLastTransitionTime(now).build());
     }
 
-    /** A write that lost a race with the sidecar is simply done again on the next tick. */
-    private static void quietly(Runnable write) {
+    /**
+     * The cluster as HyperShift's Go types serialize it: a history entry's {@code completionTime} and the version's
+     * {@code availableUpdates} are written even when null (no {@code omitempty}), and HyperShift's CRD requires them;
+     * the project's model leaves nulls out, so they are put back here.
+     */
+    private GenericKubernetesResource asHyperShiftWritesIt(HostedCluster cluster) {
+        ObjectNode tree = client.getKubernetesSerialization().convertValue(cluster, ObjectNode.class);
+        for (String field : List.of("version", "controlPlaneVersion")) {
+            JsonNode version = tree.path("status").path(field);
+            if (!version.isObject()) {
+                continue;
+            }
+            for (JsonNode entry : version.path("history")) {
+                if (!entry.has("completionTime")) {
+                    ((ObjectNode) entry).putNull("completionTime");
+                }
+            }
+            if ("version".equals(field)) {
+                if (!version.has("availableUpdates")) {
+                    ((ObjectNode) version).putNull("availableUpdates");
+                }
+                if (!version.has("observedGeneration")) {
+                    ((ObjectNode) version).put("observedGeneration", Objects.requireNonNullElse(
+                            cluster.getMetadata().getGeneration(), 1L));
+                }
+            }
+        }
+        return client.getKubernetesSerialization().convertValue(tree, GenericKubernetesResource.class);
+    }
+
+    /**
+     * A status write as a controller makes it: {@code write} computes from the object as last read and sends it with
+     * that read's resourceVersion. When another writer came in between, the API server answers 409: the object is
+     * read again and {@code write} runs again on the fresh copy (client-go's RetryOnConflict). An object gone in
+     * between has nothing left to report on.
+     */
+    private <T extends HasMetadata> void writeStatus(T seen, Consumer<T> write) {
+        T current = seen;
+        for (int attempt = 1; current != null; attempt++) {
+            try {
+                write.accept(current);
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                conflictsRetried.incrementAndGet();
+                current = client.resource(seen).get();
+            }
+        }
+    }
+
+    private void createIfAbsent(HasMetadata object) {
         try {
-            write.run();
+            client.resource(object).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;

@@ -138,13 +138,21 @@ public class ManagementCluster {
     }
 
     public NodePool recordNodePool(String name, String cluster, String releaseImage, String reportedVersion) {
+        return recordNodePool(HostedClusters.NAMESPACE, name, cluster, releaseImage, reportedVersion);
+    }
+
+    /** A NodePool of {@code cluster} in {@code namespace}, on {@code releaseImage}, reporting {@code reportedVersion}. */
+    public NodePool recordNodePool(String namespace, String name, String cluster, String releaseImage, String reportedVersion) {
         NodePool pool = new NodePool();
-        pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(HostedClusters.NAMESPACE).build());
+        pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
         NodePool.Spec spec = new NodePool.Spec();
         spec.setClusterName(cluster);
         spec.setRelease(Release.of(releaseImage));
         spec.setUnknownField("replicas", 3);
         spec.setUnknownField("management", Map.of("upgradeType", "Replace"));
+        // HyperShift's CRD requires the platform; an AWS pool names its instance type and subnet
+        spec.setUnknownField("platform", Map.of("type", "AWS", "aws",
+                Map.of("instanceType", "m5.xlarge", "subnet", Map.of("id", "subnet-0a1b2c3d"))));
         pool.setSpec(spec);
         NodePool.Status status = new NodePool.Status();
         status.setVersion(reportedVersion);

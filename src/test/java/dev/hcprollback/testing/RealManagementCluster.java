@@ -8,20 +8,40 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.update.ControlPlaneUpdate;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 /**
  * A management cluster for the packaged sidecar on a real API server: {@link KubeApiServer#shared()} with the
  * install applied ({@link Install}), the users of {@link TestUser} holding what {@code real-api-server/users.yaml}
  * grants them, and sidecars started as their own processes with a real service-account token. The webhook
  * configuration, as shipped, points at one sidecar once {@link #routeWebhooksTo} is called, and is removed on
- * {@link #close()} so that no fail-closed webhook outlives its sidecar.
+ * {@link #close()} so that no fail-closed webhook outlives its sidecar. {@link #close()} then deletes what the test
+ * left in the namespaces it created and in their HostedClusters' control-plane namespaces (finalizers dropped: no
+ * controller is left to remove them), so that the sidecars of later tests in the JVM find nothing of it; the
+ * namespaces themselves stay, since without a namespace controller a deleted one never finishes terminating.
  */
 public final class RealManagementCluster implements AutoCloseable {
 
@@ -32,6 +52,7 @@ public final class RealManagementCluster implements AutoCloseable {
     private final TestCertificates.Issued serving;
     private final TestCertificates authority;
     private final List<SidecarProcess> sidecars = new ArrayList<>();
+    private final Set<String> namespaces = new LinkedHashSet<>();
     private boolean webhooksRouted;
 
     private RealManagementCluster(KubeApiServer server, Path workDir, TestCertificates authority, TestCertificates.Issued serving) {
@@ -83,6 +104,9 @@ public final class RealManagementCluster implements AutoCloseable {
 
     /** Creates a namespace for a test (as the administrator) and lets the customer administer its HostedClusters. */
     public void createNamespace(String namespace) {
+        synchronized (namespaces) {
+            namespaces.add(namespace);
+        }
         try (KubernetesClient admin = client(TestUser.ADMIN)) {
             Install.apply(admin, new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build());
             Install.apply(admin, new RoleBindingBuilder().withNewMetadata().withName("customer-admin").withNamespace(namespace)
@@ -102,6 +126,8 @@ public final class RealManagementCluster implements AutoCloseable {
         config.put("quarkus.kubernetes-client.namespace", Install.NAMESPACE);
         config.put("hcp-rollback.tls.cert-file", serving.certFile().toAbsolutePath().toString());
         config.put("hcp-rollback.tls.key-file", serving.keyFile().toAbsolutePath().toString());
+        // the API server records the user agent as the field manager of each write: which replica wrote what
+        config.put("kubernetes.user.agent", userAgent(name));
         config.putAll(extraConfig);
         SidecarProcess sidecar = SidecarProcess.start(Files.createDirectories(workDir.resolve(name)), config);
         synchronized (sidecars) {
@@ -109,6 +135,14 @@ public final class RealManagementCluster implements AutoCloseable {
         }
         sidecar.awaitReady(Duration.ofSeconds(180));
         return sidecar;
+    }
+
+    /**
+     * The user agent of the sidecar started as {@code name}: the field manager the API server records for its writes
+     * that name none (those of the rollback and its trigger), so that the managed fields tell which replica wrote.
+     */
+    public static String userAgent(String name) {
+        return "hcp-rollback-" + name;
     }
 
     /** Applies the shipped webhook configuration, every webhook pointed at this sidecar. */
@@ -124,6 +158,39 @@ public final class RealManagementCluster implements AutoCloseable {
         }
         synchronized (sidecars) {
             sidecars.forEach(SidecarProcess::close);
+        }
+        synchronized (namespaces) {
+            deleteObjectsIn(namespaces);
+        }
+    }
+
+    /** The kinds a test leaves in its namespaces, the HostedCluster first (its control-plane namespace is read from it). */
+    private static final List<Class<? extends HasMetadata>> LEFT_BEHIND = List.of(HostedCluster.class, NodePool.class,
+            ControlPlaneRollback.class, ControlPlaneUpdate.class, ControlPlaneSnapshot.class, Deployment.class,
+            StatefulSet.class, Job.class, Pod.class, PersistentVolumeClaim.class, Secret.class, ConfigMap.class,
+            NetworkPolicy.class);
+
+    private void deleteObjectsIn(Set<String> created) {
+        try (KubernetesClient admin = client(TestUser.ADMIN)) {
+            Set<String> all = new LinkedHashSet<>(created);
+            for (String namespace : created) {
+                admin.resources(HostedCluster.class).inNamespace(namespace).list().getItems()
+                        .forEach(cluster -> all.add(cluster.controlPlaneNamespace()));
+            }
+            for (String namespace : all) {
+                for (Class<? extends HasMetadata> kind : LEFT_BEHIND) {
+                    for (HasMetadata object : admin.resources(kind).inNamespace(namespace).list().getItems()) {
+                        if (object.getMetadata().getFinalizers() != null && !object.getMetadata().getFinalizers().isEmpty()) {
+                            admin.resources(kind).inNamespace(namespace).withName(object.getMetadata().getName())
+                                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+                        }
+                        admin.resources(kind).inNamespace(namespace).withName(object.getMetadata().getName()).delete();
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            // a failed clean-up must not hide the test's own outcome; later tests use other namespaces
+            System.err.println("could not delete every object the test left in " + created + ": " + e);
         }
     }
 }

@@ -54,6 +54,8 @@ public class RollbackWorld {
     // whole seconds, as the API server stores times: rounds until a timeout do not depend on when the test runs
     public final MutableClock clock = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     public final HyperShiftSimulator simulator;
+    /** A real API server runs admission on dry runs itself; the mock server needs them answered ({@link #expectations}). */
+    private final boolean apiServerAdmits;
     public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     public RollbackSettings settings = RollbackSettings.defaults();
     public RestoreSource restoreSource = (snapshot, ttl) -> new RestoreSource.Download(
@@ -92,13 +94,30 @@ public class RollbackWorld {
     /** With a mock server: the driver gets its own client, whose requests {@link #log} records. */
     public RollbackWorld(KubernetesClient client, io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server,
             String namespace, String clusterName) {
-        this.client = client;
+        this(client, server == null ? client : null, namespace, clusterName, null, false);
         this.driverClient = server == null ? client : log.recordingClient(server);
+        this.expectations = server == null ? null : server::expect;
+    }
+
+    private RollbackWorld(KubernetesClient client, KubernetesClient driverClient, String namespace, String clusterName,
+            Clock simulatorClock, boolean apiServerAdmits) {
+        this.client = client;
+        this.driverClient = driverClient;
         this.namespace = namespace;
         this.clusterName = clusterName;
-        this.simulator = new HyperShiftSimulator(client, namespace, clock);
+        this.simulator = new HyperShiftSimulator(client, namespace, simulatorClock == null ? clock : simulatorClock);
         this.etcdMembers = simulator::etcdMembers;
-        this.expectations = server == null ? null : server::expect;
+        this.apiServerAdmits = apiServerAdmits;
+    }
+
+    /**
+     * The same world on a real API server, for a sidecar that runs by itself: HyperShift's simulator and the
+     * fixture's writes act through {@code hyperShift} (a client of {@link TestUser#HYPERSHIFT_OPERATOR}), the
+     * simulator in real time, and the API server's own admission chain answers the revert's dry runs. Create the
+     * namespace first ({@link RealManagementCluster#createNamespace}); no driver runs in this process.
+     */
+    public static RollbackWorld onRealApiServer(KubernetesClient hyperShift, String namespace, String clusterName) {
+        return new RollbackWorld(hyperShift, null, namespace, clusterName, Clock.systemUTC(), true);
     }
 
     private static Map<String, Integer> writers() {
@@ -112,17 +131,21 @@ public class RollbackWorld {
 
     /** The cluster, its snapshot of 4.18.5 and its control plane. */
     public RollbackWorld create() {
-        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-                .withName(namespace).endMetadata().build()).createOr(existing -> existing.update());
+        if (client.namespaces().withName(namespace).get() == null) {
+            client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                    .withName(namespace).endMetadata().build()).create();
+        }
         HostedClusters fixture = HostedClusters.onSixAfterFive(clusterName);
         ((com.fasterxml.jackson.databind.node.ObjectNode) fixture.json().get("metadata")).put("namespace", namespace)
                 .remove(java.util.List.of("resourceVersion", "uid", "creationTimestamp", "generation"));
         // the control plane before the HostedCluster, so that a trigger watching it finds everything in place
         simulator.createControlPlane(fixture.model(), WRITERS, 3);
-        answerRevertDryRuns();
+        if (!apiServerAdmits) {
+            answerRevertDryRuns();
+        }
         HostedCluster created = client.resource(fixture.model()).create();
         created.setStatus(fixture.model().getStatus());
-        created = client.resource(created).updateStatus();
+        created = simulator.reportStatus(created);
         // the snapshot records the uid the API server gave the cluster, and exists before the request does:
         // the webhook admits a rollback request only once a snapshot backs it
         if (withSnapshot) {
@@ -227,18 +250,13 @@ public class RollbackWorld {
      * {@code pauseMillis}, until the thread is interrupted. Not started.
      */
     public Thread simulatorThread(long pauseMillis) {
-        return new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    simulator.tick();
-                    Thread.sleep(pauseMillis);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException raced) {
-                    // an object changed under the simulator: the next round sees the new state
-                }
-            }
-        }, "hypershift-simulator");
+        return simulatorLoop(pauseMillis).thread();
+    }
+
+    /** HyperShift's rounds every {@code pauseMillis} until closed; not started. A failed round is told and done again. */
+    public SimulatorLoop simulatorLoop(long pauseMillis) {
+        return new SimulatorLoop("hypershift-simulator", Duration.ofMillis(pauseMillis), simulator::tick,
+                failed -> System.err.println("hypershift-simulator: a round failed, the next reads everything again: " + failed));
     }
 
     public ControlPlaneRollback reload(ControlPlaneRollback rollback) {

@@ -73,7 +73,7 @@ public final class SidecarProcess implements AutoCloseable {
         String last = "no answer yet";
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the sidecar exited with code " + process.exitValue() + "; its log:\n" + tail());
+                throw new IllegalStateException("the sidecar exited with code " + process.exitValue() + "; its log:\n" + logTail(30));
             }
             try {
                 last = http.send(ready, HttpResponse.BodyHandlers.ofString()).body();
@@ -85,7 +85,7 @@ public final class SidecarProcess implements AutoCloseable {
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("the sidecar was not ready after " + timeout.toSeconds() + "s: " + last + "\n" + tail());
+        throw new IllegalStateException("the sidecar was not ready after " + timeout.toSeconds() + "s: " + last + "\n" + logTail(30));
     }
 
     /** The sidecar's process id, to read its resident memory and CPU time from /proc. */
@@ -107,19 +107,56 @@ public final class SidecarProcess implements AutoCloseable {
         process.destroy();
     }
 
+    /**
+     * Sends SIGSTOP: every thread of the sidecar stops where it is, as in a stall of its node or a long pause of its
+     * JVM, and nothing of it runs until {@link #thaw()}.
+     */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** Sends SIGCONT: a frozen sidecar goes on from where it stopped. */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        if (!process.isAlive()) {
+            return;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " exited with " + kill.exitValue());
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Waits up to {@code timeout} for the process to end; its exit status, or empty if it still runs. */
     public java.util.OptionalInt awaitExit(Duration timeout) throws InterruptedException {
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                 ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
     }
 
-    private String tail() throws IOException {
-        List<String> lines = Files.readAllLines(log);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    /** The last {@code count} lines of the sidecar's log, for a failure message. */
+    public String logTail(int count) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+        } catch (IOException e) {
+            return "(its log " + log + " cannot be read: " + e.getMessage() + ")";
+        }
     }
 
     @Override
     public void close() {
+        // a frozen process would only see the SIGTERM once thawed
+        thaw();
         process.destroy();
         try {
             if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {

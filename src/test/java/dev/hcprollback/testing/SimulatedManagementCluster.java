@@ -76,11 +76,6 @@ public final class SimulatedManagementCluster implements AutoCloseable {
         return startSidecar(workDir, extraConfig);
     }
 
-    /** Another replica of the sidecar, its log in {@code <name>/sidecar.log}, with the same serving certificate. */
-    public SidecarProcess startSidecar(String name, Map<String, String> extraConfig) throws IOException, InterruptedException {
-        return startSidecar(Files.createDirectories(workDir.resolve(name)), extraConfig);
-    }
-
     private synchronized SidecarProcess startSidecar(Path dir, Map<String, String> extraConfig)
             throws IOException, InterruptedException {
         if (authority == null) {

@@ -1,0 +1,325 @@
+package dev.hcprollback.rollback;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.UpdateHistory;
+import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.snapshot.ControlPlaneSnapshotSpec;
+import dev.hcprollback.snapshot.SnapshotPhase;
+import dev.hcprollback.snapshot.SnapshotReason;
+import dev.hcprollback.testing.EtcdProcess;
+import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.LocalHostedCluster;
+import dev.hcprollback.testing.RealManagementCluster;
+import dev.hcprollback.testing.S3Server;
+import dev.hcprollback.testing.SidecarProcess;
+import dev.hcprollback.testing.SimulatorLoop;
+import dev.hcprollback.testing.TestPki;
+import dev.hcprollback.testing.TestTools;
+import dev.hcprollback.testing.TestUser;
+import dev.hcprollback.update.ControlPlaneUpdate;
+import dev.hcprollback.update.UpdateHealth;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+/**
+ * The controllers of the packaged sidecar on a real API server ({@link RealManagementCluster}): the sidecar runs as
+ * its service account under the shipped RBAC, with its webhooks in the server's admission chain; the control plane's
+ * etcd is a real etcd 3.5 with TLS and client certificates, as HyperShift's, and snapshots go to an S3 server. The
+ * other actors use their own users: HyperShift is the simulator acting as {@link TestUser#HYPERSHIFT_OPERATOR}
+ * ({@link LocalHostedCluster}, which also runs etcd's kubelet and the restore Jobs here), the service's release
+ * tooling is the cluster administrator, and the rollback is asked for by an SRE ({@link TestUser#SRE}). One sidecar
+ * serves every test; each test has a namespace and a cluster of its own. Every wait is on a condition with a generous
+ * limit: nothing here measures time.
+ */
+class RollbackOnRealApiServerIT {
+
+    private static final Path DIR = Path.of("target", "rollback-on-real-api-server");
+    private static final String BUCKET = "hcp-rollback-it";
+    private static final Duration LIMIT = Duration.ofSeconds(240);
+    /** A key of the hosted cluster's own data in its etcd, as its kube-apiserver stores a ConfigMap. */
+    private static final String DATA_KEY = "/kubernetes.io/configmaps/payments-app/settings";
+
+    private static RealManagementCluster management;
+    private static S3Server s3;
+    private static EtcdProcess etcd;
+    private static TestPki pki;
+    private static SidecarProcess sidecar;
+    /** The service: creates clusters, forces updates, reads every record. */
+    private static KubernetesClient admin;
+    private static KubernetesClient hyperShift;
+
+    @BeforeAll
+    static void startManagementCluster() throws Exception {
+        TestTools.deleteRecursively(DIR);
+        management = RealManagementCluster.start(DIR);
+        s3 = new S3Server();
+        s3.createBucket(BUCKET);
+        pki = new TestPki();
+        etcd = EtcdProcess.startTls(DIR.resolve("etcd"), pki);
+        admin = management.client(TestUser.ADMIN);
+        hyperShift = management.client(TestUser.HYPERSHIFT_OPERATOR);
+        sidecar = management.startSidecar("sidecar", sidecarConfig());
+        management.routeWebhooksTo(sidecar);
+    }
+
+    @AfterAll
+    static void stopManagementCluster() {
+        // the webhooks and the sidecar first: a fail-closed webhook must not outlive the sidecar behind it
+        for (AutoCloseable each : new AutoCloseable[] { management, etcd, s3, hyperShift, admin }) {
+            try {
+                if (each != null) {
+                    each.close();
+                }
+            } catch (Exception e) {
+                System.err.println("closing " + each + ": " + e);
+            }
+        }
+    }
+
+    private static Map<String, String> sidecarConfig() {
+        Map<String, String> config = new LinkedHashMap<>(s3.sidecarConfig(BUCKET));
+        // every control plane's etcd is the one local etcd (the Service name does not resolve here)
+        config.put("hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint());
+        // the simulated control plane answers in milliseconds: look again soon
+        config.put("hcp-rollback.rollback.poll-interval", "300ms");
+        config.put("hcp-rollback.rollback.max-poll-interval", "1s");
+        // minutes in production; seconds here, so that a broken update is judged within the test
+        config.put("hcp-rollback.update.poll-interval", "1s");
+        config.put("hcp-rollback.update.degraded-threshold", "5s");
+        // every payload here has a version in its tag: nothing needs the registry, and nothing leaves the machine
+        config.put("hcp-rollback.registry.enabled", "false");
+        return config;
+    }
+
+    /** A test that failed in the middle of a restore may have left the control plane's etcd stopped. */
+    @BeforeEach
+    void etcdRuns() {
+        etcd.start();
+    }
+
+    @Test
+    void aScheduledSnapshotOfAnAvailableClusterIsTakenAndVerified() throws Exception {
+        management.createNamespace("scheduled");
+        LocalHostedCluster inventory = LocalHostedCluster.seed(admin, hyperShift, "scheduled", "inventory", etcd, pki,
+                DIR.resolve("scheduled"), RollbackOnRealApiServerIT::say);
+
+        ControlPlaneSnapshot taken = await("a verified Scheduled snapshot of scheduled/inventory", inventory,
+                () -> snapshotsOf(inventory).stream().filter(s -> s.getSpec().getReason() == SnapshotReason.Scheduled)
+                        .filter(ControlPlaneSnapshot::isVerified).findFirst());
+
+        var status = taken.getStatus();
+        assertEquals("4.18.5", status.getVersion());
+        assertEquals(HostedClusters.tag("4.18.5"), status.getReleaseImage());
+        assertEquals(inventory.cluster().getMetadata().getUid(), status.getHostedClusterUid(), "recorded of this cluster");
+        assertTrue(status.getEtcdRevision() > 0, "the etcd revision it was taken at");
+        assertStoredAsRecorded(taken);
+    }
+
+    @Test
+    void aForcedUpdateThatDegradesIsRecordedUnhealthyAndRolledBackWithTheSnapshotsEtcdData() throws Exception {
+        management.createNamespace("story");
+        // the hosted cluster's data is in its etcd before the sidecar sees the cluster (and snapshots it)
+        etcd.write(DATA_KEY, "4.18.5 settings");
+        LocalHostedCluster payments = LocalHostedCluster.seed(admin, hyperShift, "story", "payments", etcd, pki,
+                DIR.resolve("story"), RollbackOnRealApiServerIT::say);
+        try (SimulatorLoop hyperShiftRuns = payments.start()) {
+            ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(payments);
+            payments.putInEtcd(DATA_KEY, "4.18.5 settings, edited after the snapshot");
+
+            ControlPlaneUpdate update = forceUpdateTo(payments, "4.18.6", preUpgrade);
+            payments.putInEtcd(DATA_KEY, "written on 4.18.6 by the broken release");
+            ControlPlaneUpdate unhealthy = breakTheUpdate(payments, update);
+
+            ControlPlaneRollback done = sreRequestsTheRollback(payments, unhealthy);
+
+            assertPayloadBack(payments, done);
+            assertEquals("4.18.5 settings", payments.readFromEtcd(DATA_KEY), "etcd holds the snapshot's data again");
+            assertTrue(payments.hyperShift.ranJobs.containsAll(done.getStatus().getRestoreJobs()),
+                    "every restore Job ran for real: " + payments.hyperShift.ranJobs);
+            await("the update's record marked RolledBack", payments, () -> updatesOf(payments).stream()
+                    .filter(u -> u.getMetadata().getName().equals(update.getMetadata().getName()))
+                    .filter(u -> u.health() == UpdateHealth.RolledBack).findFirst());
+            say("test", "HyperShift's simulator redid " + payments.hyperShift.conflictsRetried.get()
+                    + " status writes after a 409 (another writer came first)");
+        }
+    }
+
+    /** The release tooling asks for a snapshot before the update; the sidecar streams etcd into S3 and checks it. */
+    private static ControlPlaneSnapshot takePreUpgradeSnapshot(LocalHostedCluster cluster) throws Exception {
+        ControlPlaneSnapshot request = new ControlPlaneSnapshot();
+        request.setMetadata(new ObjectMetaBuilder().withName(cluster.name + "-pre-4-18-6").withNamespace(cluster.namespace)
+                .build());
+        request.setSpec(new ControlPlaneSnapshotSpec(cluster.name, SnapshotReason.PreUpgrade));
+        admin.resource(request).create();
+        ControlPlaneSnapshot taken = await("the PreUpgrade snapshot verified", cluster,
+                () -> Optional.ofNullable(admin.resource(request).get()).filter(ControlPlaneSnapshot::isVerified));
+        assertEquals("4.18.5", taken.getStatus().getVersion());
+        assertStoredAsRecorded(taken);
+        // a Scheduled snapshot of the new cluster may have started before: the edits to come must be in neither
+        await("every snapshot of " + cluster.name + " final", cluster, () -> Optional.of(snapshotsOf(cluster))
+                .filter(all -> all.stream().allMatch(s -> s.isVerified() || s.getStatus() != null
+                        && s.getStatus().getPhase() == SnapshotPhase.Failed)));
+        return taken;
+    }
+
+    /**
+     * The service forces the z-stream update (through the webhook, as the cluster administrator), HyperShift rolls it
+     * out, and the sidecar records it as a ControlPlaneUpdate that soaks, with the snapshot as its rollback point.
+     */
+    private static ControlPlaneUpdate forceUpdateTo(LocalHostedCluster cluster, String version, ControlPlaneSnapshot point)
+            throws Exception {
+        // times are stored to the second: the update must start in a later second than the snapshot completed
+        Instant completed = Instant.parse(point.getStatus().getCompletionTime());
+        await("a second after the snapshot completed", cluster,
+                () -> Optional.of(Instant.now()).filter(now -> now.isAfter(completed.plusSeconds(1))));
+        admin.resources(HostedCluster.class).inNamespace(cluster.namespace).withName(cluster.name)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.releasePatch(version));
+        await(version + " rolled out", cluster, () -> Optional.of(cluster.cluster().versionHistory().get(0))
+                .filter(newest -> version.equals(newest.getVersion()) && newest.isCompleted()));
+        cluster.upgradeWorkers(version);
+        ControlPlaneUpdate recorded = await("the update recorded, soaking, with its rollback point", cluster,
+                () -> updatesOf(cluster).stream().filter(u -> version.equals(u.getSpec().getToVersion()))
+                        .filter(u -> u.health() == UpdateHealth.Soaking && u.getStatus().getRollbackPoint() != null)
+                        .findFirst());
+        assertEquals("4.18.5", recorded.getSpec().getFromVersion());
+        return recorded;
+    }
+
+    /** The new release breaks the control plane: HyperShift reports Degraded, the sidecar judges the update. */
+    private static ControlPlaneUpdate breakTheUpdate(LocalHostedCluster cluster, ControlPlaneUpdate update) throws Exception {
+        cluster.brokenVersion = update.getSpec().getToVersion();
+        ControlPlaneUpdate unhealthy = await("the update judged Unhealthy with a rollback recommended", cluster,
+                () -> updatesOf(cluster).stream().filter(u -> u.getMetadata().getName().equals(update.getMetadata().getName()))
+                        .filter(u -> u.health() == UpdateHealth.Unhealthy && u.getStatus().getRollbackCommand() != null)
+                        .findFirst());
+        assertTrue(unhealthy.getStatus().getEvidence().stream().anyMatch(signal -> "Degraded".equals(signal.getName())),
+                "Degraded is the evidence: " + unhealthy.getStatus().getEvidence());
+        assertTrue(unhealthy.getStatus().getRollbackCommand().contains("rollback.hypershift.openshift.io/to-version=4.18.5"),
+                unhealthy.getStatus().getRollbackCommand());
+        Condition recommended = unhealthy.getStatus().getConditions().stream()
+                .filter(c -> "RollbackRecommended".equals(c.getType())).findFirst().orElseThrow();
+        assertEquals("True", recommended.getStatus(), recommended.getMessage());
+        return unhealthy;
+    }
+
+    /**
+     * The SRE annotates the HostedCluster as the recommendation says, through the admission chain (the webhook checks
+     * the rollback verb and the snapshot behind the request); the sidecar files the record and runs it to the end.
+     */
+    private static ControlPlaneRollback sreRequestsTheRollback(LocalHostedCluster cluster, ControlPlaneUpdate unhealthy)
+            throws Exception {
+        try (KubernetesClient sre = management.client(TestUser.SRE)) {
+            sre.resources(HostedCluster.class).inNamespace(cluster.namespace).withName(cluster.name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.requestPatch(
+                            unhealthy.getSpec().getFromVersion(), "INC-4711 ingress down after 4.18.6", Map.of()));
+        }
+        ControlPlaneRollback done = await("the rollback finished", cluster, () -> rollbackOf(cluster)
+                .filter(r -> r.getStatus() != null && (r.getStatus().getPhase() == RollbackPhase.Succeeded
+                        || r.getStatus().getPhase() == RollbackPhase.Failed)));
+        assertEquals(RollbackPhase.Succeeded, done.getStatus().getPhase(), done.getStatus().getMessage());
+        assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"),
+                done.getStatus().getPlan().getSteps(), "the etcd restore, staged while the control plane served");
+        assertEquals(done.getStatus().getPlan().getSteps(), done.getStatus().getSteps().stream().map(RollbackStep::getName)
+                .toList(), "each step of the plan recorded once, in order");
+        done.getStatus().getSteps().forEach(step -> assertEquals(RollbackPhase.Succeeded, step.getPhase(), step.getName()));
+        assertEquals(unhealthy.getStatus().getRollbackPoint(), done.getSpec().getSnapshotName(),
+                "the rollback restores the update's rollback point");
+        return done;
+    }
+
+    private static void assertPayloadBack(LocalHostedCluster cluster, ControlPlaneRollback done) {
+        HostedCluster after = cluster.cluster();
+        assertEquals(HostedClusters.tag("4.18.5"), after.getSpec().getRelease().getImage());
+        UpdateHistory newest = after.versionHistory().get(0);
+        assertEquals("4.18.5", newest.getVersion());
+        assertTrue(newest.isCompleted(), "HyperShift rolled 4.18.5 out again");
+        assertNull(after.getSpec().getPausedUntil(), "reconciliation resumed");
+        assertFalse(after.getMetadata().getAnnotations().containsKey(RollbackRequest.TO_VERSION), "the request cleared");
+        LocalHostedCluster.WRITERS.forEach((name, replicas) -> assertEquals(replicas, hyperShift.apps().deployments()
+                .inNamespace(cluster.controlPlaneNamespace()).withName(name).get().getSpec().getReplicas(), name));
+        assertEquals(1, hyperShift.apps().statefulSets().inNamespace(cluster.controlPlaneNamespace()).withName("etcd").get()
+                .getSpec().getReplicas());
+        assertNotNull(done.getStatus().getDowntime(), "the API servers' downtime recorded");
+    }
+
+    /** The object the snapshot's status names is in the bucket, with the recorded size and SHA-256. */
+    private static void assertStoredAsRecorded(ControlPlaneSnapshot snapshot) throws Exception {
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        long size = 0;
+        try (InputStream object = s3.client().getObject(b -> b.bucket(BUCKET).key(snapshot.getStatus().getObjectKey()))) {
+            byte[] buffer = new byte[1 << 16];
+            for (int read; (read = object.read(buffer)) > 0; size += read) {
+                sha256.update(buffer, 0, read);
+            }
+        }
+        assertEquals(snapshot.getStatus().getSizeBytes().longValue(), size, "stored size");
+        assertEquals(snapshot.getStatus().getSha256(), HexFormat.of().formatHex(sha256.digest()), "stored SHA-256");
+    }
+
+    private static List<ControlPlaneSnapshot> snapshotsOf(LocalHostedCluster cluster) {
+        return admin.resources(ControlPlaneSnapshot.class).inNamespace(cluster.namespace).list().getItems().stream()
+                .filter(s -> cluster.name.equals(s.getSpec().getHostedClusterName())).toList();
+    }
+
+    private static List<ControlPlaneUpdate> updatesOf(LocalHostedCluster cluster) {
+        return admin.resources(ControlPlaneUpdate.class).inNamespace(cluster.namespace).list().getItems().stream()
+                .filter(u -> cluster.name.equals(u.getSpec().getHostedClusterName())).toList();
+    }
+
+    private static Optional<ControlPlaneRollback> rollbackOf(LocalHostedCluster cluster) {
+        List<ControlPlaneRollback> rollbacks = admin.resources(ControlPlaneRollback.class).inNamespace(cluster.namespace)
+                .list().getItems().stream().filter(r -> cluster.name.equals(r.getSpec().getHostedClusterName())).toList();
+        assertTrue(rollbacks.size() <= 1, "one record for the request: " + rollbacks.size());
+        return rollbacks.stream().findFirst();
+    }
+
+    /**
+     * Waits until {@code found} finds something, and returns it; a wait that ends without it fails with what the
+     * cluster and the sidecar show.
+     */
+    private static <T> T await(String what, LocalHostedCluster cluster, Callable<Optional<T>> found) throws Exception {
+        try {
+            return Awaitility.await(what).atMost(LIMIT).pollInterval(Duration.ofMillis(250))
+                    .until(found, Optional::isPresent).orElseThrow();
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(what + ": not seen within " + LIMIT.toSeconds() + " s.\nHostedCluster status: "
+                    + admin.getKubernetesSerialization().asJson(cluster.cluster().getStatus())
+                    + "\nrollback: " + rollbackOf(cluster).map(r -> admin.getKubernetesSerialization().asJson(r.getStatus()))
+                            .orElse("none")
+                    + "\nHyperShift's last hiccup: " + cluster.lastHiccup().orElse("none")
+                    + "\nthe sidecar's log ends:\n" + sidecar.logTail(40), e);
+        }
+    }
+
+    private static void say(String actor, String what) {
+        System.out.println("[" + actor + "] " + what);
+    }
+}
