@@ -13,10 +13,13 @@ import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
@@ -122,9 +125,53 @@ final class RollbackRun {
         return snapshot;
     }
 
+    /**
+     * Fences a write to another object than the record. A replica may stall (a long GC pause, a frozen node) past its
+     * Lease while a step runs; a standby then takes over and moves the record on. When the stalled one wakes, it must
+     * change nothing: so every write goes out only while the record on the server is still the one this pass read or
+     * last wrote (same resourceVersion), and carries the resourceVersion of the object it changes as read before the
+     * fence, so that the API server refuses it (409) if anyone changed that object since. The fenced pass ends with
+     * the conflict, which the reconciler answers by looking again.
+     *
+     * @throws KubernetesClientException with code 409 when the record moved on or is gone
+     */
+    void fence() {
+        String name = rollback.getMetadata().getName();
+        ControlPlaneRollback current = client.resources(ControlPlaneRollback.class).inNamespace(ns()).withName(name).get();
+        String held = rollback.getMetadata().getResourceVersion();
+        String now = current == null ? null : current.getMetadata().getResourceVersion();
+        if (!Objects.equals(held, now)) {
+            throw new KubernetesClientException(new StatusBuilder().withCode(409).withReason("Conflict")
+                    .withMessage("rollback " + ns() + "/" + name + " moved on since this replica read it (resourceVersion "
+                            + held + ", now " + (now == null ? "deleted" : now) + "): another replica holds it, this one"
+                            + " writes nothing")
+                    .build());
+        }
+    }
+
+    /** A merge patch of the HostedCluster as this pass read it: fenced, and refused if the cluster changed since. */
     void patchCluster(ObjectNode patch) {
+        fence();
+        ObjectNode preconditioned = patch.deepCopy();
+        ObjectNode metadata = preconditioned.has("metadata") ? (ObjectNode) preconditioned.get("metadata")
+                : preconditioned.putObject("metadata");
+        metadata.put("resourceVersion", cluster.getMetadata().getResourceVersion());
         cluster = client.resources(HostedCluster.class).inNamespace(ns()).withName(cluster.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+                .patch(PatchContext.of(PatchType.JSON_MERGE), preconditioned.toString());
+    }
+
+    /** A merge patch of an object read just before: fenced, and refused if the object changed since it was read. */
+    <T extends HasMetadata> void patchRead(T read, ObjectNode patch) {
+        fence();
+        ObjectNode preconditioned = patch.deepCopy();
+        preconditioned.putObject("metadata").put("resourceVersion", read.getMetadata().getResourceVersion());
+        client.resource(read).patch(PatchContext.of(PatchType.JSON_MERGE), preconditioned.toString());
+    }
+
+    private static ObjectNode replicas(int replicas) {
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.putObject("spec").put("replicas", replicas);
+        return patch;
     }
 
     /** The merge patch that puts the plan's payload back. */
@@ -162,16 +209,14 @@ final class RollbackRun {
     void scaleDeployment(String name, int replicas) {
         Deployment deployment = client.apps().deployments().inNamespace(cpNamespace()).withName(name).get();
         if (deployment != null && !Objects.equals(deployment.getSpec().getReplicas(), replicas)) {
-            client.apps().deployments().inNamespace(cpNamespace()).withName(name)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+            patchRead(deployment, replicas(replicas));
         }
     }
 
     void scaleStatefulSet(String name, int replicas) {
         StatefulSet set = client.apps().statefulSets().inNamespace(cpNamespace()).withName(name).get();
         if (set != null && !Objects.equals(set.getSpec().getReplicas(), replicas)) {
-            client.apps().statefulSets().inNamespace(cpNamespace()).withName(name)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+            patchRead(set, replicas(replicas));
         }
     }
 

@@ -96,6 +96,7 @@ final class StageStep implements StepAction {
     /** A Job created before a crash is found by its name, never created twice. */
     static Job createOrGet(RollbackRun run, Job job) {
         try {
+            run.fence();
             return run.client.resource(job).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {

@@ -32,8 +32,12 @@ final class StartEtcdStep implements StepAction {
                 run.persist();
                 run.reached("recorded:etcdImage");
             }
+            // the index is the one read: fenced, and the patch tests that the StatefulSet is still the one read
+            run.fence();
             run.client.apps().statefulSets().inNamespace(ns).withName(RollbackDriver.ETCD).patch(PatchContext.of(PatchType.JSON),
-                    "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/" + index + "/image\",\"value\":\""
+                    "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\""
+                            + etcdSet.getMetadata().getResourceVersion() + "\"},"
+                            + "{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/" + index + "/image\",\"value\":\""
                             + status.getEtcdImage() + "\"}]");
             run.reached("patched:etcd-image");
         }

@@ -350,6 +350,48 @@ class RollbackFailureTest {
                 s.stageWhileServing(), s.fetchImage());
     }
 
+    /**
+     * A replica that stalled mid-step while another moved the record on: its next write is fenced (the record's
+     * resourceVersion is no longer the one it holds), the pass ends with a conflict and nothing is written.
+     */
+    @Test
+    void aStalledReplicaWhoseRecordMovedOnWritesNothing() {
+        for (String checkpoint : List.of("recorded:pausedUntil", "recorded:replicas")) {
+            RollbackWorld world = world("f-fenced-" + checkpoint.substring(checkpoint.indexOf(':') + 1).toLowerCase());
+            ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
+            java.util.concurrent.atomic.AtomicBoolean movedOn = new java.util.concurrent.atomic.AtomicBoolean();
+            RollbackDriver stalled = world.driver(name -> {
+                if (name.equals(checkpoint) && movedOn.compareAndSet(false, true)) {
+                    // meanwhile, the replica that took over writes the record
+                    client.resources(ControlPlaneRollback.class).inNamespace(world.namespace).withName(rollback.getMetadata().getName())
+                            .edit(r -> {
+                                r.getMetadata().setLabels(java.util.Map.of("written-by", "the-other-replica"));
+                                return r;
+                            });
+                }
+            });
+            long patchesBefore = world.log.count("PATCH", p -> true, b -> true);
+            io.fabric8.kubernetes.client.KubernetesClientException fenced = null;
+            for (int round = 0; round < 50 && fenced == null; round++) {
+                world.simulator.tick();
+                try {
+                    stalled.reconcile(rollback);
+                } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                    fenced = e;
+                }
+            }
+            assertTrue(fenced != null, "the write after " + checkpoint + " was fenced");
+            assertEquals(409, fenced.getCode());
+            assertTrue(fenced.getMessage().contains("moved on since this replica read it"), fenced.getMessage());
+            if (checkpoint.equals("recorded:pausedUntil")) {
+                assertNull(world.cluster().getSpec().getPausedUntil(), "the HostedCluster was not paused");
+                assertEquals(patchesBefore, world.log.count("PATCH", p -> true, b -> true), "nothing patched");
+            } else {
+                RollbackWorld.WRITERS.forEach((name, replicas) -> assertEquals(replicas, world.replicasOf(name), name));
+            }
+        }
+    }
+
     /** A member that kept old data reports another cluster ID once etcd runs: StartEtcd fails saying so. */
     @Test
     void membersWithDifferentClusterIdsFailStartEtcd() {
