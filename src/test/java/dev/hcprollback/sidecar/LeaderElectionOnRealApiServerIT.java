@@ -19,7 +19,6 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import dev.hcprollback.hypershift.HostedCluster;
@@ -137,17 +136,11 @@ class LeaderElectionOnRealApiServerIT {
     /**
      * The leader is frozen inside its Pause step: it has recorded spec.pausedUntil's value as it read it and not yet
      * patched the HostedCluster (an admission gate holds that record write until the leader is frozen, then lets it
-     * pass, so the leader sees the answer only when it wakes). Disabled while it fails: run it with
-     * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}. It fails with the HostedCluster
-     * written after the thaw, {@code spec.pausedUntil: "true"}, by the field manager of replica {@code a}.
+     * pass, so the leader sees the answer only when it wakes). Before the steps' writes were fenced, the woken leader
+     * patched the HostedCluster's {@code spec.pausedUntil} to {@code "true"} after the standby had finished, leaving the
+     * cluster paused under a Succeeded rollback; now its patch finds the record moved on and goes nowhere.
      */
     @Test
-    @Disabled("finding: a leader frozen inside its Pause step past its Lease wakes up and patches the HostedCluster's "
-            + "spec.pausedUntil to \"true\" after the standby has finished the rollback and resumed reconciliation: "
-            + "PauseStep calls RollbackRun.patchCluster, a JSON merge patch without a resourceVersion precondition, "
-            + "computed from the HostedCluster it read before the stall, and nothing checks the Lease or the record "
-            + "before it (the record writes carry their resourceVersion and are refused, the patch is not). The cluster "
-            + "is left paused under a Succeeded rollback. Enable once the steps' writes are fenced.")
     void aLeaderFrozenPastItsLeaseInsideItsPauseStepChangesNothingWhenItWakes() throws Exception {
         // The stall begins inside the record write: with the client's default 10 s request timeout that write fails on
         // waking and ends the step there. A leader stalled just after the write's answer (no request in flight, as in
