@@ -1,21 +1,28 @@
 package dev.hcprollback;
 
+import java.net.BindException;
+import java.time.Duration;
 import java.util.List;
 
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
  * The sidecar's entry point: checks its {@link Prerequisites} first, and exits with status 2 and one line
- * per missing one when it cannot run, before Quarkus would fail with a stack trace or retry forever.
+ * per missing one when it cannot run, before Quarkus would fail with a stack trace or retry forever. When
+ * Quarkus fails (a port already in use), {@link #exit} logs why; as the JVM exits, the log's last lines are
+ * written ({@link ConsoleLogs#drain}).
  */
 @QuarkusMain
 public final class Main {
 
     /** The exit status when a prerequisite the sidecar cannot run without is missing. */
     public static final int MISSING_PREREQUISITE = 2;
+
+    private static final Logger LOG = Logger.getLogger(Main.class);
 
     private Main() {
     }
@@ -27,6 +34,37 @@ public final class Main {
             missing.forEach(finding -> System.err.println("  " + finding));
             System.exit(MISSING_PREREQUISITE);
         }
-        Quarkus.run(args);
+        Quarkus.run(null, Main::exit, args);
+    }
+
+    /**
+     * Quarkus's exit, as its default one but for the log: Quarkus leaves a failure to an exit handler of the
+     * application's (it logs none itself then), and the JVM does not wait for the asynchronous console handler of
+     * the prod profile, which could lose the last lines, the failure among them.
+     */
+    static void exit(int status, Throwable failure) {
+        if (failure != null) {
+            if (rootCause(failure) instanceof BindException) {
+                LOG.errorf("hcp-rollback stopped: %s", reason(failure));
+            } else {
+                LOG.error("hcp-rollback stopped: " + reason(failure), failure);
+            }
+        }
+        ConsoleLogs.drain(Duration.ofSeconds(5));
+        System.exit(status);
+    }
+
+    /** The failure and, when another, its root cause, each as {@code Type: message}. */
+    static String reason(Throwable failure) {
+        Throwable root = rootCause(failure);
+        return root == failure ? failure.toString() : failure + " (root cause: " + root + ")";
+    }
+
+    private static Throwable rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
     }
 }

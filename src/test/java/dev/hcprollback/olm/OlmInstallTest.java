@@ -54,7 +54,7 @@ class OlmInstallTest {
                 .endClientConfig().endWebhook()
                 .build()).create();
 
-        ValidatingWebhookConfiguration registered = Awaitility.await().atMost(Duration.ofSeconds(20))
+        ValidatingWebhookConfiguration registered = Awaitility.await().atMost(Duration.ofSeconds(120))
                 .until(() -> client.admissionRegistration().v1().validatingWebhookConfigurations().withName("hcp-rollback").get(),
                         c -> c != null);
         ValidatingWebhookConfiguration plain = WebhookRegistration.readDefinition(

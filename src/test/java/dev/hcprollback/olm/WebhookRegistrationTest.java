@@ -103,12 +103,12 @@ class WebhookRegistrationTest {
         SharedIndexInformer<ValidatingWebhookConfiguration> informer = registration("hcp-rollback").watch(Duration.ofMinutes(10));
         try {
             olmCreatesItsCarrier(CA);
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> registeredOrNull() != null);
+            Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> registeredOrNull() != null);
 
             ValidatingWebhookConfiguration carrier = carrier();
             carrier.getWebhooks().get(0).getClientConfig().setCaBundle("cm90YXRlZC1jYQ==");
             client.resource(carrier).update();
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> registered().getWebhooks().stream()
+            Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> registered().getWebhooks().stream()
                     .allMatch(w -> "cm90YXRlZC1jYQ==".equals(w.getClientConfig().getCaBundle())));
         } finally {
             informer.close();

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.registry.ReleaseLookupException.Reason;
+import dev.hcprollback.testing.Ports;
 import dev.hcprollback.testing.RbacSimulator;
-import dev.hcprollback.testing.TestTools;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -39,16 +39,18 @@ class ReleaseImageLookupBeanTest {
 
     @Test
     void theApplicationsLookupReadsPullSecretsAndReachesRegistries() {
-        PayloadImage nowhere = new PayloadImage("127.0.0.1:" + TestTools.freePort()
-                + "/openshift-release-dev/ocp-release@sha256:" + "5".repeat(64));
-        ReleaseLookupException noSecret = assertThrows(ReleaseLookupException.class,
-                () -> lookup.releaseVersion(nowhere, "clusters-demo", Optional.of(ReleaseImageLookup.HYPERSHIFT_PULL_SECRET)));
-        assertEquals(Reason.PULL_SECRET, noSecret.reason());
-        assertEquals("pull secret clusters-demo/pull-secret does not exist", noSecret.getMessage());
+        try (Ports.Refusing port = Ports.refusing()) {
+            PayloadImage nowhere = new PayloadImage("127.0.0.1:" + port.port()
+                    + "/openshift-release-dev/ocp-release@sha256:" + "5".repeat(64));
+            ReleaseLookupException noSecret = assertThrows(ReleaseLookupException.class, () -> lookup.releaseVersion(nowhere,
+                    "clusters-demo", Optional.of(ReleaseImageLookup.HYPERSHIFT_PULL_SECRET)));
+            assertEquals(Reason.PULL_SECRET, noSecret.reason());
+            assertEquals("pull secret clusters-demo/pull-secret does not exist", noSecret.getMessage());
 
-        ReleaseLookupException down = assertThrows(ReleaseLookupException.class,
-                () -> lookup.releaseVersion(nowhere, "clusters-demo", Optional.empty()));
-        assertEquals(Reason.UNREACHABLE, down.reason());
-        assertTrue(down.getMessage().contains("could not be reached"), down.getMessage());
+            ReleaseLookupException down = assertThrows(ReleaseLookupException.class,
+                    () -> lookup.releaseVersion(nowhere, "clusters-demo", Optional.empty()));
+            assertEquals(Reason.UNREACHABLE, down.reason());
+            assertTrue(down.getMessage().contains("could not be reached"), down.getMessage());
+        }
     }
 }

@@ -43,7 +43,13 @@ class ReleaseImageLookupTest {
     private static final String NAMESPACE = "clusters";
     private static final String REPO = "openshift-release-dev/ocp-release";
     private static final String MIRROR = "openshift-release-dev/ocp-v4.0-art-dev";
-    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    /** Generous: a lookup that must succeed gets whatever time a loaded machine takes for it. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * For the registry that never answers, where the timeout is the subject: still long enough for the rest of the
+     * lookup (the pull secret from the API server) on a loaded machine.
+     */
+    private static final Duration SHORT_TIMEOUT = Duration.ofSeconds(10);
 
     static KubernetesClient client;
 
@@ -178,12 +184,13 @@ class ReleaseImageLookupTest {
             acceptor.setDaemon(true);
             acceptor.start();
             String host = "127.0.0.1:" + silent.getLocalPort();
-            // a hang guard, not a measurement: the lookup itself gives up after TIMEOUT
-            ReleaseLookupException slow = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThrows(
-                    ReleaseLookupException.class, () -> lookup.releaseVersion(new PayloadImage(host + "/" + REPO + "@" + release5),
-                            NAMESPACE, Optional.of("pull-secret"))));
+            ReleaseImageLookup impatient = new ReleaseImageLookup(client, SHORT_TIMEOUT, 16, Optional.of(registry.caFile()));
+            // a hang guard, not a measurement: the lookup itself gives up after SHORT_TIMEOUT
+            ReleaseLookupException slow = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> assertThrows(
+                    ReleaseLookupException.class, () -> impatient.releaseVersion(new PayloadImage(host + "/" + REPO + "@"
+                            + release5), NAMESPACE, Optional.of("pull-secret"))));
             assertEquals(Reason.UNREACHABLE, slow.reason());
-            assertEquals("registry " + host + " did not answer within 2000ms while looking up " + REPO, slow.getMessage());
+            assertEquals("registry " + host + " did not answer within 10000ms while looking up " + REPO, slow.getMessage());
         } finally {
             for (Socket socket : held) {
                 socket.close();

@@ -55,7 +55,7 @@ class DryRunPlanTest {
 
     @Test
     void planCountsTheKeysWrittenAfterTheSnapshotAndChangesNothing() throws Exception {
-        try (LocalEtcd etcd = LocalEtcd.single(dir.resolve("etcd")).awaitPort(); Client etcdClient = etcd.client()) {
+        try (LocalEtcd etcd = LocalEtcd.single(dir.resolve("etcd")); Client etcdClient = etcd.client()) {
             KV kv = etcdClient.getKVClient();
             for (int i = 0; i < 10; i++) {
                 put(kv, "/kubernetes.io/pods/app/pod-" + i);

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpServer;
 
 import dev.hcprollback.testing.LocalRestoreJob;
+import dev.hcprollback.testing.Ports;
 import dev.hcprollback.testing.TestTools;
 import dev.hcprollback.testing.LocalEtcd;
 import io.etcd.jetcd.Client;
@@ -80,7 +81,7 @@ class RestoreScriptTest {
 
     /** A real etcd with keys, snapshotted with etcdctl; a key written after the snapshot. Returns its revision. */
     private long snapshotOfRealEtcd(Path snapshot) throws Exception {
-        try (LocalEtcd source = LocalEtcd.single(dir.resolve("source")).awaitPort(); Client client = source.client()) {
+        try (LocalEtcd source = LocalEtcd.single(dir.resolve("source")); Client client = source.client()) {
             for (int i = 0; i < 40; i++) {
                 client.getKVClient().put(bytes("/kubernetes.io/configmaps/app/cm-" + i), bytes("value-" + i)).get(30, TimeUnit.SECONDS);
             }
@@ -125,43 +126,56 @@ class RestoreScriptTest {
     record ProcessResult(int exit, String output) {
     }
 
+    /**
+     * Restores the snapshot for three members whose peers listen on {@code ports[0..2]}, into fresh directories,
+     * and starts them with their clients on {@code ports[3..5]}; a member that could not bind stops the others.
+     */
+    private List<LocalEtcd> restoreAndStart(int[] ports, String sha) throws Exception {
+        Path attempt = dir.resolve("cluster-" + ports[0]);
+        List<String> peers = new ArrayList<>();
+        for (int member = 0; member < 3; member++) {
+            peers.add("http://127.0.0.1:" + ports[member]);
+        }
+        for (int member = 0; member < 3; member++) {
+            Path data = attempt.resolve("member-" + member).resolve("data");
+            Files.createDirectories(data.resolve("member"));
+            Files.writeString(data.resolve("member").resolve("stale"), "data of the upgraded cluster");
+            ProcessResult result = runScript(RestoreScript.environment(peers, member, url("snapshot.db"), sha, BUMP,
+                    data.toString(), attempt.resolve("member-" + member).resolve("restore-work").toString()));
+            assertEquals(0, result.exit(), result.output());
+            assertTrue(result.output().contains("stage=done"), result.output());
+            assertTrue(Files.isDirectory(data.resolve("member").resolve("snap")), "restored member dir of etcd-" + member);
+            assertFalse(Files.exists(data.resolve("member").resolve("stale")), "old data replaced");
+            assertFalse(Files.exists(attempt.resolve("member-" + member).resolve("restore-work")), "scratch removed");
+        }
+        try {
+            for (int member = 0; member < 3; member++) {
+                started.add(LocalEtcd.start(attempt.resolve("run-" + member), "etcd-" + member,
+                        attempt.resolve("member-" + member).resolve("data"), peers.get(member),
+                        RestoreScript.initialCluster(peers), ports[3 + member]));
+            }
+            return started;
+        } catch (Ports.AddressInUse taken) {
+            started.forEach(LocalEtcd::close);
+            started.clear();
+            throw taken;
+        }
+    }
+
     @Test
     void restoresEveryMemberAndTheMembersFormAClusterWithTheSnapshotsKeysAtABumpedRevision() throws Exception {
         Path snapshot = dir.resolve("snapshot.db");
         long snapshotRevision = snapshotOfRealEtcd(snapshot);
         String sha = sha256(snapshot);
 
-        List<String> peers = new ArrayList<>();
-        for (int member = 0; member < 3; member++) {
-            peers.add("http://127.0.0.1:" + TestTools.freePort());
-        }
-        for (int member = 0; member < 3; member++) {
-            Path data = dir.resolve("member-" + member).resolve("data");
-            Files.createDirectories(data.resolve("member"));
-            Files.writeString(data.resolve("member").resolve("stale"), "data of the upgraded cluster");
-            ProcessResult result = runScript(RestoreScript.environment(peers, member, url("snapshot.db"), sha, BUMP,
-                    data.toString(), dir.resolve("member-" + member).resolve("restore-work").toString()));
-            assertEquals(0, result.exit(), result.output());
-            assertTrue(result.output().contains("stage=done"), result.output());
-            assertTrue(Files.isDirectory(data.resolve("member").resolve("snap")), "restored member dir of etcd-" + member);
-            assertFalse(Files.exists(data.resolve("member").resolve("stale")), "old data replaced");
-            assertFalse(Files.exists(dir.resolve("member-" + member).resolve("restore-work")), "scratch removed");
-        }
-
-        int[] clientPorts = { TestTools.freePort(), TestTools.freePort(), TestTools.freePort() };
-        for (int member = 0; member < 3; member++) {
-            started.add(LocalEtcd.start(dir.resolve("run-" + member), "etcd-" + member,
-                    dir.resolve("member-" + member).resolve("data"), peers.get(member),
-                    RestoreScript.initialCluster(peers), clientPorts[member]));
-        }
-        for (LocalEtcd member : started) {
-            member.awaitPort();
-        }
+        // the peer URLs are written into the restored data dirs: a member that finds its port taken means a new
+        // restore of all three on fresh ports
+        Ports.startRetryingOnBindFailure("a 3-member etcd", 6, ports -> restoreAndStart(ports, sha));
         try (Client cluster = started.get(0).client()) {
             assertEquals(3, cluster.getClusterClient().listMember().get(60, TimeUnit.SECONDS).getMembers().size());
             // what StartEtcd checks, read from the real members: one cluster ID, the expected members, past the bump
             // as StartEtcd does, asked again while a member has not published its client URLs yet
-            EtcdMembers members = org.awaitility.Awaitility.await().atMost(60, TimeUnit.SECONDS).ignoreExceptions()
+            EtcdMembers members = org.awaitility.Awaitility.await().atMost(120, TimeUnit.SECONDS).ignoreExceptions()
                     .until(() -> EtcdMembers.read(cluster, java.time.Duration.ofSeconds(30)), read -> true);
             assertEquals(List.of(), members.differencesFrom(List.of("etcd-0", "etcd-1", "etcd-2"), snapshotRevision + BUMP),
                     members.toString());

@@ -38,6 +38,8 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 class RollbackControllerTest {
 
     static final String NAMESPACE = "rollback-e2e";
+    /** Generous, for a loaded machine: every wait ends as soon as its condition holds. */
+    static final Duration LIMIT = Duration.ofSeconds(120);
 
     @Inject
     RollbackTrigger trigger;
@@ -95,7 +97,7 @@ class RollbackControllerTest {
         try {
             world.create();
             simulator.start();
-            Awaitility.await("the rollback of checkout succeeds").atMost(Duration.ofSeconds(90))
+            Awaitility.await("the rollback of checkout succeeds").atMost(LIMIT)
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> rollbacks().stream().anyMatch(r -> RollbackWorld.phase(r) == RollbackPhase.Succeeded
                             || RollbackWorld.phase(r) == RollbackPhase.Failed));
@@ -112,7 +114,7 @@ class RollbackControllerTest {
         assertTrue(rollback.getMetadata().getName().startsWith("checkout-to-4-18-5-"), rollback.getMetadata().getName());
 
         // the request is done: the trigger moves the link to last-rollback
-        Awaitility.await("the link moves to last-rollback").atMost(Duration.ofSeconds(30)).until(() -> rollback.getMetadata()
+        Awaitility.await("the link moves to last-rollback").atMost(LIMIT).until(() -> rollback.getMetadata()
                 .getName().equals(world.cluster().getMetadata().getAnnotations().get(RollbackNames.LAST_ANNOTATION)));
         HostedCluster cluster = world.cluster();
         assertNull(cluster.getMetadata().getAnnotations().get(RollbackNames.LINK_ANNOTATION));
@@ -140,7 +142,7 @@ class RollbackControllerTest {
         try {
             world.create();
             simulator.start();
-            awaitPhase("the plan of ledger", "ledger", 60, RollbackPhase.Planned);
+            awaitPhase("the plan of ledger", "ledger", RollbackPhase.Planned);
             ControlPlaneRollback plan = rollbacksOf("ledger").get(0);
             assertTrue(plan.getSpec().isDryRun());
             assertTrue(plan.getMetadata().getName().contains("-plan-"), plan.getMetadata().getName());
@@ -157,7 +159,7 @@ class RollbackControllerTest {
                 hc.getMetadata().getAnnotations().remove(RollbackRequest.DRY_RUN);
                 return hc;
             });
-            awaitPhase("the rollback of ledger", "ledger", 90, RollbackPhase.Succeeded, RollbackPhase.Failed);
+            awaitPhase("the rollback of ledger", "ledger", RollbackPhase.Succeeded, RollbackPhase.Failed);
         } finally {
             simulator.interrupt();
             simulator.join();
@@ -168,7 +170,7 @@ class RollbackControllerTest {
         assertEquals(RollbackPhase.Succeeded, real.getStatus().getPhase(), real.getStatus().getMessage());
         assertEquals(RollbackPhase.Planned, records.stream().filter(r -> r.getSpec().isDryRun()).findFirst().orElseThrow()
                 .getStatus().getPhase());
-        Awaitility.await("the link moves to last-rollback").atMost(Duration.ofSeconds(30)).until(() -> real.getMetadata()
+        Awaitility.await("the link moves to last-rollback").atMost(LIMIT).until(() -> real.getMetadata()
                 .getName().equals(world.cluster().getMetadata().getAnnotations().get(RollbackNames.LAST_ANNOTATION)));
     }
 
@@ -201,18 +203,18 @@ class RollbackControllerTest {
         try {
             world.create();
             simulator.start();
-            awaitPhase("the first request of billing fails", "billing", 60, RollbackPhase.Failed);
+            awaitPhase("the first request of billing fails", "billing", RollbackPhase.Failed);
             ControlPlaneRollback first = rollbacksOf("billing").get(0);
             assertEquals("NoSnapshot", first.getStatus().getFailureReason());
             assertNull(world.cluster().getSpec().getPausedUntil(), "refused before anything was touched");
 
             // the SRE withdraws the request, the snapshot appears, the SRE asks again
             annotate("billing", null, null);
-            Awaitility.await("the link of billing moves").atMost(Duration.ofSeconds(30)).until(() -> first.getMetadata()
+            Awaitility.await("the link of billing moves").atMost(LIMIT).until(() -> first.getMetadata()
                     .getName().equals(world.cluster().getMetadata().getAnnotations().get(RollbackNames.LAST_ANNOTATION)));
             world.recordSnapshot();
             annotate("billing", "4.18.5", "INC-4715, with the snapshot restored from backup");
-            Awaitility.await("the second request of billing succeeds").atMost(Duration.ofSeconds(90))
+            Awaitility.await("the second request of billing succeeds").atMost(LIMIT)
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> rollbacksOf("billing").stream()
                             .filter(r -> !r.getMetadata().getName().equals(first.getMetadata().getName()))
@@ -244,7 +246,7 @@ class RollbackControllerTest {
         try {
             world.create();
             simulator.start();
-            awaitPhase("the rollback of payroll ends", "payroll", 90, RollbackPhase.Succeeded, RollbackPhase.Failed);
+            awaitPhase("the rollback of payroll ends", "payroll", RollbackPhase.Succeeded, RollbackPhase.Failed);
         } finally {
             simulator.interrupt();
             simulator.join();
@@ -278,7 +280,7 @@ class RollbackControllerTest {
         try {
             world.create();
             simulator.start();
-            Awaitility.await("orders restoring").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            Awaitility.await("orders restoring").atMost(LIMIT).pollInterval(Duration.ofMillis(200))
                     .until(() -> rollbacksOf("orders").stream().anyMatch(r -> r.getStatus() != null
                             && "Stage".equals(r.getStatus().getCurrentStep()) && r.getStatus().getRestoreJobs().size() == 6
                             && client.batch().v1().jobs().inNamespace(world.controlPlaneNamespace())
@@ -291,7 +293,7 @@ class RollbackControllerTest {
             assertEquals(RollbackPhase.Running, deleting.getStatus().getPhase());
 
             world.simulator.runJobs = true;
-            Awaitility.await("orders rolled back and its record gone").atMost(Duration.ofSeconds(90))
+            Awaitility.await("orders rolled back and its record gone").atMost(LIMIT)
                     .pollInterval(Duration.ofMillis(200)).until(() -> world.reload(running) == null);
         } finally {
             simulator.interrupt();
@@ -323,9 +325,9 @@ class RollbackControllerTest {
     }
 
     /** Waits until a rollback of the cluster reaches one of the phases. */
-    private void awaitPhase(String what, String cluster, int seconds, RollbackPhase... phases) {
+    private void awaitPhase(String what, String cluster, RollbackPhase... phases) {
         java.util.Set<RollbackPhase> wanted = java.util.Set.of(phases);
-        Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(200))
+        Awaitility.await(what).atMost(LIMIT).pollInterval(Duration.ofMillis(200))
                 // a record the controller has not looked at yet has no phase
                 .until(() -> rollbacksOf(cluster).stream().map(RollbackWorld::phase).anyMatch(p -> p != null && wanted.contains(p)));
     }

@@ -2,8 +2,10 @@ package dev.hcprollback.sidecar;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.hcprollback.testing.ListeningSockets;
+import dev.hcprollback.testing.Ports;
 import dev.hcprollback.testing.SidecarProcess;
 import dev.hcprollback.testing.SimulatedManagementCluster;
 
@@ -70,6 +73,28 @@ class SidecarStartIT {
             assertEquals(1, storage.size(), "one warning about the missing store: " + log);
             assertEquals("WARN", storage.get(0).path("level").asText());
             assertFalse(log.stream().anyMatch(line -> line.has("exception")), "no stack trace: " + log);
+        }
+    }
+
+    /**
+     * A sidecar whose port another process holds exits, and its log ends with why (asynchronous as the console is in
+     * the prod profile): what an operator reads, and what the tests' {@link Ports} recognise to start it elsewhere.
+     */
+    @Test
+    void aPortHeldByAnotherProcessEndsTheStartWithTheReasonAsTheLogsLastLine() throws Exception {
+        try (SimulatedManagementCluster management = SimulatedManagementCluster.start(dir);
+                ServerSocket held = new ServerSocket(0, 1, Ports.LOOPBACK)) {
+            Path log = dir.resolve("held").resolve("sidecar.log");
+            Files.createDirectories(log.getParent());
+            Ports.AddressInUse inUse = assertThrows(Ports.AddressInUse.class, () -> SidecarProcess.startOn(log.getParent(),
+                    management.sidecarConfig(Map.of()), held.getLocalPort(), Ports.pick(1)[0]));
+            assertTrue(inUse.getMessage().startsWith("the packaged sidecar could not bind (log: " + log + "): "),
+                    inUse.getMessage());
+            List<String> lines = Files.readAllLines(log);
+            String last = lines.get(lines.size() - 1);
+            assertTrue(last.contains("ERROR [d.h.Main] hcp-rollback stopped: ") && last.contains("Port already bound: "
+                    + held.getLocalPort() + ": Address already in use"),
+                    "the log ends with the reason:\n" + String.join("\n", lines));
         }
     }
 

@@ -47,7 +47,11 @@ class SnapshotTakerTest {
     static EtcdProcess etcd;
     static S3Server s3;
     static SnapshotStore store;
-    static EtcdSnapshotStreamer streamer = new EtcdSnapshotStreamer(Duration.ofSeconds(2), Duration.ofSeconds(4),
+    /** Generous limits: a snapshot that must succeed gets whatever time a loaded machine takes for it. */
+    static EtcdSnapshotStreamer streamer = new EtcdSnapshotStreamer(Duration.ofSeconds(30), Duration.ofSeconds(60),
+            Duration.ofMinutes(5), Duration.ofSeconds(60));
+    /** Short limits, for an etcd that cannot be reached (down, or refusing the client's certificate): it fails either way. */
+    static EtcdSnapshotStreamer impatient = new EtcdSnapshotStreamer(Duration.ofSeconds(2), Duration.ofSeconds(4),
             Duration.ofMinutes(2), Duration.ofSeconds(60));
 
     @BeforeAll
@@ -79,7 +83,11 @@ class SnapshotTakerTest {
     }
 
     SnapshotTaker.Taken take(SnapshotStore into, HostedCluster cluster) throws SnapshotFailure {
-        return new SnapshotTaker(streamer, into, "hcp", CLOCK).take("snap-1", SnapshotReason.Manual, cluster,
+        return take(streamer, into, cluster);
+    }
+
+    SnapshotTaker.Taken take(EtcdSnapshotStreamer with, SnapshotStore into, HostedCluster cluster) throws SnapshotFailure {
+        return new SnapshotTaker(with, into, "hcp", CLOCK).take("snap-1", SnapshotReason.Manual, cluster,
                 () -> cluster, etcd.endpoint(), Optional.empty(), pki.clientCredentials(), ETCD_IMAGE);
     }
 
@@ -141,7 +149,7 @@ class SnapshotTakerTest {
                 "http://127.0.0.1:2380", "--bump-revision", "1000000", "--mark-compacted")
                 .redirectErrorStream(true).start();
         String output = new String(restore.getInputStream().readAllBytes());
-        assertTrue(restore.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(restore.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, restore.exitValue(), output);
 
         try (EtcdProcess restored = EtcdProcess.startPlain(dir.resolve("restored-etcd"), dataDir);
@@ -176,7 +184,7 @@ class SnapshotTakerTest {
     void etcdDownFailsReadablyAndALaterAttemptSucceeds() throws Exception {
         etcd.stop();
         try {
-            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> take(store, cluster("etcd-down")));
+            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> take(impatient, store, cluster("etcd-down")));
             assertEquals(SnapshotFailure.Reason.EtcdUnreachable, failure.reason());
             assertTrue(failure.getMessage().startsWith("etcd at " + etcd.endpoint()), failure.getMessage());
         } finally {
@@ -274,7 +282,7 @@ class SnapshotTakerTest {
 
     @Test
     void etcdStallingInTheMiddleOfTheStreamIsGivenUpAfterTheIdleLimitLeavingNothingBehind() throws Exception {
-        EtcdSnapshotStreamer impatient = new EtcdSnapshotStreamer(Duration.ofSeconds(2), Duration.ofSeconds(4),
+        EtcdSnapshotStreamer stallWatch = new EtcdSnapshotStreamer(Duration.ofSeconds(30), Duration.ofSeconds(60),
                 Duration.ofMinutes(10), Duration.ofSeconds(1));
         SnapshotStore freezing = new DelegatingSnapshotStore(store) {
             @Override
@@ -298,7 +306,7 @@ class SnapshotTakerTest {
         };
         HostedCluster cluster = cluster("etcd-stalls");
         try {
-            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(impatient, freezing, "hcp", CLOCK)
+            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(stallWatch, freezing, "hcp", CLOCK)
                     .take("snap-1", SnapshotReason.Manual, cluster, () -> cluster, etcd.endpoint(), Optional.empty(),
                             pki.clientCredentials(), ETCD_IMAGE));
             assertEquals(SnapshotFailure.Reason.EtcdError, failure.reason(), failure.getMessage());
@@ -328,7 +336,7 @@ class SnapshotTakerTest {
     @Test
     void wrongClientCertificatesAreNotAccepted() {
         TestPki other = new TestPki();
-        SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(streamer, store, "hcp", CLOCK)
+        SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(impatient, store, "hcp", CLOCK)
                 .take("snap-3", SnapshotReason.Manual, cluster("strangers"), () -> cluster("strangers"), etcd.endpoint(),
                         Optional.empty(), other.clientCredentials()));
         assertEquals(SnapshotFailure.Reason.EtcdUnreachable, failure.reason());

@@ -40,10 +40,7 @@ public class SnapshotTestServers implements QuarkusTestResourceLifecycleManager 
                     Map.entry("hcp-rollback.snapshot.schedule-enabled", "true"),
                     Map.entry("quarkus.s3.endpoint-override", s3.endpoint().toString()),
                     Map.entry("quarkus.tls.key-store.pem.0.cert", tls.resolve("server.crt").toString()),
-                    Map.entry("quarkus.tls.key-store.pem.0.key", tls.resolve("server.key").toString()),
-                    Map.entry("quarkus.http.test-port", "0"),
-                    Map.entry("quarkus.http.test-ssl-port", "0"),
-                    Map.entry("quarkus.management.test-port", "0"));
+                    Map.entry("quarkus.tls.key-store.pem.0.key", tls.resolve("server.key").toString()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

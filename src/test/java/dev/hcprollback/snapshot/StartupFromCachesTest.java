@@ -123,7 +123,7 @@ class StartupFromCachesTest {
     /** The caches list, then the start-up: every cluster reconciled once, which the scheduler reports. */
     void startUpOnceListed() {
         caches.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> caches.unsynced().isEmpty());
+        await().atMost(Duration.ofSeconds(120)).until(() -> caches.unsynced().isEmpty());
         startUp();
         assertTrue(startup.isDone(SnapshotScheduler.NAME), "every cluster reconciled once");
     }

@@ -36,6 +36,8 @@ class UploadPipelineTest {
         final AtomicBoolean discarded = new AtomicBoolean();
         final AtomicBoolean committed = new AtomicBoolean();
         volatile CountDownLatch hold = new CountDownLatch(0);
+        /** Parts 1 and 2 each wait here until both are on the wire: two at once, however slow the machine. */
+        volatile CountDownLatch firstTwo = new CountDownLatch(0);
         volatile int failing = -1;
         byte[] object;
 
@@ -47,8 +49,14 @@ class UploadPipelineTest {
         protected String sendPart(int number, byte[] bytes, int length) throws IOException {
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             try {
-                if (!hold.await(10, TimeUnit.SECONDS)) {
+                if (!hold.await(60, TimeUnit.SECONDS)) {
                     throw new IOException("held too long");
+                }
+                if (number <= 2) {
+                    firstTwo.countDown();
+                    if (!firstTwo.await(60, TimeUnit.SECONDS)) {
+                        throw new IOException("part " + number + " was never on the wire together with another");
+                    }
                 }
                 // later parts finish first: the object must still come out in part order
                 Thread.sleep(number % 2 == 1 ? 20 : 0);
@@ -87,6 +95,7 @@ class UploadPipelineTest {
         byte[] data = new byte[PART * 9 + 77];
         new Random(3).nextBytes(data);
         RecordingUpload upload = new RecordingUpload();
+        upload.firstTwo = new CountDownLatch(2);
         assertEquals(3L * PART, upload.bufferSize(), "two parts in flight and one being filled");
         for (int offset = 0; offset < data.length; offset += 300) {
             upload.write(data, offset, Math.min(300, data.length - offset));
@@ -112,7 +121,7 @@ class UploadPipelineTest {
         writer.join(500);
         assertTrue(writer.isAlive(), "with 3 buffers and no part finished, the 4th part's bytes wait");
         upload.hold.countDown();
-        writer.join(10_000);
+        writer.join(60_000);
         assertFalse(writer.isAlive());
         upload.complete();
         assertEquals(4 * PART, upload.object.length);

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,39 +14,46 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 
 /**
- * A real etcd 3.5 on loopback, on free ports, in its own directory. With a {@link TestPki} it serves
- * TLS and requires client certificates signed by the test CA; without one it serves plain HTTP.
+ * A real etcd 3.5 on loopback, in its own directory, on ports picked and retried by {@link Ports} (a
+ * restart after {@link #stop()} takes the same ports). With a {@link TestPki} it serves TLS and requires
+ * client certificates signed by the test CA; without one it serves plain HTTP.
  */
 public final class EtcdProcess implements AutoCloseable {
 
     private final Path dir;
     private final Path dataDir;
     private final TestPki pki;
-    private final int clientPort = TestTools.freePort();
-    private final int peerPort = TestTools.freePort();
+    private final int clientPort;
+    private final int peerPort;
     private final List<String> extraArgs;
     private Process process;
 
-    private EtcdProcess(Path dir, Path dataDir, TestPki pki, List<String> extraArgs) {
+    private EtcdProcess(Path dir, Path dataDir, TestPki pki, List<String> extraArgs, int[] ports) {
         this.dir = dir;
         this.dataDir = dataDir;
         this.pki = pki;
         this.extraArgs = extraArgs;
+        this.clientPort = ports[0];
+        this.peerPort = ports[1];
     }
 
     /** A fresh member with TLS and client-certificate authentication. */
     public static EtcdProcess startTls(Path dir, TestPki pki, String... extraArgs) {
-        EtcdProcess etcd = new EtcdProcess(dir, dir.resolve("data"), pki, List.of(extraArgs));
         pki.writeTo(dir.resolve("pki"));
-        etcd.start();
-        return etcd;
+        return Ports.startRetryingOnBindFailure("etcd", 2, ports -> {
+            EtcdProcess etcd = new EtcdProcess(dir, dir.resolve("data"), pki, List.of(extraArgs), ports);
+            etcd.start();
+            return etcd;
+        });
     }
 
     /** A plain member serving an existing data directory (one {@code etcdutl snapshot restore} wrote). */
     public static EtcdProcess startPlain(Path dir, Path dataDir) {
-        EtcdProcess etcd = new EtcdProcess(dir, dataDir, null, List.of());
-        etcd.start();
-        return etcd;
+        return Ports.startRetryingOnBindFailure("etcd", 2, ports -> {
+            EtcdProcess etcd = new EtcdProcess(dir, dataDir, null, List.of(), ports);
+            etcd.start();
+            return etcd;
+        });
     }
 
     public Path dataDir() {
@@ -70,6 +77,11 @@ public final class EtcdProcess implements AutoCloseable {
         return process == null ? -1 : process.pid();
     }
 
+    /**
+     * Starts etcd on this member's ports; returns once it listens on both.
+     *
+     * @throws Ports.AddressInUse when another process took one of them (while the member was stopped)
+     */
     public synchronized void start() {
         if (process != null && process.isAlive()) {
             return;
@@ -91,14 +103,8 @@ public final class EtcdProcess implements AutoCloseable {
                     "--client-cert-auth"));
         }
         command.addAll(extraArgs);
-        try {
-            Files.createDirectories(dir);
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        TestTools.waitForPort(clientPort, process, "etcd (log: " + dir.resolve("etcd.log") + ")");
+        process = Ports.launch("etcd", new ProcessBuilder(command), dir.resolve("etcd.log"), Duration.ofSeconds(120),
+                clientPort, peerPort);
     }
 
     public synchronized void stop() {

@@ -125,8 +125,7 @@ public final class KubeApiServer implements AutoCloseable {
                         "--watch-cache=true",
                         "--v=1"));
                 Path log = dir.resolve("kube-apiserver.log");
-                Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                Process process = Ports.launch("kube-apiserver", new ProcessBuilder(command), log, START_LIMIT, port);
                 KubeApiServer server = new KubeApiServer(dir, etcd, authority, tokens, process, port);
                 server.awaitReady(log);
                 return server;
@@ -145,7 +144,7 @@ public final class KubeApiServer implements AutoCloseable {
         String last = "no answer yet";
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new Ports.ProcessFailedToStart("kube-apiserver exited with " + process.exitValue(), log);
+                throw new IllegalStateException("kube-apiserver exited with " + process.exitValue() + "; its log: " + log);
             }
             try {
                 HttpResponse<String> answer = http.send(ready, HttpResponse.BodyHandlers.ofString());

@@ -1,15 +1,13 @@
 package dev.hcprollback.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -31,14 +29,20 @@ public final class LocalEtcd implements AutoCloseable {
         this.process = process;
     }
 
-    /** A new one-member cluster with an empty data dir under {@code dir}. */
+    /** A new one-member cluster with an empty data dir under {@code dir}, on ports picked and retried by {@link Ports}. */
     public static LocalEtcd single(Path dir) {
-        int peer = TestTools.freePort();
-        String peerUrl = "http://127.0.0.1:" + peer;
-        return start(dir, "etcd-0", dir.resolve("data"), peerUrl, "etcd-0=" + peerUrl, TestTools.freePort());
+        return Ports.startRetryingOnBindFailure("etcd", 2, ports -> {
+            String peerUrl = "http://127.0.0.1:" + ports[0];
+            return start(dir, "etcd-0", dir.resolve("data"), peerUrl, "etcd-0=" + peerUrl, ports[1]);
+        });
     }
 
-    /** A member of a cluster, on an existing (restored) or empty data dir. Does not wait for quorum. */
+    /**
+     * A member of a cluster, on an existing (restored) or empty data dir; returns once it listens on its client and
+     * peer ports. Does not wait for quorum.
+     *
+     * @throws Ports.AddressInUse when another process holds one of its ports
+     */
     public static LocalEtcd start(Path dir, String name, Path dataDir, String peerUrl, String initialCluster, int clientPort) {
         String client = "http://127.0.0.1:" + clientPort;
         List<String> command = new ArrayList<>(List.of(TestTools.etcdBin("etcd").toString(), "--name", name,
@@ -47,34 +51,9 @@ public final class LocalEtcd implements AutoCloseable {
                 "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
                 "--initial-cluster", initialCluster, "--initial-cluster-token", "etcd-cluster",
                 "--log-level", "warn"));
-        try {
-            Files.createDirectories(dir);
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile())).start();
-            return new LocalEtcd(dir, clientPort, process);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    public LocalEtcd awaitPort() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("etcd exited with " + process.exitValue() + "; log: " + log());
-            }
-            try (Socket socket = new Socket("127.0.0.1", clientPort)) {
-                return this;
-            } catch (IOException notYet) {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-        throw new IllegalStateException("etcd did not open port " + clientPort + "; log: " + log());
+        Process process = Ports.launch("etcd " + name, new ProcessBuilder(command), dir.resolve("etcd.log"),
+                Duration.ofSeconds(120), clientPort, URI.create(peerUrl).getPort());
+        return new LocalEtcd(dir, clientPort, process);
     }
 
     public String endpoint() {

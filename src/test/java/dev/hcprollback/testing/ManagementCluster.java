@@ -1,5 +1,6 @@
 package dev.hcprollback.testing;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
@@ -183,6 +184,6 @@ public class ManagementCluster {
     }
 
     private static void awaitCached(java.util.concurrent.Callable<Boolean> seen) {
-        Awaitility.await("the informer cache sees the new object").until(seen);
+        Awaitility.await("the informer cache sees the new object").atMost(Duration.ofSeconds(120)).until(seen);
     }
 }

@@ -28,8 +28,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * A real OCI registry (Debian's {@code docker-registry}, the CNCF distribution registry) on a free
- * loopback port, in a directory of its own: filesystem storage, TLS with a certificate of a throw-away
+ * A real OCI registry (Debian's {@code docker-registry}, the CNCF distribution registry) on a loopback
+ * port picked and retried by {@link Ports} (a restart after {@link #stopProcess()} takes the same port), in a
+ * directory of its own: filesystem storage, TLS with a certificate of a throw-away
  * test CA, and htpasswd (bcrypt) authentication for one user. It pushes small images through the
  * registry's own v2 API, as a client would. {@link #close()} stops it and deletes its directory.
  */
@@ -40,7 +41,7 @@ public final class RegistryProcess implements AutoCloseable {
     public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 
     private final Path dir;
-    private final int port = TestTools.freePort();
+    private int port;
     private final String password = "pw-" + Long.toHexString(new SecureRandom().nextLong());
     private final TestCertificates authority;
     private final TestCertificates.Issued serverCertificate;
@@ -55,18 +56,25 @@ public final class RegistryProcess implements AutoCloseable {
         this.authority = TestCertificates.newAuthority(dir.resolve("pki"), "test-registry-ca");
         TestCertificates.Issued server = authority.issue(dir.resolve("pki"), "registry", Duration.ofDays(1));
         this.serverCertificate = server;
-        this.http = HttpClient.newBuilder().sslContext(trusting(authority)).connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder().sslContext(trusting(authority)).connectTimeout(Duration.ofSeconds(30)).build();
         try {
             Files.writeString(dir.resolve("htpasswd"), USER + ":"
                     + OpenBSDBCrypt.generate("2y", password.toCharArray(), new SecureRandom().generateSeed(16), 5) + "\n");
-            Files.writeString(dir.resolve("config.yml"), config(port, """
-                    htpasswd:
-                        realm: hcp-rollback-test
-                        path: %s
-                    """.formatted(dir.resolve("htpasswd"))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** This registry on {@code listenPort}: its configuration written, the process started. */
+    private RegistryProcess listenOn(int listenPort) throws IOException {
+        port = listenPort;
+        Files.writeString(dir.resolve("config.yml"), config(port, """
+                htpasswd:
+                    realm: hcp-rollback-test
+                    path: %s
+                """.formatted(dir.resolve("htpasswd"))));
+        startProcess();
+        return this;
     }
 
     /** A registry configuration: loopback, TLS, this directory's storage, and the given {@code auth:} entry. */
@@ -100,9 +108,9 @@ public final class RegistryProcess implements AutoCloseable {
         }
         RegistryProcess registry = null;
         try {
-            registry = new RegistryProcess(dir);
-            registry.startProcess();
-            return registry;
+            RegistryProcess created = new RegistryProcess(dir);
+            registry = created;
+            return Ports.startRetryingOnBindFailure("docker-registry", 1, ports -> created.listenOn(ports[0]));
         } catch (RuntimeException failed) {
             if (registry != null) {
                 registry.close();
@@ -127,18 +135,17 @@ public final class RegistryProcess implements AutoCloseable {
         return authority.caFile();
     }
 
+    /**
+     * Starts the registry on its port (again, after {@link #stopProcess()}); returns once it listens.
+     *
+     * @throws Ports.AddressInUse when another process holds the port
+     */
     public synchronized void startProcess() {
         if (process != null && process.isAlive()) {
             return;
         }
-        try {
-            process = new ProcessBuilder(TestTools.dockerRegistry().toString(), "serve", dir.resolve("config.yml").toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("registry.log").toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        TestTools.waitForPort(port, process, "docker-registry (log: " + dir.resolve("registry.log") + ")");
+        process = Ports.launch("docker-registry", new ProcessBuilder(TestTools.dockerRegistry().toString(), "serve",
+                dir.resolve("config.yml").toString()), dir.resolve("registry.log"), Duration.ofSeconds(120), port);
     }
 
     public synchronized void stopProcess() {
@@ -263,10 +270,9 @@ public final class RegistryProcess implements AutoCloseable {
             return "127.0.0.1:" + tokenRegistryPort;
         }
         tokenService = TokenService.start(dir.resolve("token"), authority, serverCertificate, USER, password);
-        tokenRegistryPort = TestTools.freePort();
-        try {
-            Path config = dir.resolve("config-token.yml");
-            Files.writeString(config, config(tokenRegistryPort, """
+        Path config = dir.resolve("config-token.yml");
+        tokenRegistry = Ports.startRetryingOnBindFailure("docker-registry with token auth", 1, ports -> {
+            Files.writeString(config, config(ports[0], """
                     token:
                         realm: %s
                         service: %s
@@ -274,14 +280,10 @@ public final class RegistryProcess implements AutoCloseable {
                         rootcertbundle: %s
                     """.formatted(tokenService.realm(), TokenService.SERVICE, TokenService.ISSUER,
                     tokenService.signingCaFile())));
-            tokenRegistry = new ProcessBuilder(TestTools.dockerRegistry().toString(), "serve", config.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("registry-token.log").toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        TestTools.waitForPort(tokenRegistryPort, tokenRegistry, "docker-registry with token auth (log: "
-                + dir.resolve("registry-token.log") + ")");
+            tokenRegistryPort = ports[0];
+            return Ports.launch("docker-registry with token auth", new ProcessBuilder(TestTools.dockerRegistry().toString(),
+                    "serve", config.toString()), dir.resolve("registry-token.log"), Duration.ofSeconds(120), ports[0]);
+        });
         return "127.0.0.1:" + tokenRegistryPort;
     }
 

@@ -19,8 +19,10 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * s3proxy in-process over a transient (in-memory) blob store, on a free loopback port. It can be stopped
- * and started again on the same port and data, to play a bucket that is down for a while.
+ * s3proxy in-process over a transient (in-memory) blob store, on loopback. It can be stopped and started
+ * again on the same port and data, to play a bucket that is down for a while: hence a port picked by
+ * {@link Ports} (below the ephemeral range, where nothing takes it by chance while the server is down) rather
+ * than port 0, and a first start retried on another port when the one picked was taken meanwhile.
  */
 public final class S3Server implements AutoCloseable {
 
@@ -28,7 +30,7 @@ public final class S3Server implements AutoCloseable {
     public static final String SECRET_KEY = "test-secret";
 
     private final BlobStoreContext context;
-    private final int port = TestTools.freePort();
+    private int port;
     private S3Proxy proxy;
 
     public S3Server() {
@@ -37,7 +39,11 @@ public final class S3Server implements AutoCloseable {
 
     public S3Server(BlobStoreContext context) {
         this.context = context;
-        start();
+        Ports.startRetryingOnBindFailure("s3proxy", 1, ports -> {
+            port = ports[0];
+            start();
+            return this;
+        });
     }
 
     public BlobStore blobStore() {
@@ -48,19 +54,43 @@ public final class S3Server implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port);
     }
 
+    /**
+     * Starts s3proxy on this server's port (again, after {@link #stop()}).
+     *
+     * @throws Ports.AddressInUse when another process holds the port
+     */
     public synchronized void start() {
         if (proxy != null) {
             return;
         }
+        S3Proxy starting = null;
         try {
-            proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(endpoint())
+            starting = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(endpoint())
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
-            proxy.start();
-            while (!"STARTED".equals(proxy.getState())) {
+            starting.start();
+            while (!"STARTED".equals(starting.getState())) {
+                if ("FAILED".equals(starting.getState())) {
+                    throw new IllegalStateException("s3proxy failed to start on port " + port);
+                }
                 TestTools.sleep(20);
             }
+            proxy = starting;
         } catch (Exception e) {
-            throw new IllegalStateException("s3proxy did not start", e);
+            stopQuietly(starting);
+            if (Ports.isBindFailure(e)) {
+                throw new Ports.AddressInUse("s3proxy could not bind 127.0.0.1:" + port + ": " + e.getMessage(), e);
+            }
+            throw new IllegalStateException("s3proxy did not start on port " + port, e);
+        }
+    }
+
+    private static void stopQuietly(S3Proxy proxy) {
+        if (proxy != null) {
+            try {
+                proxy.stop();
+            } catch (Exception alreadyStopped) {
+                // nothing is left to stop
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.hcprollback.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,18 +34,33 @@ public final class SidecarProcess implements AutoCloseable {
         this.managementPort = managementPort;
     }
 
+    /**
+     * Starts the sidecar with {@code config} on two ports picked by {@link Ports} (again on fresh ones if another
+     * process took one first); returns once it listens on both, which it does at the end of its start-up. Its log
+     * is {@code sidecar.log} in {@code workDir}, holding the output of this start only.
+     */
     public static SidecarProcess start(Path workDir, Map<String, String> config) throws IOException {
-        int https = freePort();
-        int management = freePort();
+        return Ports.startRetryingOnBindFailure("the packaged sidecar", 2, ports -> startOn(workDir, config, ports[0], ports[1]));
+    }
+
+    /**
+     * Starts the sidecar on these ports; returns once it listens on both.
+     *
+     * @throws Ports.AddressInUse when another process holds one of them
+     */
+    public static SidecarProcess startOn(Path workDir, Map<String, String> config, int httpsPort, int managementPort)
+            throws IOException {
         Map<String, String> settings = new java.util.LinkedHashMap<>(config);
         // a pod listens on every interface; on a workstation or a shared build machine, nothing beyond loopback
         settings.put("quarkus.http.host", LOOPBACK);
-        settings.put("quarkus.http.ssl-port", Integer.toString(https));
+        settings.put("quarkus.http.ssl-port", Integer.toString(httpsPort));
         settings.put("quarkus.management.host", LOOPBACK);
-        settings.put("quarkus.management.port", Integer.toString(management));
+        settings.put("quarkus.management.port", Integer.toString(managementPort));
         Path log = workDir.resolve("sidecar.log");
-        Process process = command(settings).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new SidecarProcess(process, log, https, management);
+        Files.deleteIfExists(log);
+        Process process = Ports.launch("the packaged sidecar", command(settings), log, Duration.ofSeconds(240), httpsPort,
+                managementPort);
+        return new SidecarProcess(process, log, httpsPort, managementPort);
     }
 
     /** {@code java -jar} of the packaged sidecar with these system properties, as a pod's container runs it. */
@@ -165,12 +179,6 @@ public final class SidecarProcess implements AutoCloseable {
         } catch (InterruptedException interrupted) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -78,6 +78,14 @@ public final class SimulatedManagementCluster implements AutoCloseable {
 
     private synchronized SidecarProcess startSidecar(Path dir, Map<String, String> extraConfig)
             throws IOException, InterruptedException {
+        SidecarProcess sidecar = SidecarProcess.start(dir, sidecarConfig(extraConfig));
+        sidecars.add(sidecar);
+        sidecar.awaitReady(Duration.ofSeconds(120));
+        return sidecar;
+    }
+
+    /** The settings of a sidecar against this cluster: its serving certificate (made on first use), and {@code extraConfig}. */
+    public synchronized Map<String, String> sidecarConfig(Map<String, String> extraConfig) {
         if (authority == null) {
             authority = TestCertificates.newAuthority(workDir.resolve("tls"), "hcp-rollback-ca");
             serving = authority.issue(workDir.resolve("tls"), "webhook", Duration.ofHours(12));
@@ -90,10 +98,7 @@ public final class SimulatedManagementCluster implements AutoCloseable {
                 "hcp-rollback.tls.key-file", serving.keyFile().toAbsolutePath().toString(),
                 "hcp-rollback.service-account", RbacSimulator.SIDECAR));
         config.putAll(extraConfig);
-        SidecarProcess sidecar = SidecarProcess.start(dir, config);
-        sidecars.add(sidecar);
-        sidecar.awaitReady(Duration.ofSeconds(120));
-        return sidecar;
+        return config;
     }
 
     /** An HTTPS client that trusts only the CA that issued the sidecar's certificate. */

@@ -2,7 +2,6 @@ package dev.hcprollback.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -58,30 +57,6 @@ public final class TestTools {
                     + "docker-registry, Prometheus' promtool, Azurite and kube-apiserver into .tools/; README, Tests)");
         }
         return tool;
-    }
-
-    public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    public static void waitForPort(int port, Process process, String what) {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (process != null && !process.isAlive()) {
-                throw new IllegalStateException(what + " exited with " + process.exitValue());
-            }
-            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                sleep(100);
-            }
-        }
-        throw new IllegalStateException(what + " did not open port " + port);
     }
 
     /** Asks a process to stop, waits up to 20 s, then kills it. */

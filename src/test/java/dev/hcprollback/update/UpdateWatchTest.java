@@ -34,6 +34,7 @@ import dev.hcprollback.testing.ManagementCluster;
 import dev.hcprollback.testing.RollbackCrds;
 import dev.hcprollback.testing.RollbackWorld;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -48,7 +49,10 @@ import io.micrometer.core.instrument.Meter;
  * Updates of one hosted cluster watched for health: the cluster of {@link RollbackWorld} (4.18.6 after
  * 4.18.5) is updated to 4.18.7 in the mock API server, the simulator plays HyperShift (and the
  * conditions a broken update reports), and the watch is called by hand while a hand-moved clock
- * passes thresholds and the soak. No Quarkus: the watch is what the reconciler calls.
+ * passes thresholds and the soak. No Quarkus: the watch is what the reconciler calls. The watch reads
+ * snapshots, rollbacks and records from informer caches, which follow the API server a moment later:
+ * each look first waits (with a generous limit) until they show what the test wrote, so that what the
+ * look decides never depends on how fast the machine is.
  */
 @EnableKubernetesMockClient(crud = true)
 class UpdateWatchTest {
@@ -60,6 +64,9 @@ class UpdateWatchTest {
     static final UpdateSettings SETTINGS = new UpdateSettings(Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofHours(2),
             Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofMinutes(15), Duration.ofMinutes(5),
             Duration.ofMinutes(10), 5, Duration.ofMinutes(30));
+
+    /** Generous, for a loaded machine: the waits end as soon as their condition holds. */
+    static final Duration LIMIT = Duration.ofSeconds(120);
 
     final List<String> events = new ArrayList<>();
 
@@ -135,6 +142,7 @@ class UpdateWatchTest {
         }
 
         void look() {
+            awaitCachesCaughtUp(caches, world);
             watch.watch(world.cluster());
         }
 
@@ -178,6 +186,31 @@ class UpdateWatchTest {
                     .list().getItems();
             return Retention.toDelete(world.cluster(), snapshots, List.of(), held, 1, SETTINGS.window(), world.clock.instant());
         }
+    }
+
+    /**
+     * Waits until {@code caches} hold what the API server holds of the world's snapshots, update records and rollbacks,
+     * version for version: a look at a lagging cache would decide on less than the test wrote (and decide again at the
+     * next look, which is not what these tests are about).
+     */
+    static void awaitCachesCaughtUp(ClusterCaches caches, RollbackWorld world) {
+        String namespace = world.namespace;
+        String cluster = world.clusterName;
+        await("the caches of " + namespace + " catch up with the API server").atMost(LIMIT).pollInterval(Duration.ofMillis(20))
+                .until(() -> caches.isSynced(ControlPlaneSnapshot.class, ControlPlaneRollback.class, ControlPlaneUpdate.class)
+                        && versions(client.resources(ControlPlaneSnapshot.class).inNamespace(namespace).list().getItems()
+                                .stream().filter(s -> s.getSpec() != null && cluster.equals(s.getSpec().getHostedClusterName()))
+                                .toList()).equals(versions(caches.snapshotsOf(namespace, cluster)))
+                        && versions(client.resources(ControlPlaneUpdate.class).inNamespace(namespace).list().getItems()
+                                .stream().filter(u -> u.getSpec() != null && cluster.equals(u.getSpec().getHostedClusterName()))
+                                .toList()).equals(versions(caches.updatesOf(namespace, cluster)))
+                        && versions(client.resources(ControlPlaneRollback.class).inNamespace(namespace).list().getItems())
+                                .equals(versions(caches.rollbacksIn(namespace))));
+    }
+
+    private static Map<String, String> versions(List<? extends HasMetadata> objects) {
+        return objects.stream().collect(Collectors.toMap(o -> o.getMetadata().getName(),
+                o -> o.getMetadata().getResourceVersion()));
     }
 
     private static Condition condition(ControlPlaneUpdate record, String type) {
@@ -232,22 +265,27 @@ class UpdateWatchTest {
         f.after(Duration.ofMinutes(45));
         assertEquals(UpdateHealth.Healthy, f.after(Duration.ofMinutes(16)).getStatus().getHealth());
 
+        // the restarted sidecar's caches over a client of their own, so that the log holds what the watch asks and not
+        // the caches' lists and watches (which a loaded machine may send at any time)
+        KubernetesClient cachesClient = server.createClient();
+        ClusterCaches restarted = new ClusterCaches(cachesClient);
         RequestLog log = new RequestLog();
-        KubernetesClient restartedClient = log.recordingClient(server);
-        ClusterCaches restarted = new ClusterCaches(restartedClient);
+        KubernetesClient watchClient = log.recordingClient(server);
         try {
             restarted.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> restarted.isSynced(ControlPlaneUpdate.class)
+            await().atMost(LIMIT).until(() -> restarted.isSynced(ControlPlaneUpdate.class)
                     && restarted.updatesOf("at-rest", "payments").stream().anyMatch(r -> r.health() == UpdateHealth.Healthy));
-            log.clear();
+            awaitCachesCaughtUp(restarted, f.world());
             RollbackWorld world = f.world();
+            HostedCluster cluster = world.cluster();
             UpdateMetrics metrics = new UpdateMetrics(world.meters, world.clock);
-            new UpdateWatch(restartedClient, restarted, SETTINGS, world.clock, recording(), metrics).watch(world.cluster());
+            new UpdateWatch(watchClient, restarted, SETTINGS, world.clock, recording(), metrics).watch(cluster);
             assertEquals(List.of(), log.all(), "a cluster at rest asks the API server nothing");
             assertEquals(Set.of("Healthy"), f.healthSeries(), "its verdict is published again");
         } finally {
             restarted.stop();
-            restartedClient.close();
+            cachesClient.close();
+            watchClient.close();
         }
     }
 

@@ -36,15 +36,19 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 @WithKubernetesTestServer(setup = RbacSimulator.class)
 class WebhookOperationsTest {
 
-    /** The management interface's test port (quarkus.management.test-port). */
-    private static final String MANAGEMENT = "http://localhost:9001";
+    /** Generous, for a loaded machine: these waits end as soon as their condition holds. */
+    private static final Duration LIMIT = Duration.ofSeconds(120);
 
     @TestHTTPResource(value = "/", tls = true)
     URL webhook;
 
+    /** The management interface, on the port it bound (quarkus.management.test-port=0). */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     @Test
     void readyOnceCachesAreSyncedAndTheCertificateIsLoaded() {
-        Awaitility.await().untilAsserted(() -> given().baseUri(MANAGEMENT).get("/q/health/ready").then()
+        Awaitility.await().atMost(LIMIT).untilAsserted(() -> given().baseUri(management()).get("/q/health/ready").then()
                 .statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'admission-webhook' }.status", equalTo("UP"))
@@ -59,7 +63,7 @@ class WebhookOperationsTest {
                 AdmissionReviews.update(cluster, cluster.copy().release(HostedClusters.tag("4.18.5"))))
                 .statusCode(200).body("response.allowed", equalTo(false));
 
-        given().baseUri(MANAGEMENT).get("/metrics").then()
+        given().baseUri(management()).get("/metrics").then()
                 .statusCode(200)
                 .body(containsString("hcp_rollback_admission_decisions_total{decision=\"denied\",operation=\"UPDATE\",resource=\"hostedclusters\",rule=\"rollback-not-requested\"}"))
                 .body(containsString("hcp_rollback_admission_decision_seconds_bucket{resource=\"hostedclusters\""))
@@ -71,7 +75,8 @@ class WebhookOperationsTest {
     void everyPortTheTestsOpenListensOnLoopbackOnly() {
         List<ListeningSockets.Listener> listeners = ListeningSockets.of(ProcessHandle.current().pid());
         List<Integer> ports = listeners.stream().map(ListeningSockets.Listener::port).toList();
-        assertTrue(ports.containsAll(List.of(webhook.getPort(), 9001)), "the webhook and management ports are among " + listeners);
+        assertTrue(ports.containsAll(List.of(webhook.getPort(), management.getPort())),
+                "the webhook and management ports (" + webhook + ", " + management + ") are among " + listeners);
         assertEquals(List.of(), listeners.stream().filter(l -> !l.loopback()).toList(),
                 "sockets listening beyond loopback, of " + listeners);
     }
@@ -82,12 +87,16 @@ class WebhookOperationsTest {
         TestCertificates.Issued rotated = WebhookTls.reissue(Duration.ofHours(2));
         assertNotEquals(before, rotated.certificate().getSerialNumber());
 
-        Awaitility.await("the webhook serves the rotated certificate")
+        Awaitility.await("the webhook serves the rotated certificate").atMost(LIMIT)
                 .pollInterval(Duration.ofMillis(250))
                 // a handshake that meets the swap of the TLS options may be cut; the API server would retry it
                 .ignoreExceptionsInstanceOf(javax.net.ssl.SSLHandshakeException.class)
                 .until(() -> servedCertificate().getSerialNumber().equals(rotated.certificate().getSerialNumber()));
         assertEquals(rotated.certificate().getNotAfter(), servedCertificate().getNotAfter());
+    }
+
+    private String management() {
+        return "http://" + management.getHost() + ":" + management.getPort();
     }
 
     private X509Certificate servedCertificate() throws Exception {

@@ -28,7 +28,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import dev.hcprollback.rollback.RestoreScript;
 import dev.hcprollback.snapshot.SnapshotCompression;
-import dev.hcprollback.testing.TestTools;
+import dev.hcprollback.testing.Ports;
 
 /**
  * The stage Job's fetch container against a real HTTP server on loopback: what lands on the member's
@@ -277,9 +277,11 @@ class FetchSnapshotTest {
 
     @Test
     void anUnreachableUrlFailsAfterItsAttempts() throws Exception {
-        URI nobody = URI.create("http://127.0.0.1:" + TestTools.freePort() + "/snapshot.db");
-        FetchSnapshot.Failure failure = assertThrows(FetchSnapshot.Failure.class,
-                () -> FetchSnapshot.fetch(nobody, sha256(), destination()));
+        FetchSnapshot.Failure failure;
+        try (Ports.Refusing nobody = Ports.refusing()) {
+            URI url = URI.create("http://127.0.0.1:" + nobody.port() + "/snapshot.db");
+            failure = assertThrows(FetchSnapshot.Failure.class, () -> FetchSnapshot.fetch(url, sha256(), destination()));
+        }
         assertEquals(RestoreScript.EXIT_FETCH_FAILED, failure.exitCode());
         assertTrue(failure.getMessage().startsWith("download failed after " + FetchSnapshot.ATTEMPTS
                 + " attempts: ConnectException from 127.0.0.1"), failure.getMessage());
