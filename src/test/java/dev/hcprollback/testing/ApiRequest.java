@@ -56,6 +56,12 @@ public record ApiRequest(String method, String path, String contentType, String 
         return new ApiRequest("PATCH", object, "application/merge-patch+json", patch.toString(), "merge patch");
     }
 
+    /** {@code PATCH} with a strategic merge patch: UPDATE, as kubectl patch without --type and kubectl set image. */
+    public static ApiRequest strategicMergePatch(String object, JsonNode patch) {
+        return new ApiRequest("PATCH", object, "application/strategic-merge-patch+json", patch.toString(),
+                "strategic merge patch");
+    }
+
     /** Server-side apply as {@code kubectl apply --server-side --force-conflicts}: CREATE or UPDATE. */
     public static ApiRequest apply(String object, JsonNode intent) {
         return new ApiRequest("PATCH", object + "?fieldManager=kubectl&force=true", "application/apply-patch+yaml",

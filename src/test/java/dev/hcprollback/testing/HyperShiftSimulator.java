@@ -105,6 +105,8 @@ public class HyperShiftSimulator {
     public final Set<String> imagesWithoutBump = new HashSet<>();
     /** The size of each etcd member's volume ({@code data-etcd-N}), as HyperShift requests it (its default 8Gi). */
     public volatile String etcdVolumeSize = "8Gi";
+    /** The StorageClass of etcd's volumes (HostedCluster {@code spec.etcd.managed.storage}); none by default. */
+    public volatile String etcdStorageClass;
     /** Each member's db size as etcd reports it, bytes. */
     public volatile long etcdDbSizeBytes = 100L << 20;
     /** etcd's revision; a completed swap sets it to the restored snapshot's revision plus the Job's bump, as etcdutl does. */
@@ -173,7 +175,7 @@ public class HyperShiftSimulator {
         for (int member = 0; member < etcdMembers; member++) {
             client.resource(new PersistentVolumeClaimBuilder().withNewMetadata()
                     .withName("data-etcd-" + member).withNamespace(cp).addToLabels("app", "etcd").endMetadata()
-                    .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                    .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(etcdStorageClass).withNewResources()
                     .addToRequests("storage", new Quantity(etcdVolumeSize)).endResources()
                     .endSpec().build()).create();
         }
