@@ -1,12 +1,15 @@
 package dev.hcprollback.hypershift;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
 import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
@@ -30,15 +33,79 @@ public class HostedCluster extends CustomResource<HostedClusterSpec, HostedClust
     public static final String IMAGE_OVERRIDES = GROUP + "/image-overrides";
     /** Replaces the control-plane operator's image (as above). */
     public static final String CONTROL_PLANE_OPERATOR_IMAGE = GROUP + "/control-plane-operator-image";
-    public static final java.util.List<String> IMAGE_ANNOTATIONS = java.util.List.of(IMAGE_OVERRIDES,
-            CONTROL_PLANE_OPERATOR_IMAGE);
+
+    /**
+     * Every HostedCluster annotation of HyperShift's API that sets the image of a control-plane component, or
+     * redirects where such images come from: each can run an older component than the payload the cluster reports,
+     * so the gate guards a change of any of them like a change of the payload's own images (rules
+     * image-override-unauthorised and image-override-authorised). The key list of the webhook configuration's
+     * matchConditions (manifests/base/validatingwebhookconfiguration.yaml) must be exactly this list; ManifestsTest
+     * fails when they differ.
+     *
+     * <p>Source: openshift/hypershift, api/hypershift/v1beta1/hostedcluster_types.go (the constant named beside each
+     * key), and api/karpenter/v1beta1/karpenter_types.go for the Karpenter provider, read at commit
+     * 0004926498e3c5960b2e0644ac23ce7b1c2f457b.
+     *
+     * <p>Left out on purpose:
+     * <ul>
+     * <li>{@code hypershift.openshift.io/force-upgrade-to} (ForceUpgradeToAnnotation): it names a release image and lets
+     * an update to exactly that image proceed while the cluster reports Upgradeable=False; it moves no payload
+     * itself. The payload moves only through spec.release or spec.controlPlaneRelease, which the gate judges
+     * whatever the annotation says (HyperShift ignores it unless it equals the desired image). The sidecar and the
+     * HyperShift operator must stay free to set and clear it during a revert.</li>
+     * <li>{@code hypershift.openshift.io/release-image} (ReleaseImageAnnotation): informational, written by HyperShift on
+     * the control plane's pod templates; nothing reads it from a HostedCluster.</li>
+     * <li>{@code hypershift.openshift.io/haproxy-image} (NodePoolHAProxyImageAnnotation): a NodePool annotation for the
+     * workers' API server proxy; workers are never rolled back, so their images are out of scope.</li>
+     * <li>{@code hypershift.openshift.io/skip-release-image-validation} (SkipReleaseImageValidation): names no image; it
+     * skips HyperShift's minimum-version check of a payload the gate has already judged.</li>
+     * </ul>
+     */
+    public static final List<String> IMAGE_ANNOTATIONS = List.of(
+            IMAGE_OVERRIDES, // ImageOverridesAnnotation: images of the release payload, as a flag to the CPO
+            CONTROL_PLANE_OPERATOR_IMAGE, // ControlPlaneOperatorImageAnnotation
+            // ControlPlaneOperatorImageLabelsAnnotation: declares what the overriding CPO image can do; it goes with the
+            // CPO image override, so it is guarded with it
+            GROUP + "/control-plane-operator-image-labels",
+            GROUP + "/konnectivity-server-image", // KonnectivityServerImageAnnotation
+            GROUP + "/konnectivity-agent-image", // KonnectivityAgentImageAnnotation
+            GROUP + "/capi-manager-image", // ClusterAPIManagerImage
+            GROUP + "/cluster-autoscaler-image", // ClusterAutoscalerImage
+            GROUP + "/machine-approver-image", // MachineApproverImage
+            GROUP + "/aws-kms-provider-image", // AWSKMSProviderImage
+            GROUP + "/ibmcloud-kms-provider-image", // IBMCloudKMSProviderImage
+            GROUP + "/portieris-image", // PortierisImageAnnotation
+            GROUP + "/capi-provider-aws-image", // ClusterAPIProviderAWSImage
+            GROUP + "/capi-provider-kubevirt-image", // ClusterAPIKubeVirtProviderImage
+            GROUP + "/capi-provider-agent-image", // ClusterAPIAgentProviderImage
+            GROUP + "/capi-provider-azure-image", // ClusterAPIAzureProviderImage
+            GROUP + "/capi-provider-powervs-image", // ClusterAPIPowerVSProviderImage
+            GROUP + "/capi-provider-openstack-image", // ClusterAPIOpenStackProviderImage
+            GROUP + "/capi-provider-gcp-image", // ClusterAPIGCPProviderImage
+            GROUP + "/orc-image", // OpenStackResourceControllerImage
+            GROUP + "/karpenter-provider-aws-image", // KarpenterProviderAWSImage (api/karpenter/v1beta1)
+            // the OLM catalogs the control plane serves (management placement)
+            GROUP + "/certified-operators-catalog-image", // CertifiedOperatorsCatalogImageAnnotation
+            GROUP + "/community-operators-catalog-image", // CommunityOperatorsCatalogImageAnnotation
+            GROUP + "/redhat-marketplace-catalog-image", // RedHatMarketplaceCatalogImageAnnotation
+            GROUP + "/redhat-operators-catalog-image", // RedHatOperatorsCatalogImageAnnotation
+            // OLMCatalogsISRegistryOverridesAnnotation: rewrites the registries those catalog images come from
+            GROUP + "/olm-catalogs-is-registry-overrides");
 
     /** The image override annotations this cluster sets, by key. */
     @JsonIgnore
-    public java.util.Map<String, String> imageAnnotations() {
-        java.util.Map<String, String> found = new java.util.TreeMap<>();
-        if (getMetadata() != null && getMetadata().getAnnotations() != null) {
-            IMAGE_ANNOTATIONS.forEach(key -> Optional.ofNullable(getMetadata().getAnnotations().get(key))
+    public Map<String, String> imageAnnotations() {
+        return imageAnnotationsOf(getMetadata());
+    }
+
+    /**
+     * The {@link #IMAGE_ANNOTATIONS} that {@code metadata} sets, by key: of a HostedCluster, or of the
+     * HostedControlPlane HyperShift copies several of them to.
+     */
+    public static Map<String, String> imageAnnotationsOf(ObjectMeta metadata) {
+        Map<String, String> found = new TreeMap<>();
+        if (metadata != null && metadata.getAnnotations() != null) {
+            IMAGE_ANNOTATIONS.forEach(key -> Optional.ofNullable(metadata.getAnnotations().get(key))
                     .ifPresent(value -> found.put(key, value)));
         }
         return found;

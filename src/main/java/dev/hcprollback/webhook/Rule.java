@@ -45,10 +45,11 @@ public enum Rule {
     UPDATE_RECORD_SPEC_IMMUTABLE("update-record-spec-immutable"),
     UPDATE_RECORD_WRITER("update-record-writer"),
     UPDATE_RECORD_WRITE("update-record-write"),
-    // HostedControlPlane: the release images HyperShift copies from the HostedCluster
+    // HostedControlPlane: the release images and image annotations HyperShift copies from the HostedCluster
     HCP_NO_RELEASE_CHANGE("hcp-no-release-change"),
     HCP_RELEASE_BY_HYPERSHIFT("hcp-release-by-hypershift"),
     HCP_RELEASE_WRITER("hcp-release-writer"),
+    HCP_IMAGE_ANNOTATION_WRITER("hcp-image-annotation-writer"),
     // ControlPlaneRollback: the records the rollback controller acts on
     ROLLBACK_RECORD_BY_SIDECAR("rollback-record-by-sidecar"),
     ROLLBACK_RECORD_REQUESTER("rollback-record-requester"),

@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
@@ -497,19 +499,54 @@ class ManifestsTest {
                 "object.spec.controlPlaneRelease.image", "oldObject.spec.controlPlaneRelease.image",
                 "has(object.spec.release.image)", "has(oldObject.spec.controlPlaneRelease.image)",
                 "has(object.metadata.annotations)", "has(oldObject.metadata.annotations)",
-                "'" + RollbackRequest.PREFIX + "'", "request.operation == 'CREATE'",
-                "k == 'hypershift.openshift.io/image-overrides'",
-                "k == 'hypershift.openshift.io/control-plane-operator-image'")) {
+                "'" + RollbackRequest.PREFIX + "'", "request.operation == 'CREATE'")) {
             assertTrue(expression.contains(needle), "matchCondition should mention " + needle + ": " + expression);
         }
         for (String key : List.of(RollbackRequest.TO_VERSION, RollbackRequest.REASON, RollbackRequest.DRY_RUN)) {
             assertTrue(key.startsWith(RollbackRequest.PREFIX), key + " is outside the prefix the condition matches");
         }
-        assertTrue(expression.startsWith("request.operation == 'CREATE'"), "the CREATE test must come first");
-        // oldObject is null on CREATE: every oldObject read must sit in the branch after the outer ':'
+        assertReadsOldObjectOnlyOnUpdate(expression);
+        assertTrue(expression.length() < 5000);
+    }
+
+    /**
+     * The webhook configuration cannot import {@link HostedCluster#IMAGE_ANNOTATIONS}, so it writes the keys out: in
+     * each of the two webhooks that guard them, one CEL list, which must be exactly the model's list, and no key
+     * of HyperShift's written anywhere else in the expressions (a hand-written {@code k == '...'} beside the list).
+     */
+    @Test
+    void theMatchConditionsGuardExactlyTheModelsImageAnnotations() {
+        Pattern list = Pattern.compile("\\[\\s*('[^']*'\\s*,\\s*)*'[^']*'\\s*]\\s*\\.exists\\(k,");
+        Pattern key = Pattern.compile("'(" + Pattern.quote(HostedCluster.GROUP + "/") + "[^']*)'");
+        for (String name : List.of(HOSTED_CLUSTERS_WEBHOOK, HOSTED_CONTROL_PLANES_WEBHOOK)) {
+            String expressions = StreamSupport.stream(webhook(name).path("matchConditions").spliterator(), false)
+                    .map(condition -> condition.path("expression").asText()).collect(Collectors.joining("\n"));
+            List<String> lists = list.matcher(expressions).results().map(MatchResult::group).toList();
+            assertEquals(1, lists.size(), name + ": the guarded keys should be one CEL list: " + expressions);
+            List<String> listed = key.matcher(lists.get(0)).results().map(m -> m.group(1)).toList();
+            List<String> everywhere = key.matcher(expressions).results().map(m -> m.group(1)).toList();
+            List<String> missing = HostedCluster.IMAGE_ANNOTATIONS.stream().filter(k -> !listed.contains(k)).toList();
+            List<String> extra = listed.stream().filter(k -> !HostedCluster.IMAGE_ANNOTATIONS.contains(k)).toList();
+            assertEquals(HostedCluster.IMAGE_ANNOTATIONS, listed, name + ": the CEL list differs from "
+                    + "HostedCluster.IMAGE_ANNOTATIONS; missing " + missing + ", not in the model " + extra);
+            assertEquals(listed, everywhere, name + ": a HyperShift key is written outside the list");
+        }
+    }
+
+    /**
+     * oldObject is null on CREATE, and a read of it there errors, which fails closed: every read must sit in the
+     * UPDATE branch of the leading {@code (request.operation == 'CREATE' ? ... : ...)}, or behind
+     * {@code request.operation != 'CREATE' &&} in a clause that has no else branch before the read.
+     */
+    private static void assertReadsOldObjectOnlyOnUpdate(String expression) {
+        String create = "(request.operation == 'CREATE'";
+        String notCreate = "request.operation != 'CREATE' &&";
+        assertTrue(expression.startsWith(create), "the CREATE test must come first: " + expression);
         int depth = 0;
         int otherwise = -1;
+        int end = -1;
         boolean quoted = false;
+        List<Integer> elses = new ArrayList<>();
         for (int i = 0; i < expression.length(); i++) {
             char ch = expression.charAt(i);
             if (ch == '\'') {
@@ -517,16 +554,28 @@ class ManifestsTest {
             } else if (!quoted) {
                 depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
                 assertTrue(depth >= 0, "unbalanced parentheses in the matchCondition");
-                if (depth == 0 && ch == ':' && otherwise < 0) {
+                if (ch == ':') {
+                    elses.add(i);
+                }
+                if (depth == 1 && ch == ':' && otherwise < 0) {
                     otherwise = i;
+                }
+                if (depth == 0 && end < 0 && otherwise > 0) {
+                    end = i;
                 }
             }
         }
         assertEquals(0, depth, "unbalanced parentheses in the matchCondition");
         assertFalse(quoted, "unterminated string in the matchCondition");
-        assertTrue(otherwise > 0 && expression.indexOf("oldObject") > otherwise,
-                "oldObject is read before the CREATE test guards it: " + expression);
-        assertTrue(expression.length() < 5000);
+        for (int at = expression.indexOf("oldObject"); at >= 0; at = expression.indexOf("oldObject", at + 1)) {
+            int read = at;
+            boolean updateBranch = otherwise > 0 && read > otherwise && read < end;
+            int guard = expression.lastIndexOf(notCreate, read);
+            boolean guarded = guard >= 0 && expression.lastIndexOf(create, read) < guard
+                    && elses.stream().noneMatch(colon -> colon > guard && colon < read);
+            assertTrue(updateBranch || guarded, "oldObject is read where it may be null (CREATE) at "
+                    + expression.substring(Math.max(0, read - 60), read + 9) + ": " + expression);
+        }
     }
 
     @Test
@@ -579,8 +628,7 @@ class ManifestsTest {
                 "object.spec.controlPlaneReleaseImage", "oldObject.spec.controlPlaneReleaseImage")) {
             assertTrue(changed.contains(needle), "matchCondition should mention " + needle + ": " + changed);
         }
-        assertTrue(changed.startsWith("request.operation == 'CREATE'") && changed.indexOf("oldObject") > changed.indexOf(" : "),
-                "oldObject is null on CREATE: read it only after the CREATE test: " + changed);
+        assertReadsOldObjectOnlyOnUpdate(changed);
     }
 
     @Test

@@ -361,8 +361,18 @@ class AdmissionRulesOnRealApiServerIT {
     private static final Act ASK_FOR_FIVE = requestRollback("4.18.5", "INC-4711");
     private static final Act MOVE_BACK = moveRelease(tag("4.18.5"));
     private static final Act MOVE_ON = moveRelease(tag("4.18.7"));
-    private static final Act SET_IMAGE_OVERRIDE = patchCluster("sets an image override", "{\"metadata\":{\"annotations\":{\""
-            + HostedCluster.IMAGE_OVERRIDES + "\":\"cluster-version-operator=" + digest('c') + "\"}}}");
+    /** What the image annotations' rows set each one to: an image by digest (image-overrides takes it as well). */
+    private static final String IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "c".repeat(64);
+
+    /** A merge patch that sets the annotation {@code key} to {@link #IMAGE}, as {@code kubectl annotate} does. */
+    private static String annotate(String key) {
+        return "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + IMAGE + "\"}}}";
+    }
+
+    /** A row's cluster name for {@code key}: its name without the group, after {@code prefix}. */
+    private static String clusterFor(String prefix, String key) {
+        return prefix + key.substring(key.indexOf('/') + 1);
+    }
 
     /** The documentation's example with the snapshot that backs a rollback to 4.18.5. */
     private static Situation backed() {
@@ -455,15 +465,21 @@ class AdmissionRulesOnRealApiServerIT {
                         admitted("same-version")),
                 row(CUSTOMER, patchCluster("sets spec.controlPlaneRelease to the payload it runs",
                         "{\"spec\":{\"controlPlaneRelease\":{\"image\":\"" + tag("4.18.6") + "\"}}}"), "split", updatedTwoHoursAgo(),
-                        admitted("no-release-change")),
-                // image overrides
-                row(CUSTOMER, SET_IMAGE_OVERRIDE, "overridden-by-customer", updatedTwoHoursAgo(),
-                        refused("image-override-unauthorised", "setting, changing or removing "
-                                + HostedCluster.IMAGE_OVERRIDES + " swaps control-plane images (possibly for older ones), so it "
-                                + "needs the rollback verb, and " + NOT_GRANTED + ". These are debugging levers for the managed "
-                                + "service's SREs.")),
-                row(SRE, SET_IMAGE_OVERRIDE, "overridden-by-sre", updatedTwoHoursAgo(),
-                        admitted("image-override-authorised")));
+                        admitted("no-release-change")));
+    }
+
+    /**
+     * Every image annotation, a row each for the customer (refused) and the SRE (admitted): the API server sends the
+     * change to the webhook only if the matchCondition lists the key, so a key missing there passes unjudged.
+     */
+    static Stream<Row> imageAnnotations() {
+        return HostedCluster.IMAGE_ANNOTATIONS.stream().flatMap(key -> Stream.of(
+                row(CUSTOMER, patchCluster("sets " + key, annotate(key)), clusterFor("customer-", key), updatedTwoHoursAgo(),
+                        refused("image-override-unauthorised", "setting, changing or removing " + key + " swaps "
+                                + "control-plane images (possibly for older ones), so it needs the rollback verb, and "
+                                + NOT_GRANTED + ". These are debugging levers for the managed service's SREs.")),
+                row(SRE, patchCluster("sets " + key, annotate(key)), clusterFor("sre-", key), updatedTwoHoursAgo(),
+                        admitted("image-override-authorised"))));
     }
 
     static Stream<Row> hostedControlPlanes() {
@@ -484,6 +500,27 @@ class AdmissionRulesOnRealApiServerIT {
                                 + writers)),
                 row(HYPERSHIFT, moveBack, "hcp-by-hypershift", updatedTwoHoursAgo().withControlPlane(),
                         passes()));
+    }
+
+    /**
+     * Every image annotation on a HostedControlPlane, where HyperShift copies several: an SRE (the customer holds
+     * nothing in a control-plane namespace) is refused, the HyperShift operator passes without a call.
+     */
+    static Stream<Row> controlPlaneImageAnnotations() {
+        return HostedCluster.IMAGE_ANNOTATIONS.stream().flatMap(key -> {
+            Act set = patchControlPlane("sets " + key + " on its HostedControlPlane", annotate(key));
+            String cluster = clusterFor("hcp-sre-", key);
+            return Stream.of(
+                    row(SRE, set, cluster, updatedTwoHoursAgo().withControlPlane(),
+                            refused("hcp-image-annotation-writer", "HostedControlPlane " + controlPlaneNamespace(cluster)
+                                    + "/" + cluster + ": annotation " + key + " set to " + IMAGE + ". Only the HyperShift "
+                                    + "operator (" + HYPERSHIFT.username() + ") and hcp-rollback (" + SIDECAR.username()
+                                    + ") write the image annotations of a HostedControlPlane, which HyperShift copies from the "
+                                    + "HostedCluster; set them on the HostedCluster instead, where the image override rules "
+                                    + "apply.")),
+                    row(HYPERSHIFT, set, clusterFor("hcp-hs-", key), updatedTwoHoursAgo().withControlPlane(),
+                            passes()));
+        });
     }
 
     static Stream<Row> snapshots() {
@@ -576,8 +613,8 @@ class AdmissionRulesOnRealApiServerIT {
                         invalid("spec is immutable: it is what was admitted; create a new ControlPlaneRollback instead")));
     }
 
-    private static final List<Row> ROWS = Stream.of(hostedClusters(), hostedControlPlanes(), snapshots(), updateRecords(),
-            rollbackRecords()).flatMap(rows -> rows).toList();
+    private static final List<Row> ROWS = Stream.of(hostedClusters(), imageAnnotations(), hostedControlPlanes(),
+            controlPlaneImageAnnotations(), snapshots(), updateRecords(), rollbackRecords()).flatMap(rows -> rows).toList();
 
     static Stream<Row> rows() {
         return ROWS.stream();

@@ -20,6 +20,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.snapshot.SnapshotPhase;
 import dev.hcprollback.rollback.RollbackNames;
@@ -346,6 +347,32 @@ class HostedClusterAdmissionTest {
         AdmissionReviews review = c.request().apply(name);
 
         new WebhookClient(webhook).judged("/validate/hostedclusters", review, c.allowed(), c.rule(), c.message());
+    }
+
+    /** Every annotation that sets a control-plane component's image, from HyperShift's API (see the list). */
+    static Stream<String> imageAnnotations() {
+        return HostedCluster.IMAGE_ANNOTATIONS.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: a customer may not set or remove it, an SRE may")
+    @MethodSource("imageAnnotations")
+    void imageAnnotationNeedsTheRollbackVerb(String key) {
+        String name = "hc-i-" + Integer.toHexString(key.hashCode());
+        String image = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "c".repeat(64);
+        WebhookClient client = new WebhookClient(webhook);
+        String refusal = "[image-override-unauthorised] setting, changing or removing " + key + " swaps control-plane images"
+                + " (possibly for older ones), so it needs the rollback verb, and RBAC does not grant customer-admin the verb"
+                + " rollback on hostedclusters.hypershift.openshift.io in namespace " + HostedClusters.NAMESPACE
+                + ", and the user is on no allow-list. These are debugging levers for the managed service's SREs.";
+
+        client.judged("/validate/hostedclusters", AdmissionReviews.update(on6(name), on6(name).annotate(key, image)),
+                false, "image-override-unauthorised", null)
+                .body("response.status.message", equalTo(refusal));
+        client.judged("/validate/hostedclusters", AdmissionReviews.update(on6(name).annotate(key, image), on6(name)),
+                false, "image-override-unauthorised", null)
+                .body("response.status.message", equalTo(refusal));
+        client.judged("/validate/hostedclusters", AdmissionReviews.update(on6(name), on6(name).annotate(key, image)).sre(),
+                true, "image-override-authorised", null);
     }
 
     @ParameterizedTest(name = "{0}")

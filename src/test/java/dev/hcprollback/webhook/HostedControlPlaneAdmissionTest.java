@@ -5,6 +5,7 @@ import static dev.hcprollback.testing.HostedClusters.tag;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URL;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.RbacSimulator;
@@ -113,6 +115,45 @@ class HostedControlPlaneAdmissionTest {
                 .body("response.allowed", equalTo(true))
                 .body("response.auditAnnotations.rule", equalTo("hcp-release-by-hypershift"));
         send(AdmissionReviews.hostedControlPlane("UPDATE", demo(), after).sidecar())
+                .body("response.allowed", equalTo(true))
+                .body("response.auditAnnotations.rule", equalTo("hcp-release-by-hypershift"));
+    }
+
+    /** Every annotation that sets a control-plane component's image: HyperShift copies several to the HostedControlPlane. */
+    static Stream<String> imageAnnotations() {
+        return HostedCluster.IMAGE_ANNOTATIONS.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: refused for customer and SRE, admitted for HyperShift and the sidecar")
+    @MethodSource("imageAnnotations")
+    void imageAnnotationsMoveOnlyByHyperShiftOrTheSidecar(String key) {
+        String image = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "c".repeat(64);
+        ObjectNode annotated = edited(h -> {
+            ((ObjectNode) h.at("/metadata/annotations")).put(key, image);
+            return h;
+        });
+        String writers = ". Only the HyperShift operator (" + AdmissionReviews.HYPERSHIFT_OPERATOR + ") and hcp-rollback ("
+                + RbacSimulator.SIDECAR + ") write the image annotations of a HostedControlPlane, which HyperShift copies "
+                + "from the HostedCluster; set them on the HostedCluster instead, where the image override rules apply.";
+        String set = "[hcp-image-annotation-writer] HostedControlPlane " + NAMESPACE + "/demo: annotation " + key
+                + " set to " + image + writers;
+        BiConsumer<AdmissionReviews, String> refused = (review, message) -> send(review)
+                .body("response.allowed", equalTo(false))
+                .body("response.auditAnnotations.rule", equalTo("hcp-image-annotation-writer"))
+                .body("response.status.message", equalTo(message));
+        refused.accept(AdmissionReviews.hostedControlPlane("UPDATE", demo(), annotated).sre(), set);
+        refused.accept(AdmissionReviews.hostedControlPlane("UPDATE", demo(), annotated), set);
+        refused.accept(AdmissionReviews.hostedControlPlane("UPDATE", annotated, demo()), "[hcp-image-annotation-writer] "
+                + "HostedControlPlane " + NAMESPACE + "/demo: annotation " + key + " removed (was " + image + ")" + writers);
+        // a HostedControlPlane created with the annotation and no release image yet
+        ObjectNode created = annotated.deepCopy();
+        spec(created).remove("releaseImage");
+        refused.accept(AdmissionReviews.hostedControlPlane("CREATE", null, created).sre(), set);
+
+        send(AdmissionReviews.hostedControlPlane("UPDATE", demo(), annotated).hyperShiftOperator())
+                .body("response.allowed", equalTo(true))
+                .body("response.auditAnnotations.rule", equalTo("hcp-release-by-hypershift"));
+        send(AdmissionReviews.hostedControlPlane("UPDATE", demo(), annotated).sidecar())
                 .body("response.allowed", equalTo(true))
                 .body("response.auditAnnotations.rule", equalTo("hcp-release-by-hypershift"));
     }

@@ -78,6 +78,11 @@ class WebhookFiltersOnRealApiServerIT {
     private static final String OVERRIDE = "cluster-version-operator=quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:"
             + "c".repeat(64);
 
+    /** One of the image annotations HyperShift copies to the HostedControlPlane, and an image to set it to. */
+    private static final String AGENT_IMAGE = HostedCluster.GROUP + "/konnectivity-agent-image";
+    private static final String IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "a".repeat(64);
+    private static final String IMAGE_DENIED = "setting, changing or removing " + AGENT_IMAGE + " swaps control-plane images";
+
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private static RealManagementCluster cluster;
@@ -134,6 +139,9 @@ class WebhookFiltersOnRealApiServerIT {
     private static final Shape OVERRIDDEN_CLUSTER = new Shape(Kind.HOSTED_CLUSTER, "carrying an image override",
             name -> RealObjects.hostedCluster(HostedClusters.onSixAfterFive(name).annotate(HostedCluster.IMAGE_OVERRIDES,
                     OVERRIDE), NAMESPACE), ADMIN, HYPERSHIFT);
+    private static final Shape IMAGED_CLUSTER = new Shape(Kind.HOSTED_CLUSTER, "carrying a konnectivity agent image",
+            name -> RealObjects.hostedCluster(HostedClusters.onSixAfterFive(name).annotate(AGENT_IMAGE, IMAGE), NAMESPACE),
+            ADMIN, HYPERSHIFT);
     private static final Shape SPLIT_CLUSTER = new Shape(Kind.HOSTED_CLUSTER, "with spec.controlPlaneRelease",
             name -> RealObjects.hostedCluster(HostedClusters.onSixAfterFive(name).controlPlaneRelease(tag("4.18.6")), NAMESPACE),
             ADMIN, HYPERSHIFT);
@@ -142,6 +150,13 @@ class WebhookFiltersOnRealApiServerIT {
             HYPERSHIFT);
     private static final Shape SPECLESS_CONTROL_PLANE = new Shape(Kind.HOSTED_CONTROL_PLANE, "with no spec and no status",
             name -> Kind.HOSTED_CONTROL_PLANE.named(CONTROL_PLANE_NAMESPACE, name), HYPERSHIFT, HYPERSHIFT);
+    private static final Shape IMAGED_CONTROL_PLANE = new Shape(Kind.HOSTED_CONTROL_PLANE,
+            "carrying a konnectivity agent image", name -> withAnnotation(RealObjects.hostedControlPlane(
+                    HostedClusters.onSixAfterFive(name), CONTROL_PLANE_NAMESPACE), AGENT_IMAGE, IMAGE), HYPERSHIFT, HYPERSHIFT);
+    private static final Shape IMAGED_SPECLESS_CONTROL_PLANE = new Shape(Kind.HOSTED_CONTROL_PLANE,
+            "with no spec, carrying a konnectivity agent image",
+            name -> withAnnotation(Kind.HOSTED_CONTROL_PLANE.named(CONTROL_PLANE_NAMESPACE, name), AGENT_IMAGE, IMAGE),
+            HYPERSHIFT, HYPERSHIFT);
     private static final Shape VERIFIED_SNAPSHOT = new Shape(Kind.SNAPSHOT, "verified, of a cluster not here",
             name -> RealObjects.verifiedSnapshot(name, clusterNotHere(), "4.18.5", tag("4.18.5"), Instant.now()),
             SIDECAR, SIDECAR);
@@ -244,6 +259,12 @@ class WebhookFiltersOnRealApiServerIT {
             "{\"spec\":{\"controlPlaneRelease\":{\"image\":\"" + tag("4.18.6") + "\"}}}");
     private static final Call REMOVE_OVERRIDE = patch("removes the image override",
             "{\"metadata\":{\"annotations\":{\"" + HostedCluster.IMAGE_OVERRIDES + "\":null}}}");
+    private static final Call SET_AGENT_IMAGE = patch("sets the konnectivity agent image",
+            "{\"metadata\":{\"annotations\":{\"" + AGENT_IMAGE + "\":\"" + IMAGE + "\"}}}");
+    private static final Call SET_EMPTY_AGENT_IMAGE = patch("sets the konnectivity agent image to ''",
+            "{\"metadata\":{\"annotations\":{\"" + AGENT_IMAGE + "\":\"\"}}}");
+    private static final Call REMOVE_AGENT_IMAGE = patch("removes the konnectivity agent image",
+            "{\"metadata\":{\"annotations\":{\"" + AGENT_IMAGE + "\":null}}}");
     private static final Call UPGRADE = patch("moves spec.release.image to 4.18.7",
             "{\"spec\":{\"release\":{\"image\":\"" + tag("4.18.7") + "\"}}}");
     private static final Call REMOVE_RELEASE = patch("removes spec.release", "{\"spec\":{\"release\":null}}");
@@ -328,6 +349,19 @@ class WebhookFiltersOnRealApiServerIT {
                 row(CUSTOMER, LABEL, OVERRIDDEN_CLUSTER, passes()),
                 row(CUSTOMER, REMOVE_OVERRIDE, OVERRIDDEN_CLUSTER, refused("image-override-unauthorised",
                         "setting, changing or removing " + HostedCluster.IMAGE_OVERRIDES + " swaps control-plane images")),
+                // any image annotation, whatever else the object carries (AdmissionRulesOnRealApiServerIT has every key)
+                row(ADMIN, CREATE, IMAGED_CLUSTER, admitted("image-override-authorised")),
+                row(CUSTOMER, LABEL, IMAGED_CLUSTER, passes()),
+                row(CUSTOMER, SET_AGENT_IMAGE, IMAGED_CLUSTER, passes()),
+                row(CUSTOMER, REPLACE, IMAGED_CLUSTER, passes()),
+                row(CUSTOMER, REMOVE_AGENT_IMAGE, IMAGED_CLUSTER, refused("image-override-unauthorised", IMAGE_DENIED)),
+                row(CUSTOMER, REMOVE_ANNOTATIONS, IMAGED_CLUSTER, refused("image-override-unauthorised", IMAGE_DENIED)),
+                row(CUSTOMER, REMOVE_ANNOTATIONS, CLUSTER, passes()),
+                row(CUSTOMER, SET_AGENT_IMAGE, CLUSTER, refused("image-override-unauthorised", IMAGE_DENIED)),
+                row(CUSTOMER, SET_AGENT_IMAGE.dryRun(), CLUSTER, refused("image-override-unauthorised", IMAGE_DENIED)),
+                row(CUSTOMER, SET_EMPTY_AGENT_IMAGE, CLUSTER, refused("image-override-unauthorised", IMAGE_DENIED)),
+                row(CUSTOMER, SET_AGENT_IMAGE, SPECLESS_CLUSTER, refused("image-override-unauthorised", IMAGE_DENIED)),
+                row(SRE, SET_AGENT_IMAGE, CLUSTER, admitted("image-override-authorised")),
                 row(CUSTOMER, REMOVE_ANNOTATIONS, REQUESTING_CLUSTER, refused("request-unauthorised", REQUEST_DENIED)),
                 row(CUSTOMER, APPLY_LABEL, REQUESTING_CLUSTER, passes()),
                 row(CUSTOMER, LABEL, SPLIT_CLUSTER, passes()),
@@ -373,7 +407,28 @@ class WebhookFiltersOnRealApiServerIT {
                 row(SRE, WRITE_STATUS, CONTROL_PLANE, forbidden()),
                 row(SRE, LABEL, SPECLESS_CONTROL_PLANE, passes()),
                 row(ADMIN, SET_SPEC, SPECLESS_CONTROL_PLANE, refused("hcp-release-writer", "spec.releaseImage set to")),
-                row(SRE, DELETE, CONTROL_PLANE, passes())));
+                row(SRE, DELETE, CONTROL_PLANE, passes()),
+                // the image annotations HyperShift copies from the HostedCluster
+                row(SRE, ANNOTATE, CONTROL_PLANE, passes()),
+                row(SRE, SET_AGENT_IMAGE, CONTROL_PLANE, refused("hcp-image-annotation-writer",
+                        "annotation " + AGENT_IMAGE + " set to " + IMAGE)),
+                row(SRE, SET_AGENT_IMAGE.dryRun(), CONTROL_PLANE, refused("hcp-image-annotation-writer",
+                        "annotation " + AGENT_IMAGE + " set to " + IMAGE)),
+                row(ADMIN, SET_EMPTY_AGENT_IMAGE, CONTROL_PLANE, refused("hcp-image-annotation-writer",
+                        "annotation " + AGENT_IMAGE + " set to .")),
+                row(HYPERSHIFT, SET_AGENT_IMAGE, CONTROL_PLANE, passes()),
+                row(HYPERSHIFT, CREATE, IMAGED_CONTROL_PLANE, passes()),
+                row(SRE, LABEL, IMAGED_CONTROL_PLANE, passes()),
+                row(ADMIN, REPLACE, IMAGED_CONTROL_PLANE, passes()),
+                row(SRE, REMOVE_AGENT_IMAGE, IMAGED_CONTROL_PLANE, refused("hcp-image-annotation-writer",
+                        "annotation " + AGENT_IMAGE + " removed (was " + IMAGE + ")")),
+                row(SRE, REMOVE_ANNOTATIONS, IMAGED_CONTROL_PLANE, refused("hcp-image-annotation-writer",
+                        "annotation " + AGENT_IMAGE + " removed (was " + IMAGE + ")")),
+                row(HYPERSHIFT, REMOVE_ANNOTATIONS, IMAGED_CONTROL_PLANE, passes()),
+                row(ADMIN, CREATE, IMAGED_SPECLESS_CONTROL_PLANE, refused("hcp-image-annotation-writer",
+                        "annotation " + AGENT_IMAGE + " set to " + IMAGE)),
+                row(SRE, SET_AGENT_IMAGE, SPECLESS_CONTROL_PLANE, refused("hcp-image-annotation-writer",
+                        "annotation " + AGENT_IMAGE + " set to " + IMAGE))));
     }
 
     static Stream<Row> snapshots() {
@@ -529,6 +584,11 @@ class WebhookFiltersOnRealApiServerIT {
 
     private static ObjectNode withSpec(ObjectNode object, JsonNode spec) {
         object.set("spec", spec.deepCopy());
+        return object;
+    }
+
+    private static ObjectNode withAnnotation(ObjectNode object, String key, String value) {
+        ((ObjectNode) object.get("metadata")).with("annotations").put(key, value);
         return object;
     }
 
