@@ -282,7 +282,7 @@ public final class SnapshotBenchmark {
         String url = store.readUrl(key, Duration.ofHours(1)).toString();
         ProcessBuilder builder = new ProcessBuilder("sh", "-c", RestoreCommand.script()).redirectErrorStream(true);
         builder.environment().putAll(RestoreCommand.environment("http://127.0.0.1:" + TestTools.freePort(), url, sha256, compression,
-                BUMP_REVISION, dataDir, dir.resolve("restore").resolve("work")));
+                bytes, BUMP_REVISION, dataDir, dir.resolve("restore").resolve("work")));
         builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
         Map<String, Long> stages = new LinkedHashMap<>();
         StringBuilder output = new StringBuilder();

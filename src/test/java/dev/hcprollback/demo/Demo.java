@@ -150,10 +150,13 @@ public final class Demo {
     /**
      * HyperShift's part, every 200 ms: the simulator's controllers (pause, replicas and pods, version
      * history, quorum), a kubelet that stops and starts the real etcd process as its StatefulSet is
-     * scaled, and restore Jobs that run the Job's own script for real on that etcd's data directory.
+     * scaled, and restore Jobs that run the Job's own script for real on that etcd's data directory (and the
+     * measure of its volume).
      */
     private Thread startHyperShift(Path work) {
         hypershift.jobRunner = job -> runRestoreJob(job, work);
+        // the preflight's measure of the volume, for real on the etcd's data directory and the restore's work dir
+        hypershift.volumeReport = member -> LocalRestoreJob.measure(controlPlaneEtcd.dataDir(), work.resolve("restore-work"));
         Thread loop = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
