@@ -55,7 +55,7 @@ final class Planner {
                 .filter(pool -> pool.clusterName().filter(run.cluster.getMetadata().getName()::equals).isPresent()).toList();
     }
 
-    /** The plan, or empty while the probe of the restore image still runs. */
+    /** The plan, or empty while the probe of the restore image or a measure of a volume still runs. */
     static Optional<RollbackPlan> plan(RollbackRun run) throws StepFailure {
         ControlPlaneRollbackSpec spec = run.rollback.getSpec();
         HostedCluster cluster = run.cluster;
@@ -101,6 +101,7 @@ final class Planner {
                 .map(pool -> new NewerNodePool(pool.getMetadata().getName(), pool.version().get().toString()))
                 .toList());
         Optional<PreflightCheck> restoreImage = Optional.empty();
+        List<PreflightCheck> volumes = List.of();
         if (spec.getStrategy() != RollbackStrategy.PayloadOnly) {
             StatefulSet etcdSet = requireRunningControlPlane(run);
             plan.setFromEtcdImage(etcdSet.getSpec().getTemplate().getSpec().getContainers().stream()
@@ -111,16 +112,18 @@ final class Planner {
                             + "etcd's size; download, check and restore of the snapshot run before, while the control plane serves"
                     : "API servers down from Quiesce to Resume, including the download, check and restore of the snapshot "
                             + "on every member (staging while serving is off)");
-            // the probe first: while it runs, nothing else of the plan is read again
+            // the Jobs first, side by side: while they run, nothing else of the plan is read again
             restoreImage = Preflight.restoreImage(run, plan.getEtcdImage());
-            if (restoreImage.isEmpty()) {
+            Optional<List<PreflightCheck>> measured = Preflight.volumeCapacity(run, snapshot);
+            if (restoreImage.isEmpty() || measured.isEmpty()) {
                 return Optional.empty();
             }
+            volumes = measured.get();
             plan.setDataLoss(dataLoss(run, snapshot));
         } else {
             plan.setExpectedDowntime("none: PayloadOnly keeps etcd and the API servers running");
         }
-        plan.setPreflight(Preflight.check(run, plan, snapshot, restoreImage));
+        plan.setPreflight(Preflight.check(run, plan, snapshot, volumes, restoreImage));
         return Optional.of(plan);
     }
 

@@ -1,6 +1,5 @@
 package dev.hcprollback.rollback;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,9 +11,9 @@ import org.jboss.logging.Logger;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.rollback.fetch.VolumeSpace;
 import dev.hcprollback.snapshot.ControlPlaneSnapshot;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.Quantity;
+import dev.hcprollback.snapshot.SnapshotCompression;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -38,10 +37,6 @@ final class Preflight {
     static final String REVISION_BUMP = "revisionBump";
     static final String NODE_POOL_SKEW = "nodePoolSkew";
 
-    /** The WAL segment etcd preallocates in a restored member dir (64 MiB). */
-    static final long WAL_SEGMENT_BYTES = 64L << 20;
-    /** The share of a volume kept free after staging (filesystem overhead, writes while staging). */
-    static final double VOLUME_MARGIN = 0.10;
     /** Revisions must stay far below int64's limit: current + bump at most a quarter of it. */
     static final long REVISION_LIMIT = Long.MAX_VALUE / 4;
 
@@ -49,24 +44,22 @@ final class Preflight {
     }
 
     /**
-     * Checks every item for {@code plan}; {@code restoreImage} is the probe's answer
-     * ({@link #restoreImage}), asked first since it may take a few looks.
+     * Checks every item for {@code plan}; {@code volumes} ({@link #volumeCapacity}) and {@code restoreImage}
+     * ({@link #restoreImage}) are the answers of Jobs, asked first since they may take a few looks.
      */
     static List<PreflightCheck> check(RollbackRun run, RollbackPlan plan, ControlPlaneSnapshot snapshot,
-            Optional<PreflightCheck> restoreImage) {
+            List<PreflightCheck> volumes, Optional<PreflightCheck> restoreImage) {
         List<PreflightCheck> checks = new ArrayList<>();
         // eligibility (the gate's rules, whoever made the record) was re-checked by the Planner before this list
         if (plan.getDataLoss() != null) {
             EtcdMembers members;
-            String unreadable = null;
             try {
                 members = run.etcdMembers.read(run.cpNamespace());
             } catch (Exception e) {
                 LOG.warnf("etcd members of %s not read: %s", run.cpNamespace(), e.toString());
                 members = null;
-                unreadable = KeyChanges.rootMessage(e);
             }
-            checks.addAll(volumeCapacity(run, snapshot, members, unreadable));
+            checks.addAll(volumes);
             restoreImage.ifPresent(checks::add);
             checks.add(snapshotObject(run, snapshot));
             checks.add(revisionHeadroom(run, members, plan.getDataLoss()));
@@ -102,56 +95,117 @@ final class Preflight {
     }
 
     /**
-     * Each member's volume must hold, at once, its current data, the downloaded snapshot and the
-     * restored copy (the snapshot's size plus a preallocated WAL segment), with a margin left free.
+     * Each member's volume must take, beside everything it holds now (etcd's db, and its WAL and snap files,
+     * which etcd's reported db size does not count), the downloaded snapshot and the restored copy at once,
+     * and keep a margin free for the member's own writes while the stage runs. The figures are what the
+     * volume's file system reports, measured on the volume by a measure Job per member ({@link VolumeSpace},
+     * the volume read-only, on the serving member's node); the stage Job measures again before it writes.
+     * Empty while a measure Job runs. A figure that is missing fails the item, saying which.
      */
-    static List<PreflightCheck> volumeCapacity(RollbackRun run, ControlPlaneSnapshot snapshot, EtcdMembers members,
-            String unreadable) {
+    static Optional<List<PreflightCheck>> volumeCapacity(RollbackRun run, ControlPlaneSnapshot snapshot) {
         List<PreflightCheck> checks = new ArrayList<>();
-        Long snapshotBytes = snapshot.getStatus().getSizeBytes();
+        boolean measuring = false;
+        Long snapshotBytes = etcdSizeBytes(snapshot);
         for (int member = 0; member < run.memberCount(); member++) {
             String claim = "data-etcd-" + member;
-            String memberName = RestoreScript.memberName(member);
-            PersistentVolumeClaim pvc = run.client.persistentVolumeClaims().inNamespace(run.cpNamespace()).withName(claim).get();
-            Long capacity = pvc == null ? null : capacityOf(pvc);
-            Long data = members == null ? null : members.members().stream().filter(m -> memberName.equals(m.name()))
-                    .map(EtcdMembers.Member::dbSizeBytes).findFirst().orElse(null);
             String name = VOLUME_CAPACITY + claim;
-            if (pvc == null) {
+            if (run.client.persistentVolumeClaims().inNamespace(run.cpNamespace()).withName(claim).get() == null) {
                 checks.add(new PreflightCheck(name, false, "PersistentVolumeClaim " + claim + " does not exist"));
-            } else if (capacity == null) {
-                checks.add(new PreflightCheck(name, false, "PersistentVolumeClaim " + claim + " reports no capacity"));
-            } else if (snapshotBytes == null) {
-                checks.add(new PreflightCheck(name, false, "the snapshot records no size"));
-            } else if (data == null) {
-                checks.add(new PreflightCheck(name, false, "the db size of " + memberName + " is unknown ("
-                        + (unreadable != null ? "etcd could not be read: " + unreadable : "not in etcd's member list")
-                        + "): the volume cannot be sized"));
+                continue;
+            }
+            if (snapshotBytes == null) {
+                checks.add(new PreflightCheck(name, false, "the snapshot records no size as etcd sent it (stored as "
+                        + snapshot.getStatus().getCompression() + ", " + (snapshot.getStatus().getSizeBytes() == null
+                                ? "no size at all" : "only its stored size")
+                        + "): what the stage writes cannot be sized; take a new snapshot"));
+                continue;
+            }
+            int m = member;
+            String jobName = RollbackNames.measureJob(run.rollback, member);
+            Job job = startedOrFound(run, jobName,
+                    () -> RestoreJobs.measure(run.rollback, run.cpNamespace(), m, run.settings.fetchImage(), run.etcdStatefulSet()));
+            String logs = "kubectl -n " + run.cpNamespace() + " logs job/" + jobName;
+            if (job == null || !RestoreJobs.succeeded(job) && !RestoreJobs.failed(job)) {
+                measuring = true;
+            } else if (RestoreJobs.failed(job)) {
+                checks.add(new PreflightCheck(name, false, "the volume could not be measured (Job " + jobName + " failed"
+                        + terminationMessage(run, jobName).map(text -> ": " + oneLine(text)).orElse("") + "; " + logs
+                        + "): its free space is unknown"));
             } else {
-                long restored = snapshotBytes + WAL_SEGMENT_BYTES;
-                long needed = data + snapshotBytes + restored;
-                long usable = (long) (capacity * (1 - VOLUME_MARGIN));
-                checks.add(new PreflightCheck(name, needed <= usable, "needs " + mib(needed) + " (data " + mib(data)
-                        + " + snapshot " + mib(snapshotBytes) + " + restored copy " + mib(restored) + ") of "
-                        + mib(usable) + " usable (" + mib(capacity) + " less " + Math.round(VOLUME_MARGIN * 100)
-                        + "% margin)"));
+                String report = terminationMessage(run, jobName).orElse(null);
+                VolumeSpace space;
+                try {
+                    space = VolumeSpace.parse(report);
+                } catch (IllegalArgumentException e) {
+                    checks.add(new PreflightCheck(name, false, "the measure Job " + jobName + " succeeded but its pod reports "
+                            + (report == null ? "no figures" : "no usable figures (" + e.getMessage() + ")")
+                            + ": the volume's free space is unknown (" + logs + ")"));
+                    continue;
+                }
+                if (space.dbBytes() == 0) {
+                    // etcd serves from this volume while the plan is made: no db means another layout than the one
+                    // the stage and the swap assume, and a margin that cannot be sized
+                    checks.add(new PreflightCheck(name, false, "the measure Job " + jobName + " found no etcd db at "
+                            + RestoreScript.DATA_DIR + "/" + VolumeSpace.DB + " on the volume (the data dir holds "
+                            + mib(space.dataDirBytes()) + "): not the data dir the restore replaces"));
+                    continue;
+                }
+                checks.add(new PreflightCheck(name, space.stageNeeds(snapshotBytes) <= space.freeForStage(),
+                        space.stageDetail(snapshotBytes) + "; measured by Job " + jobName));
             }
         }
-        return checks;
+        return measuring ? Optional.empty() : Optional.of(checks);
     }
 
-    private static Long capacityOf(PersistentVolumeClaim pvc) {
-        Quantity capacity = pvc.getStatus() == null || pvc.getStatus().getCapacity() == null ? null
-                : pvc.getStatus().getCapacity().get("storage");
-        if (capacity == null && pvc.getSpec() != null && pvc.getSpec().getResources() != null
-                && pvc.getSpec().getResources().getRequests() != null) {
-            capacity = pvc.getSpec().getResources().getRequests().get("storage");
+    /**
+     * The snapshot's size as etcd sent it: what the stage writes (the download, decoded, and the restored db).
+     * Null when unknown: a compressed snapshot taken before that size was recorded.
+     */
+    static Long etcdSizeBytes(ControlPlaneSnapshot snapshot) {
+        Long recorded = snapshot.getStatus().getEtcdSizeBytes();
+        if (recorded != null) {
+            return recorded;
         }
-        if (capacity == null) {
-            return null;
+        SnapshotCompression compression = snapshot.getStatus().getCompression();
+        return compression == null || compression == SnapshotCompression.none ? snapshot.getStatus().getSizeBytes() : null;
+    }
+
+    /** The termination message of the (finished) container of a measure Job's pod. */
+    private static Optional<String> terminationMessage(RollbackRun run, String jobName) {
+        return run.client.pods().inNamespace(run.cpNamespace()).withLabel(RestoreJobs.JOB_LABEL, jobName).list().getItems()
+                .stream().filter(pod -> pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null)
+                .flatMap(pod -> pod.getStatus().getContainerStatuses().stream())
+                .filter(c -> RestoreJobs.MEASURE_CONTAINER.equals(c.getName()) && c.getState() != null
+                        && c.getState().getTerminated() != null && c.getState().getTerminated().getMessage() != null
+                        && !c.getState().getTerminated().getMessage().isBlank())
+                .sorted(java.util.Comparator.comparing(c -> c.getState().getTerminated().getExitCode() == null
+                        || c.getState().getTerminated().getExitCode() != 0))
+                .map(c -> c.getState().getTerminated().getMessage()).findFirst();
+    }
+
+    private static String oneLine(String text) {
+        String line = text.strip().replaceAll("\\s+", " ");
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+    }
+
+    /**
+     * The Job of a preflight question: found by its name, else created; null when it was just created (its answer
+     * is for a later look). A Job created before a crash is found, never created twice.
+     */
+    private static Job startedOrFound(RollbackRun run, String name, java.util.function.Supplier<Job> job) {
+        Job found = run.client.batch().v1().jobs().inNamespace(run.cpNamespace()).withName(name).get();
+        if (found != null) {
+            return found;
         }
-        BigDecimal bytes = Quantity.getAmountInBytes(capacity);
-        return bytes.longValue();
+        try {
+            run.client.resource(job.get()).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+        run.reached("created:" + name);
+        return null;
     }
 
     /**
@@ -164,17 +218,9 @@ final class Preflight {
                     + "has no container named etcd and the snapshot records none"));
         }
         String name = RollbackNames.probeJob(image);
-        Job probe = run.client.batch().v1().jobs().inNamespace(run.cpNamespace()).withName(name).get();
+        Job probe = startedOrFound(run, name,
+                () -> RestoreJobs.probe(run.cpNamespace(), image, run.etcdStatefulSet(), run.settings.bumpRevision()));
         if (probe == null) {
-            Job job = RestoreJobs.probe(run.cpNamespace(), image, run.etcdStatefulSet(), run.settings.bumpRevision());
-            try {
-                run.client.resource(job).create();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-            }
-            run.reached("created:" + name);
             return Optional.empty();
         }
         if (RestoreJobs.succeeded(probe)) {

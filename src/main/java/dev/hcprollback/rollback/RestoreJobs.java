@@ -20,10 +20,12 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
  * in the restore's etcd image: the stage Job (a first container in the sidecar's own image fetches and
  * verifies the snapshot with {@link dev.hcprollback.rollback.fetch.FetchSnapshot}, then
  * {@link RestoreScript#STAGE} restores it) and the swap Job
- * ({@link RestoreScript#SWAP}); and the probe Job that checks once per image that its restore tool can
- * bump the revision. They never retry by themselves ({@code backoffLimit: 0}): a destructive step is
+ * ({@link RestoreScript#SWAP}); the probe Job that checks once per image that its restore tool can
+ * bump the revision; and the preflight's measure Job of a member's volume
+ * ({@link dev.hcprollback.rollback.fetch.VolumeSpace}, in the sidecar's own image, the volume read-only).
+ * They never retry by themselves ({@code backoffLimit: 0}): a destructive step is
  * not repeated blindly. They run where and as etcd runs (node selector, tolerations, security contexts
- * of the StatefulSet); a stage Job that runs while etcd still serves is bound to the node of the
+ * of the StatefulSet); a Job that mounts a member's volume while etcd still serves is bound to the node of the
  * member's pod, the only node where its ReadWriteOnce volume can be mounted a second time.
  */
 public final class RestoreJobs {
@@ -33,6 +35,18 @@ public final class RestoreJobs {
     public static final String FETCH_CONTAINER = "fetch";
     public static final String APP_LABEL_VALUE = "hcp-rollback-restore";
     public static final String PROBE_APP_LABEL_VALUE = "hcp-rollback-probe";
+    public static final String MEASURE_APP_LABEL_VALUE = "hcp-rollback-measure";
+    /** The measure Job's container, in the sidecar's own image. */
+    public static final String MEASURE_CONTAINER = "measure";
+    /** The main class of the measure Job's container. */
+    public static final String MEASURE_CLASS = dev.hcprollback.rollback.fetch.VolumeSpace.class.getName();
+    /**
+     * On the pods of a measure Job: the Job's name, by which the sidecar finds the pod whose termination message
+     * holds the figures (whatever labels the Job controller of the cluster's version adds).
+     */
+    public static final String JOB_LABEL = RollbackRequest.PREFIX + "job";
+    /** Where the measure Job's container writes its figures: the kubelet's default termination message path. */
+    static final String TERMINATION_MESSAGE_PATH = "/dev/termination-log";
     /** On restore Jobs: {@code stage} or {@code swap}. */
     public static final String PHASE_LABEL = RollbackRequest.PREFIX + "phase";
     /** The label the StatefulSet controller puts on each of its pods. */
@@ -56,20 +70,53 @@ public final class RestoreJobs {
             String image, String fetchImage, Map<String, String> environment, StatefulSet etcd, boolean besideServingEtcd,
             long activeDeadlineSeconds) {
         String name = phase == Phase.stage ? RollbackNames.stageJob(rollback, member) : RollbackNames.swapJob(rollback, member);
-        Job job = job(name, controlPlaneNamespace, APP_LABEL_VALUE, image, phase == Phase.stage ? RestoreScript.STAGE
-                : RestoreScript.SWAP, environment, etcd, "data-etcd-" + member, activeDeadlineSeconds);
+        Job job = job(name, controlPlaneNamespace, APP_LABEL_VALUE, CONTAINER, image,
+                List.of("/bin/sh", "-c", phase == Phase.stage ? RestoreScript.STAGE : RestoreScript.SWAP), environment, etcd,
+                "data-etcd-" + member, false, activeDeadlineSeconds);
         if (phase == Phase.stage) {
             PodSpec pod = job.getSpec().getTemplate().getSpec();
             Container restore = pod.getContainers().get(0);
-            List<String> command = new java.util.ArrayList<>(List.of("java", "-cp", RestoreScript.FETCH_CLASS_PATH,
-                    RestoreScript.FETCH_CLASS));
+            List<String> command = new java.util.ArrayList<>(javaCommand(RestoreScript.FETCH_CLASS));
             command.addAll(RestoreScript.fetchArguments());
             pod.getInitContainers().add(new ContainerBuilder().withName(FETCH_CONTAINER).withImage(fetchImage)
                     .withCommand(command).withEnv(restore.getEnv()).withVolumeMounts(restore.getVolumeMounts())
                     .withSecurityContext(restore.getSecurityContext()).build());
         }
-        job.getMetadata().getLabels().put(RollbackNames.ROLLBACK_LABEL, rollback.getMetadata().getName());
         job.getMetadata().getLabels().put(PHASE_LABEL, phase.name());
+        ofMember(job, rollback, member, besideServingEtcd);
+        return job;
+    }
+
+    /**
+     * The preflight's measure Job of member N's volume: {@link dev.hcprollback.rollback.fetch.VolumeSpace} in the
+     * sidecar's own image ({@code fetchImage}), the volume mounted read-only where the stage Job mounts it,
+     * on the node of the serving member's pod; its figures are the container's termination message.
+     */
+    public static Job measure(ControlPlaneRollback rollback, String controlPlaneNamespace, int member, String fetchImage,
+            StatefulSet etcd) {
+        String name = RollbackNames.measureJob(rollback, member);
+        List<String> command = new java.util.ArrayList<>(javaCommand(MEASURE_CLASS));
+        command.addAll(List.of("$(DATA_DIR)", "$(WORK_DIR)", TERMINATION_MESSAGE_PATH));
+        Job job = job(name, controlPlaneNamespace, MEASURE_APP_LABEL_VALUE, MEASURE_CONTAINER, fetchImage, command,
+                new java.util.TreeMap<>(Map.of("DATA_DIR", RestoreScript.DATA_DIR, "WORK_DIR", RestoreScript.WORK_DIR)), etcd,
+                "data-etcd-" + member, true, PROBE_DEADLINE_SECONDS);
+        Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        container.setTerminationMessagePath(TERMINATION_MESSAGE_PATH);
+        // a container that dies before it writes its figures still says why (its last log lines)
+        container.setTerminationMessagePolicy("FallbackToLogsOnError");
+        job.getSpec().getTemplate().getMetadata().getLabels().put(JOB_LABEL, name);
+        ofMember(job, rollback, member, true);
+        return job;
+    }
+
+    /** A plain-Java main class of the sidecar's own image, no framework started. */
+    private static List<String> javaCommand(String mainClass) {
+        return List.of("java", "-cp", RestoreScript.FETCH_CLASS_PATH, mainClass);
+    }
+
+    /** The labels and annotations of a Job of one member's volume, and its affinity to the serving member's node. */
+    private static void ofMember(Job job, ControlPlaneRollback rollback, int member, boolean besideServingEtcd) {
+        job.getMetadata().getLabels().put(RollbackNames.ROLLBACK_LABEL, rollback.getMetadata().getName());
         job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "rollback-namespace", rollback.getMetadata().getNamespace());
         job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "member", RestoreScript.memberName(member));
         job.getSpec().getTemplate().getMetadata().getLabels().put(RollbackNames.ROLLBACK_LABEL, rollback.getMetadata().getName());
@@ -79,7 +126,6 @@ public final class RestoreJobs {
                     .withNewLabelSelector().addToMatchLabels(POD_NAME_LABEL, RestoreScript.memberName(member)).endLabelSelector()
                     .endRequiredDuringSchedulingIgnoredDuringExecution().endPodAffinity().build());
         }
-        return job;
     }
 
     /**
@@ -87,15 +133,16 @@ public final class RestoreJobs {
      * when the image's restore tool can bump the revision and mark it compacted.
      */
     public static Job probe(String controlPlaneNamespace, String image, StatefulSet etcd, long bumpRevision) {
-        Job job = job(RollbackNames.probeJob(image), controlPlaneNamespace, PROBE_APP_LABEL_VALUE, image,
-                "set -eu\n" + RestoreScript.TOOL_CHECK, Map.of("BUMP_REVISION", Long.toString(bumpRevision)), etcd, null,
-                PROBE_DEADLINE_SECONDS);
+        Job job = job(RollbackNames.probeJob(image), controlPlaneNamespace, PROBE_APP_LABEL_VALUE, CONTAINER, image,
+                List.of("/bin/sh", "-c", "set -eu\n" + RestoreScript.TOOL_CHECK),
+                Map.of("BUMP_REVISION", Long.toString(bumpRevision)), etcd, null, false, PROBE_DEADLINE_SECONDS);
         job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "image", image);
         return job;
     }
 
-    private static Job job(String name, String controlPlaneNamespace, String app, String image, String script,
-            Map<String, String> environment, StatefulSet etcd, String claim, long activeDeadlineSeconds) {
+    private static Job job(String name, String controlPlaneNamespace, String app, String container, String image,
+            List<String> command, Map<String, String> environment, StatefulSet etcd, String claim, boolean readOnly,
+            long activeDeadlineSeconds) {
         PodSpec etcdPod = etcd == null || etcd.getSpec() == null || etcd.getSpec().getTemplate() == null ? null
                 : etcd.getSpec().getTemplate().getSpec();
         Container etcdContainer = etcdPod == null ? null
@@ -124,9 +171,9 @@ public final class RestoreJobs {
                 .withPriorityClassName(etcdPod == null ? null : etcdPod.getPriorityClassName())
                 .withSecurityContext(etcdPod == null ? null : etcdPod.getSecurityContext())
                 .addNewContainer()
-                .withName(CONTAINER)
+                .withName(container)
                 .withImage(image)
-                .withCommand("/bin/sh", "-c", script)
+                .withCommand(command)
                 .withEnv(env)
                 .withSecurityContext(etcdContainer == null ? null : etcdContainer.getSecurityContext())
                 .endContainer()
@@ -136,7 +183,8 @@ public final class RestoreJobs {
                 .build();
         if (claim != null) {
             PodSpec pod = job.getSpec().getTemplate().getSpec();
-            pod.getContainers().get(0).getVolumeMounts().add(new VolumeMountBuilder().withName("data").withMountPath("/var/lib").build());
+            pod.getContainers().get(0).getVolumeMounts().add(new VolumeMountBuilder().withName("data").withMountPath("/var/lib")
+                    .withReadOnly(readOnly ? Boolean.TRUE : null).build());
             pod.getVolumes().add(new VolumeBuilder().withName("data").withNewPersistentVolumeClaim().withClaimName(claim)
                     .endPersistentVolumeClaim().build());
         }

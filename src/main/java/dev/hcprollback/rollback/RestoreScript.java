@@ -17,8 +17,9 @@ import dev.hcprollback.snapshot.SnapshotCompression;
  *
  * <p>
  * Two phases, so that a member's data is touched only once every member is ready to be swapped.
- * Stage: the Job's first container, in the sidecar's own image ({@link FetchSnapshot}), downloads the
- * snapshot next to the data dir (same volume) and checks its SHA-256 while it streams; then
+ * Stage: the Job's first container, in the sidecar's own image ({@link FetchSnapshot}), measures the
+ * volume's free space, downloads the snapshot next to the data dir (same volume) and checks its SHA-256
+ * while it streams, and measures again before the restore writes its copy; then
  * {@link #STAGE}, in the etcd image, checks that the etcd tool can bump the revision and mark it
  * compacted and restores the verified file into a scratch directory with {@code etcdutl} (or
  * {@code etcdctl} where the image's etcd predates {@code etcdutl}). The live data dir is never touched,
@@ -109,12 +110,17 @@ public final class RestoreScript {
 
     /**
      * The fetch container's arguments, from the Job's environment ({@code $(VAR)} is expanded by the
-     * kubelet): URL, expected SHA-256 of the stored object, destination in the work dir, and the stored
-     * object's compression ({@code none} or {@code zstd}).
+     * kubelet): URL, expected SHA-256 of the stored object, destination in the work dir, the stored
+     * object's compression ({@code none} or {@code zstd}), and for the checks of the volume's free space
+     * the snapshot's size as etcd sent it and the member's data dir.
      */
     public static List<String> fetchArguments() {
-        return List.of("$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)", "$(WORK_DIR)/" + SNAPSHOT_FILE, "$(SNAPSHOT_COMPRESSION)");
+        return List.of("$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)", "$(WORK_DIR)/" + SNAPSHOT_FILE, "$(SNAPSHOT_COMPRESSION)",
+                "$(" + SNAPSHOT_BYTES + ")", "$(DATA_DIR)");
     }
+
+    /** The environment variable of a stage Job with the snapshot's size as etcd sent it (decoded): what it writes. */
+    public static final String SNAPSHOT_BYTES = "SNAPSHOT_BYTES";
 
     /** Phase 2, once every member is staged: the only part that touches {@code $DATA_DIR}. */
     public static final String SWAP = """
@@ -159,24 +165,37 @@ public final class RestoreScript {
                 .collect(Collectors.joining(","));
     }
 
-    /** The environment of member N's Job in a real control-plane namespace. */
+    /** The environment of member N's Job in a real control-plane namespace (the swap Job's: no snapshot size). */
     public static Map<String, String> environment(String controlPlaneNamespace, int members, int member,
             String snapshotUrl, String sha256, long bumpRevision) {
-        return environment(controlPlaneNamespace, members, member, snapshotUrl, sha256, SnapshotCompression.none,
-                bumpRevision);
+        List<String> peers = IntStream.range(0, members).mapToObj(i -> peerUrl(controlPlaneNamespace, i)).toList();
+        return environment(peers, member, snapshotUrl, sha256, bumpRevision, DATA_DIR, WORK_DIR);
     }
 
-    /** As above, for a snapshot stored with {@code compression}. */
+    /**
+     * A stage Job's environment: a snapshot stored with {@code compression}, {@code snapshotBytes} long as
+     * etcd sent it.
+     */
     public static Map<String, String> environment(String controlPlaneNamespace, int members, int member,
-            String snapshotUrl, String sha256, SnapshotCompression compression, long bumpRevision) {
-        List<String> peers = IntStream.range(0, members).mapToObj(i -> peerUrl(controlPlaneNamespace, i)).toList();
-        Map<String, String> env = environment(peers, member, snapshotUrl, sha256, bumpRevision, DATA_DIR, WORK_DIR);
+            String snapshotUrl, String sha256, SnapshotCompression compression, long snapshotBytes, long bumpRevision) {
+        Map<String, String> env = environment(controlPlaneNamespace, members, member, snapshotUrl, sha256, bumpRevision);
         env.put("SNAPSHOT_COMPRESSION", compression.name());
+        env.put(SNAPSHOT_BYTES, Long.toString(snapshotBytes));
         return env;
     }
 
-    /** The environment for any peer URLs and directories (the test runs the script on loopback). */
+    /**
+     * A stage Job's environment for any peer URLs and directories (the test runs the script on loopback), the
+     * snapshot {@code snapshotBytes} long.
+     */
     public static Map<String, String> environment(List<String> peerUrls, int member, String snapshotUrl, String sha256,
+            long snapshotBytes, long bumpRevision, String dataDir, String workDir) {
+        Map<String, String> env = environment(peerUrls, member, snapshotUrl, sha256, bumpRevision, dataDir, workDir);
+        env.put(SNAPSHOT_BYTES, Long.toString(snapshotBytes));
+        return env;
+    }
+
+    private static Map<String, String> environment(List<String> peerUrls, int member, String snapshotUrl, String sha256,
             long bumpRevision, String dataDir, String workDir) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MEMBER_NAME", memberName(member));

@@ -51,6 +51,11 @@ public final class RollbackNames {
         return "hcp-rollback-swap-" + rollbackHash(rollback) + "-etcd-" + member;
     }
 
+    /** {@code hcp-rollback-measure-<hash>-etcd-<N>}: the preflight's measure of a member's volume, once per rollback. */
+    public static String measureJob(ControlPlaneRollback rollback, int member) {
+        return "hcp-rollback-measure-" + rollbackHash(rollback) + "-etcd-" + member;
+    }
+
     /** {@code hcp-rollback-probe-<hash of the image>}: one probe per image and namespace, whichever rollback asks. */
     public static String probeJob(String image) {
         return "hcp-rollback-probe-" + hash(image, 16);

@@ -11,7 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
  * Stage: one Job per member downloads the snapshot onto the member's volume and checks its SHA-256 (a
- * first container in the sidecar's own image), then restores it into a scratch directory beside the
+ * first container in the sidecar's own image, which measures the volume's free space before it writes and
+ * again before the restore: {@link dev.hcprollback.rollback.fetch.FetchSnapshot.Room}), then restores it into a scratch directory beside the
  * live data, which it never touches ({@link RestoreScript#STAGE}, in the etcd image). Any failure here is undone automatically: nothing was touched.
  * Runs while the control plane still serves when the plan says so (each Job on its member's node).
  */
@@ -61,6 +62,11 @@ final class StageStep implements StepAction {
             } catch (RestoreSource.RestoreSourceException e) {
                 throw new StepFailure("SnapshotUnavailable", "no download URL for the snapshot: " + e.getMessage());
             }
+            Long snapshotBytes = Preflight.etcdSizeBytes(snapshot);
+            if (snapshotBytes == null) {
+                throw new StepFailure("SnapshotUnavailable", "snapshot " + snapshot.getMetadata().getName()
+                        + " records no size as etcd sent it: the stage Jobs cannot check the volumes' free space");
+            }
             StatefulSet etcdSet = run.etcdStatefulSet();
             for (int member = 0; member < members; member++) {
                 if (jobs.get(member) != null) {
@@ -69,7 +75,7 @@ final class StageStep implements StepAction {
                 Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.stage, status.getEtcdImage(),
                         run.settings.fetchImage(),
                         RestoreScript.environment(ns, members, member, download.url(), download.sha256(),
-                                download.compression(), run.settings.bumpRevision()),
+                                download.compression(), snapshotBytes, run.settings.bumpRevision()),
                         etcdSet, serving, run.settings.restoreTimeout().toSeconds());
                 jobs.set(member, createOrGet(run, job));
                 run.events.normal(run.cluster, "RollbackStep", "Stage: created Job " + ns + "/" + job.getMetadata().getName()

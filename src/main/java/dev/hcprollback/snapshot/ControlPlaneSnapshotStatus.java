@@ -34,6 +34,11 @@ public class ControlPlaneSnapshotStatus {
     private String etcdVersion;
     /** Size of the stored object in bytes (compressed when {@code compression} is {@code zstd}). */
     private Long sizeBytes;
+    /**
+     * Size of the snapshot as etcd sent it, bytes: what a restore writes on a member's volume (the decoded
+     * file when the object is stored compressed). Absent on snapshots taken before it was recorded.
+     */
+    private Long etcdSizeBytes;
     /** SHA-256 of the stored object (compressed when {@code compression} is {@code zstd}), hex. */
     private String sha256;
     /**
@@ -145,6 +150,14 @@ public class ControlPlaneSnapshotStatus {
 
     public void setSizeBytes(Long sizeBytes) {
         this.sizeBytes = sizeBytes;
+    }
+
+    public Long getEtcdSizeBytes() {
+        return etcdSizeBytes;
+    }
+
+    public void setEtcdSizeBytes(Long etcdSizeBytes) {
+        this.etcdSizeBytes = etcdSizeBytes;
     }
 
     public SnapshotCompression getCompression() {

@@ -184,6 +184,7 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             s.setEtcdImage(taken.etcdImage());
             s.setEtcdVersion(taken.etcdVersion());
             s.setSizeBytes(taken.sizeBytes());
+            s.setEtcdSizeBytes(taken.etcdBytes());
             s.setSha256(taken.sha256());
             s.setCompression(taken.compression());
             s.setLocation(taken.object().location());

@@ -26,9 +26,9 @@ final class RestoreCommand {
     }
 
     static Map<String, String> environment(String peerUrl, String snapshotUrl, String sha256,
-            SnapshotCompression compression, long bumpRevision, Path dataDir, Path workDir) {
+            SnapshotCompression compression, long snapshotBytes, long bumpRevision, Path dataDir, Path workDir) {
         Map<String, String> env = new java.util.LinkedHashMap<>(RestoreScript.environment(List.of(peerUrl), 0, snapshotUrl,
-                sha256, bumpRevision, dataDir.toAbsolutePath().toString(), workDir.toAbsolutePath().toString()));
+                sha256, snapshotBytes, bumpRevision, dataDir.toAbsolutePath().toString(), workDir.toAbsolutePath().toString()));
         env.put("SNAPSHOT_COMPRESSION", compression.name());
         env.putAll(LocalRestoreJob.fetchEnvironment());
         return env;

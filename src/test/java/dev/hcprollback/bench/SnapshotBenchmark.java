@@ -283,7 +283,7 @@ public final class SnapshotBenchmark {
         ProcessBuilder builder = new ProcessBuilder("sh", "-c", RestoreCommand.script()).redirectErrorStream(true);
         // the peer URL is only written into the restored data; the check starts etcd on ports of its own
         builder.environment().putAll(RestoreCommand.environment("http://127.0.0.1:2380", url, sha256, compression,
-                BUMP_REVISION, dataDir, dir.resolve("restore").resolve("work")));
+                bytes, BUMP_REVISION, dataDir, dir.resolve("restore").resolve("work")));
         builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
         Map<String, Long> stages = new LinkedHashMap<>();
         StringBuilder output = new StringBuilder();

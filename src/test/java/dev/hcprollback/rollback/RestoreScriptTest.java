@@ -49,12 +49,15 @@ class RestoreScriptTest {
     Path dir;
 
     HttpServer http;
+    /** Downloads asked for: none when the stage refuses before it downloads. */
+    final java.util.concurrent.atomic.AtomicInteger downloads = new java.util.concurrent.atomic.AtomicInteger();
     final List<LocalEtcd> started = new ArrayList<>();
 
     @BeforeEach
     void serve() throws IOException {
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/", exchange -> {
+            downloads.incrementAndGet();
             Path file = dir.resolve(exchange.getRequestURI().getPath().substring(1));
             if (!Files.exists(file)) {
                 exchange.sendResponseHeaders(404, -1);
@@ -130,7 +133,7 @@ class RestoreScriptTest {
      * Restores the snapshot for three members whose peers listen on {@code ports[0..2]}, into fresh directories,
      * and starts them with their clients on {@code ports[3..5]}; a member that could not bind stops the others.
      */
-    private List<LocalEtcd> restoreAndStart(int[] ports, String sha) throws Exception {
+    private List<LocalEtcd> restoreAndStart(int[] ports, String sha, long snapshotBytes) throws Exception {
         Path attempt = dir.resolve("cluster-" + ports[0]);
         List<String> peers = new ArrayList<>();
         for (int member = 0; member < 3; member++) {
@@ -140,7 +143,7 @@ class RestoreScriptTest {
             Path data = attempt.resolve("member-" + member).resolve("data");
             Files.createDirectories(data.resolve("member"));
             Files.writeString(data.resolve("member").resolve("stale"), "data of the upgraded cluster");
-            ProcessResult result = runScript(RestoreScript.environment(peers, member, url("snapshot.db"), sha, BUMP,
+            ProcessResult result = runScript(RestoreScript.environment(peers, member, url("snapshot.db"), sha, snapshotBytes, BUMP,
                     data.toString(), attempt.resolve("member-" + member).resolve("restore-work").toString()));
             assertEquals(0, result.exit(), result.output());
             assertTrue(result.output().contains("stage=done"), result.output());
@@ -170,7 +173,7 @@ class RestoreScriptTest {
 
         // the peer URLs are written into the restored data dirs: a member that finds its port taken means a new
         // restore of all three on fresh ports
-        Ports.startRetryingOnBindFailure("a 3-member etcd", 6, ports -> restoreAndStart(ports, sha));
+        Ports.startRetryingOnBindFailure("a 3-member etcd", 6, ports -> restoreAndStart(ports, sha, Files.size(snapshot)));
         try (Client cluster = started.get(0).client()) {
             assertEquals(3, cluster.getClusterClient().listMember().get(60, TimeUnit.SECONDS).getMembers().size());
             // what StartEtcd checks, read from the real members: one cluster ID, the expected members, past the bump
@@ -208,7 +211,7 @@ class RestoreScriptTest {
         snapshotOfRealEtcd(snapshot);
         Path data = memberWithOldData();
         ProcessResult result = runScript(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
-                "0".repeat(64), BUMP, data.toString(), dir.resolve("work").toString()));
+                "0".repeat(64), Files.size(snapshot), BUMP, data.toString(), dir.resolve("work").toString()));
         assertEquals(RestoreScript.EXIT_HASH_MISMATCH, result.exit(), result.output());
         assertTrue(RestoreScript.untouched(result.exit()));
         assertFalse(result.output().contains("stage=restore"), "the etcd container never ran: " + result.output());
@@ -216,7 +219,7 @@ class RestoreScriptTest {
         assertFalse(Files.exists(dir.resolve("work").resolve(RestoreScript.SNAPSHOT_FILE)), "nothing left in place");
 
         ProcessResult missing = runScript(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("nothing.db"),
-                sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString()));
+                sha256(snapshot), Files.size(snapshot), BUMP, data.toString(), dir.resolve("work").toString()));
         assertEquals(RestoreScript.EXIT_FETCH_FAILED, missing.exit(), missing.output());
         assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
     }
@@ -246,7 +249,7 @@ class RestoreScriptTest {
         etcdutl.toFile().setExecutable(true);
         Path data = memberWithOldData();
         Map<String, String> env = RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
-                sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
+                sha256(snapshot), Files.size(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
 
         ProcessResult stage = runScript(LocalRestoreJob.withFetch(RestoreScript.STAGE), env, fakeTools);
         assertEquals(RestoreScript.EXIT_NO_BUMP, stage.exit(), stage.output());
@@ -269,7 +272,7 @@ class RestoreScriptTest {
         snapshotOfRealEtcd(snapshot);
         Path data = memberWithOldData();
         Map<String, String> env = RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
-                sha256(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
+                sha256(snapshot), Files.size(snapshot), BUMP, data.toString(), dir.resolve("work").toString());
         Path tools = TestTools.etcdBin("etcdutl").getParent();
 
         ProcessResult stage = runScript(LocalRestoreJob.withFetch(RestoreScript.STAGE), env, tools);
@@ -283,5 +286,33 @@ class RestoreScriptTest {
         assertFalse(Files.exists(data.resolve("member").resolve("wal-marker")), "old data replaced");
         assertTrue(Files.isDirectory(data.resolve("member").resolve("snap")));
         assertFalse(Files.exists(dir.resolve("work")), "scratch removed");
+    }
+
+    /**
+     * The stage Job on a volume that cannot take the stage beside the member's data (a snapshot declared larger than
+     * the test machine's free space): the fetch container measures the volume and stops with exit 10 and one line
+     * naming both figures before it downloads; the etcd container never runs, nothing is written, the member's data
+     * is as it was.
+     */
+    @Test
+    void aVolumeWithoutRoomStopsTheStageJobBeforeTheDownload() throws Exception {
+        Path snapshot = dir.resolve("snapshot.db");
+        snapshotOfRealEtcd(snapshot);
+        Path data = memberWithOldData();
+        Map<String, String> env = RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0, url("snapshot.db"),
+                sha256(snapshot), Long.MAX_VALUE / 8, BUMP, data.toString(), dir.resolve("work").toString());
+
+        ProcessResult stage = runScript(LocalRestoreJob.withFetch(RestoreScript.STAGE), env, TestTools.etcdBin("etcdutl").getParent());
+        assertEquals(RestoreScript.EXIT_CANNOT_WRITE, stage.exit(), stage.output());
+        assertTrue(RestoreScript.untouched(stage.exit()));
+        assertTrue(stage.output().matches("(?s).*before the download: needs \\d+ bytes, the volume has \\d+ free .*"),
+                stage.output());
+        assertFalse(stage.output().contains("stage=verified"), "nothing downloaded: " + stage.output());
+        assertFalse(stage.output().contains("stage=check"), "the etcd container never ran: " + stage.output());
+        assertEquals(0, downloads.get());
+        try (var left = Files.list(dir.resolve("work"))) {
+            assertEquals(List.of(), left.toList(), "nothing written in the work dir");
+        }
+        assertEquals("still here", Files.readString(data.resolve("member").resolve("wal-marker")));
     }
 }

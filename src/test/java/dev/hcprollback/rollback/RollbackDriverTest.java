@@ -79,6 +79,28 @@ class RollbackDriverTest {
         status.getPlan().getPreflight().forEach(check -> assertTrue(check.passed(), check.toString()));
         assertNotNull(client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.probeJob(HyperShiftSimulator.ETCD_IMAGE)).get());
         assertNotNull(status.getDowntime());
+        // each member's volume measured where it is mounted, read-only, in the sidecar's own image
+        for (int member = 0; member < 3; member++) {
+            Job measure = client.batch().v1().jobs().inNamespace(cp).withName(RollbackNames.measureJob(done, member)).get();
+            var pod = measure.getSpec().getTemplate().getSpec();
+            var container = pod.getContainers().get(0);
+            assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, container.getImage());
+            assertEquals(List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*",
+                    "dev.hcprollback.rollback.fetch.VolumeSpace", "$(DATA_DIR)", "$(WORK_DIR)", "/dev/termination-log"),
+                    container.getCommand());
+            assertEquals("FallbackToLogsOnError", container.getTerminationMessagePolicy());
+            assertEquals("data-etcd-" + member, pod.getVolumes().get(0).getPersistentVolumeClaim().getClaimName());
+            assertEquals("/var/lib", container.getVolumeMounts().get(0).getMountPath());
+            assertTrue(container.getVolumeMounts().get(0).getReadOnly(), "the measure only reads the volume");
+            assertEquals("etcd-" + member, pod.getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+                    .get(0).getLabelSelector().getMatchLabels().get("statefulset.kubernetes.io/pod-name"));
+            assertEquals(measure.getMetadata().getName(), measure.getSpec().getTemplate().getMetadata().getLabels()
+                    .get(RestoreJobs.JOB_LABEL));
+            String item = "volumeCapacity/data-etcd-" + member;
+            String measuredBy = "measured by Job " + measure.getMetadata().getName();
+            assertTrue(status.getPlan().getPreflight().stream().anyMatch(c -> c.getName().equals(item)
+                    && c.getDetail().endsWith(measuredBy)), status.getPlan().getPreflight().toString());
+        }
 
         // a stage and a swap Job per member, each with the etcd image, its own volume and its script
         List<Job> jobs = client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.APP_LABEL_VALUE).list().getItems();
@@ -98,7 +120,8 @@ class RollbackDriverTest {
             assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, fetch.getImage());
             assertEquals(List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*",
                     "dev.hcprollback.rollback.fetch.FetchSnapshot", "$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)",
-                    "$(WORK_DIR)/snapshot.db", "$(SNAPSHOT_COMPRESSION)"), fetch.getCommand());
+                    "$(WORK_DIR)/snapshot.db", "$(SNAPSHOT_COMPRESSION)", "$(SNAPSHOT_BYTES)", "$(DATA_DIR)"),
+                    fetch.getCommand());
             assertEquals("/var/lib", fetch.getVolumeMounts().get(0).getMountPath());
             assertEquals(pod.getContainers().get(0).getEnv(), fetch.getEnv());
             assertTrue(swap.getSpec().getTemplate().getSpec().getInitContainers().isEmpty(), "the swap downloads nothing");
@@ -118,16 +141,17 @@ class RollbackDriverTest {
             assertEquals("etcd-cluster", env.get("CLUSTER_TOKEN"));
             assertEquals("1000000000", env.get("BUMP_REVISION"));
             assertEquals(RollbackWorld.SHA256, env.get("SNAPSHOT_SHA256"));
+            assertEquals("48000000", env.get("SNAPSHOT_BYTES"), "the fetch container checks the volume for this much");
             assertTrue(env.get("SNAPSHOT_URL").startsWith("https://bucket.example.com/"), env.get("SNAPSHOT_URL"));
         }
 
-        // each write happened once: pause, the payload patch, unpause, the probe and six Jobs; the payload
+        // each write happened once: pause, the payload patch, unpause, the probe, three measures and six Jobs; the payload
         // patch was tried as a dry run twice (preflight, and again right before the first swap)
         String hcPath = "/apis/hypershift.openshift.io/v1beta1/namespaces/full/hostedclusters/payments";
         assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"pausedUntil\":\"true\"")));
         assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"release\"")));
         assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains("\"pausedUntil\":null")));
-        assertEquals(7, log.count("POST", p -> p.startsWith("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true));
+        assertEquals(10, log.count("POST", p -> p.startsWith("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true));
         assertEquals(2, log.countDryRuns("PATCH", hcPath::equals));
         assertEquals(1.0, world.meters.get("hcp_rollback_rollbacks_total").tag("result", "Succeeded").counter().count());
         assertEquals(8, world.meters.find("hcp_rollback_step_duration_seconds").timers().size());

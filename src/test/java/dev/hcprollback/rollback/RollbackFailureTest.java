@@ -97,7 +97,10 @@ class RollbackFailureTest {
         assertTrue(rollback.getStatus().getMessage().contains("kube-apiserver"), rollback.getStatus().getMessage());
     }
 
-    /** Refused in the plan (the preflight), with nothing touched: no step, no write, no Job but the probe. */
+    /**
+     * Refused in the plan (the preflight), with nothing touched: no step, no write, no Job but the probe and the
+     * measures of the volumes (which mount them read-only).
+     */
     private static void assertRefusedInThePlan(RollbackWorld world, ControlPlaneRollback rollback, String item) {
         ControlPlaneRollbackStatus status = rollback.getStatus();
         assertEquals(RollbackPhase.Failed, status.getPhase(), status.getMessage());
@@ -107,7 +110,8 @@ class RollbackFailureTest {
                 status.getPlan().getPreflight().toString());
         assertTrue(status.getSteps().isEmpty());
         assertEquals(0, world.log.count("PATCH", p -> true, b -> true), "nothing touched");
-        assertEquals(0, world.log.count("POST", p -> p.endsWith("/jobs"), b -> !b.contains("hcp-rollback-probe")));
+        assertEquals(0, world.log.count("POST", p -> p.endsWith("/jobs"),
+                b -> !b.contains("hcp-rollback-probe") && !b.contains("hcp-rollback-measure")));
     }
 
     @Test
@@ -203,7 +207,7 @@ class RollbackFailureTest {
         assertEquals(HostedClusters.tag("4.18.6"), world.cluster().getSpec().getRelease().getImage());
         // more calls (a resync, a restart) change nothing: the destructive step is not repeated
         long jobsCreated = world.log.count("POST", p -> p.endsWith("/jobs"), b -> true);
-        assertEquals(7, jobsCreated, "a probe, three stage and three swap Jobs");
+        assertEquals(10, jobsCreated, "a probe, three measure, three stage and three swap Jobs");
         for (int i = 0; i < 3; i++) {
             world.simulator.tick();
             assertTrue(world.driver().reconcile(rollback).isEmpty());
@@ -219,12 +223,14 @@ class RollbackFailureTest {
         world.simulator.runJobs = false;
         ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
         assertUndone(world, rollback, "StageTimeout");
-        assertEquals(4, world.log.count("POST", p -> p.endsWith("/jobs"), b -> true), "the probe and three stage Jobs");
+        assertEquals(7, world.log.count("POST", p -> p.endsWith("/jobs"), b -> true),
+                "the probe, three measure and three stage Jobs");
     }
 
     /**
-     * Case 1 of the issue: 200 MiB volumes holding ~105 MiB of data, a ~45 MiB snapshot. The plan shows
-     * the failed item with its figures and the rollback is refused before anything is touched.
+     * Case 1 of the issue: 200 MiB volumes holding ~105 MiB of db and 64 MiB of WAL and snap files, a ~45 MiB
+     * snapshot. The plan shows the failed item with its figures and the rollback is refused before anything is
+     * touched.
      */
     @Test
     void aVolumeTooSmallToStageIsRefusedInThePlan() {
@@ -243,8 +249,153 @@ class RollbackFailureTest {
         PreflightCheck volume = status.getPlan().getPreflight().stream()
                 .filter(c -> c.getName().equals("volumeCapacity/data-etcd-0")).findFirst().orElseThrow();
         assertFalse(volume.passed());
-        assertEquals("needs 259.0 MiB (data 105.0 MiB + snapshot 45.0 MiB + restored copy 109.0 MiB) of 180.0 MiB usable "
-                + "(200.0 MiB less 10% margin)", volume.getDetail());
+        assertEquals("needs 323.0 MiB = download 45.0 MiB + restored copy 109.0 MiB + margin 169.0 MiB (the larger of 10% "
+                + "of the file system and what the member may write meanwhile: a defragmented copy of its db 105.0 MiB and a "
+                + "WAL segment); 31.0 MiB free on the file system of 200.0 MiB (169.0 MiB used, the etcd data dir 169.0 MiB of "
+                + "it); measured by Job " + RollbackNames.measureJob(rollback, 0), volume.getDetail());
+    }
+
+    /** A world whose snapshot is {@code snapshotBytes} long, created with the simulator's knobs as {@code knobs} sets them. */
+    private RollbackWorld worldWithSnapshotOf(String namespace, long snapshotBytes, java.util.function.Consumer<HyperShiftSimulator> knobs) {
+        RollbackWorld world = new RollbackWorld(client, server, namespace, "payments");
+        knobs.accept(world.simulator);
+        world.create();
+        ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace(namespace)
+                .withName(world.snapshotName()).get();
+        snapshot.getStatus().setSizeBytes(snapshotBytes);
+        client.resource(snapshot).updateStatus();
+        return world;
+    }
+
+    private static PreflightCheck item(ControlPlaneRollback rollback, String name) {
+        return rollback.getStatus().getPlan().getPreflight().stream().filter(c -> c.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " not in " + rollback.getStatus().getPlan().getPreflight()));
+    }
+
+    /**
+     * The issue's capacity case: etcd reports a small db (20 MiB), but the member's WAL and snap files fill its 1 GiB
+     * volume (880 MiB). Sized by the db size, the stage fitted easily (20 + 20 + 84 MiB of 922 MiB) and then would
+     * have filled the volume beside the serving member; measured on the volume, 124 MiB are free and the stage needs
+     * 206.4 MiB with its margin: refused in the plan, with the measured figures.
+     */
+    @Test
+    void aVolumeFullOfWalAndSnapFilesIsRefusedInThePlanWhateverEtcdsDbSize() {
+        RollbackWorld world = worldWithSnapshotOf("f-capacity-wal", 20L << 20, simulator -> {
+            simulator.etcdVolumeSize = "1Gi";
+            simulator.etcdDbSizeBytes = 20L << 20;
+            simulator.etcdWalAndSnapBytes = 880L << 20;
+        });
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "volumeCapacity/data-etcd-0");
+        for (int member = 0; member < 3; member++) {
+            PreflightCheck volume = item(rollback, "volumeCapacity/data-etcd-" + member);
+            assertFalse(volume.passed());
+            assertTrue(volume.getDetail().startsWith("needs 206.4 MiB = download 20.0 MiB + restored copy 84.0 MiB + margin "
+                    + "102.4 MiB (the larger of 10% of the file system"), volume.getDetail());
+            assertTrue(volume.getDetail().contains("124.0 MiB free on the file system of 1024.0 MiB (900.0 MiB used, the etcd "
+                    + "data dir 900.0 MiB of it)"), volume.getDetail());
+        }
+        assertTrue(rollback.getStatus().getMessage().contains("volumeCapacity/data-etcd-0: FAIL (needs 206.4 MiB"),
+                rollback.getStatus().getMessage());
+    }
+
+    /**
+     * The rule at its edge, one member each: free space exactly what the stage needs with its margin passes; a byte
+     * less fails; what an earlier stage left in the work dir counts as free, since the stage removes it first. The
+     * larger margin is 10% of the file system here (a small db).
+     */
+    @Test
+    void aVolumeWithExactlyTheRoomTheStageNeedsPassesAndAByteLessFails() {
+        long snapshot = 30L << 20;
+        long fileSystem = 2L << 30;
+        long db = 10L << 20;
+        // download + restored copy (snapshot + a WAL segment) + 10% of the file system
+        long needs = snapshot + snapshot + (64L << 20) + fileSystem / 100 * 10;
+        RollbackWorld world = worldWithSnapshotOf("f-capacity-edge", snapshot, simulator -> simulator.volumeReport = member ->
+                new dev.hcprollback.rollback.fetch.VolumeSpace(fileSystem, fileSystem - needs, switch (member) {
+                    case 0 -> needs;
+                    case 1 -> needs - 1;
+                    default -> needs - (40L << 20);
+                }, fileSystem - needs, db, member == 2 ? 40L << 20 : 0).report());
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "volumeCapacity/data-etcd-1");
+        assertTrue(item(rollback, "volumeCapacity/data-etcd-0").passed(), item(rollback, "volumeCapacity/data-etcd-0").toString());
+        assertFalse(item(rollback, "volumeCapacity/data-etcd-1").passed());
+        PreflightCheck leftOver = item(rollback, "volumeCapacity/data-etcd-2");
+        assertTrue(leftOver.passed(), leftOver.toString());
+        assertTrue(leftOver.getDetail().contains(" + 40.0 MiB an earlier stage left in the work dir"), leftOver.getDetail());
+    }
+
+    /**
+     * No figure, no pass: a measure Job that fails, one that succeeds without a report, and one whose report lacks a
+     * figure each fail their item, saying why; the rollback is refused with nothing touched.
+     */
+    @Test
+    void aVolumeThatCannotBeMeasuredFailsItsItem() {
+        RollbackWorld world = worldWithSnapshotOf("f-capacity-unmeasured", 48_000_000L, simulator -> simulator.volumeReport =
+                member -> switch (member) {
+                    case 0 -> null;
+                    case 1 -> "";
+                    default -> "fileSystemBytes=8589934592\nfreeBytes=8000000000\n";
+                });
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "volumeCapacity/data-etcd-0");
+        String cp = world.controlPlaneNamespace();
+        PreflightCheck failed = item(rollback, "volumeCapacity/data-etcd-0");
+        assertEquals("the volume could not be measured (Job " + RollbackNames.measureJob(rollback, 0) + " failed; kubectl -n "
+                + cp + " logs job/" + RollbackNames.measureJob(rollback, 0) + "): its free space is unknown", failed.getDetail());
+        PreflightCheck silent = item(rollback, "volumeCapacity/data-etcd-1");
+        assertFalse(silent.passed());
+        assertTrue(silent.getDetail().contains("succeeded but its pod reports no figures"), silent.getDetail());
+        PreflightCheck partial = item(rollback, "volumeCapacity/data-etcd-2");
+        assertFalse(partial.passed());
+        assertTrue(partial.getDetail().contains("no usable figures (no usedBytes in the report)"), partial.getDetail());
+    }
+
+    /**
+     * A volume without an etcd db where the member serves from: another layout than the one the restore replaces,
+     * and no way to size what the member writes meanwhile. Refused.
+     */
+    @Test
+    void aVolumeWithoutAnEtcdDbIsRefusedInThePlan() {
+        RollbackWorld world = worldWithSnapshotOf("f-capacity-nodb", 48_000_000L, simulator -> simulator.volumeReport =
+                member -> new dev.hcprollback.rollback.fetch.VolumeSpace(8L << 30, 1L << 20, (8L << 30) - (1L << 20), 0, 0, 0)
+                        .report());
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "volumeCapacity/data-etcd-0");
+        assertTrue(item(rollback, "volumeCapacity/data-etcd-0").getDetail().contains("found no etcd db at "
+                + "/var/lib/data/member/snap/db"), item(rollback, "volumeCapacity/data-etcd-0").getDetail());
+    }
+
+    /**
+     * A snapshot stored compressed lands decoded: the stage writes its size as etcd sent it, not its stored size.
+     * Recorded, that size is what the volume is checked for; not recorded (taken before it was), the item fails
+     * rather than size the stage by the compressed object.
+     */
+    @Test
+    void aCompressedSnapshotIsSizedAsEtcdSentIt() {
+        RollbackWorld world = worldWithSnapshotOf("f-capacity-zstd", 20L << 20, simulator -> {
+        });
+        ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace("f-capacity-zstd")
+                .withName(world.snapshotName()).get();
+        snapshot.getStatus().setCompression(dev.hcprollback.snapshot.SnapshotCompression.zstd);
+        client.resource(snapshot).updateStatus();
+        ControlPlaneRollback unsized = world.runToEnd(world.driver(),
+                world.requestRollback("payments-to-4-18-5-plan", RollbackStrategy.RestoreEtcd, true));
+        PreflightCheck volume = item(unsized, "volumeCapacity/data-etcd-0");
+        assertFalse(volume.passed());
+        assertEquals("the snapshot records no size as etcd sent it (stored as zstd, only its stored size): what the stage "
+                + "writes cannot be sized; take a new snapshot", volume.getDetail());
+
+        snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace("f-capacity-zstd").withName(world.snapshotName()).get();
+        snapshot.getStatus().setEtcdSizeBytes(200L << 20);
+        client.resource(snapshot).updateStatus();
+        ControlPlaneRollback sized = world.runToEnd(world.driver(),
+                world.requestRollback("payments-to-4-18-5-plan-again", RollbackStrategy.RestoreEtcd, true));
+        volume = item(sized, "volumeCapacity/data-etcd-0");
+        assertTrue(volume.passed(), volume.toString());
+        assertTrue(volume.getDetail().startsWith("needs 1283.2 MiB = download 200.0 MiB + restored copy 264.0 MiB"),
+                volume.getDetail());
     }
 
     /**

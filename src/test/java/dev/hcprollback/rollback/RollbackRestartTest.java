@@ -149,8 +149,8 @@ class RollbackRestartTest {
         assertEquals(1, log.count("PATCH", hc::equals, b -> b.contains("\"pausedUntil\":\"true\"")), "pause, killed at " + at);
         assertEquals(1, log.count("PATCH", hc::equals, b -> b.contains("\"release\"")), "revert, killed at " + at);
         assertEquals(1, log.count("PATCH", hc::equals, b -> b.contains("\"pausedUntil\":null")), "unpause, killed at " + at);
-        assertEquals(7, log.count("POST", p -> p.equals("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true),
-                "the probe, three stage and three swap Jobs, killed at " + at);
+        assertEquals(10, log.count("POST", p -> p.equals("/apis/batch/v1/namespaces/" + cp + "/jobs"), b -> true),
+                "the probe, three measure, three stage and three swap Jobs, killed at " + at);
         for (String writer : RollbackWorld.WRITERS.keySet()) {
             String path = "/apis/apps/v1/namespaces/" + cp + "/deployments/" + writer;
             assertEquals(1, log.count("PATCH", path::equals, b -> b.contains("\"replicas\":0")), writer + " down, killed at " + at);

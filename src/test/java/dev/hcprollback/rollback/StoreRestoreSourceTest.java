@@ -93,7 +93,7 @@ class StoreRestoreSourceTest {
         builder.environment().putAll(LocalRestoreJob.fetchEnvironment());
         // the member's peer URL is only written into the restored data: nothing listens on it here
         builder.environment().putAll(RestoreScript.environment(List.of("http://127.0.0.1:2380"), 0,
-                download.url(), download.sha256(), 1000, data.toString(), dir.resolve("member-0/work").toString()));
+                download.url(), download.sha256(), Files.size(file), 1000, data.toString(), dir.resolve("member-0/work").toString()));
         builder.environment().put("PATH", TestTools.etcdBin("etcdutl").getParent() + ":" + System.getenv("PATH"));
         Process restore = builder.start();
         String output = new String(restore.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -150,6 +150,8 @@ class SnapshotControllerTest {
         assertTrue(snapshot.backs(cluster));
         assertTrue(status.getEtcdRevision() > 0);
         assertTrue(status.getSizeBytes() > 0);
+        // what a restore writes on a member's volume: the snapshot as etcd sent it (stored as is here)
+        assertEquals(status.getSizeBytes(), status.getEtcdSizeBytes());
         assertEquals(64, status.getSha256().length());
         assertTrue(status.getLocation().startsWith("s3://" + SnapshotTestServers.BUCKET + "/hcp/" + NAMESPACE + "/alpha/4.18.6/"),
                 status.getLocation());

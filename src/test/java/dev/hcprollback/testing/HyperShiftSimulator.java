@@ -63,7 +63,8 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
  * match {@code spec.replicas} and reported running and ready, and the workload's status reports them;</li>
  * <li>Job controller: a restore Job (stage or swap) "runs": it is marked succeeded, or failed for members
  * the test names or for a stage Job without its fetch container (which would find no verified snapshot); a probe Job of an etcd image succeeds unless the test names the image as one whose
- * restore tool lacks {@code --bump-revision}; the Job's status is the one the Job controller writes
+ * restore tool lacks {@code --bump-revision}; a measure Job of a member's volume succeeds with a pod whose
+ * termination message is {@link #volumeReport} of that member; the Job's status is the one the Job controller writes
  * ({@code SuccessCriteriaMet} before {@code Complete}, {@code FailureTarget} before {@code Failed});</li>
  * <li>etcd: {@code EtcdAvailable} is True when every etcd member is ready, False otherwise; its members
  * answer {@link #etcdMembers} while they run (one cluster ID, a db size, a revision that jumps by the
@@ -109,6 +110,18 @@ public class HyperShiftSimulator {
     public volatile String etcdStorageClass;
     /** Each member's db size as etcd reports it, bytes. */
     public volatile long etcdDbSizeBytes = 100L << 20;
+    /** What each member's WAL and snap files hold beside its db, bytes: what etcd's db size does not count. */
+    public volatile long etcdWalAndSnapBytes = 64L << 20;
+    /**
+     * What member N's measure Job reports (its container's termination message); null: the Job fails. By default
+     * a volume of {@link #etcdVolumeSize} holding the db and the WAL and snap files, and nothing else.
+     */
+    public volatile java.util.function.IntFunction<String> volumeReport = member -> {
+        long size = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                new io.fabric8.kubernetes.api.model.Quantity(etcdVolumeSize)).longValue();
+        long data = etcdDbSizeBytes + etcdWalAndSnapBytes;
+        return new dev.hcprollback.rollback.fetch.VolumeSpace(size, data, size - data, data, etcdDbSizeBytes, 0).report();
+    };
     /** etcd's revision; a completed swap sets it to the restored snapshot's revision plus the Job's bump, as etcdutl does. */
     public volatile long etcdRevision = 123_500L;
     /** The revision of the snapshot the restore Jobs restore (the fixtures' verified snapshot records this one). */
@@ -233,6 +246,13 @@ public class HyperShiftSimulator {
                     finish(job, imagesWithoutBump.contains(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
                 }
             }
+            for (Job job : client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.MEASURE_APP_LABEL_VALUE)
+                    .list().getItems()) {
+                if (job.getStatus() == null || job.getStatus().getConditions() == null
+                        || job.getStatus().getConditions().isEmpty()) {
+                    measure(job);
+                }
+            }
             boolean quorum = etcdWanted > 0 && etcdReady >= etcdWanted;
             writeStatus(cluster, fresh -> {
                 JsonNode before = client.getKubernetesSerialization().convertValue(fresh.getStatus(), JsonNode.class);
@@ -348,6 +368,27 @@ public class HyperShiftSimulator {
     }
 
     private final Set<Integer> swapped = new HashSet<>();
+
+    /** A measure Job's pod, finished with {@link #volumeReport} as its container's termination message. */
+    private void measure(Job job) {
+        String name = job.getMetadata().getName();
+        String report = volumeReport.apply(Integer.parseInt(name.substring(name.lastIndexOf('-') + 1)));
+        boolean reported = client.pods().inNamespace(job.getMetadata().getNamespace()).withName(name + "-measured").get() != null;
+        if (report != null && !report.isEmpty() && !reported) {
+            Pod pod = client.resource(new PodBuilder().withNewMetadata().withName(name + "-measured")
+                    .withNamespace(job.getMetadata().getNamespace())
+                    .withLabels(job.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
+                    .withSpec(job.getSpec().getTemplate().getSpec()).build()).create();
+            pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Succeeded")
+                    .addNewContainerStatus().withName(RestoreJobs.MEASURE_CONTAINER)
+                    .withImage(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).withImageID("")
+                    .withReady(false).withRestartCount(0).withNewState().withNewTerminated()
+                    .withExitCode(0).withReason("Completed").withMessage(report).endTerminated().endState()
+                    .endContainerStatus().build());
+            client.resource(pod).updateStatus();
+        }
+        finish(job, report == null);
+    }
 
     /**
      * etcd's members as their Maintenance Status reports them, while etcd runs: {@code etcd-N} for each

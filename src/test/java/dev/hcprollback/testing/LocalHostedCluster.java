@@ -70,6 +70,8 @@ public final class LocalHostedCluster {
         this.narrator = narrator;
         this.hyperShift = new HyperShiftSimulator(hyperShiftClient, namespace, Clock.systemUTC());
         this.hyperShift.jobRunner = this::runRestoreJob;
+        // the preflight's measure of a member's volume, for real on the local etcd's data directory and the restore's work dir
+        this.hyperShift.volumeReport = member -> LocalRestoreJob.measure(etcd.dataDir(), workDir.resolve("restore-work"));
     }
 
     /**

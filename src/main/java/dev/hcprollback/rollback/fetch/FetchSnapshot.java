@@ -33,8 +33,15 @@ import dev.hcprollback.snapshot.SnapshotDigest;
  *
  * <pre>
  * java -cp "/deployments/app/*:/deployments/lib/main/*" dev.hcprollback.rollback.fetch.FetchSnapshot \
- *     &lt;url&gt; &lt;expected-sha256, 64 hex digits&gt; &lt;destination file&gt; [none|zstd]
+ *     &lt;url&gt; &lt;expected-sha256, 64 hex digits&gt; &lt;destination file&gt; [none|zstd [&lt;snapshot bytes&gt; &lt;data dir&gt;]]
  * </pre>
+ *
+ * The destination's directory is the stage's work dir, which belongs to the stage alone: whatever an earlier
+ * stage left there (the staged copy of a rollback undone later) is removed first. Given the snapshot's size
+ * (as etcd sent it: what lands on the volume) and the member's data dir, the volume is measured
+ * ({@link VolumeSpace}) before anything is written, and again once the download is complete, right before
+ * the restore writes its copy: a stage that would fill the volume of a serving member stops with
+ * {@link #EXIT_CANNOT_WRITE} and {@code needs X bytes, the volume has Y free}, having written nothing.
  *
  * A body that stops arriving for {@link #IDLE_TIMEOUT} (environment {@code FETCH_IDLE_TIMEOUT_SECONDS} overrides it)
  * is given up and downloaded again, like any other broken transfer, {@link #ATTEMPTS} times in all.
@@ -83,18 +90,27 @@ public final class FetchSnapshot {
 
     public static void main(String[] args) {
         SnapshotCompression compression = null;
-        if (args.length == 3 || args.length == 4) {
+        Room room = null;
+        if (args.length == 3 || args.length == 4 || args.length == 6) {
             compression = args.length == 3 ? SnapshotCompression.none : compressionNamed(args[3]);
         }
+        if (args.length == 6) {
+            try {
+                room = new Room(Long.parseLong(args[4]), Path.of(args[5]));
+            } catch (NumberFormatException e) {
+                System.err.println("the snapshot's size is not a number: '" + args[4] + "': data dir left untouched");
+                compression = null;
+            }
+        }
         if (compression == null) {
-            System.err.println("usage: FetchSnapshot <url> <expected-sha256> <destination> [none|zstd]");
+            System.err.println("usage: FetchSnapshot <url> <expected-sha256> <destination> [none|zstd [<snapshot bytes> <data dir>]]");
             System.exit(EXIT_CANNOT_WRITE);
         }
         System.out.println("stage=fetch");
         try {
             Duration idle = Optional.ofNullable(System.getenv("FETCH_IDLE_TIMEOUT_SECONDS"))
                     .map(seconds -> Duration.ofSeconds(Long.parseLong(seconds))).orElse(IDLE_TIMEOUT);
-            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]), compression, idle);
+            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]), compression, idle, room);
             System.out.println("stage=verified " + bytes + " bytes with SHA-256 " + args[1].toLowerCase(Locale.ROOT)
                     + " in " + args[2]);
         } catch (Failure e) {
@@ -128,15 +144,70 @@ public final class FetchSnapshot {
      */
     public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression,
             Duration idle) throws Failure {
+        return fetch(url, expectedSha256, destination, compression, idle, null);
+    }
+
+    /**
+     * What a stage writes beside a member's data, for the volume's checks: the snapshot as etcd sent it
+     * ({@code snapshotBytes}, the download and the restored copy's db), the member's {@code dataDir}, and how
+     * the volume is measured (the file system itself; a test makes it shrink while the download runs).
+     */
+    public record Room(long snapshotBytes, Path dataDir, Measure measure) {
+
+        public Room(long snapshotBytes, Path dataDir) {
+            this(snapshotBytes, dataDir, VolumeSpace::measure);
+        }
+
+        /** Measures the member's volume. */
+        public interface Measure {
+            VolumeSpace of(Path dataDir, Path workDir) throws IOException;
+        }
+
+        /**
+         * Refuses, naming both figures, when the volume has less free than {@code needs} of it; {@code what} says
+         * when, {@code left} what the refusal leaves behind.
+         */
+        void require(Path workDir, java.util.function.ToLongFunction<VolumeSpace> needs, String what, String left)
+                throws Failure {
+            VolumeSpace space;
+            try {
+                space = measure.of(dataDir, workDir);
+            } catch (IOException e) {
+                throw new Failure(EXIT_CANNOT_WRITE, "cannot measure the volume of " + dataDir + ": " + e + ": " + left);
+            }
+            long needed = needs.applyAsLong(space);
+            System.out.println("stage=space " + what + ": needs " + needed + " bytes, the volume has " + space.freeBytes() + " free");
+            if (needed > space.freeBytes()) {
+                throw new Failure(EXIT_CANNOT_WRITE, what + ": needs " + needed + " bytes, the volume has " + space.freeBytes()
+                        + " free (" + space.stageDetail(snapshotBytes) + "): " + left);
+            }
+        }
+    }
+
+    /**
+     * As above; with a {@code room}, the volume is measured before anything is written (the download, the
+     * restored copy and the margin must fit) and again once the download is complete (the restored copy
+     * and the margin), and the fetch refuses with {@link #EXIT_CANNOT_WRITE} when they do not.
+     */
+    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression,
+            Duration idle, Room room) throws Failure {
         String expected = expectedSha256.toLowerCase(Locale.ROOT);
         if (!expected.matches("[0-9a-f]{64}")) {
             throw new Failure(EXIT_CANNOT_WRITE, "expected SHA-256 is not 64 hex digits: '" + expectedSha256 + "'");
         }
+        Path directory = destination.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(directory);
+            clear(directory);
+        } catch (IOException e) {
+            throw new Failure(EXIT_CANNOT_WRITE, "cannot write beside " + destination + ": " + e + ": data dir left untouched");
+        }
+        if (room != null) {
+            room.require(directory, space -> space.stageNeeds(room.snapshotBytes()), "before the download",
+                    "nothing written, data dir left untouched");
+        }
         Path temporary;
         try {
-            Path directory = destination.toAbsolutePath().getParent();
-            Files.createDirectories(directory);
-            Files.deleteIfExists(destination);
             temporary = Files.createTempFile(directory, "." + destination.getFileName() + "-", ".part");
         } catch (IOException e) {
             throw new Failure(EXIT_CANNOT_WRITE, "cannot write beside " + destination + ": " + e + ": data dir left untouched");
@@ -170,6 +241,11 @@ public final class FetchSnapshot {
                 throw new Failure(EXIT_HASH_MISMATCH, "the snapshot stored as " + compression + " has the expected SHA-256"
                         + " but does not decode to an etcd snapshot whose trailing hash matches: data dir left untouched");
             }
+            if (room != null) {
+                // the member kept writing while the download ran: what is left must still take the restored copy
+                room.require(directory, space -> VolumeSpace.restoredBytes(room.snapshotBytes()) + space.marginBytes(),
+                        "after the download, before the restore", "the download removed, data dir left untouched");
+            }
             Files.move(temporary, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return bytes;
         } catch (IOException e) {
@@ -185,6 +261,17 @@ public final class FetchSnapshot {
                 Files.deleteIfExists(temporary);
             } catch (IOException e) {
                 System.err.println("could not remove " + temporary + ": " + e);
+            }
+        }
+    }
+
+    /** Empties the stage's work dir, without following links out of it. */
+    private static void clear(Path directory) throws IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!path.equals(directory)) {
+                    Files.delete(path);
+                }
             }
         }
     }

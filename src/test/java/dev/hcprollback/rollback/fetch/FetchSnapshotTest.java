@@ -40,6 +40,8 @@ class FetchSnapshotTest {
     Path dir;
 
     private HttpServer http;
+    /** Requests for the snapshot: none when the fetch refuses before it downloads. */
+    private final java.util.concurrent.atomic.AtomicInteger snapshotRequests = new java.util.concurrent.atomic.AtomicInteger();
     /** A snapshot-like body: binary, 3 MiB, so that it streams in many chunks. */
     private final byte[] snapshot = new byte[3 * 1024 * 1024 + 17];
 
@@ -49,6 +51,7 @@ class FetchSnapshotTest {
         snapshot[0] = 0; // a bbolt file starts with a page id
         http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         http.createContext("/snapshot.db", exchange -> {
+            snapshotRequests.incrementAndGet();
             exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
             exchange.sendResponseHeaders(200, snapshot.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -298,5 +301,111 @@ class FetchSnapshotTest {
         FetchSnapshot.Failure bad = assertThrows(FetchSnapshot.Failure.class,
                 () -> FetchSnapshot.fetch(url("snapshot.db"), "not-a-hash", destination()));
         assertEquals(FetchSnapshot.EXIT_CANNOT_WRITE, bad.exitCode());
+    }
+
+    /** A member's data dir as etcd leaves it: its db, and a WAL file. */
+    private Path memberData(long dbBytes, long walBytes) throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data.resolve("member/snap"));
+        Files.createDirectories(data.resolve("member/wal"));
+        try (var db = java.nio.channels.FileChannel.open(data.resolve(VolumeSpace.DB), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            db.write(java.nio.ByteBuffer.wrap(new byte[1]), dbBytes - 1);
+        }
+        try (var wal = java.nio.channels.FileChannel.open(data.resolve("member/wal/0000000000000000-0000000000000000.wal"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            wal.write(java.nio.ByteBuffer.wrap(new byte[1]), walBytes - 1);
+        }
+        return data;
+    }
+
+    /** What an earlier stage left in the work dir: a staged copy of a rollback undone later, and its marker. */
+    private void earlierStage() throws IOException {
+        Path restored = Files.createDirectories(destination().getParent().resolve("restored/member/snap"));
+        Files.write(restored.resolve("db"), new byte[4096]);
+        Files.writeString(destination().getParent().resolve("staged"), "");
+    }
+
+    /**
+     * The file system cannot take the download, the restored copy and the margin (the snapshot declared larger
+     * than any test machine's free space): refused before a byte is downloaded, with both figures in the line,
+     * nothing written; what an earlier stage left is gone (the stage's own scratch, never etcd's data).
+     */
+    @Test
+    void aVolumeWithoutRoomForTheStageIsRefusedBeforeTheDownload() throws Exception {
+        Path data = memberData(1 << 20, 1 << 20);
+        earlierStage();
+        long huge = Long.MAX_VALUE / 8;
+        FetchSnapshot.Failure failure = assertThrows(FetchSnapshot.Failure.class, () -> FetchSnapshot.fetch(url("snapshot.db"),
+                sha256(), destination(), SnapshotCompression.none, FetchSnapshot.IDLE_TIMEOUT, new FetchSnapshot.Room(huge, data)));
+
+        assertEquals(FetchSnapshot.EXIT_CANNOT_WRITE, failure.exitCode());
+        long free = Files.getFileStore(data).getUsableSpace();
+        String needs = "before the download: needs " + VolumeSpace.measure(data, destination().getParent()).stageNeeds(huge)
+                + " bytes, the volume has ";
+        assertTrue(failure.getMessage().startsWith(needs), failure.getMessage());
+        long reported = Long.parseLong(failure.getMessage().substring(needs.length()).split(" ")[0]);
+        assertTrue(Math.abs(reported - free) < 64L << 20, "the file system's free space: " + failure.getMessage());
+        assertTrue(failure.getMessage().endsWith("nothing written, data dir left untouched"), failure.getMessage());
+        assertEquals(0, snapshotRequests.get(), "nothing was downloaded");
+        assertEquals(List.of(), leftOnTheVolume());
+        assertEquals(2L << 20, VolumeSpace.bytesUnder(data), "the member's data as it was");
+    }
+
+    /**
+     * The serving member writes while the download runs: the room left after it must still take the restored copy and
+     * the margin, else the download is removed and the fetch refuses before the restore writes anything. The volume's
+     * figures are played here (the test machine's disk cannot be filled); the rule is the one of the first check.
+     */
+    @Test
+    void aVolumeThatFillsDuringTheDownloadIsRefusedBeforeTheRestore() throws Exception {
+        Path data = memberData(1 << 20, 1 << 20);
+        List<VolumeSpace> measured = new java.util.ArrayList<>();
+        FetchSnapshot.Room room = new FetchSnapshot.Room(snapshot.length, data, (dataDir, workDir) -> {
+            VolumeSpace real = VolumeSpace.measure(dataDir, workDir);
+            long free = measured.isEmpty() ? real.stageNeeds(snapshot.length)
+                    : VolumeSpace.restoredBytes(snapshot.length) + real.marginBytes() - 1; // the member wrote meanwhile
+            VolumeSpace played = new VolumeSpace(real.fileSystemBytes(), real.fileSystemBytes() - free, free,
+                    real.dataDirBytes(), real.dbBytes(), real.workDirBytes());
+            measured.add(played);
+            return played;
+        });
+        FetchSnapshot.Failure failure = assertThrows(FetchSnapshot.Failure.class, () -> FetchSnapshot.fetch(url("snapshot.db"),
+                sha256(), destination(), SnapshotCompression.none, FetchSnapshot.IDLE_TIMEOUT, room));
+
+        assertEquals(FetchSnapshot.EXIT_CANNOT_WRITE, failure.exitCode());
+        assertEquals(2, measured.size(), "before and after the download");
+        assertTrue(failure.getMessage().startsWith("after the download, before the restore: needs "
+                + (measured.get(1).freeBytes() + 1) + " bytes, the volume has " + measured.get(1).freeBytes() + " free"),
+                failure.getMessage());
+        assertTrue(failure.getMessage().endsWith("the download removed, data dir left untouched"), failure.getMessage());
+        assertEquals(1, snapshotRequests.get());
+        assertEquals(List.of(), leftOnTheVolume(), "the download is removed");
+    }
+
+    /**
+     * With room: the earlier stage's copy is removed before the volume is measured (so its space counts as free,
+     * as the preflight counted it), the download lands, and both checks were made.
+     */
+    @Test
+    void aVolumeWithRoomTakesTheDownloadAfterAnEarlierStagesCopyIsRemoved() throws Exception {
+        Path data = memberData(1 << 20, 1 << 20);
+        earlierStage();
+        List<VolumeSpace> measured = new java.util.ArrayList<>();
+        FetchSnapshot.Room room = new FetchSnapshot.Room(snapshot.length, data, (dataDir, workDir) -> {
+            VolumeSpace real = VolumeSpace.measure(dataDir, workDir);
+            measured.add(real);
+            return real;
+        });
+        long bytes = FetchSnapshot.fetch(url("snapshot.db"), sha256(), destination(), SnapshotCompression.none,
+                FetchSnapshot.IDLE_TIMEOUT, room);
+
+        assertEquals(snapshot.length, bytes);
+        assertEquals(List.of(RestoreScript.SNAPSHOT_FILE), leftOnTheVolume(), "the earlier stage's copy and marker are gone");
+        assertEquals(2, measured.size());
+        assertEquals(0, measured.get(0).workDirBytes(), "measured once the work dir was emptied");
+        assertEquals(snapshot.length, measured.get(1).workDirBytes(), "the download, measured before the restore");
+        assertEquals(1L << 20, measured.get(0).dbBytes());
+        assertEquals(2L << 20, measured.get(0).dataDirBytes());
     }
 }
