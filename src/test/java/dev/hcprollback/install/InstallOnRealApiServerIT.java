@@ -41,10 +41,7 @@ class InstallOnRealApiServerIT {
 
     @BeforeAll
     static void install() throws Exception {
-        Path dir = Path.of("target", "install-it");
-        TestTools.deleteRecursively(dir);
-        cluster = RealManagementCluster.start(dir);
-        cluster.createNamespace(NAMESPACE);
+        cluster = RealManagementCluster.fresh("install-it", NAMESPACE);
         sidecar = cluster.startSidecar("sidecar", Map.of());
         cluster.routeWebhooksTo(sidecar);
     }

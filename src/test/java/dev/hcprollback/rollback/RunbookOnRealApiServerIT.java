@@ -312,10 +312,7 @@ class RunbookOnRealApiServerIT {
 
     @BeforeAll
     static void everySituationWrittenWithTheWebhooksRoutedToASidecar() throws Exception {
-        Path dir = Path.of("target", "runbook-it");
-        TestTools.deleteRecursively(dir);
-        cluster = RealManagementCluster.start(dir);
-        cluster.createNamespace(NAMESPACE);
+        cluster = RealManagementCluster.fresh("runbook-it", NAMESPACE);
         SidecarProcess sidecar = cluster.startSidecar("sidecar", RealAdmission.sidecarConfig(Map.of()));
         cluster.routeWebhooksTo(sidecar);
         admission = new RealAdmission(cluster.server(), sidecar);

@@ -1,23 +1,16 @@
 package dev.hcprollback.testing;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -128,23 +121,7 @@ public record ApiRequest(String method, String path, String contentType, String 
 
     /** One HTTP client per server, trusting only that server's CA. */
     private static HttpClient client(KubeApiServer server) {
-        return CLIENTS.computeIfAbsent(server.url(), url -> HttpClient.newBuilder().sslContext(trusting(server.caPem()))
+        return CLIENTS.computeIfAbsent(server.url(), url -> HttpClient.newBuilder().sslContext(server.trustContext())
                 .connectTimeout(Duration.ofSeconds(10)).build());
-    }
-
-    private static SSLContext trusting(String caPem) {
-        try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII))));
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(trust);
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(null, factory.getTrustManagers(), null);
-            return tls;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot trust the API server's CA", e);
-        }
     }
 }

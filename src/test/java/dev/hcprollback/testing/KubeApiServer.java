@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -137,7 +135,7 @@ public final class KubeApiServer implements AutoCloseable {
     }
 
     private void awaitReady(Path log) {
-        HttpClient http = HttpClient.newBuilder().sslContext(trusting()).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder().sslContext(trustContext()).connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/readyz")).timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer " + tokens.get(TestUser.ADMIN)).build();
         Instant deadline = Instant.now().plus(START_LIMIT);
@@ -216,19 +214,9 @@ public final class KubeApiServer implements AutoCloseable {
                 "quarkus.kubernetes-client.token", token);
     }
 
-    private SSLContext trusting() {
-        try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("ca", authority.caCertificate());
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(trust);
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(null, factory.getTrustManagers(), null);
-            return tls;
-        } catch (IOException | java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("cannot trust the API server's CA", e);
-        }
+    /** A TLS context that trusts this server's CA alone. */
+    public SSLContext trustContext() {
+        return authority.clientContext();
     }
 
     private static String base64(String text) {

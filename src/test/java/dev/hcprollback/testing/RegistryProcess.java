@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -19,8 +18,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
@@ -56,7 +53,7 @@ public final class RegistryProcess implements AutoCloseable {
         this.authority = TestCertificates.newAuthority(dir.resolve("pki"), "test-registry-ca");
         TestCertificates.Issued server = authority.issue(dir.resolve("pki"), "registry", Duration.ofDays(1));
         this.serverCertificate = server;
-        this.http = HttpClient.newBuilder().sslContext(trusting(authority)).connectTimeout(Duration.ofSeconds(30)).build();
+        this.http = HttpClient.newBuilder().sslContext(authority.clientContext()).connectTimeout(Duration.ofSeconds(30)).build();
         try {
             Files.writeString(dir.resolve("htpasswd"), USER + ":"
                     + OpenBSDBCrypt.generate("2y", password.toCharArray(), new SecureRandom().generateSeed(16), 5) + "\n");
@@ -241,21 +238,6 @@ public final class RegistryProcess implements AutoCloseable {
         try {
             return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static SSLContext trusting(TestCertificates authority) {
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setCertificateEntry("ca", authority.caCertificate());
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -156,6 +156,23 @@ public final class TestCertificates {
         }
     }
 
+    /** A TLS context that trusts this authority alone, for a client of a server it issued the certificate of. */
+    public javax.net.ssl.SSLContext clientContext() {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", caCertificate);
+            javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory
+                    .getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust " + caFile, e);
+        }
+    }
+
     /** A PKCS#12 trust store holding this authority, for HTTPS clients such as RestAssured. */
     public Path trustStore(Path file, String password) {
         try {

@@ -622,10 +622,7 @@ class AdmissionRulesOnRealApiServerIT {
 
     @BeforeAll
     static void everySituationWrittenAndSeenBySidecarEnforcingTheUpgradeGate() throws Exception {
-        Path dir = Path.of("target", "admission-rules-it");
-        TestTools.deleteRecursively(dir);
-        cluster = RealManagementCluster.start(dir);
-        cluster.createNamespace(NAMESPACE);
+        cluster = RealManagementCluster.fresh("admission-rules-it", NAMESPACE);
         SidecarProcess sidecar = cluster.startSidecar("sidecar",
                 RealAdmission.sidecarConfig(Map.of("hcp-rollback.upgrade-gate.mode", "enforce")));
         cluster.routeWebhooksTo(sidecar);

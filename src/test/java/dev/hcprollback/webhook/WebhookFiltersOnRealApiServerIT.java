@@ -90,10 +90,7 @@ class WebhookFiltersOnRealApiServerIT {
 
     @BeforeAll
     static void theShippedWebhooksCallOneSidecar() throws Exception {
-        Path dir = Path.of("target", "webhook-filters-it");
-        TestTools.deleteRecursively(dir);
-        cluster = RealManagementCluster.start(dir);
-        cluster.createNamespace(NAMESPACE);
+        cluster = RealManagementCluster.fresh("webhook-filters-it", NAMESPACE);
         // a control-plane namespace: HyperShift's alone, the customer holds nothing there
         try (KubernetesClient admin = cluster.client(TestUser.ADMIN)) {
             Install.apply(admin,
