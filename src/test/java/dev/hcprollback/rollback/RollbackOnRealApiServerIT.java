@@ -207,7 +207,9 @@ class RollbackOnRealApiServerIT {
         cluster.upgradeWorkers(version);
         ControlPlaneUpdate recorded = await("the update recorded, soaking, with its rollback point", cluster,
                 () -> updatesOf(cluster).stream().filter(u -> version.equals(u.getSpec().getToVersion()))
-                        .filter(u -> u.health() == UpdateHealth.Soaking && u.getStatus().getRollbackPoint() != null)
+                        // created first, its status written next: a look in between sees a record without one
+                        .filter(u -> u.getStatus() != null && u.health() == UpdateHealth.Soaking
+                                && u.getStatus().getRollbackPoint() != null)
                         .findFirst());
         assertEquals("4.18.5", recorded.getSpec().getFromVersion());
         return recorded;
