@@ -255,4 +255,20 @@ public final class RealObjects {
             array.forEach(RealObjects::withoutNulls);
         }
     }
+
+    /** A JSON object written as text, for the tables' patches and expected shapes. */
+    public static ObjectNode parse(String text) {
+        try {
+            return (ObjectNode) HostedClusters.JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** {@code {"<field>": <a copy of value>}}. */
+    public static ObjectNode wrap(String field, JsonNode value) {
+        ObjectNode wrapper = HostedClusters.JSON.createObjectNode();
+        wrapper.set(field, value.deepCopy());
+        return wrapper;
+    }
 }

@@ -678,16 +678,10 @@ class AdmissionRulesOnRealApiServerIT {
     }
 
     private static ObjectNode json(String text) {
-        try {
-            return (ObjectNode) HostedClusters.JSON.readTree(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RealObjects.parse(text);
     }
 
     private static ObjectNode wrap(String field, JsonNode value) {
-        ObjectNode wrapper = HostedClusters.JSON.createObjectNode();
-        wrapper.set(field, value);
-        return wrapper;
+        return RealObjects.wrap(field, value);
     }
 }

@@ -566,17 +566,11 @@ class WebhookFiltersOnRealApiServerIT {
     // --- small JSON helpers ---
 
     private static ObjectNode json(String text) {
-        try {
-            return (ObjectNode) HostedClusters.JSON.readTree(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RealObjects.parse(text);
     }
 
     private static ObjectNode wrap(String field, JsonNode value) {
-        ObjectNode wrapper = HostedClusters.JSON.createObjectNode();
-        wrapper.set(field, value.deepCopy());
-        return wrapper;
+        return RealObjects.wrap(field, value);
     }
 
     private static ObjectNode withSpec(ObjectNode object, JsonNode spec) {
