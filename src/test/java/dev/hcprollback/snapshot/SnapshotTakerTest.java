@@ -248,26 +248,7 @@ class SnapshotTakerTest {
 
     @Test
     void etcdDyingInTheMiddleOfTheStreamLeavesNoObjectAndNoUploadBehind() throws Exception {
-        SnapshotStore killing = new DelegatingSnapshotStore(store) {
-            @Override
-            public Upload upload(String key, String contentType) {
-                Upload real = delegate.upload(key, contentType);
-                return new ForwardingUpload(real) {
-                    long seen;
-                    boolean stopped;
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws java.io.IOException {
-                        real.write(b, off, len);
-                        seen += len;
-                        if (seen > PART && !stopped) {
-                            stopped = true;
-                            etcd.stop(); // a part is already on its way
-                        }
-                    }
-                };
-            }
-        };
+        SnapshotStore killing = afterAPart(() -> etcd.stop()); // a part is already on its way
         try {
             SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> take(killing, cluster("etcd-dies")));
             assertEquals(SnapshotFailure.Reason.EtcdError, failure.reason(), failure.getMessage());
@@ -284,26 +265,8 @@ class SnapshotTakerTest {
     void etcdStallingInTheMiddleOfTheStreamIsGivenUpAfterTheIdleLimitLeavingNothingBehind() throws Exception {
         EtcdSnapshotStreamer stallWatch = new EtcdSnapshotStreamer(Duration.ofSeconds(30), Duration.ofSeconds(60),
                 Duration.ofMinutes(10), Duration.ofSeconds(1));
-        SnapshotStore freezing = new DelegatingSnapshotStore(store) {
-            @Override
-            public Upload upload(String key, String contentType) {
-                Upload real = delegate.upload(key, contentType);
-                return new ForwardingUpload(real) {
-                    long seen;
-                    boolean frozen;
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws java.io.IOException {
-                        real.write(b, off, len);
-                        seen += len;
-                        if (seen > PART && !frozen) {
-                            frozen = true;
-                            signal(etcd, "STOP"); // a member that stops answering, its connection still open
-                        }
-                    }
-                };
-            }
-        };
+        // a member that stops answering, its connection still open
+        SnapshotStore freezing = afterAPart(() -> signal(etcd, "STOP"));
         HostedCluster cluster = cluster("etcd-stalls");
         try {
             SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(stallWatch, freezing, "hcp", CLOCK)
@@ -319,6 +282,30 @@ class SnapshotTakerTest {
         assertEquals(List.of(), s3.client().listMultipartUploads(b -> b.bucket("snapshots")).uploads(),
                 "the multi-part upload was aborted, its parts discarded");
         take(store, cluster("after-the-stall")); // the member answers again: the next attempt succeeds
+    }
+
+    /** The test's store, which does {@code action} once, when the upload has taken more than a part. */
+    private static SnapshotStore afterAPart(Runnable action) {
+        return new DelegatingSnapshotStore(store) {
+            @Override
+            public Upload upload(String key, String contentType) {
+                Upload real = delegate.upload(key, contentType);
+                return new ForwardingUpload(real) {
+                    long seen;
+                    boolean done;
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws java.io.IOException {
+                        real.write(b, off, len);
+                        seen += len;
+                        if (seen > PART && !done) {
+                            done = true;
+                            action.run();
+                        }
+                    }
+                };
+            }
+        };
     }
 
     private static void signal(EtcdProcess process, String signal) {
