@@ -9,14 +9,19 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.hcprollback.HcpRollbackConfig;
-import dev.hcprollback.snapshot.ClusterEvents;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.cluster.ClusterEvents;
+import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.rollback.etcd.EtcdMembersReader;
+import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
+import dev.hcprollback.rollback.restore.RestoreSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;

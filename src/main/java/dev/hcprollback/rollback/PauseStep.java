@@ -1,5 +1,7 @@
 package dev.hcprollback.rollback;
 
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+
 /**
  * Pause: records the HostedCluster's {@code spec.pausedUntil}, sets it to {@code "true"} and waits
  * for the hypershift-operator to report {@code ReconciliationActive=False}.

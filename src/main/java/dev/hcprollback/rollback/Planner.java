@@ -7,12 +7,23 @@ import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
+import dev.hcprollback.api.ControlPlaneRollbackSpec;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.DataLossWindow;
+import dev.hcprollback.api.KindCount;
+import dev.hcprollback.api.NewerNodePool;
+import dev.hcprollback.api.PreflightCheck;
+import dev.hcprollback.api.RollbackPlan;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.Step;
+import dev.hcprollback.eligibility.RollbackEligibility;
+import dev.hcprollback.eligibility.SnapshotPayloads;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.KnownPayload;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.rollback.etcd.KeyChanges;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 
@@ -43,7 +54,7 @@ final class Planner {
         HostedCluster cluster = run.cluster;
         List<NodePool> pools = nodePoolsOf(run);
         RollbackEligibility.Result result = RollbackEligibility.ofRequest(cluster, target,
-                image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, snapshot.knownPayloads())),
+                image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, SnapshotPayloads.knownPayloads(snapshot))),
                 new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings.window(), decidedAt));
         if (!result.eligible()) {
             throw new StepFailure("NotEligible", "[" + result.refusal().get().id() + "] " + result.message());
@@ -77,7 +88,7 @@ final class Planner {
                 .orElseThrow(() -> new StepFailure("NoRelease", "the HostedCluster has no spec.release.image"));
         Optional<ReleaseVersion> current = cluster.versionOf(currentRelease);
         if (current.equals(Optional.of(target))
-                && snapshot.releasePayload().map(cluster.identify(currentRelease)::isSamePayloadAs).orElse(false)) {
+                && SnapshotPayloads.releasePayload(snapshot).map(cluster.identify(currentRelease)::isSamePayloadAs).orElse(false)) {
             throw new StepFailure("AlreadyAtTarget", "the HostedCluster already runs " + target);
         }
         RollbackPlan plan = new RollbackPlan();

@@ -8,12 +8,20 @@ import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.DataLossWindow;
+import dev.hcprollback.api.PreflightCheck;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackPlan;
+import dev.hcprollback.api.SnapshotCompression;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.ReleaseVersion;
-import dev.hcprollback.rollback.fetch.VolumeSpace;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
-import dev.hcprollback.snapshot.SnapshotCompression;
+import dev.hcprollback.rollback.etcd.EtcdMembers;
+import dev.hcprollback.rollback.restore.RestoreJobs;
+import dev.hcprollback.rollback.restore.RestoreScript;
+import dev.hcprollback.rollback.restore.RestoreSource;
+import dev.hcprollback.rollback.restore.fetch.VolumeSpace;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;

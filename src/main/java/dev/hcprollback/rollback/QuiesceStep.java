@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.RecordedReplicas;
+import dev.hcprollback.rollback.etcd.KeyChanges;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 

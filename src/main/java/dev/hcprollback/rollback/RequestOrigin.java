@@ -2,6 +2,8 @@ package dev.hcprollback.rollback;
 
 import java.util.Optional;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.hypershift.HostedCluster;
 
 /**

@@ -2,6 +2,9 @@ package dev.hcprollback.rollback;
 
 import java.time.Duration;
 
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.RecordedReplicas;
+import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.Timestamps;
 
 /**

@@ -1,5 +1,6 @@
 package dev.hcprollback.rollback;
 
+import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.hypershift.HostedClusterSpec;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.Release;

@@ -14,6 +14,20 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.PreflightCheck;
+import dev.hcprollback.api.RecordedReplicas;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackPlan;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStep;
+import dev.hcprollback.api.Step;
+import dev.hcprollback.cluster.RollbackEvents;
+import dev.hcprollback.rollback.etcd.EtcdMembersReader;
+import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
+import dev.hcprollback.rollback.restore.RestoreScript;
+import dev.hcprollback.rollback.restore.RestoreSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**

@@ -15,7 +15,7 @@ import jakarta.enterprise.inject.Produces;
 
 import org.jboss.logging.Logger;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.config.HcpRollbackConfig;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -10,6 +10,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackStep;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.Timestamps;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

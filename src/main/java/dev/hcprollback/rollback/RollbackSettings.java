@@ -2,7 +2,8 @@ package dev.hcprollback.rollback;
 
 import java.time.Duration;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.api.Step;
+import dev.hcprollback.config.HcpRollbackConfig;
 
 /** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}; {@code window} is how long after an update it may be rolled back; {@code fetchImage} is the sidecar's own image, which fetches and verifies the snapshot in each stage Job. */
 public record RollbackSettings(Duration pauseTimeout, Duration quiesceTimeout, Duration restoreTimeout,

@@ -15,11 +15,17 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackSpec;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.cluster.RollbackRequests;
+import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.ReleaseField;
 import dev.hcprollback.hypershift.ReleaseVersion;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -77,7 +83,7 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
         String link = annotations.get(RollbackNames.LINK_ANNOTATION);
         if (!request.isPresent()) {
             if (link != null) {
-                patchAnnotations(client, cluster, Map.of(RollbackNames.LAST_ANNOTATION, link), RollbackNames.LINK_ANNOTATION);
+                RollbackRequests.patchAnnotations(client, cluster, Map.of(RollbackNames.LAST_ANNOTATION, link), RollbackNames.LINK_ANNOTATION);
             }
             return UpdateControl.noUpdate();
         }
@@ -104,7 +110,7 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
             }
         }
         if (name == null) {
-            Optional<ControlPlaneRollback> unfinished = unfinished(client, cluster);
+            Optional<ControlPlaneRollback> unfinished = RollbackRequests.unfinished(client, cluster);
             if (unfinished.isPresent()) {
                 LOG.infof("%s/%s: rollback %s is unfinished; the request to %s waits", namespace,
                         cluster.getMetadata().getName(), unfinished.get().getMetadata().getName(), toVersion);
@@ -122,7 +128,7 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
             if (link != null) {
                 linkPatch.put(RollbackNames.LAST_ANNOTATION, link);
             }
-            patchAnnotations(client, cluster, linkPatch, null);
+            RollbackRequests.patchAnnotations(client, cluster, linkPatch, null);
             create(cluster, request, name, hash);
         } else {
             // linked but missing: the sidecar stopped between the link and the record
@@ -137,34 +143,6 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
         return rollback.getSpec() != null && ReleaseVersion.parse(rollback.getSpec().getToVersion())
                         .equals(ReleaseVersion.parse(request.toVersion().get()))
                 && rollback.getSpec().isDryRun() == request.dryRun();
-    }
-
-    /**
-     * Merge-patches {@code rollback.hypershift.openshift.io/} annotations (null {@code remove} removes
-     * none), guarded by the resourceVersion read: a concurrent writer makes it fail with 409.
-     */
-    public static void patchAnnotations(KubernetesClient client, HostedCluster cluster, Map<String, String> set,
-            String remove) {
-        ObjectNode patch = JsonNodeFactory.instance.objectNode();
-        ObjectNode metadata = patch.putObject("metadata");
-        metadata.put("resourceVersion", cluster.getMetadata().getResourceVersion());
-        ObjectNode annotations = metadata.putObject("annotations");
-        set.forEach(annotations::put);
-        if (remove != null) {
-            annotations.putNull(remove);
-        }
-        client.resources(HostedCluster.class).inNamespace(cluster.getMetadata().getNamespace())
-                .withName(cluster.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
-    }
-
-    /** A rollback of {@code cluster} not yet started or still running: while one exists, no other is filed. */
-    public static Optional<ControlPlaneRollback> unfinished(KubernetesClient client, HostedCluster cluster) {
-        return client.resources(ControlPlaneRollback.class).inNamespace(cluster.getMetadata().getNamespace()).list()
-                .getItems().stream()
-                .filter(r -> r.getSpec() != null && cluster.getMetadata().getName().equals(r.getSpec().getHostedClusterName()))
-                .filter(r -> r.getStatus() == null || r.getStatus().getPhase() == null
-                        || r.getStatus().getPhase() == RollbackPhase.Pending || r.getStatus().getPhase() == RollbackPhase.Running)
-                .findFirst();
     }
 
     private void create(HostedCluster cluster, RollbackRequest request, String name, String requestHash) {

@@ -4,7 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.Step;
+import dev.hcprollback.rollback.restore.RestoreJobs;
+import dev.hcprollback.rollback.restore.RestoreScript;
+import dev.hcprollback.rollback.restore.RestoreSource;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -12,7 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 /**
  * Stage: one Job per member downloads the snapshot onto the member's volume and checks its SHA-256 (a
  * first container in the sidecar's own image, which measures the volume's free space before it writes and
- * again before the restore: {@link dev.hcprollback.rollback.fetch.FetchSnapshot.Room}), then restores it into a scratch directory beside the
+ * again before the restore: {@link dev.hcprollback.rollback.restore.fetch.FetchSnapshot.Room}), then restores it into a scratch directory beside the
  * live data, which it never touches ({@link RestoreScript#STAGE}, in the etcd image). Any failure here is undone automatically: nothing was touched.
  * Runs while the control plane still serves when the plan says so (each Job on its member's node).
  */

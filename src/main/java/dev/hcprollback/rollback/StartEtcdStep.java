@@ -3,6 +3,10 @@ package dev.hcprollback.rollback;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.rollback.etcd.EtcdMembers;
+import dev.hcprollback.rollback.etcd.KeyChanges;
+import dev.hcprollback.rollback.restore.RestoreScript;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;

@@ -5,6 +5,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.PreflightCheck;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.rollback.restore.RestoreJobs;
+import dev.hcprollback.rollback.restore.RestoreScript;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 

@@ -3,6 +3,7 @@ package dev.hcprollback.rollback;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;

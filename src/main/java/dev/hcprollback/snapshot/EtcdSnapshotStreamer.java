@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.hcprollback.api.SnapshotCompression;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
@@ -68,8 +69,8 @@ public class EtcdSnapshotStreamer {
             long revision = revision(client, endpoint);
             String version = version(client, endpoint);
             OutputStream out = afterRevision.apply(revision);
-            SnapshotCompression.StoredBytes stored = compression == SnapshotCompression.none ? null
-                    : new SnapshotCompression.StoredBytes(out);
+            StoredBytes stored = compression == SnapshotCompression.none ? null
+                    : new StoredBytes(out);
             OutputStream encoder;
             try {
                 encoder = stored == null ? out : compression.encoder(stored);

@@ -13,11 +13,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshotStatus;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.SnapshotPhase;
+import dev.hcprollback.api.SnapshotReason;
+import dev.hcprollback.eligibility.RollbackPoint;
+import dev.hcprollback.eligibility.SnapshotPayloads;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.PayloadIdentity;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.RollbackPhase;
-import dev.hcprollback.rollback.RollbackPoint;
 
 /**
  * Which snapshots of one cluster may go: beyond the newest {@code keep} verified snapshots of each
@@ -58,8 +63,8 @@ public final class Retention {
         Map<List<String>, List<ControlPlaneSnapshot>> byPayload = new LinkedHashMap<>();
         mine.stream().filter(ControlPlaneSnapshot::isVerified).sorted(newestFirst).forEach(s -> byPayload
                 .computeIfAbsent(java.util.Arrays.asList(
-                        s.releasePayload().map(PayloadIdentity::groupingKey).orElse(null),
-                        s.controlPlaneReleasePayload().map(PayloadIdentity::groupingKey).orElse(null)),
+                        SnapshotPayloads.releasePayload(s).map(PayloadIdentity::groupingKey).orElse(null),
+                        SnapshotPayloads.controlPlaneReleasePayload(s).map(PayloadIdentity::groupingKey).orElse(null)),
                         k -> new ArrayList<>()).add(s));
 
         List<ControlPlaneSnapshot> doomed = new ArrayList<>();

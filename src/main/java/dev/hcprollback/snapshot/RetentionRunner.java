@@ -9,11 +9,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.cluster.ClusterCaches;
+import dev.hcprollback.cluster.ClusterEvents;
+import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.update.ControlPlaneUpdate;
-import dev.hcprollback.update.UpdateWatch;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
@@ -82,10 +85,10 @@ public class RetentionRunner {
                 config.rollback().window(), Instant.now());
     }
 
-    /** The rollback points update records still hold ({@link UpdateWatch#holdsSnapshot}). */
+    /** The rollback points update records still hold ({@link RollbackPoint#heldBy}). */
     private Set<String> heldByUpdates(String namespace) {
         return client.resources(ControlPlaneUpdate.class).inNamespace(namespace).list().getItems().stream()
-                .filter(update -> UpdateWatch.holdsSnapshot(update, config.rollback().window(), Instant.now()))
+                .filter(update -> RollbackPoint.heldBy(update, config.rollback().window(), Instant.now()))
                 .map(update -> update.getStatus().getRollbackPoint()).collect(Collectors.toSet());
     }
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.hcprollback.api.SnapshotCompression;
+
 /**
  * The JSON object stored next to each snapshot, so that the store alone tells which cluster, payload
  * (by pull spec, digest and version) and etcd revision a snapshot holds. Format 2 added the digests

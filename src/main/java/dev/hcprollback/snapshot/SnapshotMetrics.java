@@ -8,13 +8,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import dev.hcprollback.HcpRollbackConfig;
-import io.quarkus.runtime.StartupEvent;
-
+import dev.hcprollback.config.HcpRollbackConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * {@code hcp_rollback_snapshot_duration_seconds}, {@code hcp_rollback_snapshot_bytes_total},

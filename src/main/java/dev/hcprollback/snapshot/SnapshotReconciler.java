@@ -13,7 +13,11 @@ import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshotStatus;
+import dev.hcprollback.api.SnapshotPhase;
+import dev.hcprollback.cluster.ClusterEvents;
+import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.StorageException;

@@ -9,10 +9,17 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshotSpec;
+import dev.hcprollback.api.SnapshotReason;
+import dev.hcprollback.cluster.ClusterCaches;
+import dev.hcprollback.cluster.ClusterEvents;
+import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.eligibility.SnapshotPayloads;
+import dev.hcprollback.eligibility.SnapshotSelection;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.UpdateHistory;
-import dev.hcprollback.rollback.ControlPlaneRollback;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -95,7 +102,7 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
             return new Decision(false, wait.get(), RECHECK);
         }
         Optional<Instant> newestOfPayload = SnapshotSelection.newestVerified(snapshots,
-                s -> s.isOfCurrentPayloadOf(cluster), Optional.empty())
+                s -> SnapshotPayloads.isOfCurrentPayloadOf(s, cluster), Optional.empty())
                 .flatMap(ControlPlaneSnapshot::completedAt);
         if (newestOfPayload.isPresent() && newestOfPayload.get().plus(interval).isAfter(now)) {
             Duration due = Duration.between(now, newestOfPayload.get().plus(interval));

@@ -11,6 +11,8 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.ReleaseVersion;

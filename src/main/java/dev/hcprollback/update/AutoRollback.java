@@ -3,9 +3,9 @@ package dev.hcprollback.update;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.cluster.RollbackRequests;
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.rollback.RollbackRequest;
-import dev.hcprollback.rollback.RollbackTrigger;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -35,7 +35,7 @@ final class AutoRollback {
             return Optional.of("a rollback request is pending on the HostedCluster (to "
                     + RollbackRequest.of(cluster).toVersion().get() + ")");
         }
-        return RollbackTrigger.unfinished(client, cluster).map(r -> "rollback " + r.getMetadata().getName() + " is unfinished");
+        return RollbackRequests.unfinished(client, cluster).map(r -> "rollback " + r.getMetadata().getName() + " is unfinished");
     }
 
     /** Sets the request annotations, guarded by the resourceVersion read: a concurrent SRE request wins. */
@@ -43,6 +43,6 @@ final class AutoRollback {
         Map<String, String> request = new java.util.LinkedHashMap<>();
         request.put(RollbackRequest.TO_VERSION, toVersion);
         request.put(RollbackRequest.REASON, reason);
-        RollbackTrigger.patchAnnotations(client, cluster, request, null);
+        RollbackRequests.patchAnnotations(client, cluster, request, null);
     }
 }

@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.api.ControlPlaneUpdateStatus;
+import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.hypershift.Timestamps;
 
 /**

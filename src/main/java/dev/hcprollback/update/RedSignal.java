@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
+import dev.hcprollback.api.HealthSignal;
 import dev.hcprollback.hypershift.Timestamps;
 
 /**

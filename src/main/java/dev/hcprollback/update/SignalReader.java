@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.api.ControlPlaneUpdateStatus;
+import dev.hcprollback.api.HealthSignal;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.Timestamps;
 import io.fabric8.kubernetes.api.model.Condition;

@@ -7,17 +7,17 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.cluster.ClusterCaches;
+import dev.hcprollback.cluster.ClusterEvents;
+import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.snapshot.ClusterCaches;
-import dev.hcprollback.snapshot.ClusterEvents;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**

@@ -8,13 +8,16 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.api.ControlPlaneUpdateSpec;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.ReleaseField;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateHistory;
-import dev.hcprollback.rollback.RollbackNames;
-import dev.hcprollback.rollback.UpdateStep;
+import dev.hcprollback.hypershift.UpdateStep;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -120,6 +123,6 @@ final class UpdateRecords {
     }
 
     static Instant start(ControlPlaneUpdate record) {
-        return Timestamps.parse(record.getSpec().getStartTime()).orElse(Instant.EPOCH);
+        return RollbackPoint.updateStart(record);
     }
 }

@@ -12,20 +12,23 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.api.ControlPlaneUpdateStatus;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.UpdateHealth;
+import dev.hcprollback.cluster.ClusterCaches;
+import dev.hcprollback.cluster.RollbackEvents;
+import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseField;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateHistory;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.RollbackEvents;
-import dev.hcprollback.rollback.RollbackPhase;
-import dev.hcprollback.rollback.RollbackPoint;
-import dev.hcprollback.rollback.RollbackRequest;
-import dev.hcprollback.rollback.UpdateStep;
-import dev.hcprollback.snapshot.ClusterCaches;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.hypershift.UpdateStep;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -217,7 +220,7 @@ public class UpdateWatch {
 
     /**
      * The snapshot {@link RollbackPoint} picks, or why none. Once the window closed, the last point
-     * found stays named: retention keeps it until the update is Healthy ({@link #holdsSnapshot}).
+     * found stays named: retention keeps it until the update is Healthy ({@link RollbackPoint#heldBy}).
      */
     private void locateRollbackPoint(ControlPlaneUpdateStatus status, ControlPlaneUpdate record,
             Optional<ControlPlaneSnapshot> point, boolean windowOpen) {
@@ -342,16 +345,6 @@ public class UpdateWatch {
     }
 
     // ---------------------------------------------------------------- the record
-
-    /**
-     * Whether retention must keep the record's rollback point: until the update is Healthy (or no
-     * longer the newest, or rolled back) and its window has closed.
-     */
-    public static boolean holdsSnapshot(ControlPlaneUpdate record, Duration window, Instant now) {
-        boolean windowOpen = UpdateRecords.start(record).plus(window).isAfter(now);
-        return record.getStatus() != null && record.getStatus().getRollbackPoint() != null
-                && (windowOpen || !record.health().isFinal());
-    }
 
     private Instant windowCloses(ControlPlaneUpdate record) {
         return UpdateRecords.start(record).plus(settings.window());

@@ -5,10 +5,10 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.cluster.ClusterCaches;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
-import dev.hcprollback.snapshot.ClusterCaches;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 
 /**
  * What the admission decisions read, so that judging a request costs no call to the API server:
@@ -43,7 +43,7 @@ public class AdmissionCaches {
     }
 
     /** The rollback record of that name in that namespace, as the cache holds it. */
-    public Optional<dev.hcprollback.rollback.ControlPlaneRollback> rollback(String namespace, String name) {
+    public Optional<dev.hcprollback.api.ControlPlaneRollback> rollback(String namespace, String name) {
         return caches.rollbacksIn(namespace).stream().filter(r -> name.equals(r.getMetadata().getName())).findFirst();
     }
 }

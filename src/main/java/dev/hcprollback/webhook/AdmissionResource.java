@@ -13,11 +13,11 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.logging.Logger;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneUpdate;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedControlPlane;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
-import dev.hcprollback.update.ControlPlaneUpdate;
 import dev.hcprollback.webhook.AdmissionReviewReader.ResourceKind;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;

@@ -11,14 +11,14 @@ import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackSpec;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
-import dev.hcprollback.rollback.RollbackPoint;
-import dev.hcprollback.rollback.RollbackRequest;
-import dev.hcprollback.rollback.RollbackStrategy;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 
 /**
  * Admission rules for ControlPlaneRollback, the record the rollback controller acts on. The sidecar

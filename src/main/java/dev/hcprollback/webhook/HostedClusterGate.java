@@ -12,23 +12,24 @@ import java.util.stream.Collectors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.hcprollback.HcpRollbackConfig;
-import dev.hcprollback.HcpRollbackConfig.UnknownPayloadMode;
-import dev.hcprollback.HcpRollbackConfig.UpgradeGateMode;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackPlan;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.config.HcpRollbackConfig.UnknownPayloadMode;
+import dev.hcprollback.config.HcpRollbackConfig.UpgradeGateMode;
+import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.eligibility.RollbackEligibility;
+import dev.hcprollback.eligibility.SnapshotPayloads;
+import dev.hcprollback.eligibility.SnapshotSelection;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseField;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.hypershift.Timestamps;
-import dev.hcprollback.rollback.RollbackEligibility;
-import dev.hcprollback.rollback.RollbackNames;
-import dev.hcprollback.rollback.RollbackPhase;
-import dev.hcprollback.rollback.RollbackPlan;
-import dev.hcprollback.rollback.RollbackRequest;
-import dev.hcprollback.rollback.UpdateStep;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
-import dev.hcprollback.snapshot.SnapshotSelection;
+import dev.hcprollback.hypershift.UpdateStep;
 import dev.hcprollback.webhook.PayloadChange.Direction;
 
 /**
@@ -275,7 +276,7 @@ public class HostedClusterGate {
         Instant freshAfter = Instant.now().minus(config.upgradeGate().maxSnapshotAge());
         Optional<ControlPlaneSnapshot> fresh = SnapshotSelection.newestVerified(
                 caches.snapshotsOf(before.getMetadata().getNamespace(), name(before)),
-                snapshot -> snapshot.backs(before) && snapshot.isOfCurrentPayloadOf(before)
+                snapshot -> SnapshotPayloads.backs(snapshot, before) && SnapshotPayloads.isOfCurrentPayloadOf(snapshot, before)
                         && snapshot.completedAt().get().isAfter(freshAfter),
                 Optional.empty());
         if (fresh.isPresent()) {

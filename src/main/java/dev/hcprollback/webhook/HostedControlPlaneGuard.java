@@ -10,7 +10,7 @@ import java.util.function.Function;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedControlPlane;
 

@@ -7,7 +7,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.eligibility.SnapshotPayloads;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.KnownPayload;
 import dev.hcprollback.hypershift.PayloadImage;
@@ -83,6 +84,6 @@ public class PayloadVersions {
     public Optional<ReleaseVersion> locally(HostedCluster cluster, PayloadImage image) {
         return cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, caches
                 .snapshotsOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()).stream()
-                .flatMap(snapshot -> snapshot.knownPayloads().stream()).toList()));
+                .flatMap(snapshot -> SnapshotPayloads.knownPayloads(snapshot).stream()).toList()));
     }
 }

@@ -17,7 +17,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.config.HcpRollbackConfig;
 
 /**
  * The webhook's log of refusals, one line per kind of refusal and interval: the first refusal of a requester,

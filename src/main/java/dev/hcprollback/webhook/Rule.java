@@ -73,7 +73,7 @@ public enum Rule {
     }
 
     /** The rule of an eligibility refusal: the same id. */
-    public static Rule of(dev.hcprollback.rollback.RollbackEligibility.Refusal refusal) {
+    public static Rule of(dev.hcprollback.eligibility.RollbackEligibility.Refusal refusal) {
         for (Rule rule : values()) {
             if (rule.id.equals(refusal.id())) {
                 return rule;

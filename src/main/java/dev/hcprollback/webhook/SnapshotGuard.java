@@ -6,9 +6,9 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.hcprollback.HcpRollbackConfig;
-import dev.hcprollback.rollback.RollbackPoint;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.eligibility.RollbackPoint;
 
 /**
  * Admission rules for ControlPlaneSnapshot: its status is evidence a rollback relies on, so only

@@ -4,8 +4,8 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.hcprollback.HcpRollbackConfig;
-import dev.hcprollback.update.ControlPlaneUpdate;
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.config.HcpRollbackConfig;
 
 /**
  * Admission rules for ControlPlaneUpdate: a record is evidence (health verdict, rollback point, whether an

@@ -21,14 +21,13 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-import io.javaoperatorsdk.operator.ReconcilerUtils;
-
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
 import dev.hcprollback.testing.SidecarProcess;
 import dev.hcprollback.testing.SimulatedManagementCluster;
+import io.javaoperatorsdk.operator.ReconcilerUtils;
 
 /**
  * The admission measurement both the admission benchmark and the scale benchmark run: a constant-answer

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import dev.hcprollback.rollback.RestoreScript;
-import dev.hcprollback.snapshot.SnapshotCompression;
+import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.rollback.restore.RestoreScript;
 import dev.hcprollback.testing.LocalRestoreJob;
 
 /**

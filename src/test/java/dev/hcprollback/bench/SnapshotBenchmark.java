@@ -21,16 +21,15 @@ import org.jclouds.filesystem.reference.FilesystemConstants;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.GetOption;
-
-import dev.hcprollback.snapshot.SnapshotCompression;
+import dev.hcprollback.api.SnapshotCompression;
 import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.testing.EtcdProcess;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.S3Server;
 import dev.hcprollback.testing.TestPki;
 import dev.hcprollback.testing.TestTools;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
 
 /**
  * Parts 2 and 3: a real etcd 3.5 (TLS, client certificates) grown to two database sizes; at each, in

@@ -25,15 +25,15 @@ import javax.management.openmbean.CompositeData;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 
+import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.snapshot.EtcdCredentials;
 import dev.hcprollback.snapshot.EtcdSnapshotStreamer;
-import dev.hcprollback.snapshot.SnapshotCompression;
-import dev.hcprollback.snapshot.SnapshotReason;
 import dev.hcprollback.snapshot.SnapshotTaker;
 import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.storage.SnapshotStore;
-import dev.hcprollback.testing.DelegatingSnapshotStore;
 import dev.hcprollback.storage.Upload;
+import dev.hcprollback.testing.DelegatingSnapshotStore;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.S3Server;
 

@@ -31,18 +31,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackSpec;
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackStep;
+import dev.hcprollback.api.Step;
+import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.hypershift.Timestamps;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
-import dev.hcprollback.rollback.ControlPlaneRollbackStatus;
 import dev.hcprollback.rollback.RollbackMetrics;
-import dev.hcprollback.rollback.RollbackPhase;
 import dev.hcprollback.rollback.RollbackSettings;
-import dev.hcprollback.rollback.RollbackStep;
-import dev.hcprollback.rollback.Step;
 import dev.hcprollback.snapshot.SnapshotMetrics;
 import dev.hcprollback.testing.TestTools;
-import dev.hcprollback.update.UpdateHealth;
 import dev.hcprollback.update.UpdateMetrics;
 import dev.hcprollback.webhook.AdmissionMetrics;
 import dev.hcprollback.webhook.Rule;
@@ -289,7 +289,7 @@ class AlertRulesTest {
                 RollbackMetrics rollbacks = new RollbackMetrics(registry);
                 rollbacks.observe(rollbackRunning(Step.Pause), RollbackSettings.defaults());
                 rollbacks.step(Step.Pause, "Succeeded", Duration.ofSeconds(1));
-                rollbacks.finished("Failed", dev.hcprollback.rollback.RollbackStrategy.RestoreEtcd, Duration.ofMinutes(1));
+                rollbacks.finished("Failed", dev.hcprollback.api.RollbackStrategy.RestoreEtcd, Duration.ofMinutes(1));
 
                 AdmissionMetrics admission = new AdmissionMetrics(registry);
                 admission.judged("hostedclusters", () -> Verdict.allow(Rule.NOT_AN_UPDATE, "test"));

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneSnapshot;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**

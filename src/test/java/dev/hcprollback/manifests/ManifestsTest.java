@@ -34,16 +34,16 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedControlPlane;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.manifests.Manifests.Doc;
 import dev.hcprollback.registry.ReleaseImageLookup;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.update.ControlPlaneUpdate;
-import dev.hcprollback.rollback.RollbackRequest;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.webhook.AdmissionResource;
 import dev.hcprollback.webhook.Authorizer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

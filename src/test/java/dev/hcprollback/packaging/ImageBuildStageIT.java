@@ -108,16 +108,16 @@ class ImageBuildStageIT {
         }
 
         // the stage Jobs' fetch container runs this image's main class with the class path of /deployments
-        String classPath = dev.hcprollback.rollback.RestoreScript.FETCH_CLASS_PATH.replace("/deployments/",
+        String classPath = dev.hcprollback.rollback.restore.RestoreScript.FETCH_CLASS_PATH.replace("/deployments/",
                 workdir.resolve("target/quarkus-app") + "/");
         Process fetch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classPath,
-                dev.hcprollback.rollback.RestoreScript.FETCH_CLASS).redirectErrorStream(true).start();
+                dev.hcprollback.rollback.restore.RestoreScript.FETCH_CLASS).redirectErrorStream(true).start();
         String fetchOutput = new String(fetch.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(dev.hcprollback.rollback.RestoreScript.EXIT_CANNOT_WRITE, fetch.waitFor(), fetchOutput);
+        assertEquals(dev.hcprollback.rollback.restore.RestoreScript.EXIT_CANNOT_WRITE, fetch.waitFor(), fetchOutput);
         assertTrue(fetchOutput.startsWith("usage: FetchSnapshot"), "the fetch class is in the image's layout: " + fetchOutput);
         // and the preflight's measure Jobs run this one
         Process measure = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classPath,
-                dev.hcprollback.rollback.RestoreJobs.MEASURE_CLASS).redirectErrorStream(true).start();
+                dev.hcprollback.rollback.restore.RestoreJobs.MEASURE_CLASS).redirectErrorStream(true).start();
         String measureOutput = new String(measure.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(2, measure.waitFor(), measureOutput);
         assertTrue(measureOutput.startsWith("usage: VolumeSpace"), "the measure class is in the image's layout: " + measureOutput);

@@ -13,10 +13,22 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.DataLossWindow;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStep;
+import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.etcd.EtcdMembers;
+import dev.hcprollback.rollback.etcd.JetcdRevisionReader;
+import dev.hcprollback.rollback.restore.RestoreJobs;
+import dev.hcprollback.rollback.restore.RestoreSource;
+import dev.hcprollback.rollback.restore.StoreRestoreSource;
 import dev.hcprollback.testing.HostedClusters;
-import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.HyperShiftSimulator;
+import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.RollbackWorld;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,7 +73,7 @@ class RollbackControllerTest {
     void plainDownloadUrls() {
         QuarkusMock.installMockForType(new StoreRestoreSource(() -> null) {
             @Override
-            public Download downloadOf(dev.hcprollback.snapshot.ControlPlaneSnapshot snapshot, Duration ttl) {
+            public Download downloadOf(dev.hcprollback.api.ControlPlaneSnapshot snapshot, Duration ttl) {
                 return new Download("https://snapshots.example.com/" + snapshot.getMetadata().getName(),
                         snapshot.getStatus().getSha256());
             }

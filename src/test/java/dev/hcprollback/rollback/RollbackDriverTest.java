@@ -12,7 +12,18 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.RecordedReplicas;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStep;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.restore.RestoreJobs;
+import dev.hcprollback.rollback.restore.RestoreScript;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.RequestLog;
@@ -86,7 +97,7 @@ class RollbackDriverTest {
             var container = pod.getContainers().get(0);
             assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, container.getImage());
             assertEquals(List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*",
-                    "dev.hcprollback.rollback.fetch.VolumeSpace", "$(DATA_DIR)", "$(WORK_DIR)", "/dev/termination-log"),
+                    "dev.hcprollback.rollback.restore.fetch.VolumeSpace", "$(DATA_DIR)", "$(WORK_DIR)", "/dev/termination-log"),
                     container.getCommand());
             assertEquals("FallbackToLogsOnError", container.getTerminationMessagePolicy());
             assertEquals("data-etcd-" + member, pod.getVolumes().get(0).getPersistentVolumeClaim().getClaimName());
@@ -119,7 +130,7 @@ class RollbackDriverTest {
             assertEquals(RestoreJobs.FETCH_CONTAINER, fetch.getName());
             assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, fetch.getImage());
             assertEquals(List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*",
-                    "dev.hcprollback.rollback.fetch.FetchSnapshot", "$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)",
+                    "dev.hcprollback.rollback.restore.fetch.FetchSnapshot", "$(SNAPSHOT_URL)", "$(SNAPSHOT_SHA256)",
                     "$(WORK_DIR)/snapshot.db", "$(SNAPSHOT_COMPRESSION)", "$(SNAPSHOT_BYTES)", "$(DATA_DIR)"),
                     fetch.getCommand());
             assertEquals("/var/lib", fetch.getVolumeMounts().get(0).getMountPath());
@@ -166,7 +177,7 @@ class RollbackDriverTest {
     void anEtcdVersionChangedByTheUpdateGoesBackToo() {
         RollbackWorld world = new RollbackWorld(client, server, "etcd-version", "payments").create();
         String cp = world.controlPlaneNamespace();
-        var snapshot = client.resources(dev.hcprollback.snapshot.ControlPlaneSnapshot.class).inNamespace("etcd-version")
+        var snapshot = client.resources(dev.hcprollback.api.ControlPlaneSnapshot.class).inNamespace("etcd-version")
                 .withName(world.snapshotName()).get();
         snapshot.getStatus().setEtcdImage(HyperShiftSimulator.OLDER_ETCD_IMAGE);
         snapshot.getStatus().setEtcdVersion("3.5.14");

@@ -12,15 +12,27 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.PreflightCheck;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStep;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.Timestamps;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
+import dev.hcprollback.rollback.restore.RestoreJobs;
+import dev.hcprollback.rollback.restore.RestoreSource;
+import dev.hcprollback.rollback.restore.StoreRestoreSource;
+import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.RollbackCrds;
 import dev.hcprollback.testing.RollbackWorld;
 import dev.hcprollback.testing.S3Server;
-import dev.hcprollback.storage.SnapshotStore;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -312,7 +324,7 @@ class RollbackFailureTest {
         // download + restored copy (snapshot + a WAL segment) + 10% of the file system
         long needs = snapshot + snapshot + (64L << 20) + fileSystem / 100 * 10;
         RollbackWorld world = worldWithSnapshotOf("f-capacity-edge", snapshot, simulator -> simulator.volumeReport = member ->
-                new dev.hcprollback.rollback.fetch.VolumeSpace(fileSystem, fileSystem - needs, switch (member) {
+                new dev.hcprollback.rollback.restore.fetch.VolumeSpace(fileSystem, fileSystem - needs, switch (member) {
                     case 0 -> needs;
                     case 1 -> needs - 1;
                     default -> needs - (40L << 20);
@@ -359,7 +371,7 @@ class RollbackFailureTest {
     @Test
     void aVolumeWithoutAnEtcdDbIsRefusedInThePlan() {
         RollbackWorld world = worldWithSnapshotOf("f-capacity-nodb", 48_000_000L, simulator -> simulator.volumeReport =
-                member -> new dev.hcprollback.rollback.fetch.VolumeSpace(8L << 30, 1L << 20, (8L << 30) - (1L << 20), 0, 0, 0)
+                member -> new dev.hcprollback.rollback.restore.fetch.VolumeSpace(8L << 30, 1L << 20, (8L << 30) - (1L << 20), 0, 0, 0)
                         .report());
         ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
         assertRefusedInThePlan(world, rollback, "volumeCapacity/data-etcd-0");
@@ -378,7 +390,7 @@ class RollbackFailureTest {
         });
         ControlPlaneSnapshot snapshot = client.resources(ControlPlaneSnapshot.class).inNamespace("f-capacity-zstd")
                 .withName(world.snapshotName()).get();
-        snapshot.getStatus().setCompression(dev.hcprollback.snapshot.SnapshotCompression.zstd);
+        snapshot.getStatus().setCompression(dev.hcprollback.api.SnapshotCompression.zstd);
         client.resource(snapshot).updateStatus();
         ControlPlaneRollback unsized = world.runToEnd(world.driver(),
                 world.requestRollback("payments-to-4-18-5-plan", RollbackStrategy.RestoreEtcd, true));

@@ -9,7 +9,13 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.etcd.ResourceKeys;
+import dev.hcprollback.rollback.restore.RestoreScript;
 import dev.hcprollback.testing.HostedClusters;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 

@@ -9,9 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
+
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStrategy;
 
 /** The one parser of the request annotations, which the webhook and the controllers share. */
 class RollbackRequestTest {

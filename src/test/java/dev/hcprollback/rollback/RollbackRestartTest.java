@@ -12,6 +12,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.RequestLog;
 import dev.hcprollback.testing.RollbackCrds;

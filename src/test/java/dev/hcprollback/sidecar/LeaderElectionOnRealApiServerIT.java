@@ -21,14 +21,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStep;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.RollbackNames;
-import dev.hcprollback.rollback.RollbackPhase;
-import dev.hcprollback.rollback.RollbackRequest;
-import dev.hcprollback.rollback.RollbackStep;
-import dev.hcprollback.rollback.RollbackStrategy;
-import dev.hcprollback.rollback.Step;
 import dev.hcprollback.testing.AdmissionGate;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.Install;
@@ -342,7 +342,7 @@ class LeaderElectionOnRealApiServerIT {
             List<HasMetadata> all = new java.util.ArrayList<>();
             all.add(world.cluster());
             all.addAll(admin.resources(ControlPlaneRollback.class).inNamespace(namespace).list().getItems());
-            all.addAll(admin.resources(dev.hcprollback.snapshot.ControlPlaneSnapshot.class).inNamespace(namespace).list()
+            all.addAll(admin.resources(dev.hcprollback.api.ControlPlaneSnapshot.class).inNamespace(namespace).list()
                     .getItems());
             all.addAll(admin.apps().deployments().inNamespace(controlPlane).list().getItems());
             all.addAll(admin.apps().statefulSets().inNamespace(controlPlane).list().getItems());

@@ -3,7 +3,8 @@ package dev.hcprollback.snapshot;
 import java.io.InputStream;
 import java.util.function.Consumer;
 
-import dev.hcprollback.rollback.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.testing.TestTools;
 import io.fabric8.crdv2.generator.CRDGenerator;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;

@@ -9,12 +9,17 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackSpec;
+import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshotSpec;
+import dev.hcprollback.api.ControlPlaneSnapshotStatus;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.SnapshotPhase;
+import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.UpdateHistory;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
-import dev.hcprollback.rollback.ControlPlaneRollbackStatus;
-import dev.hcprollback.rollback.RollbackPhase;
 import dev.hcprollback.testing.Clusters;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 

@@ -10,6 +10,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.SnapshotPhase;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.testing.Clusters;

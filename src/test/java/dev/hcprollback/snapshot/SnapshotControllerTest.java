@@ -15,6 +15,12 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshotSpec;
+import dev.hcprollback.api.ControlPlaneSnapshotStatus;
+import dev.hcprollback.api.SnapshotPhase;
+import dev.hcprollback.api.SnapshotReason;
+import dev.hcprollback.eligibility.SnapshotPayloads;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.testing.Clusters;
@@ -53,7 +59,7 @@ class SnapshotControllerTest {
     io.micrometer.core.instrument.MeterRegistry registry;
 
     @Inject
-    dev.hcprollback.HcpRollbackConfig config;
+    dev.hcprollback.config.HcpRollbackConfig config;
 
     S3SnapshotStore bucket() {
         return new S3SnapshotStore(SnapshotTestServers.s3.client(), SnapshotTestServers.s3.presigner(),
@@ -147,7 +153,7 @@ class SnapshotControllerTest {
         assertEquals("4.18.6", status.getVersion());
         assertEquals("4.18.6", status.getReleaseVersion());
         assertEquals(cluster.getMetadata().getUid(), status.getHostedClusterUid(), "the uid of the cluster snapshotted");
-        assertTrue(snapshot.backs(cluster));
+        assertTrue(SnapshotPayloads.backs(snapshot, cluster));
         assertTrue(status.getEtcdRevision() > 0);
         assertTrue(status.getSizeBytes() > 0);
         // what a restore writes on a member's volume: the snapshot as etcd sent it (stored as is here)

@@ -21,14 +21,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.storage.AzureSnapshotStore;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.StoredObject;
 import dev.hcprollback.storage.Upload;
-import dev.hcprollback.testing.DelegatingSnapshotStore;
 import dev.hcprollback.testing.AzuriteProcess;
 import dev.hcprollback.testing.Clusters;
+import dev.hcprollback.testing.DelegatingSnapshotStore;
 import dev.hcprollback.testing.EtcdProcess;
 import dev.hcprollback.testing.S3Server;
 import dev.hcprollback.testing.TestPki;

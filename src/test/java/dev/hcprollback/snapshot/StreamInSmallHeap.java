@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
+import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.testing.Clusters;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import com.sun.net.httpserver.HttpServer;
 
-import dev.hcprollback.HcpRollbackConfig;
+import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.testing.AzuriteProcess;
 
 /**

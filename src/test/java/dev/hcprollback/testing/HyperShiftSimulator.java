@@ -18,8 +18,8 @@ import dev.hcprollback.hypershift.HostedClusterStatus;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.hypershift.VersionStatus;
-import dev.hcprollback.rollback.EtcdMembers;
-import dev.hcprollback.rollback.RestoreJobs;
+import dev.hcprollback.rollback.etcd.EtcdMembers;
+import dev.hcprollback.rollback.restore.RestoreJobs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -120,7 +120,7 @@ public class HyperShiftSimulator {
         long size = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
                 new io.fabric8.kubernetes.api.model.Quantity(etcdVolumeSize)).longValue();
         long data = etcdDbSizeBytes + etcdWalAndSnapBytes;
-        return new dev.hcprollback.rollback.fetch.VolumeSpace(size, data, size - data, data, etcdDbSizeBytes, 0).report();
+        return new dev.hcprollback.rollback.restore.fetch.VolumeSpace(size, data, size - data, data, etcdDbSizeBytes, 0).report();
     };
     /** etcd's revision; a completed swap sets it to the restored snapshot's revision plus the Job's bump, as etcdutl does. */
     public volatile long etcdRevision = 123_500L;

@@ -11,12 +11,12 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.ReleaseVersion;
-import dev.hcprollback.rollback.RollbackRequest;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;

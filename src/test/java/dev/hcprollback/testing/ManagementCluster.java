@@ -9,16 +9,16 @@ import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
 
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshotSpec;
+import dev.hcprollback.api.ControlPlaneSnapshotStatus;
+import dev.hcprollback.api.SnapshotPhase;
+import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.Timestamps;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.snapshot.EtcdCredentials;
-import dev.hcprollback.snapshot.ControlPlaneSnapshotSpec;
-import dev.hcprollback.snapshot.ControlPlaneSnapshotStatus;
-import dev.hcprollback.snapshot.SnapshotPhase;
-import dev.hcprollback.snapshot.SnapshotReason;
 import dev.hcprollback.webhook.AdmissionCaches;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -107,20 +107,20 @@ public class ManagementCluster {
      * A rollback record of {@code cluster} to {@code toVersion} as the rollback controller leaves it once it decided
      * (phase and the plan's decision time), written and waited for in the sidecar's cache.
      */
-    public dev.hcprollback.rollback.ControlPlaneRollback addRollback(String name, String cluster, String toVersion,
-            dev.hcprollback.rollback.RollbackPhase phase, Instant decidedAt) {
-        var record = new dev.hcprollback.rollback.ControlPlaneRollback();
+    public dev.hcprollback.api.ControlPlaneRollback addRollback(String name, String cluster, String toVersion,
+            dev.hcprollback.api.RollbackPhase phase, Instant decidedAt) {
+        var record = new dev.hcprollback.api.ControlPlaneRollback();
         record.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(HostedClusters.NAMESPACE).build());
-        var spec = new dev.hcprollback.rollback.ControlPlaneRollbackSpec();
+        var spec = new dev.hcprollback.api.ControlPlaneRollbackSpec();
         spec.setHostedClusterName(cluster);
         spec.setToVersion(toVersion);
         spec.setReason("INC-4711");
         spec.setRequestedBy(RbacSimulator.SRE);
         record.setSpec(spec);
         var created = client.resource(record).create();
-        var status = new dev.hcprollback.rollback.ControlPlaneRollbackStatus();
+        var status = new dev.hcprollback.api.ControlPlaneRollbackStatus();
         status.setPhase(phase);
-        var plan = new dev.hcprollback.rollback.RollbackPlan();
+        var plan = new dev.hcprollback.api.RollbackPlan();
         plan.setToVersion(toVersion);
         plan.setDecidedAt(Timestamps.format(decidedAt));
         status.setPlan(plan);

@@ -9,14 +9,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
-import dev.hcprollback.rollback.RollbackStrategy;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
-import dev.hcprollback.update.ControlPlaneUpdate;
-import dev.hcprollback.update.ControlPlaneUpdateSpec;
-import dev.hcprollback.update.ControlPlaneUpdateStatus;
-import dev.hcprollback.update.UpdateHealth;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackSpec;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.api.ControlPlaneUpdateSpec;
+import dev.hcprollback.api.ControlPlaneUpdateStatus;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.UpdateHealth;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 
 /**

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 

@@ -20,17 +20,23 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackSpec;
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.api.HealthSignal;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.UpdateHealth;
+import dev.hcprollback.cluster.ClusterCaches;
+import dev.hcprollback.cluster.RollbackEvents;
+import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
-import dev.hcprollback.rollback.RollbackEvents;
-import dev.hcprollback.rollback.RollbackPhase;
-import dev.hcprollback.rollback.RollbackRequest;
-import dev.hcprollback.rollback.RollbackStrategy;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.snapshot.Retention;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;
+import dev.hcprollback.testing.RequestLog;
 import dev.hcprollback.testing.RollbackCrds;
 import dev.hcprollback.testing.RollbackWorld;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -40,8 +46,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import dev.hcprollback.snapshot.ClusterCaches;
-import dev.hcprollback.testing.RequestLog;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.Meter;
 
@@ -177,7 +181,7 @@ class UpdateWatchTest {
         }
 
         Set<String> heldByUpdates() {
-            return records().stream().filter(r -> UpdateWatch.holdsSnapshot(r, SETTINGS.window(), world.clock.instant()))
+            return records().stream().filter(r -> RollbackPoint.heldBy(r, SETTINGS.window(), world.clock.instant()))
                     .map(r -> r.getStatus().getRollbackPoint()).collect(Collectors.toSet());
         }
 

@@ -20,12 +20,12 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.api.RollbackPhase;
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.SnapshotPhase;
 import dev.hcprollback.hypershift.HostedCluster;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
-import dev.hcprollback.snapshot.SnapshotPhase;
-import dev.hcprollback.rollback.RollbackNames;
-import dev.hcprollback.rollback.RollbackPhase;
-import dev.hcprollback.rollback.RollbackRequest;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.registry.ReleaseImageLookup;
-import dev.hcprollback.snapshot.ControlPlaneSnapshot;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.FakeReleaseRegistry;
 import dev.hcprollback.testing.HostedClusters;

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.hcprollback.rollback.ControlPlaneRollback;
-import dev.hcprollback.rollback.ControlPlaneRollbackSpec;
-import dev.hcprollback.rollback.RollbackStrategy;
+import dev.hcprollback.api.ControlPlaneRollback;
+import dev.hcprollback.api.ControlPlaneRollbackSpec;
+import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.ManagementCluster;

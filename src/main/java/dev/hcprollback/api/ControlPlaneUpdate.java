@@ -1,0 +1,50 @@
+package dev.hcprollback.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * The record of one control-plane update of a HostedCluster, kept by the sidecar: from and to which
+ * payload, whether it could still be rolled back and with which snapshot, and the health verdict
+ * with its evidence. {@code kubectl get cpupd -A} is the triage view of forced updates.
+ */
+@Group(ControlPlaneSnapshot.GROUP)
+@Version("v1alpha1")
+@Kind("ControlPlaneUpdate")
+@Plural("controlplaneupdates")
+@ShortNames("cpupd")
+@AdditionalPrinterColumn(name = "Cluster", jsonPath = ".spec.hostedClusterName", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "From", jsonPath = ".spec.fromVersion", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "To", jsonPath = ".spec.toVersion", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Health", jsonPath = ".status.health", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Rollback Point", jsonPath = ".status.rollbackPoint", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Window Left", jsonPath = ".status.windowLeft", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class ControlPlaneUpdate extends CustomResource<ControlPlaneUpdateSpec, ControlPlaneUpdateStatus>
+        implements Namespaced {
+
+    /**
+     * Required by the CRD ({@code required: [spec]}): it records which update of which cluster the record judges. The
+     * spec's own rule ({@code self == oldSelf}) compares an old and a new spec only, so without this a spec could be
+     * left out on create or removed later, by the sidecar too, whose writes skip the webhook.
+     */
+    @Override
+    @Required
+    public ControlPlaneUpdateSpec getSpec() {
+        return super.getSpec();
+    }
+
+    @JsonIgnore
+    public UpdateHealth health() {
+        return getStatus() == null || getStatus().getHealth() == null ? UpdateHealth.Soaking : getStatus().getHealth();
+    }
+}

@@ -1,0 +1,74 @@
+package dev.hcprollback.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * One red signal in a record's evidence: its name ({@code Degraded}, {@code DeploymentUnavailable},
+ * ...), since when it is red (RFC 3339), how long it may stay red ({@code 10m}) and what it says.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HealthSignal {
+
+    private String name;
+    /** The object it concerns, when not the HostedCluster itself ({@code Deployment kube-apiserver}). */
+    private String object;
+    private String since;
+    private String threshold;
+    private String message;
+
+    public HealthSignal() {
+    }
+
+    public HealthSignal(String name, String object, String since, String threshold, String message) {
+        this.name = name;
+        this.object = object;
+        this.since = since;
+        this.threshold = threshold;
+        this.message = message;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    public String getObject() {
+        return object;
+    }
+
+    public void setObject(String object) {
+        this.object = object;
+    }
+
+    public String getSince() {
+        return since;
+    }
+
+    public void setSince(String since) {
+        this.since = since;
+    }
+
+    public String getThreshold() {
+        return threshold;
+    }
+
+    public void setThreshold(String threshold) {
+        this.threshold = threshold;
+    }
+
+    public String getMessage() {
+        return message;
+    }
+
+    public void setMessage(String message) {
+        this.message = message;
+    }
+
+    @Override
+    public String toString() {
+        return name + (object == null ? "" : " of " + object) + " since " + since;
+    }
+}

@@ -1,0 +1,127 @@
+package dev.hcprollback.api;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import dev.hcprollback.hypershift.HostedCluster;
+
+/**
+ * A service-led rollback request: the annotations an SRE sets on a HostedCluster, read by the one parser that the
+ * webhook and the controllers share. Absent values are empty; a blank reason counts as no reason. A flag or a
+ * strategy takes exactly one of the values it accepts: any other spelling ({@code "True"}, {@code "yes"},
+ * {@code " true"}, {@code "payloadonly"}) is an {@link InvalidValue}, which the webhook refuses and the controllers
+ * never act on, so that a value nobody recognised never falls to the data-losing side (a real rollback instead of
+ * a dry run, an etcd restore instead of a payload-only revert).
+ */
+public record RollbackRequest(Optional<String> toVersion, Optional<String> reason, boolean dryRun, RollbackStrategy strategy,
+        List<InvalidValue> invalid) {
+
+    public static final String PREFIX = "rollback.hypershift.openshift.io/";
+    public static final String TO_VERSION = PREFIX + "to-version";
+    public static final String REASON = PREFIX + "reason";
+    /** {@code "true"}: plan only. Absent or {@code "false"}: the rollback runs. */
+    public static final String DRY_RUN = PREFIX + "dry-run";
+    /** Optional: {@code PayloadOnly} reverts the payload and keeps etcd; absent or {@code RestoreEtcd} restores etcd. */
+    public static final String STRATEGY = PREFIX + "strategy";
+    /** {@code "true"}: the sidecar files the rollback request of an Unhealthy update itself. */
+    public static final String AUTO_ROLLBACK = PREFIX + "auto-rollback";
+
+    /** The values a yes/no annotation accepts, exactly as written. */
+    static final List<String> FLAG_VALUES = List.of("true", "false");
+
+    public static final RollbackRequest NONE = new RollbackRequest(Optional.empty(), Optional.empty(), false,
+            RollbackStrategy.RestoreEtcd, List.of());
+
+    /** An annotation whose value is none of those it accepts. */
+    public record InvalidValue(String key, String value, List<String> accepted) {
+
+        /** {@code <key> is '<value>'; it takes exactly 'a' or 'b', or no annotation}. */
+        public String describe() {
+            return key + " is '" + value + "'; it takes exactly "
+                    + accepted.stream().map(v -> "'" + v + "'").collect(Collectors.joining(" or ")) + ", or no annotation";
+        }
+    }
+
+    public static RollbackRequest of(HostedCluster cluster) {
+        if (cluster == null || cluster.getMetadata() == null || cluster.getMetadata().getAnnotations() == null) {
+            return NONE;
+        }
+        return of(cluster.getMetadata().getAnnotations());
+    }
+
+    /** Reads the request from a HostedCluster's annotations. The version is taken as written (never trimmed). */
+    public static RollbackRequest of(Map<String, String> annotations) {
+        List<InvalidValue> invalid = new ArrayList<>();
+        boolean dryRun = flag(annotations, DRY_RUN, invalid).orElse(false);
+        flag(annotations, AUTO_ROLLBACK, invalid);
+        String strategy = annotations.get(STRATEGY);
+        RollbackStrategy parsed = RollbackStrategy.RestoreEtcd;
+        if (strategy != null) {
+            List<String> accepted = Arrays.stream(RollbackStrategy.values()).map(Enum::name).toList();
+            if (accepted.contains(strategy)) {
+                parsed = RollbackStrategy.valueOf(strategy);
+            } else {
+                invalid.add(new InvalidValue(STRATEGY, strategy, accepted));
+            }
+        }
+        return new RollbackRequest(
+                Optional.ofNullable(annotations.get(TO_VERSION)).filter(v -> !v.isEmpty()),
+                Optional.ofNullable(annotations.get(REASON)).map(String::trim).filter(r -> !r.isEmpty()),
+                dryRun, parsed, List.copyOf(invalid));
+    }
+
+    /** Whether the cluster opted in to automatic rollbacks: only an exact {@code "true"} opts in. */
+    public static boolean autoRollback(HostedCluster cluster) {
+        Map<String, String> annotations = cluster == null || cluster.getMetadata() == null
+                || cluster.getMetadata().getAnnotations() == null ? Map.of() : cluster.getMetadata().getAnnotations();
+        return flag(annotations, AUTO_ROLLBACK, new ArrayList<>()).orElse(false);
+    }
+
+    /** A yes/no annotation: empty when absent or invalid (then recorded in {@code invalid}). */
+    private static Optional<Boolean> flag(Map<String, String> annotations, String key, List<InvalidValue> invalid) {
+        String value = annotations.get(key);
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (!FLAG_VALUES.contains(value)) {
+            invalid.add(new InvalidValue(key, value, FLAG_VALUES));
+            return Optional.empty();
+        }
+        return Optional.of(Boolean.parseBoolean(value));
+    }
+
+    public boolean isPresent() {
+        return toVersion.isPresent();
+    }
+
+    /** Whether every annotation of the request has a value it accepts. */
+    public boolean isValid() {
+        return invalid.isEmpty();
+    }
+
+    /**
+     * Whether any {@code rollback.hypershift.openshift.io/} annotation is added, changed or removed:
+     * the request keys, the strategy, and the sidecar's own links alike, so that nobody but an
+     * authorised requester can edit a request or the record of one.
+     */
+    public static boolean annotationsChanged(HostedCluster before, HostedCluster after) {
+        return !prefixed(before).equals(prefixed(after));
+    }
+
+    private static Map<String, String> prefixed(HostedCluster cluster) {
+        if (cluster == null || cluster.getMetadata() == null || cluster.getMetadata().getAnnotations() == null) {
+            return Map.of();
+        }
+        Map<String, String> request = new java.util.TreeMap<>();
+        cluster.getMetadata().getAnnotations().forEach((key, value) -> {
+            if (key.startsWith(PREFIX)) {
+                request.put(key, value);
+            }
+        });
+        return request;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.hcprollback.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/** One step of a rollback as the status records it, written before the step acts. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RollbackStep {
+
+    private String name;
+    private RollbackPhase phase;
+    private String startTime;
+    private String completionTime;
+    private String message;
+
+    public String getName() {
+        return name;
+    }
+
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    public RollbackPhase getPhase() {
+        return phase;
+    }
+
+    public void setPhase(RollbackPhase phase) {
+        this.phase = phase;
+    }
+
+    public String getStartTime() {
+        return startTime;
+    }
+
+    public void setStartTime(String startTime) {
+        this.startTime = startTime;
+    }
+
+    public String getCompletionTime() {
+        return completionTime;
+    }
+
+    public void setCompletionTime(String completionTime) {
+        this.completionTime = completionTime;
+    }
+
+    public String getMessage() {
+        return message;
+    }
+
+    public void setMessage(String message) {
+        this.message = message;
+    }
+}

@@ -1,0 +1,8 @@
+package dev.hcprollback.api;
+
+public enum SnapshotPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed
+}

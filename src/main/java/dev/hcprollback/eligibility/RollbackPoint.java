@@ -1,0 +1,50 @@
+package dev.hcprollback.eligibility;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Optional;
+
+import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.ReleaseField;
+import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.hypershift.UpdateStep;
+
+/**
+ * The snapshot a cluster would roll back to right now: while its latest update is inside the
+ * rollback window, the newest verified snapshot of the previous Completed version taken before
+ * that update started, of the same payload (by digest, else by version) and recorded of this very
+ * HostedCluster (its uid). Such a snapshot must outlive retention and casual deletion.
+ */
+public final class RollbackPoint {
+
+    private RollbackPoint() {
+    }
+
+    public static Optional<ControlPlaneSnapshot> of(HostedCluster cluster, Collection<ControlPlaneSnapshot> snapshots,
+            Duration window, Instant now) {
+        return UpdateStep.latest(ReleaseField.RELEASE.history(cluster))
+                .filter(step -> step.startedWithin(window, now))
+                .flatMap(step -> step.previousPayload().flatMap(previous -> SnapshotSelection.newestVerified(snapshots,
+                        snapshot -> SnapshotPayloads.backs(snapshot, cluster)
+                                && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false),
+                        step.startedAt())));
+    }
+
+    /**
+     * Whether retention must keep the rollback point an update record names: until the update is
+     * Healthy (or no longer the newest, or rolled back) and its window has closed.
+     */
+    public static boolean heldBy(ControlPlaneUpdate record, Duration window, Instant now) {
+        boolean windowOpen = updateStart(record).plus(window).isAfter(now);
+        return record.getStatus() != null && record.getStatus().getRollbackPoint() != null
+                && (windowOpen || !record.health().isFinal());
+    }
+
+    /** When the recorded update started ({@code spec.startTime}); the epoch when it is unreadable. */
+    public static Instant updateStart(ControlPlaneUpdate record) {
+        return Timestamps.parse(record.getSpec().getStartTime()).orElse(Instant.EPOCH);
+    }
+}

@@ -1,0 +1,395 @@
+package dev.hcprollback.rollback.restore.fetch;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
+
+import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.net.IdleTimeoutInputStream;
+import dev.hcprollback.snapshot.SnapshotDigest;
+
+/**
+ * The first container of a stage Job, in the sidecar's own image: downloads a snapshot onto the etcd
+ * member's volume and checks its SHA-256 while it streams, so that no tool of the etcd image
+ * ({@code curl}, {@code sha256sum}) is assumed. JDK only, no Quarkus boot:
+ *
+ * <pre>
+ * java -cp "/deployments/app/*:/deployments/lib/main/*" dev.hcprollback.rollback.restore.fetch.FetchSnapshot \
+ *     &lt;url&gt; &lt;expected-sha256, 64 hex digits&gt; &lt;destination file&gt; [none|zstd [&lt;snapshot bytes&gt; &lt;data dir&gt;]]
+ * </pre>
+ *
+ * The destination's directory is the stage's work dir, which belongs to the stage alone: whatever an earlier
+ * stage left there (the staged copy of a rollback undone later) is removed first. Given the snapshot's size
+ * (as etcd sent it: what lands on the volume) and the member's data dir, the volume is measured
+ * ({@link VolumeSpace}) before anything is written, and again once the download is complete, right before
+ * the restore writes its copy: a stage that would fill the volume of a serving member stops with
+ * {@link #EXIT_CANNOT_WRITE} and {@code needs X bytes, the volume has Y free}, having written nothing.
+ *
+ * A body that stops arriving for {@link #IDLE_TIMEOUT} (environment {@code FETCH_IDLE_TIMEOUT_SECONDS} overrides it)
+ * is given up and downloaded again, like any other broken transfer, {@link #ATTEMPTS} times in all.
+ *
+ * The SHA-256 is of the object as stored. A {@code zstd} object is decoded as it streams (pure-Java
+ * codec, already in the image), and the decoded snapshot must also carry a matching etcd trailing hash
+ * (the check the snapshot controller made on etcd's stream), so that the file left in place is exactly
+ * the snapshot etcd sent.
+ *
+ * The body goes to a temporary file beside the destination (same volume) and is renamed into place
+ * only when its hash matches; on any failure nothing is left behind. An XML or HTML page answered with
+ * 200 (an expired or refused pre-signed URL) is refused: an etcd snapshot is a bbolt file and never
+ * starts with {@code <}. Exits 0, or one of the restore's "nothing touched" codes with one line on
+ * stderr: {@link #EXIT_CANNOT_WRITE} 10, {@link #EXIT_FETCH_FAILED} 11, {@link #EXIT_HASH_MISMATCH} 12.
+ */
+public final class FetchSnapshot {
+
+    /** Bad arguments, or the download could not be written on the volume (e.g. no space): nothing touched. */
+    public static final int EXIT_CANNOT_WRITE = 10;
+    /** Unreachable URL, an HTTP status other than 200, or an error page instead of a snapshot: nothing touched. */
+    public static final int EXIT_FETCH_FAILED = 11;
+    /** The body does not have the expected SHA-256: nothing touched, nothing left in place. */
+    public static final int EXIT_HASH_MISMATCH = 12;
+
+    static final int ATTEMPTS = 3;
+    /** The longest a read of the body may wait for data before the attempt is given up. */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+    private static final int SNIFF_BYTES = 256;
+
+    /** A failure with its exit code and the one line printed for it. */
+    public static final class Failure extends Exception {
+        private final int exitCode;
+
+        Failure(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    private FetchSnapshot() {
+    }
+
+    public static void main(String[] args) {
+        SnapshotCompression compression = null;
+        Room room = null;
+        if (args.length == 3 || args.length == 4 || args.length == 6) {
+            compression = args.length == 3 ? SnapshotCompression.none : compressionNamed(args[3]);
+        }
+        if (args.length == 6) {
+            try {
+                room = new Room(Long.parseLong(args[4]), Path.of(args[5]));
+            } catch (NumberFormatException e) {
+                System.err.println("the snapshot's size is not a number: '" + args[4] + "': data dir left untouched");
+                compression = null;
+            }
+        }
+        if (compression == null) {
+            System.err.println("usage: FetchSnapshot <url> <expected-sha256> <destination> [none|zstd [<snapshot bytes> <data dir>]]");
+            System.exit(EXIT_CANNOT_WRITE);
+        }
+        System.out.println("stage=fetch");
+        try {
+            Duration idle = Optional.ofNullable(System.getenv("FETCH_IDLE_TIMEOUT_SECONDS"))
+                    .map(seconds -> Duration.ofSeconds(Long.parseLong(seconds))).orElse(IDLE_TIMEOUT);
+            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]), compression, idle, room);
+            System.out.println("stage=verified " + bytes + " bytes with SHA-256 " + args[1].toLowerCase(Locale.ROOT)
+                    + " in " + args[2]);
+        } catch (Failure e) {
+            System.err.println(e.getMessage());
+            System.exit(e.exitCode());
+        } catch (IllegalArgumentException e) {
+            System.err.println("bad snapshot URL: " + e.getMessage() + ": data dir left untouched");
+            System.exit(EXIT_FETCH_FAILED);
+        }
+    }
+
+    /**
+     * Downloads {@code url} into {@code destination} when its SHA-256 is {@code expectedSha256} (hex, any
+     * case). Returns the number of bytes. Throws {@link Failure} with the exit code otherwise, leaving no
+     * file at {@code destination} nor beside it.
+     */
+    public static long fetch(URI url, String expectedSha256, Path destination) throws Failure {
+        return fetch(url, expectedSha256, destination, SnapshotCompression.none, IDLE_TIMEOUT);
+    }
+
+    /** As {@link #fetch(URI, String, Path, SnapshotCompression, Duration)} with the default idle timeout. */
+    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression)
+            throws Failure {
+        return fetch(url, expectedSha256, destination, compression, IDLE_TIMEOUT);
+    }
+
+    /**
+     * As {@link #fetch(URI, String, Path)} for an object stored with {@code compression}: the SHA-256 is
+     * of the stored bytes, the file is the decoded snapshot (whose etcd trailing hash must match).
+     * Returns the number of bytes stored. An attempt whose body waits longer than {@code idle} for data is given up.
+     */
+    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression,
+            Duration idle) throws Failure {
+        return fetch(url, expectedSha256, destination, compression, idle, null);
+    }
+
+    /**
+     * What a stage writes beside a member's data, for the volume's checks: the snapshot as etcd sent it
+     * ({@code snapshotBytes}, the download and the restored copy's db), the member's {@code dataDir}, and how
+     * the volume is measured (the file system itself; a test makes it shrink while the download runs).
+     */
+    public record Room(long snapshotBytes, Path dataDir, Measure measure) {
+
+        public Room(long snapshotBytes, Path dataDir) {
+            this(snapshotBytes, dataDir, VolumeSpace::measure);
+        }
+
+        /** Measures the member's volume. */
+        public interface Measure {
+            VolumeSpace of(Path dataDir, Path workDir) throws IOException;
+        }
+
+        /**
+         * Refuses, naming both figures, when the volume has less free than {@code needs} of it; {@code what} says
+         * when, {@code left} what the refusal leaves behind.
+         */
+        void require(Path workDir, java.util.function.ToLongFunction<VolumeSpace> needs, String what, String left)
+                throws Failure {
+            VolumeSpace space;
+            try {
+                space = measure.of(dataDir, workDir);
+            } catch (IOException e) {
+                throw new Failure(EXIT_CANNOT_WRITE, "cannot measure the volume of " + dataDir + ": " + e + ": " + left);
+            }
+            long needed = needs.applyAsLong(space);
+            System.out.println("stage=space " + what + ": needs " + needed + " bytes, the volume has " + space.freeBytes() + " free");
+            if (needed > space.freeBytes()) {
+                throw new Failure(EXIT_CANNOT_WRITE, what + ": needs " + needed + " bytes, the volume has " + space.freeBytes()
+                        + " free (" + space.stageDetail(snapshotBytes) + "): " + left);
+            }
+        }
+    }
+
+    /**
+     * As above; with a {@code room}, the volume is measured before anything is written (the download, the
+     * restored copy and the margin must fit) and again once the download is complete (the restored copy
+     * and the margin), and the fetch refuses with {@link #EXIT_CANNOT_WRITE} when they do not.
+     */
+    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression,
+            Duration idle, Room room) throws Failure {
+        String expected = expectedSha256.toLowerCase(Locale.ROOT);
+        if (!expected.matches("[0-9a-f]{64}")) {
+            throw new Failure(EXIT_CANNOT_WRITE, "expected SHA-256 is not 64 hex digits: '" + expectedSha256 + "'");
+        }
+        Path directory = destination.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(directory);
+            clear(directory);
+        } catch (IOException e) {
+            throw new Failure(EXIT_CANNOT_WRITE, "cannot write beside " + destination + ": " + e + ": data dir left untouched");
+        }
+        if (room != null) {
+            room.require(directory, space -> space.stageNeeds(room.snapshotBytes()), "before the download",
+                    "nothing written, data dir left untouched");
+        }
+        Path temporary;
+        try {
+            temporary = Files.createTempFile(directory, "." + destination.getFileName() + "-", ".part");
+        } catch (IOException e) {
+            throw new Failure(EXIT_CANNOT_WRITE, "cannot write beside " + destination + ": " + e + ": data dir left untouched");
+        }
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+                    .followRedirects(HttpClient.Redirect.NORMAL).build();
+            String actual = null;
+            long bytes = 0;
+            Boolean decodedIntact = null;
+            for (int attempt = 1; actual == null; attempt++) {
+                try {
+                    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                    Downloaded downloaded = download(client, url, temporary, digest, compression, idle);
+                    bytes = downloaded.storedBytes();
+                    decodedIntact = downloaded.decodedIntact();
+                    actual = HexFormat.of().formatHex(digest.digest());
+                } catch (Retryable e) {
+                    if (attempt >= ATTEMPTS) {
+                        throw new Failure(EXIT_FETCH_FAILED, "download failed after " + ATTEMPTS + " attempts: "
+                                + e.getMessage() + ": data dir left untouched");
+                    }
+                    Thread.sleep(1000L * attempt);
+                }
+            }
+            if (!actual.equals(expected)) {
+                throw new Failure(EXIT_HASH_MISMATCH, "snapshot SHA-256 is " + actual + ", expected " + expected
+                        + " (" + bytes + " bytes): data dir left untouched");
+            }
+            if (!decodedIntact) {
+                throw new Failure(EXIT_HASH_MISMATCH, "the snapshot stored as " + compression + " has the expected SHA-256"
+                        + " but does not decode to an etcd snapshot whose trailing hash matches: data dir left untouched");
+            }
+            if (room != null) {
+                // the member kept writing while the download ran: what is left must still take the restored copy
+                room.require(directory, space -> VolumeSpace.restoredBytes(room.snapshotBytes()) + space.marginBytes(),
+                        "after the download, before the restore", "the download removed, data dir left untouched");
+            }
+            Files.move(temporary, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return bytes;
+        } catch (IOException e) {
+            throw new Failure(EXIT_CANNOT_WRITE, "cannot write the snapshot to " + destination + ": " + e
+                    + ": data dir left untouched");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure(EXIT_FETCH_FAILED, "download interrupted: data dir left untouched");
+        } finally {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException e) {
+                System.err.println("could not remove " + temporary + ": " + e);
+            }
+        }
+    }
+
+    /** Empties the stage's work dir, without following links out of it. */
+    private static void clear(Path directory) throws IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!path.equals(directory)) {
+                    Files.delete(path);
+                }
+            }
+        }
+    }
+
+    /** A failure another attempt may not meet: the network, or a 5xx answer. */
+    private static final class Retryable extends Exception {
+        Retryable(String message) {
+            super(message);
+        }
+    }
+
+    /** What one download stored: the object's length, and whether it decoded into an intact etcd snapshot. */
+    private record Downloaded(long storedBytes, boolean decodedIntact) {
+    }
+
+    private static SnapshotCompression compressionNamed(String name) {
+        try {
+            return SnapshotCompression.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            System.err.println("unknown snapshot compression '" + name + "' (none or zstd): data dir left untouched");
+            return null;
+        }
+    }
+
+    /**
+     * Streams the body through {@code digest} (the stored bytes) and the decoder into {@code file}. A body
+     * that does not decode is read to its end all the same, so that the SHA-256 tells a damaged object
+     * from one stored some other way.
+     */
+    private static Downloaded download(HttpClient client, URI url, Path file, MessageDigest digest,
+            SnapshotCompression compression, Duration idle) throws Retryable, Failure, IOException, InterruptedException {
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new Retryable(e.getClass().getSimpleName() + " from " + hostOf(url)
+                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+        }
+        try (InputStream body = new IdleTimeoutInputStream(response.body(), idle)) {
+            int status = response.statusCode();
+            if (status != 200) {
+                String text = new String(body.readNBytes(SNIFF_BYTES), StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
+                String message = "HTTP " + status + " from " + hostOf(url) + (text.isEmpty() ? "" : ": " + text);
+                if (status >= 500) {
+                    throw new Retryable(message);
+                }
+                throw new Failure(EXIT_FETCH_FAILED, "download failed: " + message + ": data dir left untouched");
+            }
+            byte[] head = body.readNBytes(SNIFF_BYTES);
+            String contentType = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+            if (errorPage(head) || contentType.contains("xml") || contentType.contains("html")) {
+                String text = new String(head, StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
+                throw new Failure(EXIT_FETCH_FAILED, "the URL answered 200 with an error page (" + contentType
+                        + "), not a snapshot (an expired pre-signed URL?): " + text + ": data dir left untouched");
+            }
+            try (OutputStream out = Files.newOutputStream(file);
+                    CountingDigest stored = new CountingDigest(new SequenceInputStream(new ByteArrayInputStream(head), body),
+                            digest)) {
+                if (compression == SnapshotCompression.none) {
+                    stored.transferTo(out);
+                    return new Downloaded(stored.count, true);
+                }
+                SnapshotDigest decoded = new SnapshotDigest(out);
+                try {
+                    compression.decoder(stored).transferTo(decoded);
+                } catch (RuntimeException notEncodedSo) {
+                    stored.transferTo(OutputStream.nullOutputStream());
+                    return new Downloaded(stored.count, false);
+                }
+                return new Downloaded(stored.count, decoded.trailerMatches());
+            } catch (IOException e) {
+                if (e instanceof IdleTimeoutInputStream.IdleTimeoutException
+                        || e.getMessage() != null && e.getMessage().contains("No space left")) {
+                    throw e;
+                }
+                throw new Retryable(e.toString());
+            }
+        } catch (IdleTimeoutInputStream.IdleTimeoutException stalled) {
+            throw new Retryable(hostOf(url) + " sent " + stalled.getMessage());
+        }
+    }
+
+    /** The stored bytes as they arrive: hashed and counted. */
+    private static final class CountingDigest extends DigestInputStream {
+        long count;
+
+        CountingDigest(InputStream in, MessageDigest digest) {
+            super(in, digest);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            count += b < 0 ? 0 : 1;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] bytes, int offset, int length) throws IOException {
+            int n = super.read(bytes, offset, length);
+            count += Math.max(0, n);
+            return n;
+        }
+    }
+
+    /** True when the body starts (after blanks) with {@code <}: XML or HTML, never a bbolt file. */
+    static boolean errorPage(byte[] head) {
+        for (byte b : head) {
+            if (b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == (byte) 0xEF || b == (byte) 0xBB || b == (byte) 0xBF) {
+                continue; // blanks and a UTF-8 byte-order mark
+            }
+            return b == '<';
+        }
+        return false;
+    }
+
+    /** The host only: a pre-signed URL's query is a credential and is never printed. */
+    private static String hostOf(URI url) {
+        return url.getHost() == null ? "the URL" : url.getHost();
+    }
+}

@@ -1,8 +1,0 @@
-package dev.hcprollback.snapshot;
-
-public enum SnapshotPhase {
-    Pending,
-    Running,
-    Succeeded,
-    Failed
-}
