@@ -7,6 +7,9 @@ import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.hcprollback.webhook.review.AdmissionCall;
+import dev.hcprollback.webhook.review.NeedsWorkerThread;
+import dev.hcprollback.webhook.rules.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -18,7 +18,18 @@ import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneUpdate;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedControlPlane;
-import dev.hcprollback.webhook.AdmissionReviewReader.ResourceKind;
+import dev.hcprollback.webhook.review.AdmissionCall;
+import dev.hcprollback.webhook.review.AdmissionReviewReader.ResourceKind;
+import dev.hcprollback.webhook.review.AdmissionReviewReader;
+import dev.hcprollback.webhook.review.MalformedAdmissionReview;
+import dev.hcprollback.webhook.review.NeedsWorkerThread;
+import dev.hcprollback.webhook.rules.ControlPlaneRollbackGuard;
+import dev.hcprollback.webhook.rules.HostedClusterGate;
+import dev.hcprollback.webhook.rules.HostedControlPlaneGuard;
+import dev.hcprollback.webhook.rules.Rule;
+import dev.hcprollback.webhook.rules.SnapshotGuard;
+import dev.hcprollback.webhook.rules.UpdateRecordGuard;
+import dev.hcprollback.webhook.rules.Verdict;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
@@ -38,7 +49,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 @Produces(MediaType.APPLICATION_JSON)
 public class AdmissionResource {
 
-    static final ResourceKind HOSTED_CLUSTER = new ResourceKind(HostedCluster.GROUP, "v1beta1", "HostedCluster");
+    public static final ResourceKind HOSTED_CLUSTER = new ResourceKind(HostedCluster.GROUP, "v1beta1", "HostedCluster");
     static final ResourceKind CONTROL_PLANE_SNAPSHOT = new ResourceKind(ControlPlaneSnapshot.GROUP, "v1alpha1",
             "ControlPlaneSnapshot");
     static final ResourceKind HOSTED_CONTROL_PLANE = new ResourceKind(HostedCluster.GROUP, "v1beta1", "HostedControlPlane");

@@ -18,6 +18,9 @@ import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 
 import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.webhook.review.AdmissionCall;
+import dev.hcprollback.webhook.rules.Rule;
+import dev.hcprollback.webhook.rules.Verdict;
 
 /**
  * The webhook's log of refusals, one line per kind of refusal and interval: the first refusal of a requester,

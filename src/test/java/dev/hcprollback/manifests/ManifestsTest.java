@@ -45,7 +45,7 @@ import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.manifests.Manifests.Doc;
 import dev.hcprollback.registry.ReleaseImageLookup;
 import dev.hcprollback.webhook.AdmissionResource;
-import dev.hcprollback.webhook.Authorizer;
+import dev.hcprollback.webhook.authz.Authorizer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;

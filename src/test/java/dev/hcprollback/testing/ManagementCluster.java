@@ -19,7 +19,7 @@ import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.snapshot.EtcdCredentials;
-import dev.hcprollback.webhook.AdmissionCaches;
+import dev.hcprollback.webhook.rules.AdmissionCaches;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;

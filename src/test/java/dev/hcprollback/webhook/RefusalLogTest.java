@@ -13,6 +13,11 @@ import org.junit.jupiter.api.Test;
 
 import com.github.benmanes.caffeine.cache.Scheduler;
 
+import dev.hcprollback.webhook.review.AdmissionCall;
+import dev.hcprollback.webhook.review.Requester;
+import dev.hcprollback.webhook.rules.Rule;
+import dev.hcprollback.webhook.rules.Verdict;
+
 /**
  * What an SRE reads in the sidecar's log when a client retries a refused request in a loop: its first refusal
  * with the message, then one line per interval with how many more there were, and every other refusal still

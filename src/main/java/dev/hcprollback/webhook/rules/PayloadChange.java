@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.util.Objects;
 import java.util.Optional;

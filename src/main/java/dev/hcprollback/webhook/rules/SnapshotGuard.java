@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.time.Instant;
 import java.util.List;
@@ -9,6 +9,9 @@ import jakarta.inject.Inject;
 import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.eligibility.RollbackPoint;
+import dev.hcprollback.webhook.authz.Authorizer;
+import dev.hcprollback.webhook.review.AdmissionCall;
+import dev.hcprollback.webhook.review.ImmutableSpec;
 
 /**
  * Admission rules for ControlPlaneSnapshot: its status is evidence a rollback relies on, so only

@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.util.List;
 
@@ -6,6 +6,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.hcprollback.api.ControlPlaneUpdate;
 import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.webhook.review.AdmissionCall;
+import dev.hcprollback.webhook.review.ImmutableSpec;
 
 /**
  * Admission rules for ControlPlaneUpdate: a record is evidence (health verdict, rollback point, whether an

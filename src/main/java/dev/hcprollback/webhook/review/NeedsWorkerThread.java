@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.review;
 
 import io.vertx.core.Context;
 
@@ -8,14 +8,14 @@ import io.vertx.core.Context;
  * is decided from memory, and judges it again on a worker thread when this is thrown. Judging has no side
  * effect before the answer is written, so the second judgement starts from scratch.
  */
-final class NeedsWorkerThread extends RuntimeException {
+public final class NeedsWorkerThread extends RuntimeException {
 
     private NeedsWorkerThread(String call) {
         super(call + " may block; judged on a worker thread", null, false, false);
     }
 
     /** Returns when a blocking call may be made here; throws on an event-loop thread. */
-    static void beforeBlocking(String call) {
+    public static void beforeBlocking(String call) {
         if (Context.isOnEventLoopThread()) {
             throw new NeedsWorkerThread(call);
         }

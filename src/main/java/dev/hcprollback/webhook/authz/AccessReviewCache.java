@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.authz;
 
 import java.time.Duration;
 import java.util.List;
@@ -9,6 +9,8 @@ import java.util.function.Predicate;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+
+import dev.hcprollback.webhook.review.Requester;
 
 /**
  * SubjectAccessReview answers kept for a few seconds, as the API server's own webhook authorizer keeps

@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedControlPlane;
+import dev.hcprollback.webhook.review.AdmissionCall;
 
 /**
  * Admission rules for HostedControlPlane: its {@code spec.releaseImage} and {@code spec.controlPlaneReleaseImage}

@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.review;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,7 +17,8 @@ import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.RbacSimulator;
-import dev.hcprollback.webhook.AdmissionReviewReader.Bound;
+import dev.hcprollback.webhook.AdmissionResource;
+import dev.hcprollback.webhook.review.AdmissionReviewReader.Bound;
 
 /**
  * The webhook's streaming reading of a HostedCluster review ({@link AdmissionReviewReader#readBound}) against

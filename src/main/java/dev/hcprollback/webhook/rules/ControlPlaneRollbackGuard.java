@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.time.Instant;
 import java.util.HashMap;
@@ -19,6 +19,9 @@ import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.webhook.authz.Authorizer;
+import dev.hcprollback.webhook.review.AdmissionCall;
+import dev.hcprollback.webhook.review.ImmutableSpec;
 
 /**
  * Admission rules for ControlPlaneRollback, the record the rollback controller acts on. The sidecar

@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.util.Optional;
 
@@ -15,6 +15,7 @@ import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.registry.ReleaseImageLookup;
 import dev.hcprollback.registry.ReleaseLookupException;
+import dev.hcprollback.webhook.review.NeedsWorkerThread;
 
 /**
  * The version of a payload a HostedCluster names, found in this order: the tag of a pull spec without

@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.authz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,6 +14,7 @@ import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 
+import dev.hcprollback.webhook.review.Requester;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**

@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.review;
 
 import java.util.Iterator;
 import java.util.List;
@@ -12,13 +12,13 @@ import com.fasterxml.jackson.databind.node.MissingNode;
  * same rule as {@code x-kubernetes-validations: self == oldSelf}). A status write never changes the
  * spec (the API server drops spec edits there), so it changes nothing here either.
  */
-final class ImmutableSpec {
+public final class ImmutableSpec {
 
     private ImmutableSpec() {
     }
 
     /** Top-level spec fields that differ between {@code oldObject} and {@code object}, sorted; empty when none. */
-    static List<String> changedFields(AdmissionCall call) {
+    public static List<String> changedFields(AdmissionCall call) {
         if (call.operation() != AdmissionCall.Operation.UPDATE || call.isStatusUpdate()) {
             return List.of();
         }
@@ -34,7 +34,7 @@ final class ImmutableSpec {
     }
 
     /** {@code spec.hostedClusterName, spec.reason} */
-    static String describe(List<String> fields) {
+    public static String describe(List<String> fields) {
         return String.join(", ", fields.stream().map(f -> f.equals("spec") ? f : "spec." + f).toList());
     }
 

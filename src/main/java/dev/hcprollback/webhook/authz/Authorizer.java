@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.authz;
 
 import java.util.List;
 
@@ -12,6 +12,8 @@ import com.github.benmanes.caffeine.cache.Ticker;
 
 import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.webhook.review.NeedsWorkerThread;
+import dev.hcprollback.webhook.review.Requester;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

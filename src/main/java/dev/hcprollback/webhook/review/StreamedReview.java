@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.review;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -10,8 +10,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.hcprollback.webhook.AdmissionReviewReader.Bound;
-import dev.hcprollback.webhook.AdmissionReviewReader.ResourceKind;
+import dev.hcprollback.webhook.review.AdmissionReviewReader.Bound;
+import dev.hcprollback.webhook.review.AdmissionReviewReader.ResourceKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**

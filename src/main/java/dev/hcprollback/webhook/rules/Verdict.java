@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.util.ArrayList;
 import java.util.List;

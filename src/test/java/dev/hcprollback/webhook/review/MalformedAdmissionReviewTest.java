@@ -1,8 +1,8 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.review;
 
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 
 import java.net.URL;
 import java.util.function.UnaryOperator;

@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 /**
  * Every decision the admission webhooks make, by a stable id. The id appears in deny messages,

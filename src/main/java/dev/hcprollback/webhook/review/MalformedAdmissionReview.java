@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.review;
 
 /** A request body that is not an AdmissionReview this webhook can judge; answered with HTTP 400. */
 public class MalformedAdmissionReview extends RuntimeException {

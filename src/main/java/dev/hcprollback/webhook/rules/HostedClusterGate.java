@@ -1,4 +1,4 @@
-package dev.hcprollback.webhook;
+package dev.hcprollback.webhook.rules;
 
 import java.time.Instant;
 import java.util.Arrays;
@@ -30,7 +30,9 @@ import dev.hcprollback.hypershift.ReleaseField;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateStep;
-import dev.hcprollback.webhook.PayloadChange.Direction;
+import dev.hcprollback.webhook.authz.Authorizer;
+import dev.hcprollback.webhook.review.AdmissionCall;
+import dev.hcprollback.webhook.rules.PayloadChange.Direction;
 
 /**
  * The admission rules for HostedCluster updates: a move to an older payload is admitted only as an
