@@ -74,7 +74,7 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
         Clock clock = Clock.systemUTC();
         metrics = new RollbackMetrics(registry);
         driver = new RollbackDriver(client, RollbackSettings.of(config.rollback()), clock, restoreSource, etcd, etcdMembers,
-                clusterEvents, metrics, RollbackDriver.Checkpoints.NONE);
+                clusterEvents, metrics, Checkpoints.NONE);
     }
 
     @Override

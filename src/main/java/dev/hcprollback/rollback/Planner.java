@@ -18,6 +18,7 @@ import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.api.Step;
 import dev.hcprollback.eligibility.RollbackEligibility;
 import dev.hcprollback.eligibility.SnapshotPayloads;
+import dev.hcprollback.hypershift.ControlPlaneWorkloads;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.KnownPayload;
 import dev.hcprollback.hypershift.NodePool;
@@ -116,7 +117,7 @@ final class Planner {
         if (spec.getStrategy() != RollbackStrategy.PayloadOnly) {
             StatefulSet etcdSet = requireRunningControlPlane(run);
             plan.setFromEtcdImage(etcdSet.getSpec().getTemplate().getSpec().getContainers().stream()
-                    .filter(c -> RollbackDriver.ETCD.equals(c.getName())).map(c -> c.getImage()).findFirst().orElse(null));
+                    .filter(c -> ControlPlaneWorkloads.ETCD.equals(c.getName())).map(c -> c.getImage()).findFirst().orElse(null));
             plan.setEtcdImage(Optional.ofNullable(snapshot.getStatus().getEtcdImage()).orElse(plan.getFromEtcdImage()));
             plan.setExpectedDowntime(steps.indexOf(Step.Stage) < steps.indexOf(Step.Quiesce)
                     ? "API servers down from Quiesce to Resume (quiesce, swap, start of etcd, revert): minutes, whatever "

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import dev.hcprollback.api.ControlPlaneRollbackStatus;
 import dev.hcprollback.api.RecordedReplicas;
+import dev.hcprollback.hypershift.ControlPlaneWorkloads;
 import dev.hcprollback.rollback.etcd.KeyChanges;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -24,10 +25,10 @@ final class QuiesceStep implements StepAction {
         String ns = run.cpNamespace();
         if (status.getRecordedReplicas().isEmpty()) {
             List<RecordedReplicas> recorded = new ArrayList<>();
-            for (String name : RollbackDriver.WRITERS) {
+            for (String name : ControlPlaneWorkloads.WRITERS) {
                 Deployment deployment = run.client.apps().deployments().inNamespace(ns).withName(name).get();
                 if (deployment == null) {
-                    if (RollbackDriver.REQUIRED_WORKLOADS.contains(name)) {
+                    if (ControlPlaneWorkloads.REQUIRED_WORKLOADS.contains(name)) {
                         throw new StepFailure("WorkloadMissing", "Deployment " + ns + "/" + name + " does not exist");
                     }
                     continue;
@@ -43,7 +44,7 @@ final class QuiesceStep implements StepAction {
             if (etcdReplicas < 1) {
                 throw new StepFailure("EtcdNotRunning", "StatefulSet " + ns + "/etcd has 0 replicas before the rollback");
             }
-            recorded.add(new RecordedReplicas(RecordedReplicas.STATEFUL_SET, RollbackDriver.ETCD, etcdReplicas));
+            recorded.add(new RecordedReplicas(RecordedReplicas.STATEFUL_SET, ControlPlaneWorkloads.ETCD, etcdReplicas));
             status.setRecordedReplicas(recorded);
             run.persist();
             run.reached("recorded:replicas");
@@ -73,7 +74,7 @@ final class QuiesceStep implements StepAction {
                     + " data for older than what they have seen. Raise hcp-rollback.rollback.bump-revision above "
                     + (status.getRevisionAtQuiesce() - (restored - run.settings.bumpRevision())) + " and request again");
         }
-        run.scaleStatefulSet(RollbackDriver.ETCD, 0);
+        run.scaleStatefulSet(ControlPlaneWorkloads.ETCD, 0);
         run.reached("scaled:etcd");
         if (run.podsOfEtcd() > 0) {
             return new Outcome.Wait("the etcd pods to go");

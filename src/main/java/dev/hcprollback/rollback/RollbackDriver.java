@@ -47,20 +47,6 @@ public class RollbackDriver {
 
     private static final Logger LOG = Logger.getLogger(RollbackDriver.class);
 
-    /** The writers of etcd and the operator that would scale them back, in the order they are stopped. */
-    public static final List<String> WRITERS = List.of("control-plane-operator", "kube-apiserver", "openshift-apiserver",
-            "openshift-oauth-apiserver");
-    static final List<String> REQUIRED_WORKLOADS = List.of("kube-apiserver");
-    public static final String ETCD = "etcd";
-
-    /** Called at named points of a rollback; tests use it to kill the driver there. */
-    public interface Checkpoints {
-        Checkpoints NONE = name -> {
-        };
-
-        void reached(String name);
-    }
-
     private static final Map<Step, StepAction> STEPS = new EnumMap<>(Map.of(
             Step.Pause, new PauseStep(),
             Step.Quiesce, new QuiesceStep(),
@@ -80,6 +66,7 @@ public class RollbackDriver {
     final RollbackEvents events;
     final RollbackMetrics metrics;
     final Checkpoints checkpoints;
+    private final RunTools tools;
 
     public RollbackDriver(KubernetesClient client, RollbackSettings settings, Clock clock, RestoreSource restoreSource,
             EtcdRevisionReader etcd, EtcdMembersReader etcdMembers, RollbackEvents events, RollbackMetrics metrics,
@@ -93,6 +80,8 @@ public class RollbackDriver {
         this.events = events;
         this.metrics = metrics;
         this.checkpoints = checkpoints;
+        this.tools = new RunTools(client, settings, clock, restoreSource, etcd, etcdMembers, events, checkpoints,
+                rollback -> metrics.observe(rollback, settings));
     }
 
     /**
@@ -110,7 +99,7 @@ public class RollbackDriver {
         if (fresh.getStatus() == null) {
             fresh.setStatus(new ControlPlaneRollbackStatus());
         }
-        RollbackRun run = new RollbackRun(this, fresh);
+        RollbackRun run = new RollbackRun(tools, fresh);
         RollbackPhase phase = run.status().getPhase();
         if (phase == RollbackPhase.Succeeded || phase == RollbackPhase.Failed || phase == RollbackPhase.Planned) {
             return Optional.empty();

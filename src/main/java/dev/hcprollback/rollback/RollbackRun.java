@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +18,7 @@ import dev.hcprollback.api.RecordedReplicas;
 import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.api.RollbackStep;
 import dev.hcprollback.cluster.RollbackEvents;
+import dev.hcprollback.hypershift.ControlPlaneWorkloads;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.rollback.etcd.EtcdMembersReader;
@@ -47,22 +49,22 @@ final class RollbackRun {
     final EtcdRevisionReader etcd;
     final EtcdMembersReader etcdMembers;
     final RollbackEvents events;
-    final RollbackDriver.Checkpoints checkpoints;
-    final RollbackMetrics metrics;
+    final Checkpoints checkpoints;
+    private final Consumer<ControlPlaneRollback> statusWritten;
 
     ControlPlaneRollback rollback;
     HostedCluster cluster;
 
-    RollbackRun(RollbackDriver driver, ControlPlaneRollback rollback) {
-        this.client = driver.client;
-        this.settings = driver.settings;
-        this.clock = driver.clock;
-        this.restoreSource = driver.restoreSource;
-        this.etcd = driver.etcd;
-        this.etcdMembers = driver.etcdMembers;
-        this.events = driver.events;
-        this.checkpoints = driver.checkpoints;
-        this.metrics = driver.metrics;
+    RollbackRun(RunTools tools, ControlPlaneRollback rollback) {
+        this.client = tools.client();
+        this.settings = tools.settings();
+        this.clock = tools.clock();
+        this.restoreSource = tools.restoreSource();
+        this.etcd = tools.etcd();
+        this.etcdMembers = tools.etcdMembers();
+        this.events = tools.events();
+        this.checkpoints = tools.checkpoints();
+        this.statusWritten = tools.statusWritten();
         this.rollback = rollback;
     }
 
@@ -94,7 +96,7 @@ final class RollbackRun {
         // keep the one status object the steps hold on to; the server stored exactly it
         updated.setStatus(status);
         rollback = updated;
-        metrics.observe(rollback, settings);
+        statusWritten.accept(rollback);
     }
 
     HostedCluster refreshCluster() {
@@ -231,7 +233,7 @@ final class RollbackRun {
     }
 
     StatefulSet etcdStatefulSet() {
-        return client.apps().statefulSets().inNamespace(cpNamespace()).withName(RollbackDriver.ETCD).get();
+        return client.apps().statefulSets().inNamespace(cpNamespace()).withName(ControlPlaneWorkloads.ETCD).get();
     }
 
     int podsOfDeployment(String name) {
@@ -258,7 +260,7 @@ final class RollbackRun {
 
     /** etcd's members: its recorded replicas once Quiesce recorded them, else the StatefulSet's. */
     int memberCount() {
-        return status().recorded(RecordedReplicas.STATEFUL_SET, RollbackDriver.ETCD).map(RecordedReplicas::getReplicas)
+        return status().recorded(RecordedReplicas.STATEFUL_SET, ControlPlaneWorkloads.ETCD).map(RecordedReplicas::getReplicas)
                 .orElseGet(() -> {
                     StatefulSet set = etcdStatefulSet();
                     return set == null || set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();

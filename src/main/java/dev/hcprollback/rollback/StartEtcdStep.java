@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.hypershift.ControlPlaneWorkloads;
 import dev.hcprollback.rollback.etcd.EtcdMembers;
 import dev.hcprollback.rollback.etcd.KeyChanges;
 import dev.hcprollback.rollback.restore.RestoreScript;
@@ -28,7 +29,7 @@ final class StartEtcdStep implements StepAction {
         int replicas = run.memberCount();
         StatefulSet etcdSet = run.etcdStatefulSet();
         List<Container> containers = etcdSet == null ? List.of() : etcdSet.getSpec().getTemplate().getSpec().getContainers();
-        int index = IntStream.range(0, containers.size()).filter(i -> RollbackDriver.ETCD.equals(containers.get(i).getName()))
+        int index = IntStream.range(0, containers.size()).filter(i -> ControlPlaneWorkloads.ETCD.equals(containers.get(i).getName()))
                 .findFirst().orElse(-1);
         if (index >= 0 && status.getEtcdImage() != null && !status.getEtcdImage().equals(containers.get(index).getImage())) {
             if (status.getEtcdImageBefore() == null) {
@@ -38,14 +39,14 @@ final class StartEtcdStep implements StepAction {
             }
             // the index is the one read: fenced, and the patch tests that the StatefulSet is still the one read
             run.fence();
-            run.client.apps().statefulSets().inNamespace(ns).withName(RollbackDriver.ETCD).patch(PatchContext.of(PatchType.JSON),
+            run.client.apps().statefulSets().inNamespace(ns).withName(ControlPlaneWorkloads.ETCD).patch(PatchContext.of(PatchType.JSON),
                     "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\""
                             + etcdSet.getMetadata().getResourceVersion() + "\"},"
                             + "{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/" + index + "/image\",\"value\":\""
                             + status.getEtcdImage() + "\"}]");
             run.reached("patched:etcd-image");
         }
-        run.scaleStatefulSet(RollbackDriver.ETCD, replicas);
+        run.scaleStatefulSet(ControlPlaneWorkloads.ETCD, replicas);
         run.reached("scaled:etcd-up");
         etcdSet = run.etcdStatefulSet();
         int ready = etcdSet == null || etcdSet.getStatus() == null || etcdSet.getStatus().getReadyReplicas() == null ? 0

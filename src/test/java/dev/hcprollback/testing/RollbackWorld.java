@@ -17,6 +17,7 @@ import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.cluster.RollbackEvents;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.rollback.Checkpoints;
 import dev.hcprollback.rollback.RollbackDriver;
 import dev.hcprollback.rollback.RollbackMetrics;
 import dev.hcprollback.rollback.RollbackSettings;
@@ -220,13 +221,13 @@ public class RollbackWorld {
         return client.resource(rollback).create();
     }
 
-    public RollbackDriver driver(RollbackDriver.Checkpoints checkpoints) {
+    public RollbackDriver driver(Checkpoints checkpoints) {
         return new RollbackDriver(driverClient, settings, clock, restoreSource, etcd, etcdMembers, events,
                 new RollbackMetrics(meters), checkpoints);
     }
 
     public RollbackDriver driver() {
-        return driver(RollbackDriver.Checkpoints.NONE);
+        return driver(Checkpoints.NONE);
     }
 
     /**
