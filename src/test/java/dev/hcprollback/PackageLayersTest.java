@@ -37,6 +37,7 @@ class PackageLayersTest {
             List.of("update"),
             List.of("rollback.etcd", "rollback.restore.fetch"),
             List.of("rollback.restore"),
+            List.of("rollback.steps"),
             List.of("rollback"),
             List.of("webhook.review"),
             List.of("webhook.authz"),

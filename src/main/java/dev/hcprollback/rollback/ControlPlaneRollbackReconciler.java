@@ -16,6 +16,8 @@ import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.rollback.etcd.EtcdMembersReader;
 import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
 import dev.hcprollback.rollback.restore.RestoreSource;
+import dev.hcprollback.rollback.steps.Checkpoints;
+import dev.hcprollback.rollback.steps.RollbackSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;

@@ -25,6 +25,9 @@ import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.rollback.etcd.KeyChanges;
+import dev.hcprollback.rollback.steps.Preflight;
+import dev.hcprollback.rollback.steps.RollbackRun;
+import dev.hcprollback.rollback.steps.StepFailure;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 
@@ -47,34 +50,34 @@ final class Planner {
      */
     private static void requireEligible(RollbackRun run, ReleaseVersion target, ControlPlaneSnapshot snapshot,
             java.time.Instant decidedAt) throws StepFailure {
-        String written = run.rollback.getSpec().getToVersion();
+        String written = run.rollback().getSpec().getToVersion();
         if (!target.isSpelledAs(written)) {
             throw new StepFailure("NotEligible", "[to-version-not-canonical] toVersion is '" + written + "'; write it as "
                     + target);
         }
-        HostedCluster cluster = run.cluster;
+        HostedCluster cluster = run.cluster();
         List<NodePool> pools = nodePoolsOf(run);
         RollbackEligibility.Result result = RollbackEligibility.ofRequest(cluster, target,
                 image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, SnapshotPayloads.knownPayloads(snapshot))),
-                new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings.window(), decidedAt));
+                new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings().window(), decidedAt));
         if (!result.eligible()) {
             throw new StepFailure("NotEligible", "[" + result.refusal().get().id() + "] " + result.message());
         }
     }
 
     private static List<NodePool> nodePoolsOf(RollbackRun run) {
-        return run.client.resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()
-                .filter(pool -> pool.clusterName().filter(run.cluster.getMetadata().getName()::equals).isPresent()).toList();
+        return run.client().resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()
+                .filter(pool -> pool.clusterName().filter(run.cluster().getMetadata().getName()::equals).isPresent()).toList();
     }
 
     /** The plan, or empty while the probe of the restore image or a measure of a volume still runs. */
     static Optional<RollbackPlan> plan(RollbackRun run) throws StepFailure {
-        ControlPlaneRollbackSpec spec = run.rollback.getSpec();
-        HostedCluster cluster = run.cluster;
+        ControlPlaneRollbackSpec spec = run.rollback().getSpec();
+        HostedCluster cluster = run.cluster();
         ControlPlaneSnapshot snapshot = run.snapshot();
         ReleaseVersion target = ReleaseVersion.parse(spec.getToVersion())
                 .orElseThrow(() -> new StepFailure("InvalidVersion", "toVersion " + spec.getToVersion() + " is not a version"));
-        java.time.Instant decidedAt = run.clock.instant();
+        java.time.Instant decidedAt = run.clock().instant();
         requireEligible(run, target, snapshot, decidedAt);
         PayloadImage snapshotRelease = PayloadImage.of(snapshot.getStatus().getReleaseImage())
                 .orElseThrow(() -> new StepFailure("SnapshotWithoutPayload",
@@ -106,7 +109,7 @@ final class Planner {
         plan.setSnapshot(snapshot.getMetadata().getName());
         plan.setSnapshotLocation(snapshot.getStatus().getLocation());
         plan.setControlPlaneNamespace(cluster.controlPlaneNamespace());
-        List<Step> steps = Step.of(spec.getStrategy(), run.settings.stageWhileServing());
+        List<Step> steps = Step.of(spec.getStrategy(), run.settings().stageWhileServing());
         plan.setSteps(steps.stream().map(Step::name).toList());
         plan.setNodePoolsStayingNewer(nodePoolsOf(run).stream()
                 .filter(pool -> pool.version().filter(v -> v.isNewerThan(target)).isPresent())
@@ -145,7 +148,7 @@ final class Planner {
      */
     private static StatefulSet requireRunningControlPlane(RollbackRun run) throws StepFailure {
         String ns = run.cpNamespace();
-        Deployment apiServer = run.client.apps().deployments().inNamespace(ns).withName("kube-apiserver").get();
+        Deployment apiServer = run.client().apps().deployments().inNamespace(ns).withName("kube-apiserver").get();
         StatefulSet etcdSet = run.etcdStatefulSet();
         if (apiServer == null || etcdSet == null) {
             throw new StepFailure("WorkloadMissing", (apiServer == null ? "Deployment " + ns + "/kube-apiserver"
@@ -159,7 +162,7 @@ final class Planner {
     }
 
     private static DataLossWindow dataLoss(RollbackRun run, ControlPlaneSnapshot snapshot) {
-        HostedCluster cluster = run.cluster;
+        HostedCluster cluster = run.cluster();
         Long revision = snapshot.getStatus().getEtcdRevision();
         DataLossWindow window;
         if (revision == null) {
@@ -167,7 +170,7 @@ final class Planner {
             window.setNote("the snapshot records no etcd revision: the changes since cannot be counted");
         } else {
             try {
-                window = run.etcd.changesSince(cluster.controlPlaneNamespace(), revision);
+                window = run.etcd().changesSince(cluster.controlPlaneNamespace(), revision);
             } catch (Exception e) {
                 LOG.warnf("data-loss window of %s not read: %s", cluster.getMetadata().getName(), e.toString());
                 window = new DataLossWindow();

@@ -28,6 +28,22 @@ import dev.hcprollback.rollback.etcd.EtcdMembersReader;
 import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
 import dev.hcprollback.rollback.restore.RestoreScript;
 import dev.hcprollback.rollback.restore.RestoreSource;
+import dev.hcprollback.rollback.steps.Checkpoints;
+import dev.hcprollback.rollback.steps.Outcome;
+import dev.hcprollback.rollback.steps.PauseStep;
+import dev.hcprollback.rollback.steps.Preflight;
+import dev.hcprollback.rollback.steps.QuiesceStep;
+import dev.hcprollback.rollback.steps.ResumeStep;
+import dev.hcprollback.rollback.steps.RevertStep;
+import dev.hcprollback.rollback.steps.RollbackRun;
+import dev.hcprollback.rollback.steps.RollbackSettings;
+import dev.hcprollback.rollback.steps.RunTools;
+import dev.hcprollback.rollback.steps.StageStep;
+import dev.hcprollback.rollback.steps.StartEtcdStep;
+import dev.hcprollback.rollback.steps.StepAction;
+import dev.hcprollback.rollback.steps.StepFailure;
+import dev.hcprollback.rollback.steps.SwapStep;
+import dev.hcprollback.rollback.steps.VerifyStep;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -156,9 +172,9 @@ public class RollbackDriver {
         ControlPlaneRollbackStatus status = run.status();
         Optional<ControlPlaneRollback> other = client.resources(ControlPlaneRollback.class).inNamespace(run.ns()).list()
                 .getItems().stream()
-                .filter(r -> !r.getMetadata().getName().equals(run.rollback.getMetadata().getName()))
-                .filter(r -> Objects.equals(r.getSpec().getHostedClusterName(), run.rollback.getSpec().getHostedClusterName()))
-                .filter(r -> isRunning(r) || isUnstarted(r) && createdBefore(r, run.rollback))
+                .filter(r -> !r.getMetadata().getName().equals(run.rollback().getMetadata().getName()))
+                .filter(r -> Objects.equals(r.getSpec().getHostedClusterName(), run.rollback().getSpec().getHostedClusterName()))
+                .filter(r -> isRunning(r) || isUnstarted(r) && createdBefore(r, run.rollback()))
                 .findFirst();
         if (other.isPresent()) {
             return pending(run, "waiting: rollback " + other.get().getMetadata().getName()
@@ -177,17 +193,17 @@ public class RollbackDriver {
             return refuse(run, null, failure.reason, failure.getMessage());
         }
         status.setPlan(plan);
-        status.setObservedGeneration(run.rollback.getMetadata().getGeneration());
+        status.setObservedGeneration(run.rollback().getMetadata().getGeneration());
         String summary = Planner.summary(plan);
         List<PreflightCheck> failed = Preflight.failed(plan.getPreflight());
-        if (run.rollback.getSpec().isDryRun()) {
+        if (run.rollback().getSpec().isDryRun()) {
             status.setPhase(RollbackPhase.Planned);
             status.setCompletionTime(run.now());
             status.setMessage(summary + (failed.isEmpty() ? "" : " A rollback would be refused now.")
                     + " Dry run: nothing was changed.");
             run.persist();
-            events.normal(run.cluster, "RollbackPlanned", status.getMessage() + " " + RequestOrigin.of(run.rollback));
-            metrics.finished("Planned", run.rollback.getSpec().getStrategy(), null);
+            events.normal(run.cluster(), "RollbackPlanned", status.getMessage() + " " + RequestOrigin.of(run.rollback()));
+            metrics.finished("Planned", run.rollback().getSpec().getStrategy(), null);
             return Optional.empty();
         }
         if (!failed.isEmpty()) {
@@ -198,10 +214,10 @@ public class RollbackDriver {
         status.setStartTime(run.now());
         status.setMessage(summary);
         run.persist();
-        LOG.infof("rollback %s/%s of cluster %s started: %s", run.ns(), run.rollback.getMetadata().getName(),
-                run.cluster.getMetadata().getName(), summary);
-        events.normal(run.cluster, "RollbackStarted", summary + " Reason: " + run.rollback.getSpec().getReason()
-                + ". " + RequestOrigin.of(run.rollback));
+        LOG.infof("rollback %s/%s of cluster %s started: %s", run.ns(), run.rollback().getMetadata().getName(),
+                run.cluster().getMetadata().getName(), summary);
+        events.normal(run.cluster(), "RollbackStarted", summary + " Reason: " + run.rollback().getSpec().getReason()
+                + ". " + RequestOrigin.of(run.rollback()));
         return null;
     }
 
@@ -224,10 +240,10 @@ public class RollbackDriver {
         status.setMessage(message + ". Nothing was changed.");
         status.setCompletionTime(run.now());
         run.persist();
-        LOG.infof("rollback %s/%s of cluster %s refused (%s): %s", run.ns(), run.rollback.getMetadata().getName(),
-                run.cluster.getMetadata().getName(), reason, message);
-        events.warning(run.cluster, "RollbackRefused", message + ". " + RequestOrigin.of(run.rollback));
-        metrics.finished("Refused", run.rollback.getSpec().getStrategy(), null);
+        LOG.infof("rollback %s/%s of cluster %s refused (%s): %s", run.ns(), run.rollback().getMetadata().getName(),
+                run.cluster().getMetadata().getName(), reason, message);
+        events.warning(run.cluster(), "RollbackRefused", message + ". " + RequestOrigin.of(run.rollback()));
+        metrics.finished("Refused", run.rollback().getSpec().getStrategy(), null);
         return Optional.empty();
     }
 
@@ -258,8 +274,8 @@ public class RollbackDriver {
         run.status().setCurrentStep(step.name());
         run.status().setMessage(step + ": started");
         run.persist();
-        LOG.infof("rollback of cluster %s: step %s started", run.cluster.getMetadata().getName(), step);
-        events.normal(run.cluster, "RollbackStep", step + " started");
+        LOG.infof("rollback of cluster %s: step %s started", run.cluster().getMetadata().getName(), step);
+        events.normal(run.cluster(), "RollbackStep", step + " started");
         return run.status().step(step).orElseThrow();
     }
 
@@ -271,9 +287,9 @@ public class RollbackDriver {
         run.status().setMessage(step + ": " + message);
         run.persist();
         Duration took = Duration.between(run.started(record), clock.instant());
-        LOG.infof("rollback of cluster %s: step %s succeeded in %s: %s", run.cluster.getMetadata().getName(), step,
+        LOG.infof("rollback of cluster %s: step %s succeeded in %s: %s", run.cluster().getMetadata().getName(), step,
                 RollbackRun.human(took), message);
-        events.normal(run.cluster, "RollbackStep", step + " done: " + message);
+        events.normal(run.cluster(), "RollbackStep", step + " done: " + message);
         metrics.step(step, "Succeeded", took);
     }
 
@@ -285,7 +301,7 @@ public class RollbackDriver {
         annotations.putNull(RollbackRequest.TO_VERSION);
         annotations.putNull(RollbackRequest.REASON);
         annotations.putNull(RollbackRequest.DRY_RUN);
-        if (RollbackRequest.of(run.cluster).isPresent()) {
+        if (RollbackRequest.of(run.cluster()).isPresent()) {
             run.patchCluster(patch);
         }
         ControlPlaneRollbackStatus status = run.status();
@@ -296,10 +312,10 @@ public class RollbackDriver {
                 + (status.getDowntime() == null ? "" : "; API servers were down " + status.getDowntime())
                 + "; the request annotations were cleared");
         run.persist();
-        LOG.infof("rollback %s/%s of cluster %s succeeded: %s", run.ns(), run.rollback.getMetadata().getName(),
-                run.cluster.getMetadata().getName(), status.getMessage());
-        events.normal(run.cluster, "RollbackSucceeded", status.getMessage());
-        metrics.finished("Succeeded", run.rollback.getSpec().getStrategy(), run.total());
+        LOG.infof("rollback %s/%s of cluster %s succeeded: %s", run.ns(), run.rollback().getMetadata().getName(),
+                run.cluster().getMetadata().getName(), status.getMessage());
+        events.normal(run.cluster(), "RollbackSucceeded", status.getMessage());
+        metrics.finished("Succeeded", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
     }
 
@@ -310,7 +326,7 @@ public class RollbackDriver {
             record.setCompletionTime(run.now());
             record.setMessage(message);
             Duration took = Duration.between(run.started(record), clock.instant());
-            LOG.infof("rollback of cluster %s: step %s failed in %s (%s): %s", run.cluster.getMetadata().getName(), step,
+            LOG.infof("rollback of cluster %s: step %s failed in %s (%s): %s", run.cluster().getMetadata().getName(), step,
                     RollbackRun.human(took), reason, message);
             metrics.step(step, "Failed", took);
         });
@@ -327,8 +343,8 @@ public class RollbackDriver {
         status.setCompletionTime(run.now());
         status.setMessage(step + " failed (" + reason + "): " + message + ". " + nextManualStep(run, step));
         run.persist();
-        events.warning(run.cluster, "RollbackFailed", status.getMessage());
-        metrics.finished("Failed", run.rollback.getSpec().getStrategy(), run.total());
+        events.warning(run.cluster(), "RollbackFailed", status.getMessage());
+        metrics.finished("Failed", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
     }
 
@@ -350,10 +366,10 @@ public class RollbackDriver {
                 + (Boolean.TRUE.equals(status.getPausedByRollback()) ? ", spec.pausedUntil restored" : "")
                 + "; etcd data was not touched. To retry, remove the rollback annotations of the HostedCluster and request again.");
         run.persist();
-        LOG.infof("rollback %s/%s of cluster %s undone: %s", run.ns(), run.rollback.getMetadata().getName(),
-                run.cluster.getMetadata().getName(), status.getMessage());
-        events.warning(run.cluster, "RollbackFailed", status.getMessage());
-        metrics.finished("Failed", run.rollback.getSpec().getStrategy(), run.total());
+        LOG.infof("rollback %s/%s of cluster %s undone: %s", run.ns(), run.rollback().getMetadata().getName(),
+                run.cluster().getMetadata().getName(), status.getMessage());
+        events.warning(run.cluster(), "RollbackFailed", status.getMessage());
+        metrics.finished("Failed", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
     }
 
@@ -362,10 +378,10 @@ public class RollbackDriver {
         status.setPhase(RollbackPhase.Failed);
         status.setFailureReason("HostedClusterMissing");
         status.setCompletionTime(run.now());
-        status.setMessage("HostedCluster " + run.ns() + "/" + run.rollback.getSpec().getHostedClusterName()
+        status.setMessage("HostedCluster " + run.ns() + "/" + run.rollback().getSpec().getHostedClusterName()
                 + " does not exist" + (status.getSteps().isEmpty() ? ". Nothing was changed." : "."));
         run.persist();
-        metrics.finished("Failed", run.rollback.getSpec().getStrategy(), run.total());
+        metrics.finished("Failed", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
     }
 
@@ -373,7 +389,7 @@ public class RollbackDriver {
     private static String nextManualStep(RollbackRun run, Step step) {
         ControlPlaneRollbackStatus status = run.status();
         String ns = run.cpNamespace();
-        String hc = "kubectl -n " + run.ns() + " patch hostedcluster " + run.cluster.getMetadata().getName() + " --type merge -p ";
+        String hc = "kubectl -n " + run.ns() + " patch hostedcluster " + run.cluster().getMetadata().getName() + " --type merge -p ";
         String scaleUp = run.writers().stream()
                 .map(w -> "kubectl -n " + ns + " scale deployment/" + w.getName() + " --replicas=" + w.getReplicas())
                 .collect(Collectors.joining("; "));
@@ -395,7 +411,7 @@ public class RollbackDriver {
                     + "authorised SRE " + revertPatch + "; then " + scaleUp + "; " + unpause
                     + " (docs/runbook.md 'Revert refused').";
             case Verify -> "Reconciliation is resumed on " + plan.getToVersion() + " but it did not report Completed and "
-                    + "Available. Next: kubectl -n " + run.ns() + " describe hostedcluster " + run.cluster.getMetadata().getName()
+                    + "Available. Next: kubectl -n " + run.ns() + " describe hostedcluster " + run.cluster().getMetadata().getName()
                     + " and follow docs/runbook.md 'Verify timed out'.";
             default -> "Next: follow docs/runbook.md '" + step + " failed'.";
         };

@@ -17,6 +17,7 @@ import dev.hcprollback.api.RollbackStep;
 import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.Timestamps;
+import dev.hcprollback.rollback.steps.RollbackSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

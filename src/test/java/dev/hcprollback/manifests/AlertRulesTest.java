@@ -40,7 +40,7 @@ import dev.hcprollback.api.Step;
 import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.rollback.RollbackMetrics;
-import dev.hcprollback.rollback.RollbackSettings;
+import dev.hcprollback.rollback.steps.RollbackSettings;
 import dev.hcprollback.snapshot.SnapshotMetrics;
 import dev.hcprollback.testing.TestTools;
 import dev.hcprollback.update.UpdateMetrics;

@@ -24,6 +24,7 @@ import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.rollback.restore.RestoreJobs;
 import dev.hcprollback.rollback.restore.RestoreScript;
+import dev.hcprollback.rollback.steps.RollbackSettings;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.HyperShiftSimulator;
 import dev.hcprollback.testing.RequestLog;

@@ -27,6 +27,7 @@ import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.rollback.restore.RestoreJobs;
 import dev.hcprollback.rollback.restore.RestoreSource;
 import dev.hcprollback.rollback.restore.StoreRestoreSource;
+import dev.hcprollback.rollback.steps.RollbackSettings;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.HyperShiftSimulator;

@@ -16,6 +16,7 @@ import dev.hcprollback.api.Step;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.rollback.etcd.ResourceKeys;
 import dev.hcprollback.rollback.restore.RestoreScript;
+import dev.hcprollback.rollback.steps.RollbackSettings;
 import dev.hcprollback.testing.HostedClusters;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 

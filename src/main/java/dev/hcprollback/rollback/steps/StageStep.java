@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * live data, which it never touches ({@link RestoreScript#STAGE}, in the etcd image). Any failure here is undone automatically: nothing was touched.
  * Runs while the control plane still serves when the plan says so (each Job on its member's node).
  */
-final class StageStep implements StepAction {
+public final class StageStep implements StepAction {
 
     @Override
     public Outcome act(RollbackRun run) throws StepFailure {

@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
  * preflight items that can have changed are checked again, and the point is recorded, before any
  * swap Job is created.
  */
-final class SwapStep implements StepAction {
+public final class SwapStep implements StepAction {
 
     @Override
     public Outcome act(RollbackRun run) throws StepFailure {

@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +17,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
  * any client can have seen) and refuses to go on when the restored revision would not be above it; then scales
  * etcd to 0. Everything here is undone on failure: the data is untouched.
  */
-final class QuiesceStep implements StepAction {
+public final class QuiesceStep implements StepAction {
 
     @Override
     public Outcome act(RollbackRun run) throws StepFailure {

@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +40,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
  * call goes along), its HostedCluster, and what the steps use to look at and change the cluster. It
  * holds nothing that outlives the call: what a later call needs is in the record's status.
  */
-final class RollbackRun {
+public final class RollbackRun {
 
     final KubernetesClient client;
     final RollbackSettings settings;
@@ -55,7 +55,7 @@ final class RollbackRun {
     ControlPlaneRollback rollback;
     HostedCluster cluster;
 
-    RollbackRun(RunTools tools, ControlPlaneRollback rollback) {
+    public RollbackRun(RunTools tools, ControlPlaneRollback rollback) {
         this.client = tools.client();
         this.settings = tools.settings();
         this.clock = tools.clock();
@@ -68,20 +68,46 @@ final class RollbackRun {
         this.rollback = rollback;
     }
 
-    ControlPlaneRollbackStatus status() {
+    /** The record as last read or written in this call. */
+    public ControlPlaneRollback rollback() {
+        return rollback;
+    }
+
+    /** The HostedCluster as last read ({@link #refreshCluster}); null before, or when it is gone. */
+    public HostedCluster cluster() {
+        return cluster;
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    public RollbackSettings settings() {
+        return settings;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public EtcdRevisionReader etcd() {
+        return etcd;
+    }
+
+    public ControlPlaneRollbackStatus status() {
         return rollback.getStatus();
     }
 
-    RollbackPlan plan() {
+    public RollbackPlan plan() {
         return rollback.getStatus().getPlan();
     }
 
     /** The HostedCluster's namespace, where the record lives too. */
-    String ns() {
+    public String ns() {
         return rollback.getMetadata().getNamespace();
     }
 
-    String cpNamespace() {
+    public String cpNamespace() {
         return cluster.controlPlaneNamespace();
     }
 
@@ -90,7 +116,7 @@ final class RollbackRun {
     }
 
     /** Writes the status with the resourceVersion read: a concurrent writer gets a conflict, never a silent overwrite. */
-    void persist() {
+    public void persist() {
         ControlPlaneRollbackStatus status = rollback.getStatus();
         ControlPlaneRollback updated = client.resource(rollback).updateStatus();
         // keep the one status object the steps hold on to; the server stored exactly it
@@ -99,7 +125,7 @@ final class RollbackRun {
         statusWritten.accept(rollback);
     }
 
-    HostedCluster refreshCluster() {
+    public HostedCluster refreshCluster() {
         cluster = client.resources(HostedCluster.class).inNamespace(ns())
                 .withName(rollback.getSpec().getHostedClusterName()).get();
         return cluster;
@@ -117,7 +143,7 @@ final class RollbackRun {
     }
 
     /** The snapshot the rollback restores, checked to be verified and of this cluster. */
-    ControlPlaneSnapshot snapshot() throws StepFailure {
+    public ControlPlaneSnapshot snapshot() throws StepFailure {
         String name = rollback.getSpec().getSnapshotName();
         if (name == null || name.isBlank()) {
             throw new StepFailure("NoSnapshot", "no verified snapshot of " + rollback.getSpec().getToVersion()
@@ -162,7 +188,7 @@ final class RollbackRun {
     }
 
     /** A merge patch of the HostedCluster as this pass read it: fenced, and refused if the cluster changed since. */
-    void patchCluster(ObjectNode patch) {
+    public void patchCluster(ObjectNode patch) {
         fence();
         ObjectNode preconditioned = patch.deepCopy();
         ObjectNode metadata = preconditioned.has("metadata") ? (ObjectNode) preconditioned.get("metadata")
@@ -187,11 +213,11 @@ final class RollbackRun {
     }
 
     /** The merge patch that puts the plan's payload back. */
-    ObjectNode revertPatch() {
+    public ObjectNode revertPatch() {
         return revertPatch(plan());
     }
 
-    static ObjectNode revertPatch(RollbackPlan plan) {
+    public static ObjectNode revertPatch(RollbackPlan plan) {
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         ObjectNode spec = patch.putObject("spec");
         spec.putObject("release").put("image", plan.getToReleaseImage());
@@ -202,7 +228,7 @@ final class RollbackRun {
     }
 
     /** Gives {@code spec.pausedUntil} back as it was before Pause, when Pause set it. Idempotent. */
-    void unpause() {
+    public void unpause() {
         ControlPlaneRollbackStatus status = status();
         if (!Boolean.TRUE.equals(status.getPausedByRollback())) {
             return;
@@ -218,21 +244,21 @@ final class RollbackRun {
         return cluster.getSpec() == null ? null : cluster.getSpec().getPausedUntil();
     }
 
-    void scaleDeployment(String name, int replicas) {
+    public void scaleDeployment(String name, int replicas) {
         Deployment deployment = client.apps().deployments().inNamespace(cpNamespace()).withName(name).get();
         if (deployment != null && !Objects.equals(deployment.getSpec().getReplicas(), replicas)) {
             patchRead(deployment, replicas(replicas));
         }
     }
 
-    void scaleStatefulSet(String name, int replicas) {
+    public void scaleStatefulSet(String name, int replicas) {
         StatefulSet set = client.apps().statefulSets().inNamespace(cpNamespace()).withName(name).get();
         if (set != null && !Objects.equals(set.getSpec().getReplicas(), replicas)) {
             patchRead(set, replicas(replicas));
         }
     }
 
-    StatefulSet etcdStatefulSet() {
+    public StatefulSet etcdStatefulSet() {
         return client.apps().statefulSets().inNamespace(cpNamespace()).withName(ControlPlaneWorkloads.ETCD).get();
     }
 
@@ -254,7 +280,7 @@ final class RollbackRun {
     }
 
     /** The Deployments Quiesce recorded, in the order they were stopped. */
-    List<RecordedReplicas> writers() {
+    public List<RecordedReplicas> writers() {
         return status().getRecordedReplicas().stream().filter(r -> RecordedReplicas.DEPLOYMENT.equals(r.getKind())).toList();
     }
 
@@ -272,15 +298,15 @@ final class RollbackRun {
                 : cluster.getStatus().condition(type).map(Condition::getStatus).orElse("Unknown");
     }
 
-    Instant started(RollbackStep record) {
+    public Instant started(RollbackStep record) {
         return Timestamps.parse(record.getStartTime()).orElse(clock.instant());
     }
 
-    Duration total() {
+    public Duration total() {
         return Timestamps.parse(status().getStartTime()).map(start -> Duration.between(start, clock.instant())).orElse(null);
     }
 
-    String now() {
+    public String now() {
         return Timestamps.format(clock.instant());
     }
 
@@ -294,7 +320,7 @@ final class RollbackRun {
         return patch;
     }
 
-    static String human(Duration duration) {
+    public static String human(Duration duration) {
         return dev.hcprollback.hypershift.Timestamps.human(duration);
     }
 }

@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import java.time.Duration;
 
@@ -11,7 +11,7 @@ import dev.hcprollback.hypershift.Timestamps;
  * Resume: scales the writers back to their recorded replicas and gives {@code spec.pausedUntil} back;
  * records how long the API servers were down (from the start of Quiesce).
  */
-final class ResumeStep implements StepAction {
+public final class ResumeStep implements StepAction {
 
     @Override
     public Outcome act(RollbackRun run) {

@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 /** Called at named points of a rollback; tests use it to stop the driver there. */
 public interface Checkpoints {

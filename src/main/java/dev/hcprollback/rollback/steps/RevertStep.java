@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.hypershift.HostedClusterSpec;
@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * set) to the snapshot's payload. The same patch passed admission as a server-side dry run in the
  * preflight and again right before the point of no return.
  */
-final class RevertStep implements StepAction {
+public final class RevertStep implements StepAction {
 
     @Override
     public Outcome act(RollbackRun run) throws StepFailure {

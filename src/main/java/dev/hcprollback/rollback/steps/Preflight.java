@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +33,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
  * runs checked again right before the first irreversible act. Each item passes or fails with the
  * figures it was decided on; one failed item refuses the rollback before anything is touched.
  */
-final class Preflight {
+public final class Preflight {
 
     private static final Logger LOG = Logger.getLogger(Preflight.class);
 
@@ -55,7 +55,7 @@ final class Preflight {
      * Checks every item for {@code plan}; {@code volumes} ({@link #volumeCapacity}) and {@code restoreImage}
      * ({@link #restoreImage}) are the answers of Jobs, asked first since they may take a few looks.
      */
-    static List<PreflightCheck> check(RollbackRun run, RollbackPlan plan, ControlPlaneSnapshot snapshot,
+    public static List<PreflightCheck> check(RollbackRun run, RollbackPlan plan, ControlPlaneSnapshot snapshot,
             List<PreflightCheck> volumes, Optional<PreflightCheck> restoreImage) {
         List<PreflightCheck> checks = new ArrayList<>();
         // eligibility (the gate's rules, whoever made the record) was re-checked by the Planner before this list
@@ -98,7 +98,7 @@ final class Preflight {
         return again.stream().filter(c -> !c.passed()).toList();
     }
 
-    static List<PreflightCheck> failed(List<PreflightCheck> checks) {
+    public static List<PreflightCheck> failed(List<PreflightCheck> checks) {
         return checks.stream().filter(c -> !c.passed()).toList();
     }
 
@@ -110,7 +110,7 @@ final class Preflight {
      * the volume read-only, on the serving member's node); the stage Job measures again before it writes.
      * Empty while a measure Job runs. A figure that is missing fails the item, saying which.
      */
-    static Optional<List<PreflightCheck>> volumeCapacity(RollbackRun run, ControlPlaneSnapshot snapshot) {
+    public static Optional<List<PreflightCheck>> volumeCapacity(RollbackRun run, ControlPlaneSnapshot snapshot) {
         List<PreflightCheck> checks = new ArrayList<>();
         boolean measuring = false;
         Long snapshotBytes = etcdSizeBytes(snapshot);
@@ -220,7 +220,7 @@ final class Preflight {
      * The restore image's tool can {@code --bump-revision}/{@code --mark-compacted}: the probe Job of
      * the image answers, once per image (a finished probe is reused); empty while it runs.
      */
-    static Optional<PreflightCheck> restoreImage(RollbackRun run, String image) {
+    public static Optional<PreflightCheck> restoreImage(RollbackRun run, String image) {
         if (image == null) {
             return Optional.of(new PreflightCheck(RESTORE_IMAGE, false, "no etcd image is known: the etcd StatefulSet "
                     + "has no container named etcd and the snapshot records none"));

@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import java.util.List;
 import java.util.stream.IntStream;
@@ -20,7 +20,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
  * then checks that every member reports the same cluster ID, that the members are the expected ones,
  * and that the revision is past the bump.
  */
-final class StartEtcdStep implements StepAction {
+public final class StartEtcdStep implements StepAction {
 
     @Override
     public Outcome act(RollbackRun run) throws StepFailure {

@@ -1,7 +1,7 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 /** A step's verdict on one look at the cluster: done (with what it did) or waiting (for what). */
-sealed interface Outcome permits Outcome.Done, Outcome.Wait {
+public sealed interface Outcome permits Outcome.Done, Outcome.Wait {
 
     record Done(String message) implements Outcome {
     }

@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import dev.hcprollback.api.ControlPlaneRollbackStatus;
 
@@ -6,7 +6,7 @@ import dev.hcprollback.api.ControlPlaneRollbackStatus;
  * Pause: records the HostedCluster's {@code spec.pausedUntil}, sets it to {@code "true"} and waits
  * for the hypershift-operator to report {@code ReconciliationActive=False}.
  */
-final class PauseStep implements StepAction {
+public final class PauseStep implements StepAction {
 
     @Override
     public Outcome act(RollbackRun run) {

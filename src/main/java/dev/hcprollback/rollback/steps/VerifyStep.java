@@ -1,4 +1,4 @@
-package dev.hcprollback.rollback;
+package dev.hcprollback.rollback.steps;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import dev.hcprollback.hypershift.VersionStatus;
  * Verify: waits for the HostedCluster to report the target payload as desired and Completed,
  * {@code Available=True} and {@code Degraded} not True.
  */
-final class VerifyStep implements StepAction {
+public final class VerifyStep implements StepAction {
 
     @Override
     public Outcome act(RollbackRun run) {
