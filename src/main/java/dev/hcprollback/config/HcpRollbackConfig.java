@@ -178,7 +178,6 @@ public interface HcpRollbackConfig {
         @WithDefault("quay.io/hcp-rollback/hcp-rollback:${quarkus.application.version}")
         String fetchImage();
 
-
         LeaderElection leaderElection();
     }
 

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-
 /**
  * The update that brought a cluster to its current version, read off a version history (newest
  * first) as versions: consecutive entries of one version (a re-pin of the same release from tag to

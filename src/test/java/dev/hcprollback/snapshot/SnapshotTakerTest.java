@@ -438,5 +438,4 @@ class SnapshotTakerTest {
         }
     }
 
-
 }

@@ -1,6 +1,5 @@
 package dev.hcprollback.rollback.etcd;
 
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
