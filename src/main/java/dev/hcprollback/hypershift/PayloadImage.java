@@ -15,6 +15,13 @@ import java.util.regex.Pattern;
  * Equality of two instances is equality of their spelling. Whether two pull specs name the same
  * payload is a different question, answered by {@link PayloadIdentity#isSamePayloadAs}: by digest
  * whatever the repository (mirrors), else by version.
+ *
+ * <p>
+ * Parsed here rather than by jib-core's {@code ImageReference.parse} (observed with 0.27.3 on the pull specs of
+ * {@code PayloadImageTest}): it throws on spellings a HostedCluster may carry and this type takes as written
+ * ({@code localhost/release@not-a-digest}, a {@code sha512:} digest, an upper-case path), reports tag
+ * {@code latest} where none is written ({@code registry.example.com:5000/ocp/release}) and names Docker Hub
+ * {@code registry-1.docker.io} ({@code busybox:1.36}); each needed a fallback or an undoing around it.
  */
 public final class PayloadImage {
 

@@ -16,6 +16,14 @@ import io.fabric8.kubernetes.api.model.Secret;
  * The registry credentials of a {@code kubernetes.io/dockerconfigjson} Secret: key {@code .dockerconfigjson},
  * {@code {"auths": {"<registry host>": {"auth": base64("user:password")}}}} (or {@code username}/{@code password}).
  * Registry keys are matched by host and port, whatever scheme or path they were written with.
+ *
+ * <p>
+ * Kept instead of jib-core's {@code DockerConfigCredentialRetriever} (observed with 0.27.3): it reads a file only, so
+ * the Secret's credentials would have to be written to disk; it runs the {@code docker-credential-<name>} program
+ * that a config's {@code credHelpers}/{@code credsStore} names (a Secret with {@code "credHelpers": {"127.0.0.1:5000":
+ * "probe"}} made it try to run {@code docker-credential-probe}), and a pull secret is the tenant's data; and a
+ * malformed {@code auth} fails with {@code StringIndexOutOfBoundsException} or {@code IllegalArgumentException}
+ * instead of a {@link ReleaseLookupException.Reason#PULL_SECRET} that names the Secret.
  */
 final class PullSecret {
 
