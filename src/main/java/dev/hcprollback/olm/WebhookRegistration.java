@@ -20,7 +20,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * Under OLM, registers the plain install's ValidatingWebhookConfiguration (matchConditions and
@@ -84,7 +84,8 @@ public final class WebhookRegistration {
      */
     public static ValidatingWebhookConfiguration readDefinition(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            Object parsed = Serialization.unmarshal(in);
+            // static, with no client at hand: a serialization of its own (it knows the model's kinds)
+            Object parsed = new KubernetesSerialization().unmarshal(in);
             if (!(parsed instanceof ValidatingWebhookConfiguration configuration) || configuration.getWebhooks() == null
                     || configuration.getWebhooks().isEmpty()) {
                 throw new IllegalStateException(file + " holds no ValidatingWebhookConfiguration with webhooks");
@@ -146,7 +147,7 @@ public final class WebhookRegistration {
             throw new IllegalStateException("OLM's webhook configuration " + carrier.getMetadata().getName() + " has no CA bundle yet");
         }
         Integer port = carried.getClientConfig().getService() == null ? null : carried.getClientConfig().getService().getPort();
-        ValidatingWebhookConfiguration desired = Serialization.clone(definition);
+        ValidatingWebhookConfiguration desired = client.getKubernetesSerialization().clone(definition);
         desired.getMetadata().setResourceVersion(null);
         desired.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
                 .withApiVersion("admissionregistration.k8s.io/v1").withKind("ValidatingWebhookConfiguration")

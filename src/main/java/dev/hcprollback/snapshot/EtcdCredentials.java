@@ -1,10 +1,18 @@
 package dev.hcprollback.snapshot;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigInteger;
+import java.io.StringReader;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import java.security.PrivateKey;
+
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /**
  * The etcd client certificate, its key and the CA, as PEM text (Secret {@code etcd-client-tls} keys
@@ -26,59 +34,32 @@ public record EtcdCredentials(String caPem, String certPem, String keyPem) {
         return stream(certPem);
     }
 
-    /** The key as PKCS#8, which the TLS stack reads; a PKCS#1 RSA key ({@code BEGIN RSA PRIVATE KEY}) is wrapped. */
+    /**
+     * The key as PKCS#8 ({@code BEGIN PRIVATE KEY}), which the TLS stack reads. A key in the traditional form
+     * ({@code BEGIN RSA PRIVATE KEY}, as OpenShift's PKI writes them, or {@code BEGIN EC PRIVATE KEY}) is
+     * converted; any other PEM text is handed on as it is.
+     *
+     * @throws IllegalArgumentException when the key's PEM text cannot be read
+     */
     public InputStream key() {
-        String rsa = between(keyPem, "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----");
-        if (rsa == null) {
-            return stream(keyPem);
+        try (PEMParser parser = new PEMParser(new StringReader(keyPem))) {
+            if (!(parser.readObject() instanceof PEMKeyPair traditional)) {
+                return stream(keyPem);
+            }
+            PrivateKey key = new JcaPEMKeyConverter().getPrivateKey(traditional.getPrivateKeyInfo());
+            StringWriter pkcs8 = new StringWriter();
+            try (JcaPEMWriter writer = new JcaPEMWriter(pkcs8)) {
+                writer.writeObject(new JcaPKCS8Generator(key, null));
+            }
+            return stream(pkcs8.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the etcd client key cannot be read: " + e.getMessage(), e);
         }
-        byte[] pkcs1 = Base64.getMimeDecoder().decode(rsa);
-        byte[] pkcs8 = wrapRsa(pkcs1);
-        String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(pkcs8) + "\n-----END PRIVATE KEY-----\n";
-        return stream(pem);
     }
 
     @Override
     public String toString() {
         return "EtcdCredentials[key hidden]";
-    }
-
-    private static String between(String text, String begin, String end) {
-        int from = text.indexOf(begin);
-        int to = text.indexOf(end);
-        return from < 0 || to < from ? null : text.substring(from + begin.length(), to).replaceAll("\\s", "");
-    }
-
-    /** PrivateKeyInfo { version 0, AlgorithmIdentifier rsaEncryption NULL, OCTET STRING pkcs1 }. */
-    private static byte[] wrapRsa(byte[] pkcs1) {
-        byte[] version = { 0x02, 0x01, 0x00 };
-        byte[] algorithm = { 0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01,
-                0x01, 0x05, 0x00 };
-        byte[] octets = der(0x04, pkcs1);
-        byte[] body = new byte[version.length + algorithm.length + octets.length];
-        System.arraycopy(version, 0, body, 0, version.length);
-        System.arraycopy(algorithm, 0, body, version.length, algorithm.length);
-        System.arraycopy(octets, 0, body, version.length + algorithm.length, octets.length);
-        return der(0x30, body);
-    }
-
-    private static byte[] der(int tag, byte[] content) {
-        byte[] length;
-        if (content.length < 128) {
-            length = new byte[] { (byte) content.length };
-        } else {
-            byte[] n = BigInteger.valueOf(content.length).toByteArray();
-            int skip = n[0] == 0 ? 1 : 0;
-            length = new byte[n.length - skip + 1];
-            length[0] = (byte) (0x80 | (n.length - skip));
-            System.arraycopy(n, skip, length, 1, n.length - skip);
-        }
-        byte[] out = new byte[1 + length.length + content.length];
-        out[0] = (byte) tag;
-        System.arraycopy(length, 0, out, 1, length.length);
-        System.arraycopy(content, 0, out, 1 + length.length, content.length);
-        return out;
     }
 
     private static InputStream stream(String pem) {

@@ -267,6 +267,13 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
         return slots;
     }
 
+    /**
+     * The wait before attempt {@code attempts + 1}: {@code backoff} doubled per failure, at most {@code maxBackoff}.
+     * Not a Failsafe RetryPolicy, unlike the restore's download: no attempt waits in a loop here. The count lives in
+     * the object's status and the wait is the reconcile's {@code rescheduleAfter}, so a retry survives a restart or
+     * a change of leader and holds no thread nor snapshot slot while it waits; Failsafe runs all attempts inside one
+     * call and keeps its delay computation internal.
+     */
     Duration backoff(int attempts) {
         Duration base = config.snapshot().backoff();
         Duration max = config.snapshot().maxBackoff();

@@ -21,6 +21,10 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import dev.failsafe.function.CheckedSupplier;
 import dev.hcprollback.api.SnapshotCompression;
 import dev.hcprollback.net.IdleTimeoutInputStream;
 import dev.hcprollback.snapshot.SnapshotDigest;
@@ -28,7 +32,8 @@ import dev.hcprollback.snapshot.SnapshotDigest;
 /**
  * The first container of a stage Job, in the sidecar's own image: downloads a snapshot onto the etcd
  * member's volume and checks its SHA-256 while it streams, so that no tool of the etcd image
- * ({@code curl}, {@code sha256sum}) is assumed. JDK only, no Quarkus boot:
+ * ({@code curl}, {@code sha256sum}) is assumed. No Quarkus boot: the JDK and two small libraries of the image
+ * (Failsafe for the attempts, aircompressor for zstd):
  *
  * <pre>
  * java -cp "/deployments/app/*:/deployments/lib/main/*" dev.hcprollback.rollback.restore.fetch.FetchSnapshot \
@@ -43,7 +48,8 @@ import dev.hcprollback.snapshot.SnapshotDigest;
  * {@link #EXIT_CANNOT_WRITE} and {@code needs X bytes, the volume has Y free}, having written nothing.
  *
  * A body that stops arriving for {@link #IDLE_TIMEOUT} (environment {@code FETCH_IDLE_TIMEOUT_SECONDS} overrides it)
- * is given up and downloaded again, like any other broken transfer, {@link #ATTEMPTS} times in all.
+ * is given up and downloaded again, like any other broken transfer, {@link #ATTEMPTS} times in all (a Failsafe
+ * {@code RetryPolicy}, 1 s after the first attempt, 2 s after the second).
  *
  * The SHA-256 is of the object as stored. A {@code zstd} object is decoded as it streams (pure-Java
  * codec, already in the image), and the decoded snapshot must also carry a matching etcd trailing hash
@@ -214,29 +220,14 @@ public final class FetchSnapshot {
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
                     .followRedirects(HttpClient.Redirect.NORMAL).build();
-            String actual = null;
-            long bytes = 0;
-            Boolean decodedIntact = null;
-            for (int attempt = 1; actual == null; attempt++) {
-                try {
-                    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                    Downloaded downloaded = download(client, url, temporary, digest, compression, idle);
-                    bytes = downloaded.storedBytes();
-                    decodedIntact = downloaded.decodedIntact();
-                    actual = HexFormat.of().formatHex(digest.digest());
-                } catch (Retryable e) {
-                    if (attempt >= ATTEMPTS) {
-                        throw new Failure(EXIT_FETCH_FAILED, "download failed after " + ATTEMPTS + " attempts: "
-                                + e.getMessage() + ": data dir left untouched");
-                    }
-                    Thread.sleep(1000L * attempt);
-                }
-            }
+            Downloaded downloaded = withAttempts(() -> download(client, url, temporary, compression, idle));
+            String actual = downloaded.sha256();
+            long bytes = downloaded.storedBytes();
             if (!actual.equals(expected)) {
                 throw new Failure(EXIT_HASH_MISMATCH, "snapshot SHA-256 is " + actual + ", expected " + expected
                         + " (" + bytes + " bytes): data dir left untouched");
             }
-            if (!decodedIntact) {
+            if (!downloaded.decodedIntact()) {
                 throw new Failure(EXIT_HASH_MISMATCH, "the snapshot stored as " + compression + " has the expected SHA-256"
                         + " but does not decode to an etcd snapshot whose trailing hash matches: data dir left untouched");
             }
@@ -264,6 +255,41 @@ public final class FetchSnapshot {
         }
     }
 
+    /**
+     * Runs {@code download} up to {@link #ATTEMPTS} times while it fails with {@link Retryable}, waiting a second per
+     * attempt made (1 s after the first, 2 s after the second); any other failure ends the fetch at once.
+     */
+    private static Downloaded withAttempts(CheckedSupplier<Downloaded> download)
+            throws Failure, IOException, InterruptedException, NoSuchAlgorithmException {
+        RetryPolicy<Downloaded> retries = RetryPolicy.<Downloaded> builder()
+                .handle(Retryable.class)
+                .withMaxAttempts(ATTEMPTS)
+                .withDelayFn(made -> Duration.ofSeconds(made.getAttemptCount()))
+                .build();
+        try {
+            return Failsafe.with(retries).get(download);
+        } catch (FailsafeException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Retryable last) {
+                throw new Failure(EXIT_FETCH_FAILED, "download failed after " + ATTEMPTS + " attempts: "
+                        + last.getMessage() + ": data dir left untouched");
+            }
+            if (cause instanceof Failure failure) {
+                throw failure;
+            }
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            if (cause instanceof NoSuchAlgorithmException noSha256) {
+                throw noSha256;
+            }
+            throw e;
+        }
+    }
+
     /** Empties the stage's work dir, without following links out of it. */
     private static void clear(Path directory) throws IOException {
         try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
@@ -282,8 +308,11 @@ public final class FetchSnapshot {
         }
     }
 
-    /** What one download stored: the object's length, and whether it decoded into an intact etcd snapshot. */
-    private record Downloaded(long storedBytes, boolean decodedIntact) {
+    /**
+     * What one download stored: the object's length and SHA-256 (hex), and whether it decoded into an intact etcd
+     * snapshot.
+     */
+    private record Downloaded(long storedBytes, String sha256, boolean decodedIntact) {
     }
 
     private static SnapshotCompression compressionNamed(String name) {
@@ -300,8 +329,9 @@ public final class FetchSnapshot {
      * that does not decode is read to its end all the same, so that the SHA-256 tells a damaged object
      * from one stored some other way.
      */
-    private static Downloaded download(HttpClient client, URI url, Path file, MessageDigest digest,
-            SnapshotCompression compression, Duration idle) throws Retryable, Failure, IOException, InterruptedException {
+    private static Downloaded download(HttpClient client, URI url, Path file, SnapshotCompression compression,
+            Duration idle) throws Retryable, Failure, IOException, InterruptedException, NoSuchAlgorithmException {
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
         HttpResponse<InputStream> response;
         try {
             response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET().build(),
@@ -332,16 +362,16 @@ public final class FetchSnapshot {
                             digest)) {
                 if (compression == SnapshotCompression.none) {
                     stored.transferTo(out);
-                    return new Downloaded(stored.count, true);
+                    return new Downloaded(stored.count, hex(digest), true);
                 }
                 SnapshotDigest decoded = new SnapshotDigest(out);
                 try {
                     compression.decoder(stored).transferTo(decoded);
                 } catch (RuntimeException notEncodedSo) {
                     stored.transferTo(OutputStream.nullOutputStream());
-                    return new Downloaded(stored.count, false);
+                    return new Downloaded(stored.count, hex(digest), false);
                 }
-                return new Downloaded(stored.count, decoded.trailerMatches());
+                return new Downloaded(stored.count, hex(digest), decoded.trailerMatches());
             } catch (IOException e) {
                 if (e instanceof IdleTimeoutInputStream.IdleTimeoutException
                         || e.getMessage() != null && e.getMessage().contains("No space left")) {
@@ -352,6 +382,10 @@ public final class FetchSnapshot {
         } catch (IdleTimeoutInputStream.IdleTimeoutException stalled) {
             throw new Retryable(hostOf(url) + " sent " + stalled.getMessage());
         }
+    }
+
+    private static String hex(MessageDigest digest) {
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     /** The stored bytes as they arrive: hashed and counted. */
