@@ -5,10 +5,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import io.fabric8.kubernetes.api.model.Condition;
-
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class ControlPlaneRollbackStatus {
+public class ControlPlaneRollbackStatus extends ObservedStatus {
 
     private RollbackPhase phase;
     /** The step in progress, or the one that failed. */
@@ -18,8 +16,6 @@ public class ControlPlaneRollbackStatus {
     private String completionTime;
     /** What happened last, and on failure the next manual step. */
     private String message;
-    private Long observedGeneration;
-    private List<Condition> conditions = new ArrayList<>();
     /** What the rollback does, written before any step acts. */
     private RollbackPlan plan;
     /** Replicas of the writers and of etcd before Quiesce, recorded before anything is scaled. */
@@ -98,14 +94,6 @@ public class ControlPlaneRollbackStatus {
 
     public void setMessage(String message) {
         this.message = message;
-    }
-
-    public Long getObservedGeneration() {
-        return observedGeneration;
-    }
-
-    public void setObservedGeneration(Long observedGeneration) {
-        this.observedGeneration = observedGeneration;
     }
 
     public RollbackPlan getPlan() {
@@ -211,13 +199,5 @@ public class ControlPlaneRollbackStatus {
 
     public java.util.Optional<RecordedReplicas> recorded(String kind, String name) {
         return recordedReplicas.stream().filter(r -> kind.equals(r.getKind()) && name.equals(r.getName())).findFirst();
-    }
-
-    public List<Condition> getConditions() {
-        return conditions;
-    }
-
-    public void setConditions(List<Condition> conditions) {
-        this.conditions = conditions == null ? new ArrayList<>() : conditions;
     }
 }

@@ -1,14 +1,9 @@
 package dev.hcprollback.api;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import io.fabric8.kubernetes.api.model.Condition;
-
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class ControlPlaneSnapshotStatus {
+public class ControlPlaneSnapshotStatus extends ObservedStatus {
 
     private SnapshotPhase phase;
     /** {@code spec.release.image} of the HostedCluster while the snapshot was taken. */
@@ -61,8 +56,6 @@ public class ControlPlaneSnapshotStatus {
     private String failureReason;
     /** When the next attempt is due after a failure; absent when none will follow. */
     private String nextAttemptTime;
-    private Long observedGeneration;
-    private List<Condition> conditions = new ArrayList<>();
 
     public SnapshotPhase getPhase() {
         return phase;
@@ -246,22 +239,6 @@ public class ControlPlaneSnapshotStatus {
 
     public void setNextAttemptTime(String nextAttemptTime) {
         this.nextAttemptTime = nextAttemptTime;
-    }
-
-    public Long getObservedGeneration() {
-        return observedGeneration;
-    }
-
-    public void setObservedGeneration(Long observedGeneration) {
-        this.observedGeneration = observedGeneration;
-    }
-
-    public List<Condition> getConditions() {
-        return conditions;
-    }
-
-    public void setConditions(List<Condition> conditions) {
-        this.conditions = conditions == null ? new ArrayList<>() : conditions;
     }
 
     public String getEtcdImage() {

@@ -43,8 +43,8 @@ public enum SnapshotCompression {
     }
 
     /** Passes writes through whole; {@code close()} only flushes, so an encoder's end never closes (aborts) an upload. */
-    private static class KeepOpen extends FilterOutputStream {
-        KeepOpen(OutputStream out) {
+    public static class KeepOpen extends FilterOutputStream {
+        public KeepOpen(OutputStream out) {
             super(out);
         }
 

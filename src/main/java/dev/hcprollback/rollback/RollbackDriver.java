@@ -73,15 +73,10 @@ public class RollbackDriver {
             Step.Resume, new ResumeStep(),
             Step.Verify, new VerifyStep()));
 
-    final KubernetesClient client;
-    final RollbackSettings settings;
-    final Clock clock;
-    final RestoreSource restoreSource;
-    final EtcdRevisionReader etcd;
-    final EtcdMembersReader etcdMembers;
-    final RollbackEvents events;
-    final RollbackMetrics metrics;
-    final Checkpoints checkpoints;
+    private final KubernetesClient client;
+    private final RollbackSettings settings;
+    private final RollbackMetrics metrics;
+    private final Checkpoints checkpoints;
     private final RunTools tools;
 
     public RollbackDriver(KubernetesClient client, RollbackSettings settings, Clock clock, RestoreSource restoreSource,
@@ -89,11 +84,6 @@ public class RollbackDriver {
             Checkpoints checkpoints) {
         this.client = client;
         this.settings = settings;
-        this.clock = clock;
-        this.restoreSource = restoreSource;
-        this.etcd = etcd;
-        this.etcdMembers = etcdMembers;
-        this.events = events;
         this.metrics = metrics;
         this.checkpoints = checkpoints;
         this.tools = new RunTools(client, settings, clock, restoreSource, etcd, etcdMembers, events, checkpoints,
