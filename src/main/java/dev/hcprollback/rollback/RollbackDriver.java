@@ -75,6 +75,8 @@ public class RollbackDriver {
 
     private final KubernetesClient client;
     private final RollbackSettings settings;
+    private final Clock clock;
+    private final RollbackEvents events;
     private final RollbackMetrics metrics;
     private final Checkpoints checkpoints;
     private final RunTools tools;
@@ -84,6 +86,8 @@ public class RollbackDriver {
             Checkpoints checkpoints) {
         this.client = client;
         this.settings = settings;
+        this.clock = clock;
+        this.events = events;
         this.metrics = metrics;
         this.checkpoints = checkpoints;
         this.tools = new RunTools(client, settings, clock, restoreSource, etcd, etcdMembers, events, checkpoints,
