@@ -30,6 +30,7 @@ import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.cluster.ClusterCaches;
+import dev.hcprollback.cluster.ClusterSeries;
 import dev.hcprollback.cluster.RollbackEvents;
 import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
@@ -176,7 +177,7 @@ class UpdateWatchTest {
 
         /** The health series of the cluster: exactly one, for the current verdict. */
         Set<String> healthSeries() {
-            return world.meters.find(UpdateMetrics.HEALTH).tag("cluster", world.clusterName).meters().stream()
+            return world.meters.find(UpdateMetrics.HEALTH).tag(ClusterSeries.NAME, world.clusterName).meters().stream()
                     .map(m -> m.getId().getTag("health")).collect(Collectors.toSet());
         }
 
