@@ -28,8 +28,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
  * already lives, so that the bundle and {@code manifests/base} never disagree:
  * <ul>
  * <li>the Deployment, RBAC rules, PodDisruptionBudget, PriorityClass, NetworkPolicy, metrics Service,
- * requester ClusterRole and the alerts' PrometheusRule from {@code manifests/base}, with the webhook
- * certificate read where OLM mounts it;</li>
+ * requester ClusterRole, the alerts' PrometheusRule and the ServiceMonitor from {@code manifests/base}, with the
+ * webhook certificate read where OLM mounts it and trusted through OLM's CA;</li>
  * <li>the ValidatingWebhookConfiguration of {@code manifests/base}, unchanged, in a ConfigMap that
  * the sidecar registers itself ({@code hcp-rollback.olm.*}): OLM's {@code webhookdefinitions} carry
  * no {@code matchConditions} nor namespace exclusion. The one definition OLM gets is a carrier that
@@ -53,6 +53,10 @@ public final class BundleFinisher {
     static final String WEBHOOK_CONFIGMAP = "hcp-rollback-webhook-configuration";
     static final String WEBHOOK_CONFIGURATION_DIR = "/etc/hcp-rollback/olm";
     static final String WEBHOOK_CONFIGURATION_KEY = "validatingwebhookconfiguration.yaml";
+    /** The namespace the CSV suggests, and the only one the sidecar registers its webhooks in. */
+    static final String SUGGESTED_NAMESPACE = "hcp-rollback";
+    /** The key of OLM's certificate Secret that holds the CA certificate (PEM). */
+    static final String OLM_CA_KEY = "olmCAKey";
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+\\.\\d+");
 
@@ -112,7 +116,7 @@ public final class BundleFinisher {
         ObjectNode annotations = metadata.withObject("/annotations");
         annotations.put("alm-examples", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(samples()));
         annotations.put("containerImage", image);
-        annotations.put("operators.operatorframework.io/suggested-namespace", "hcp-rollback");
+        annotations.put("operators.operatorframework.io/suggested-namespace", SUGGESTED_NAMESPACE);
         YAML.writeValue(csvFile.toFile(), csv);
 
         // objects OLM installs beside the CSV, in the operator's namespace
@@ -121,7 +125,9 @@ public final class BundleFinisher {
         writeBeside(find(base, "PriorityClass", "hcp-rollback"), "hcp-rollback.priorityclass.yaml");
         writeBeside(find(base, "NetworkPolicy", "hcp-rollback"), "hcp-rollback.networkpolicy.yaml");
         writeBeside(find(base, "PrometheusRule", "hcp-rollback"), "hcp-rollback.prometheusrule.yaml");
-        writeBeside(metricsService(find(base, "Service", "hcp-rollback-webhook")), "hcp-rollback-metrics.service.yaml");
+        writeBeside(find(base, "Service", "hcp-rollback-metrics"), "hcp-rollback-metrics.service.yaml");
+        writeBeside(trustingOlmsCertificate(find(base, "ServiceMonitor", "hcp-rollback"), deployment.get("name").asText()),
+                "hcp-rollback.servicemonitor.yaml");
         writeBeside(webhookConfigurationMap(find(base, "ValidatingWebhookConfiguration", "hcp-rollback")),
                 WEBHOOK_CONFIGMAP + ".configmap.yaml");
     }
@@ -172,20 +178,21 @@ public final class BundleFinisher {
         return rule;
     }
 
-    /** A Service for the metrics port only: OLM creates the webhook's Service itself, from the webhook definition. */
-    private static JsonNode metricsService(JsonNode webhookService) {
-        ObjectNode service = webhookService.deepCopy();
-        ((ObjectNode) service.get("metadata")).put("name", "hcp-rollback-metrics");
-        ArrayNode ports = (ArrayNode) service.at("/spec/ports");
-        for (int i = ports.size() - 1; i >= 0; i--) {
-            if (!"metrics".equals(ports.get(i).path("name").asText())) {
-                ports.remove(i);
-            }
+    /**
+     * The base's ServiceMonitor, checking the certificate the pods serve under OLM: OLM's, issued for the Service it
+     * creates ({@code <deployment>-service}) in the one namespace the sidecar accepts, by a CA that OLM keeps in the
+     * Secret {@code <service>-cert} under the key {@code olmCAKey} (operator-lifecycle-manager,
+     * pkg/controller/install/certresources.go), where the plain install uses service-ca's or the site's.
+     */
+    private static JsonNode trustingOlmsCertificate(JsonNode serviceMonitor, String deploymentName) {
+        ObjectNode monitor = serviceMonitor.deepCopy();
+        String service = deploymentName + "-service";
+        for (JsonNode endpoint : monitor.at("/spec/endpoints")) {
+            ObjectNode tls = ((ObjectNode) endpoint).withObject("/tlsConfig");
+            tls.put("serverName", service + "." + SUGGESTED_NAMESPACE + ".svc");
+            tls.putObject("ca").putObject("secret").put("name", service + "-cert").put("key", OLM_CA_KEY);
         }
-        if (ports.isEmpty()) {
-            throw new IllegalStateException("the Service hcp-rollback-webhook of manifests/base has no port named metrics");
-        }
-        return service;
+        return monitor;
     }
 
     /** The plain install's ValidatingWebhookConfiguration, as YAML in a ConfigMap the pods mount. */

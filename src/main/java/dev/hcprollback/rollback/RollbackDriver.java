@@ -62,6 +62,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 public class RollbackDriver {
 
     private static final Logger LOG = Logger.getLogger(RollbackDriver.class);
+    /** {@code status.failureReason} when the HostedCluster is gone. */
+    static final String HOSTED_CLUSTER_MISSING = "HostedClusterMissing";
 
     private static final Map<Step, StepAction> STEPS = new EnumMap<>(Map.of(
             Step.Pause, new PauseStep(),
@@ -370,7 +372,7 @@ public class RollbackDriver {
     private Optional<Duration> finishWithoutCluster(RollbackRun run) {
         ControlPlaneRollbackStatus status = run.status();
         status.setPhase(RollbackPhase.Failed);
-        status.setFailureReason("HostedClusterMissing");
+        status.setFailureReason(HOSTED_CLUSTER_MISSING);
         status.setCompletionTime(run.now());
         status.setMessage("HostedCluster " + run.ns() + "/" + run.rollback().getSpec().getHostedClusterName()
                 + " does not exist" + (status.getSteps().isEmpty() ? ". Nothing was changed." : "."));

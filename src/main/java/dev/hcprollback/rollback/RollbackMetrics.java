@@ -16,6 +16,7 @@ import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackStep;
 import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.api.Step;
+import dev.hcprollback.cluster.ClusterSeries;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.rollback.steps.RollbackSettings;
 import io.micrometer.core.instrument.Counter;
@@ -32,10 +33,14 @@ import io.micrometer.core.instrument.Timer;
  * <p>
  * For the alerts (docs/alerts.md), from the rollback records this replica drives (the leader's):
  * <ul>
- * <li>{@code hcp_rollback_rollback_failed{namespace,cluster}}: 1 when the newest ControlPlaneRollback of
- * the cluster (by creation time) is {@code Failed}, else 0; one series per cluster that has records;</li>
- * <li>{@code hcp_rollback_rollback_step_started_timestamp_seconds{namespace,cluster,step}} (Unix seconds)
- * and {@code hcp_rollback_rollback_step_timeout_seconds{namespace,cluster,step}}: the step a running
+ * <li>{@code hcp_rollback_rollback_failed{hosted_cluster_namespace,hosted_cluster}} ({@link ClusterSeries}):
+ * 1 when the newest ControlPlaneRollback of the cluster (by creation time) is {@code Failed}, else 0; one
+ * series per cluster that has records;</li>
+ * <li>{@code hcp_rollback_rollback_failed_with_changes{hosted_cluster_namespace,hosted_cluster}}: 1 when that
+ * newest record is {@code Failed} and left the control plane changed ({@link #leftChanges}), else 0: the
+ * critical case, where a refusal or an undone attempt is not;</li>
+ * <li>{@code hcp_rollback_rollback_step_started_timestamp_seconds{hosted_cluster_namespace,hosted_cluster,step}}
+ * (Unix seconds) and {@code hcp_rollback_rollback_step_timeout_seconds{...,step}}: the step a running
  * rollback is in, when it started and how long it may wait (0 for steps that never wait); present
  * only while the step runs.</li>
  * </ul>
@@ -45,6 +50,7 @@ import io.micrometer.core.instrument.Timer;
 public class RollbackMetrics {
 
     static final String FAILED = "hcp_rollback_rollback_failed";
+    static final String FAILED_WITH_CHANGES = "hcp_rollback_rollback_failed_with_changes";
     static final String STEP_STARTED = "hcp_rollback_rollback_step_started_timestamp_seconds";
     static final String STEP_TIMEOUT = "hcp_rollback_rollback_step_timeout_seconds";
 
@@ -86,7 +92,7 @@ public class RollbackMetrics {
         records.put(key(rollback), new Seen(
                 new ClusterKey(rollback.getMetadata().getNamespace(), rollback.getSpec().getHostedClusterName()),
                 Objects.toString(rollback.getMetadata().getCreationTimestamp(), ""), rollback.getMetadata().getName(), phase,
-                step, running.flatMap(s -> Timestamps.parse(s.getStartTime())).orElse(null),
+                phase == RollbackPhase.Failed && leftChanges(status), step, running.flatMap(s -> Timestamps.parse(s.getStartTime())).orElse(null),
                 step == null ? null : settings.timeoutOf(step)));
         refresh();
     }
@@ -101,15 +107,20 @@ public class RollbackMetrics {
         Set<ClusterKey> clusters = records.values().stream().map(Seen::cluster).collect(Collectors.toSet());
         for (ClusterKey cluster : clusters) {
             if (shownClusters.add(cluster)) {
-                replace(Gauge.builder(FAILED, this, metrics -> metrics.newestFailed(cluster))
+                replace(Gauge.builder(FAILED, this, metrics -> metrics.newest(cluster, seen -> seen.phase() == RollbackPhase.Failed))
                         .description("1 when the newest ControlPlaneRollback of the cluster is Failed, else 0")
                         .tags(cluster.tags()), FAILED, cluster.tags());
+                replace(Gauge.builder(FAILED_WITH_CHANGES, this, metrics -> metrics.newest(cluster, Seen::failedWithChanges))
+                        .description("1 when the newest ControlPlaneRollback of the cluster is Failed and left the control "
+                                + "plane changed (past the point of no return, or not undone), else 0")
+                        .tags(cluster.tags()), FAILED_WITH_CHANGES, cluster.tags());
             }
         }
         for (ClusterKey gone : Set.copyOf(shownClusters)) {
             if (!clusters.contains(gone)) {
                 shownClusters.remove(gone);
                 remove(FAILED, gone.tags());
+                remove(FAILED_WITH_CHANGES, gone.tags());
             }
         }
         Map<RunningStep, Seen> running = records.values().stream().filter(r -> r.step() != null && r.stepStarted() != null)
@@ -133,10 +144,24 @@ public class RollbackMetrics {
         });
     }
 
-    private double newestFailed(ClusterKey cluster) {
+    /** 1 when the cluster's newest record (by creation, then name) is {@code what}, else 0. */
+    private double newest(ClusterKey cluster, java.util.function.Predicate<Seen> what) {
         return records.values().stream().filter(r -> r.cluster().equals(cluster))
                 .max(Comparator.comparing(Seen::created).thenComparing(Seen::name))
-                .map(r -> r.phase() == RollbackPhase.Failed ? 1.0 : 0.0).orElse(Double.NaN);
+                .map(r -> what.test(r) ? 1.0 : 0.0).orElse(Double.NaN);
+    }
+
+    /**
+     * Whether a {@code Failed} rollback left the control plane other than it found it, so that an SRE must act now:
+     * past the point of no return (paused, etcd maybe restored), still undoing, or failed after it began acting
+     * because its HostedCluster went away (nothing was undone). A refusal before any step ("Nothing was changed")
+     * and a failure whose undo finished (replicas and pause given back, etcd untouched) leave nothing changed.
+     */
+    static boolean leftChanges(ControlPlaneRollbackStatus status) {
+        if (Boolean.TRUE.equals(status.getPointOfNoReturn()) || Boolean.TRUE.equals(status.getUndoing())) {
+            return true;
+        }
+        return !status.getSteps().isEmpty() && RollbackDriver.HOSTED_CLUSTER_MISSING.equals(status.getFailureReason());
     }
 
     private static double seconds(Seen seen, java.util.function.ToLongFunction<Seen> millis) {
@@ -159,7 +184,7 @@ public class RollbackMetrics {
 
     private record ClusterKey(String namespace, String cluster) {
         Tags tags() {
-            return Tags.of("namespace", namespace, "cluster", cluster);
+            return ClusterSeries.tags(namespace, cluster);
         }
     }
 
@@ -169,7 +194,8 @@ public class RollbackMetrics {
         }
     }
 
-    private record Seen(ClusterKey cluster, String created, String name, RollbackPhase phase, Step step, Instant stepStarted,
+    private record Seen(ClusterKey cluster, String created, String name, RollbackPhase phase, boolean failedWithChanges,
+            Step step, Instant stepStarted,
             Duration stepTimeout) {
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import dev.hcprollback.cluster.ClusterSeries;
 import dev.hcprollback.config.HcpRollbackConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,7 +19,7 @@ import io.quarkus.runtime.StartupEvent;
 /**
  * {@code hcp_rollback_snapshot_duration_seconds}, {@code hcp_rollback_snapshot_bytes_total},
  * {@code hcp_rollback_snapshot_failures_total{reason}} and
- * {@code hcp_rollback_snapshot_newest_verified_age_seconds{namespace,cluster}} and
+ * {@code hcp_rollback_snapshot_newest_verified_age_seconds{hosted_cluster_namespace,hosted_cluster}} ({@link ClusterSeries}) and
  * {@code hcp_rollback_snapshot_allowed_age_seconds}: how old that newest snapshot may grow before the
  * alert {@code HcpRollbackSnapshotTooOld} fires, {@value #ALLOWED_INTERVALS} times
  * {@code hcp-rollback.snapshot.interval} (the snapshot due after one interval, and a whole further
@@ -79,7 +80,7 @@ public class SnapshotMetrics {
             Gauge.builder("hcp_rollback_snapshot_newest_verified_age_seconds", newestVerified,
                     all -> all.containsKey(key) ? Duration.between(all.get(key), Instant.now()).toMillis() / 1000.0 : Double.NaN)
                     .description("Age of the newest verified snapshot of a cluster")
-                    .tag("namespace", namespace).tag("cluster", cluster).register(registry);
+                    .tags(ClusterSeries.tags(namespace, cluster)).register(registry);
         } else if (previous.isAfter(completed)) {
             newestVerified.put(key, previous);
         }
@@ -87,7 +88,7 @@ public class SnapshotMetrics {
 
     public void forget(String namespace, String cluster) {
         newestVerified.remove(namespace + "/" + cluster);
-        registry.find("hcp_rollback_snapshot_newest_verified_age_seconds").tag("namespace", namespace)
-                .tag("cluster", cluster).gauges().forEach(registry::remove);
+        registry.find("hcp_rollback_snapshot_newest_verified_age_seconds").tags(ClusterSeries.tags(namespace, cluster))
+                .gauges().forEach(registry::remove);
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiPredicate;
 
 import dev.hcprollback.api.UpdateHealth;
+import dev.hcprollback.cluster.ClusterSeries;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -16,9 +17,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
 /**
- * The newest update record of each cluster, as gauges with one series per cluster:
- * {@code hcp_rollback_update_health{namespace,cluster,health}} (1 for the current verdict; the series
- * of the previous verdict is removed), {@code hcp_rollback_update_rollback_point{namespace,cluster}}
+ * The newest update record of each cluster, as gauges with one series per cluster (labelled by
+ * {@link ClusterSeries}): {@code hcp_rollback_update_health{hosted_cluster_namespace,hosted_cluster,health}} (1 for
+ * the current verdict; the series of the previous verdict is removed), {@code hcp_rollback_update_rollback_point{hosted_cluster_namespace,hosted_cluster}}
  * (1 with a verified rollback point, else 0), {@code hcp_rollback_update_rollback_window_seconds}
  * (seconds left, 0 once closed) and {@code hcp_rollback_update_rollback_recommended} (1/0); plus the
  * counter {@code hcp_rollback_auto_rollbacks_total}. A cluster that is gone loses all its series.
@@ -51,7 +52,7 @@ public class UpdateMetrics {
     public void publish(String namespace, String cluster, UpdateHealth health, boolean rollbackPoint, Instant windowCloses,
             boolean recommended) {
         String key = namespace + "/" + cluster;
-        Tags tags = Tags.of("namespace", namespace, "cluster", cluster);
+        Tags tags = ClusterSeries.tags(namespace, cluster);
         Values values = clusters.computeIfAbsent(key, k -> {
             Values created = new Values();
             Gauge.builder(POINT, created, v -> v.point).description("1 when the cluster's newest update has a verified rollback point")
@@ -97,12 +98,12 @@ public class UpdateMetrics {
     public void forget(String namespace, String cluster) {
         clusters.remove(namespace + "/" + cluster);
         for (String name : new String[] { HEALTH, POINT, WINDOW, RECOMMENDED }) {
-            registry.find(name).tag("namespace", namespace).tag("cluster", cluster).meters().forEach(this::remove);
+            registry.find(name).tags(ClusterSeries.tags(namespace, cluster)).meters().forEach(this::remove);
         }
     }
 
     private void removeHealth(String namespace, String cluster) {
-        registry.find(HEALTH).tag("namespace", namespace).tag("cluster", cluster).meters().forEach(this::remove);
+        registry.find(HEALTH).tags(ClusterSeries.tags(namespace, cluster)).meters().forEach(this::remove);
     }
 
     private void remove(Meter meter) {

@@ -250,8 +250,8 @@ final class AdmissionRun {
      */
     private record Decisions(Map<String, Double> byDecision) {
         static Decisions read(SidecarProcess sidecar) throws IOException, InterruptedException {
-            HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + sidecar.managementPort + "/metrics")).build(),
+            HttpResponse<String> scrape = sidecar.managementClient().build().send(HttpRequest.newBuilder(
+                    sidecar.management("/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
             Map<String, Double> counts = new LinkedHashMap<>();
             for (String line : scrape.body().split("\n")) {

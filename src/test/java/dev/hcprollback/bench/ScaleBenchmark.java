@@ -253,8 +253,8 @@ public final class ScaleBenchmark {
      */
     private static long scrape(SidecarProcess sidecar, Map<String, Object> figures, String prefix) {
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                    "http://127.0.0.1:" + sidecar.managementPort + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse<String> response = sidecar.managementClient().build().send(HttpRequest.newBuilder(
+                    sidecar.management("/metrics")).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
             figures.put(prefix + "MetricsStatus", response.statusCode());
             if (response.statusCode() != 200) {

@@ -58,6 +58,8 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 class ManifestsTest {
 
     private static final String NAMESPACE = "hcp-rollback";
+    /** The Service of the management port, which the ServiceMonitor scrapes (the alerts' job). */
+    private static final String METRICS_SERVICE = "hcp-rollback-metrics";
     private static final String TLS_SECRET = "hcp-rollback-webhook-tls";
     private static final String HOSTED_CLUSTERS_WEBHOOK = "hostedclusters.rollback.hypershift.openshift.io";
     private static final String SNAPSHOTS_WEBHOOK = "controlplanesnapshots.rollback.hypershift.openshift.io";
@@ -170,7 +172,7 @@ class ManifestsTest {
             assertTrue(Files.isRegularFile(file), "overlay patch " + file + " is missing");
             patches.addAll(Manifests.read(file));
         }
-        assertEquals(2, patches.size(), "the overlay should patch the Service and the webhook configuration");
+        assertEquals(3, patches.size(), "the overlay should patch the Service, the webhook configuration and the CA ConfigMap");
         for (Doc patch : patches) {
             find(base, patch.kind(), patch.name()); // a patch of an object base does not have fails in kustomize
         }
@@ -182,6 +184,11 @@ class ManifestsTest {
         Doc webhooks = find(patches, "ValidatingWebhookConfiguration", "hcp-rollback");
         assertEquals("true", webhooks.node().path("metadata").path("annotations")
                 .path("service.beta.openshift.io/inject-cabundle").asText());
+        // service-ca writes its CA under service-ca.crt into the ConfigMap the ServiceMonitor trusts
+        JsonNode ca = serviceMonitorEndpoint().at("/tlsConfig/ca/configMap");
+        Doc caMap = find(patches, "ConfigMap", ca.path("name").asText());
+        assertEquals("true", caMap.node().at("/metadata/annotations").path("service.beta.openshift.io/inject-cabundle").asText());
+        assertEquals("service-ca.crt", ca.path("key").asText(), "the key service-ca injects");
     }
 
     // --- namespace and identity ---
@@ -389,7 +396,7 @@ class ManifestsTest {
             assertFalse(get.isMissingNode(), probe.getKey() + " should be an httpGet probe");
             assertEquals(probe.getValue(), get.path("path").asText(), probe.getKey() + " path");
             assertEquals(managementPort, containerPort(get.path("port")), probe.getKey() + " port");
-            assertEquals("HTTP", get.path("scheme").asText("HTTP"), probe.getKey() + ": the management port is plain HTTP");
+            assertEquals(managementScheme(), get.path("scheme").asText("HTTP"), probe.getKey() + ": the scheme the management port serves");
         }
     }
 
@@ -412,31 +419,57 @@ class ManifestsTest {
     // --- Service and metrics ---
 
     @Test
-    void serviceRoutesToTheWebhookAndManagementPorts() {
+    void serviceRoutesToTheWebhookPortOnly() {
         Doc service = find(base, "Service", serviceName());
         Map<String, String> podLabels = map(deployment.node().path("spec").path("template").path("metadata").path("labels"));
         assertSelects(service.node().path("spec").path("selector"), podLabels, "Service selector");
         JsonNode https = servicePort(service, "https");
         assertEquals(443, https.path("port").asInt());
         assertEquals(Integer.parseInt(required(properties, "quarkus.http.ssl-port")), containerPort(https.path("targetPort")));
-        JsonNode metrics = servicePort(service, "metrics");
-        int managementPort = Integer.parseInt(required(properties, "quarkus.management.port"));
-        assertEquals(managementPort, containerPort(metrics.path("targetPort")));
+        assertEquals(1, service.node().at("/spec/ports").size(), "metrics have a Service of their own");
         assertEquals("disabled", required(properties, "quarkus.http.insecure-requests"),
                 "the webhook port is HTTPS only, so the Service exposes no plain HTTP port");
     }
 
+    /**
+     * The ServiceMonitor the base ships scrapes the metrics Service's port where Quarkus serves metrics, over
+     * HTTPS (the management port serves the webhook's certificate), checking the name that certificate carries
+     * with the CA of a ConfigMap the base ships: without it, the alerts see no target on a fresh install.
+     */
     @Test
-    void metricsAreScrapableWhereQuarkusServesThem() {
-        Doc service = find(base, "Service", serviceName());
-        String path = resolve(managementRoot(), property(properties, "quarkus.micrometer.export.prometheus.path", "metrics"));
-        JsonNode annotations = service.node().path("metadata").path("annotations");
-        assertEquals(path, annotations.path("prometheus.io/path").asText(), "metrics path on the management port");
-        assertEquals(required(properties, "quarkus.management.port"), annotations.path("prometheus.io/port").asText());
-        assertEquals("hcp-rollback", service.node().path("metadata").path("labels").path("app.kubernetes.io/name").asText(),
-                "a ServiceMonitor selects the Service by this label");
-        String readme = readme();
-        assertTrue(readme.contains("path: " + path), "the ServiceMonitor example in manifests/README.md should scrape " + path);
+    void theServiceMonitorScrapesTheMetricsServiceOverTls() {
+        Doc metricsService = find(base, "Service", METRICS_SERVICE);
+        Map<String, String> podLabels = map(deployment.node().path("spec").path("template").path("metadata").path("labels"));
+        assertSelects(metricsService.node().path("spec").path("selector"), podLabels, "metrics Service selector");
+        JsonNode metrics = servicePort(metricsService, "metrics");
+        assertEquals(Integer.parseInt(required(properties, "quarkus.management.port")), containerPort(metrics.path("targetPort")));
+
+        Doc monitor = find(base, "ServiceMonitor", "hcp-rollback");
+        Map<String, String> metricsLabels = map(metricsService.node().path("metadata").path("labels"));
+        assertSelects(monitor.node().at("/spec/selector/matchLabels"), metricsLabels, "ServiceMonitor selector");
+        Doc webhookService = find(base, "Service", serviceName());
+        assertFalse(selects(monitor.node().at("/spec/selector/matchLabels"), map(webhookService.node().at("/metadata/labels"))),
+                "the ServiceMonitor selects the metrics Service only");
+        JsonNode endpoint = serviceMonitorEndpoint();
+        assertEquals("metrics", endpoint.path("port").asText());
+        assertEquals(resolve(managementRoot(), property(properties, "quarkus.micrometer.export.prometheus.path", "metrics")),
+                endpoint.path("path").asText(), "metrics path on the management port");
+        assertEquals("webhook", required(properties, "quarkus.management.tls-configuration-name"),
+                "the management port serves the webhook's certificate");
+        assertEquals("https", endpoint.path("scheme").asText());
+        assertEquals(serviceName() + "." + NAMESPACE + ".svc", endpoint.at("/tlsConfig/serverName").asText(),
+                "the name the serving certificate carries (service-ca's, and manifests/README.md's)");
+        assertTrue(endpoint.at("/tlsConfig/insecureSkipVerify").isMissingNode(), "the certificate is checked");
+        find(base, "ConfigMap", endpoint.at("/tlsConfig/ca/configMap/name").asText());
+        assertTrue(endpoint.path("honorLabels").isMissingNode() || !endpoint.path("honorLabels").asBoolean(),
+                "the series name no label the scrape sets: Prometheus' namespace and job stay");
+        assertTrue(readme().contains("hcp-rollback-serving-ca"), "manifests/README.md says how to fill in the CA elsewhere");
+    }
+
+    private static JsonNode serviceMonitorEndpoint() {
+        JsonNode endpoints = find(base, "ServiceMonitor", "hcp-rollback").node().at("/spec/endpoints");
+        assertEquals(1, endpoints.size());
+        return endpoints.get(0);
     }
 
     // --- webhooks ---
@@ -817,6 +850,11 @@ class ManifestsTest {
         return paths;
     }
 
+    /** HTTPS when the management port has a TLS configuration (it then serves nothing else), else HTTP. */
+    private static String managementScheme() {
+        return property(properties, "quarkus.management.tls-configuration-name", "").isEmpty() ? "HTTP" : "HTTPS";
+    }
+
     private static String managementRoot() {
         return property(properties, "quarkus.management.root-path", "/q");
     }
@@ -896,6 +934,10 @@ class ManifestsTest {
             }
         }
         return fail("no NetworkPolicy rule for port " + port);
+    }
+
+    private static boolean selects(JsonNode matchLabels, Map<String, String> labels) {
+        return map(matchLabels).entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
     }
 
     private static void assertSelects(JsonNode matchLabels, Map<String, String> labels, String what) {

@@ -192,6 +192,10 @@ class OlmBundleIT {
                 case "ValidatingWebhookConfiguration" -> bundled.containsKey("ConfigMap/hcp-rollback-webhook-configuration");
                 // OLM creates the webhook's Service from the carrier definition; the bundle brings one for each other port
                 case "Service" -> servesEveryPort(object, csv, bundled);
+                // the same scrape, checking the certificate OLM issues (theBundlesServiceMonitorTrustsOlmsCertificate)
+                case "ServiceMonitor" -> withoutTls(object).equals(withoutTls(bundled.get(doc.kind() + "/" + doc.name())));
+                // the plain install's CA for its ServiceMonitor: under OLM the CA is in OLM's certificate Secret
+                case "ConfigMap" -> doc.name().equals("hcp-rollback-serving-ca") && bundled.containsKey("ServiceMonitor/hcp-rollback");
                 default -> sameSpec(object, bundled.get(doc.kind() + "/" + doc.name()));
             };
             if (!provided) {
@@ -199,6 +203,28 @@ class OlmBundleIT {
             }
         }
         assertEquals(List.of(), lacking, "the plain install has these and the OLM bundle lacks them");
+    }
+
+    /**
+     * Under OLM the pods serve the certificate OLM issues for the Service it creates ({@code <deployment>-service}),
+     * signed by OLM's CA: the ServiceMonitor must check that name and trust that CA, or every scrape fails.
+     */
+    @Test
+    void theBundlesServiceMonitorTrustsOlmsCertificate() throws IOException {
+        JsonNode csv = csv();
+        JsonNode monitor = Manifests.readOne(GENERATED.resolve("manifests/hcp-rollback.servicemonitor.yaml"));
+        String service = csv.at("/spec/install/spec/deployments/0/name").asText() + "-service";
+        String namespace = csv.at("/metadata/annotations/operators.operatorframework.io~1suggested-namespace").asText();
+        for (JsonNode endpoint : monitor.at("/spec/endpoints")) {
+            assertEquals("https", endpoint.path("scheme").asText());
+            assertEquals(service + "." + namespace + ".svc", endpoint.at("/tlsConfig/serverName").asText());
+            assertEquals(service + "-cert", endpoint.at("/tlsConfig/ca/secret/name").asText());
+            assertEquals("olmCAKey", endpoint.at("/tlsConfig/ca/secret/key").asText());
+        }
+        JsonNode metrics = Manifests.readOne(GENERATED.resolve("manifests/hcp-rollback-metrics.service.yaml"));
+        Manifests.readOne(GENERATED.resolve("manifests/hcp-rollback.servicemonitor.yaml")).at("/spec/selector/matchLabels")
+                .fields().forEachRemaining(label -> assertEquals(label.getValue().asText(),
+                        metrics.at("/metadata/labels").path(label.getKey()).asText(), "the ServiceMonitor selects the metrics Service"));
     }
 
     /** A misspelt variable would be ignored silently and the sidecar would run as a plain install. */
@@ -276,6 +302,16 @@ class OlmBundleIT {
             }
         }
         return true;
+    }
+
+    /** A ServiceMonitor's spec without its endpoints' TLS settings. */
+    private static JsonNode withoutTls(JsonNode monitor) {
+        if (monitor == null) {
+            return null;
+        }
+        JsonNode spec = monitor.path("spec").deepCopy();
+        spec.path("endpoints").forEach(endpoint -> ((com.fasterxml.jackson.databind.node.ObjectNode) endpoint).remove("tlsConfig"));
+        return spec;
     }
 
     private static boolean sameSpec(JsonNode plain, JsonNode bundled) {

@@ -22,6 +22,7 @@ import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.api.RollbackStep;
 import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.api.Step;
+import dev.hcprollback.cluster.ClusterSeries;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.rollback.restore.RestoreJobs;
@@ -70,6 +71,7 @@ class RollbackFailureTest {
         assertEquals(RollbackPhase.Failed, status.getPhase(), status.getMessage());
         assertEquals(reason, status.getFailureReason());
         assertTrue(status.getMessage().contains("Undone"), status.getMessage());
+        assertFailureShown(world, false, "undone: nothing is left changed");
         assertTrue(status.getMessage().contains("etcd data was not touched"), status.getMessage());
         assertNull(status.getUndoing());
         HostedCluster cluster = world.cluster();
@@ -90,6 +92,7 @@ class RollbackFailureTest {
         assertEquals("true", world.cluster().getSpec().getPausedUntil(), status.getMessage() + " / " + status.getSteps().stream().map(s -> s.getName() + ":" + s.getPhase() + ":" + s.getMessage()).toList());
         assertTrue(status.getMessage().contains(nextStep), status.getMessage());
         assertTrue(status.getMessage().contains("docs/runbook.md"), status.getMessage());
+        assertFailureShown(world, true, "left paused: the SRE must finish by hand");
     }
 
     @Test
@@ -121,6 +124,7 @@ class RollbackFailureTest {
         assertTrue(status.getMessage().endsWith("Nothing was changed."), status.getMessage());
         assertTrue(status.getPlan().getPreflight().stream().anyMatch(c -> c.getName().equals(item) && !c.passed()),
                 status.getPlan().getPreflight().toString());
+        assertFailureShown(world, false, "refused in the plan");
         assertTrue(status.getSteps().isEmpty());
         assertEquals(0, world.log.count("PATCH", p -> true, b -> true), "nothing touched");
         assertEquals(0, world.log.count("POST", p -> p.endsWith("/jobs"),
@@ -654,6 +658,7 @@ class RollbackFailureTest {
         assertTrue(rollback.getStatus().getMessage().endsWith("Nothing was changed."));
         assertTrue(rollback.getStatus().getSteps().isEmpty());
         assertEquals(0, world.log.count("PATCH", p -> true, b -> true));
+        assertFailureShown(world, false, "refused before anything was touched");
     }
 
     @Test
@@ -755,7 +760,16 @@ class RollbackFailureTest {
     }
 
     private static Gauge gauge(RollbackWorld world, String name, Step step) {
-        var search = world.meters.find(name).tag("namespace", world.namespace).tag("cluster", world.clusterName);
+        var search = world.meters.find(name).tags(ClusterSeries.tags(world.namespace, world.clusterName));
         return (step == null ? search : search.tag("step", step.name())).gauge();
+    }
+
+    /**
+     * The series behind HcpRollbackRollbackFailed: the newest rollback Failed, and whether it left the control plane
+     * changed (critical) or not (a refusal or an undone attempt: a warning).
+     */
+    private static void assertFailureShown(RollbackWorld world, boolean leftChanges, String why) {
+        assertEquals(1.0, gauge(world, RollbackMetrics.FAILED, null).value(), why);
+        assertEquals(leftChanges ? 1.0 : 0.0, gauge(world, RollbackMetrics.FAILED_WITH_CHANGES, null).value(), why);
     }
 }

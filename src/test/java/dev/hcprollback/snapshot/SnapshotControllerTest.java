@@ -20,6 +20,7 @@ import dev.hcprollback.api.ControlPlaneSnapshotSpec;
 import dev.hcprollback.api.ControlPlaneSnapshotStatus;
 import dev.hcprollback.api.SnapshotPhase;
 import dev.hcprollback.api.SnapshotReason;
+import dev.hcprollback.cluster.ClusterSeries;
 import dev.hcprollback.eligibility.SnapshotPayloads;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.storage.S3SnapshotStore;
@@ -176,7 +177,7 @@ class SnapshotControllerTest {
         assertNull(client.network().v1().networkPolicies().inNamespace(cluster.controlPlaneNamespace())
                 .withName(EtcdAccessPolicy.NAME).get(), "the NetworkPolicy goes once no snapshot runs");
 
-        assertNotNull(registry.find("hcp_rollback_snapshot_newest_verified_age_seconds").tag("cluster", "alpha").gauge());
+        assertNotNull(registry.find("hcp_rollback_snapshot_newest_verified_age_seconds").tag(ClusterSeries.NAME, "alpha").gauge());
         assertTrue(registry.find("hcp_rollback_snapshot_bytes_total").counter() != null
                 || registry.find("hcp_rollback_snapshot_bytes").counter() != null);
 

@@ -40,11 +40,12 @@ public final class AdmissionDecisions {
             "^(hcp_rollback_admission_(?:decisions|errors|malformed)_total)\\{([^}]*)} (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final URI metrics;
 
     public AdmissionDecisions(SidecarProcess sidecar) {
-        this.metrics = URI.create("http://" + SidecarProcess.LOOPBACK + ":" + sidecar.managementPort + "/metrics");
+        this.http = sidecar.managementClient().connectTimeout(Duration.ofSeconds(5)).build();
+        this.metrics = sidecar.management("/metrics");
     }
 
     /** Runs {@code request} and reports what the sidecar decided while it ran. Not for requests sent concurrently. */

@@ -38,7 +38,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  *
  * <p>The base's kustomization is a plain list of resources (no patches, no transformers), which this renders in
  * order; it refuses a kustomization that does more, rather than apply something else than kustomize would.
- * The {@code PrometheusRule} is left out: it needs the Prometheus Operator's CRD, which this server lacks.
+ * The {@code PrometheusRule} and the {@code ServiceMonitor} are left out: they need the Prometheus Operator's CRDs,
+ * which this server lacks (the ConfigMap the ServiceMonitor reads its CA from is applied, as any other object).
  */
 public final class Install {
 

@@ -19,19 +19,22 @@ import java.util.Map;
  */
 public final class SidecarProcess implements AutoCloseable {
 
-    /** Where every port of the sidecar listens: the webhook's and the unauthenticated management port. */
+    /** Where every port of the sidecar listens: the webhook's and the management port (health and metrics). */
     public static final String LOOPBACK = "127.0.0.1";
 
     private final Process process;
     private final Path log;
     public final int httpsPort;
     public final int managementPort;
+    /** The serving certificate (PEM), which both ports present. */
+    private final Path servingCertificate;
 
-    private SidecarProcess(Process process, Path log, int httpsPort, int managementPort) {
+    private SidecarProcess(Process process, Path log, int httpsPort, int managementPort, Path servingCertificate) {
         this.process = process;
         this.log = log;
         this.httpsPort = httpsPort;
         this.managementPort = managementPort;
+        this.servingCertificate = servingCertificate;
     }
 
     /**
@@ -60,7 +63,8 @@ public final class SidecarProcess implements AutoCloseable {
         Files.deleteIfExists(log);
         Process process = Ports.launch("the packaged sidecar", command(settings), log, Duration.ofSeconds(240), httpsPort,
                 managementPort);
-        return new SidecarProcess(process, log, httpsPort, managementPort);
+        return new SidecarProcess(process, log, httpsPort, managementPort,
+                Path.of(settings.getOrDefault("hcp-rollback.tls.cert-file", "/etc/hcp-rollback/tls/tls.crt")));
     }
 
     /** {@code java -jar} of the packaged sidecar with these system properties, as a pod's container runs it. */
@@ -78,10 +82,37 @@ public final class SidecarProcess implements AutoCloseable {
         return new ProcessBuilder(command);
     }
 
+    /** {@code path} on the management port, which serves HTTPS with the webhook's certificate, as a pod does. */
+    public URI management(String path) {
+        return URI.create("https://" + LOOPBACK + ":" + managementPort + path);
+    }
+
+    /**
+     * A client for {@link #management}: it trusts the certificate the sidecar serves (as read now), the way a
+     * ServiceMonitor trusts the CA that issued it, and checks that it names 127.0.0.1.
+     */
+    public HttpClient.Builder managementClient() {
+        try (java.io.InputStream in = Files.newInputStream(servingCertificate)) {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            trust.load(null, null);
+            trust.setCertificateEntry("sidecar", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+            javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory
+                    .getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(null, factory.getTrustManagers(), null);
+            return HttpClient.newBuilder().sslContext(tls);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the sidecar's certificate " + servingCertificate, e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust the sidecar's certificate " + servingCertificate, e);
+        }
+    }
+
     /** Waits until the sidecar's own readiness check is up: caches synced, certificate loaded. */
     public void awaitReady(Duration timeout) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newHttpClient();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready"))
+        HttpClient http = managementClient().build();
+        HttpRequest ready = HttpRequest.newBuilder(management("/q/health/ready"))
                 .timeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plus(timeout);
         String last = "no answer yet";

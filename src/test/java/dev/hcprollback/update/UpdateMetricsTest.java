@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 import dev.hcprollback.api.UpdateHealth;
+import dev.hcprollback.cluster.ClusterSeries;
 import dev.hcprollback.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -36,17 +37,17 @@ class UpdateMetricsTest {
         assertEquals(0.0, value(UpdateMetrics.WINDOW, "payments"), "0 once closed");
 
         metrics.retainOnly((namespace, name) -> Set.of("clusters/checkout").contains(namespace + "/" + name));
-        assertEquals(0, meters.getMeters().stream().filter(m -> "payments".equals(m.getId().getTag("cluster"))).count(),
+        assertEquals(0, meters.getMeters().stream().filter(m -> "payments".equals(m.getId().getTag(ClusterSeries.NAME))).count(),
                 "payments is gone: all its series with it");
-        assertEquals(4, meters.getMeters().stream().filter(m -> "checkout".equals(m.getId().getTag("cluster"))).count());
+        assertEquals(4, meters.getMeters().stream().filter(m -> "checkout".equals(m.getId().getTag(ClusterSeries.NAME))).count());
     }
 
     private Set<String> health(String cluster) {
-        return meters.find(UpdateMetrics.HEALTH).tag("cluster", cluster).gauges().stream()
+        return meters.find(UpdateMetrics.HEALTH).tag(ClusterSeries.NAME, cluster).gauges().stream()
                 .map(g -> g.getId().getTag("health")).collect(Collectors.toSet());
     }
 
     private double value(String name, String cluster) {
-        return meters.find(name).tag("cluster", cluster).gauge().value();
+        return meters.find(name).tag(ClusterSeries.NAME, cluster).gauge().value();
     }
 }

@@ -30,6 +30,7 @@ import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.cluster.ClusterCaches;
+import dev.hcprollback.cluster.ClusterSeries;
 import dev.hcprollback.cluster.RollbackEvents;
 import dev.hcprollback.eligibility.RollbackPoint;
 import dev.hcprollback.hypershift.HostedCluster;
@@ -176,7 +177,7 @@ class UpdateWatchTest {
 
         /** The health series of the cluster: exactly one, for the current verdict. */
         Set<String> healthSeries() {
-            return world.meters.find(UpdateMetrics.HEALTH).tag("cluster", world.clusterName).meters().stream()
+            return world.meters.find(UpdateMetrics.HEALTH).tag(ClusterSeries.NAME, world.clusterName).meters().stream()
                     .map(m -> m.getId().getTag("health")).collect(Collectors.toSet());
         }
 
@@ -236,15 +237,15 @@ class UpdateWatchTest {
         assertNotNull(record.getStatus().getCompletionTime(), "the simulator completed the rollout");
         assertEquals("29m", record.getStatus().getWindowLeft());
         assertEquals(Set.of("Soaking"), f.healthSeries());
-        assertEquals(1.0, f.gauge(UpdateMetrics.POINT, "cluster", "payments"));
+        assertEquals(1.0, f.gauge(UpdateMetrics.POINT, ClusterSeries.NAME, "payments"));
 
         // a snapshot of 4.18.6 that finished after the update started: retention would keep it and let the point go
         f.snapshotOf6("payments-4.18.6-late", f.world().clock.instant());
         record = f.after(Duration.ofMinutes(45));
         assertEquals(UpdateHealth.Soaking, record.getStatus().getHealth(), "the soak of an hour has not ended");
         assertEquals("closed", record.getStatus().getWindowLeft());
-        assertEquals(0.0, f.gauge(UpdateMetrics.WINDOW, "cluster", "payments"));
-        assertEquals(0.0, f.gauge(UpdateMetrics.POINT, "cluster", "payments"), "no rollback once the window closed");
+        assertEquals(0.0, f.gauge(UpdateMetrics.WINDOW, ClusterSeries.NAME, "payments"));
+        assertEquals(0.0, f.gauge(UpdateMetrics.POINT, ClusterSeries.NAME, "payments"), "no rollback once the window closed");
         assertEquals(List.of("payments-4.18.6-point"), f.retentionDeletes(Set.of()).stream()
                 .map(s -> s.getMetadata().getName()).toList(), "without the record's hold, retention deletes the point");
         assertEquals(List.of(), f.retentionDeletes(f.heldByUpdates()), "the record holds its rollback point while it soaks");
@@ -317,7 +318,7 @@ class UpdateWatchTest {
         assertEquals(1, events.stream().filter(e -> e.startsWith("RollbackRecommended") && e.contains(command)).count(),
                 events.toString());
         assertEquals(Set.of("Unhealthy"), f.healthSeries());
-        assertEquals(1.0, f.gauge(UpdateMetrics.RECOMMENDED, "cluster", "payments"));
+        assertEquals(1.0, f.gauge(UpdateMetrics.RECOMMENDED, ClusterSeries.NAME, "payments"));
         assertNull(RollbackRequest.of(f.world().cluster()).toVersion().orElse(null), "recommend only: nothing filed");
 
         // the recommendation is made once, not at every look

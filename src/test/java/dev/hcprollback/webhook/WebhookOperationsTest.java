@@ -3,6 +3,7 @@ package dev.hcprollback.webhook;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +49,7 @@ class WebhookOperationsTest {
 
     @Test
     void readyOnceCachesAreSyncedAndTheCertificateIsLoaded() {
-        Awaitility.await().atMost(LIMIT).untilAsserted(() -> given().baseUri(management()).get("/q/health/ready").then()
+        Awaitility.await().atMost(LIMIT).untilAsserted(() -> given().config(WebhookClient.trustingTestCa()).baseUri(management()).get("/q/health/ready").then()
                 .statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'admission-webhook' }.status", equalTo("UP"))
@@ -63,12 +64,14 @@ class WebhookOperationsTest {
                 AdmissionReviews.update(cluster, cluster.copy().release(HostedClusters.tag("4.18.5"))))
                 .statusCode(200).body("response.allowed", equalTo(false));
 
-        given().baseUri(management()).get("/metrics").then()
+        given().config(WebhookClient.trustingTestCa()).baseUri(management()).get("/metrics").then()
                 .statusCode(200)
                 .body(containsString("hcp_rollback_admission_decisions_total{decision=\"denied\",operation=\"UPDATE\",resource=\"hostedclusters\",rule=\"rollback-not-requested\"}"))
                 .body(containsString("hcp_rollback_admission_decision_seconds_bucket{resource=\"hostedclusters\""))
                 // the alert HcpRollbackWebhookErrors needs the counter at 0 before the first error
-                .body(containsString("hcp_rollback_admission_errors_total{resource=\"hostedclusters\"} 0.0"));
+                .body(containsString("hcp_rollback_admission_errors_total{resource=\"hostedclusters\"} 0.0"))
+                // which build runs, for dashboards and rolling updates
+                .body(matchesPattern("(?s).*\nhcp_rollback_build_info\\{java_version=\"[^\"]+\",version=\"[^\"]+\",?} 1\\.0\n.*"));
     }
 
     @Test
@@ -95,8 +98,9 @@ class WebhookOperationsTest {
         assertEquals(rotated.certificate().getNotAfter(), servedCertificate().getNotAfter());
     }
 
+    /** HTTPS: the management port serves the webhook's certificate (quarkus.management.tls-configuration-name). */
     private String management() {
-        return "http://" + management.getHost() + ":" + management.getPort();
+        return "https://" + management.getHost() + ":" + management.getPort();
     }
 
     private X509Certificate servedCertificate() throws Exception {
