@@ -365,10 +365,6 @@ public interface HcpRollbackConfig {
         @WithDefault("8388608")
         int partSizeBytes();
 
-        /** Lifetime of read URLs handed to restore pods. */
-        @WithDefault("1h")
-        Duration readUrlTtl();
-
         /**
          * Longest wait for the next bytes of an object store's answer, for Azure Blob here and for S3 through
          * {@code quarkus.s3.sync-client.socket-timeout}, which application.properties sets from this; a read stalled

@@ -26,6 +26,7 @@ final class Manifests {
     static final Path ROOT = Path.of("manifests");
     static final Path BASE = ROOT.resolve("base");
     static final Path OPENSHIFT = ROOT.resolve("overlays/openshift");
+    static final Path CERT_MANAGER = ROOT.resolve("overlays/cert-manager");
     static final Path APPLICATION_PROPERTIES = Path.of("src/main/resources/application.properties");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());

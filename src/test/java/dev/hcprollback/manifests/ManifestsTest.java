@@ -154,7 +154,7 @@ class ManifestsTest {
     void kustomizationsUseNoNameOrNamespaceTransformers() {
         // the names are wired into the app's configuration and the webhook; a prefix or a namespace
         // transformer would silently break them
-        for (Path dir : List.of(Manifests.BASE, Manifests.OPENSHIFT)) {
+        for (Path dir : List.of(Manifests.BASE, Manifests.OPENSHIFT, Manifests.CERT_MANAGER)) {
             JsonNode kustomization = Manifests.readOne(dir.resolve("kustomization.yaml"));
             for (String field : List.of("namespace", "namePrefix", "nameSuffix", "commonLabels")) {
                 assertTrue(kustomization.path(field).isMissingNode(), dir + "/kustomization.yaml should not set " + field);
@@ -757,9 +757,10 @@ class ManifestsTest {
     }
 
     @Test
-    void readmeDocumentsBothInstallsAndTheRequesterBinding() {
+    void readmeDocumentsEveryInstallAndTheRequesterBinding() {
         String readme = readme();
-        for (String needle : List.of("kubectl apply -k manifests/base", "oc apply -k manifests/overlays/openshift",
+        for (String needle : List.of("kubectl apply -k .", "oc apply -k manifests/overlays/openshift",
+                "kubectl apply -k manifests/overlays/cert-manager",
                 "caBundle", TLS_SECRET, "name: hcp-rollback-requester", "kind: ClusterRoleBinding", "kind: RoleBinding")) {
             assertTrue(readme.contains(needle), "manifests/README.md should cover " + needle);
         }

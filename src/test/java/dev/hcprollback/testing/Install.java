@@ -11,15 +11,14 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -32,14 +31,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 /**
  * The install, applied to a {@link KubeApiServer} the way a user applies it: what {@code kubectl kustomize
  * manifests/base} renders, server-side applied by a cluster administrator, with HyperShift's own CRDs beside it.
- * The one change is the documented one for a sidecar outside the cluster (README, "Run it on your machine"): each
- * webhook's {@code clientConfig.service} becomes a {@code url} on 127.0.0.1 with the test CA as {@code caBundle}.
- * Every {@code matchCondition}, {@code failurePolicy}, timeout and rule stays as shipped.
+ * The webhooks get their CA as manifests/README.md tells a user without OpenShift or cert-manager to give it: the
+ * overlay written there, rendered with the test CA and serving certificate. The one change is the documented one
+ * for a sidecar outside the cluster (README, "Run it on your machine"): each webhook's {@code clientConfig.service}
+ * becomes a {@code url} on 127.0.0.1. Every {@code caBundle}, {@code matchCondition}, {@code failurePolicy}, timeout
+ * and rule stays as rendered, so a webhook the documented step left without its CA fails every call to it.
  *
- * <p>The base's kustomization is a plain list of resources (no patches, no transformers), which this renders in
- * order; it refuses a kustomization that does more, rather than apply something else than kustomize would.
- * The {@code PrometheusRule} and the {@code ServiceMonitor} are left out: they need the Prometheus Operator's CRDs,
- * which this server lacks (the ConfigMap the ServiceMonitor reads its CA from is applied, as any other object).
+ * <p>Rendering is {@link Kustomize}'s. The {@code PrometheusRule} and the {@code ServiceMonitor} are left out: they
+ * need the Prometheus Operator's CRDs, which this server lacks (the ConfigMap the ServiceMonitor reads its CA from is
+ * applied, as any other object).
  */
 public final class Install {
 
@@ -50,27 +50,18 @@ public final class Install {
     /** The field manager of every apply here: what {@code kubectl apply --server-side} uses. */
     public static final String FIELD_MANAGER = "kubectl";
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> KUSTOMIZATION_FIELDS = Set.of("apiVersion", "kind", "resources");
+    public static final Path README = Path.of("manifests", "README.md");
+    /** {@code cat > kustomization.yaml <<EOF} (or {@code <<'EOF'}) up to the line {@code EOF}: the quote, the text. */
+    private static final Pattern HEREDOC = Pattern.compile("cat > kustomization\\.yaml <<('?)EOF'?\\n(.*?\\n)EOF\\n",
+            Pattern.DOTALL);
     private static final Set<String> NEEDS_MONITORING_CRDS = Set.of("PrometheusRule", "ServiceMonitor");
 
     private Install() {
     }
 
-    /** The objects {@code kubectl kustomize manifests/base} renders, in its order, as YAML trees. */
+    /** The objects {@code kubectl kustomize manifests/base} renders, as YAML trees. */
     public static List<ObjectNode> renderBase() {
-        JsonNode kustomization = readAll(BASE.resolve("kustomization.yaml")).get(0);
-        kustomization.fieldNames().forEachRemaining(field -> {
-            if (!KUSTOMIZATION_FIELDS.contains(field)) {
-                throw new IllegalStateException(BASE + "/kustomization.yaml uses '" + field + "', which this renderer does "
-                        + "not do: render it with kustomize instead");
-            }
-        });
-        List<ObjectNode> objects = new ArrayList<>();
-        for (JsonNode resource : kustomization.path("resources")) {
-            readAll(BASE.resolve(resource.asText())).forEach(doc -> objects.add((ObjectNode) doc));
-        }
-        return objects;
+        return Kustomize.render(BASE);
     }
 
     /**
@@ -99,13 +90,24 @@ public final class Install {
     }
 
     /**
-     * Applies the shipped webhook configuration pointed at a sidecar outside the cluster, as the README tells a
-     * user to: each webhook's service replaced by {@code https://127.0.0.1:<httpsPort><path>}, the CA as caBundle.
+     * Installs the webhooks' certificate the way manifests/README.md says ({@link #documentedCaOverlay}: the Secret
+     * the pods mount, and {@code caBundle} on the webhooks), the webhooks pointed at a sidecar outside the cluster
+     * as the README tells a user to: each webhook's service replaced by {@code https://127.0.0.1:<httpsPort><path>}.
+     *
+     * @param workDir where the overlay is written ({@code <workDir>/my-install}), emptied first
      */
-    public static void applyWebhooks(KubeApiServer server, int httpsPort, String caPem) {
-        ObjectNode configuration = webhookConfiguration(httpsPort, caPem);
+    public static void applyWebhooks(KubeApiServer server, int httpsPort, Path workDir, String caPem,
+            TestCertificates.Issued serving) {
+        List<ObjectNode> rendered = Kustomize.render(documentedCaOverlay(workDir, caPem, serving));
         try (KubernetesClient admin = server.client(TestUser.ADMIN)) {
-            apply(admin, toResource(admin, configuration));
+            for (ObjectNode object : rendered) {
+                String kind = object.path("kind").asText();
+                if ("Secret".equals(kind)) {
+                    apply(admin, toResource(admin, object));
+                } else if ("ValidatingWebhookConfiguration".equals(kind)) {
+                    apply(admin, toResource(admin, routedTo(object, httpsPort)));
+                }
+            }
         }
     }
 
@@ -116,19 +118,58 @@ public final class Install {
         }
     }
 
-    /** The shipped webhook configuration with each webhook's address changed as the README says. */
-    public static ObjectNode webhookConfiguration(int httpsPort, String caPem) {
-        ObjectNode configuration = renderBase().stream()
-                .filter(o -> "ValidatingWebhookConfiguration".equals(o.path("kind").asText())).findFirst()
-                .orElseThrow(() -> new IllegalStateException(BASE + " renders no ValidatingWebhookConfiguration"));
+    /** {@code configuration} with each webhook's service replaced by its URL on 127.0.0.1, as the README says. */
+    private static ObjectNode routedTo(ObjectNode configuration, int httpsPort) {
         for (JsonNode webhook : configuration.path("webhooks")) {
             ObjectNode clientConfig = (ObjectNode) webhook.path("clientConfig");
             String path = clientConfig.path("service").path("path").asText();
             clientConfig.remove("service");
             clientConfig.put("url", "https://127.0.0.1:" + httpsPort + path);
-            clientConfig.put("caBundle", Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8)));
         }
         return configuration;
+    }
+
+    /**
+     * The overlay manifests/README.md has a user write for the webhooks' certificate without OpenShift or
+     * cert-manager, laid out as the README says (a folder {@code my-install} beside {@code manifests}): its
+     * {@code kustomization.yaml} exactly as the README's {@code cat > kustomization.yaml <<EOF} block writes it (with
+     * {@code CA_BUNDLE}, should the block use it, as base64 of the CA as the README computes it), the CA as
+     * {@code ca.crt}, the serving certificate and key as {@code tls.crt} and {@code tls.key}.
+     *
+     * @param workDir emptied, then holding {@code my-install/} and {@code manifests} (a link to this repository's)
+     * @return the folder {@code my-install}, to render
+     * @throws IllegalStateException when the README holds no such block
+     */
+    public static Path documentedCaOverlay(Path workDir, String caPem, TestCertificates.Issued serving) {
+        Matcher block = HEREDOC.matcher(readme());
+        if (!block.find()) {
+            throw new IllegalStateException(README + " has no 'cat > kustomization.yaml <<EOF' block for the certificate");
+        }
+        String text = block.group(2);
+        if (block.group(1).isEmpty()) {
+            // an unquoted here-document expands variables, as the shell would
+            text = text.replace("${CA_BUNDLE}", Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8)));
+        }
+        try {
+            TestTools.deleteRecursively(workDir);
+            Path overlay = Files.createDirectories(workDir.resolve("my-install"));
+            Files.createSymbolicLink(workDir.resolve("manifests"), BASE.getParent().toAbsolutePath());
+            Files.writeString(overlay.resolve("kustomization.yaml"), text);
+            Files.writeString(overlay.resolve("ca.crt"), caPem);
+            Files.writeString(overlay.resolve("tls.crt"), serving.certPem());
+            Files.writeString(overlay.resolve("tls.key"), serving.keyPem());
+            return overlay;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String readme() {
+        try {
+            return Files.readString(README);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A token of the sidecar's service account, issued by the server (TokenRequest), valid for an hour. */
@@ -186,11 +227,4 @@ public final class Install {
         return resource;
     }
 
-    private static List<JsonNode> readAll(Path file) {
-        try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
-            return docs.readAll().stream().filter(doc -> doc != null && !doc.isNull() && !doc.isEmpty()).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
 }

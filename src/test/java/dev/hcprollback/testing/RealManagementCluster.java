@@ -159,9 +159,12 @@ public final class RealManagementCluster implements AutoCloseable {
         return "hcp-rollback-" + name;
     }
 
-    /** Applies the shipped webhook configuration, every webhook pointed at this sidecar. */
+    /**
+     * Applies the shipped webhook configuration with its CA given as manifests/README.md says, every webhook
+     * pointed at this sidecar.
+     */
     public void routeWebhooksTo(SidecarProcess sidecar) {
-        Install.applyWebhooks(server, sidecar.httpsPort, authority.caPem());
+        Install.applyWebhooks(server, sidecar.httpsPort, workDir.resolve("ca-overlay"), authority.caPem(), serving);
         webhooksRouted = true;
     }
 

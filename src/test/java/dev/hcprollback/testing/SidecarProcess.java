@@ -14,10 +14,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The packaged sidecar ({@code target/quarkus-app/quarkus-run.jar}) started as its own process,
- * configured the way a pod is, against the demo's in-process management cluster.
+ * The packaged sidecar ({@code target/quarkus-app/quarkus-run.jar}, or {@code quarkus-run.jar} in the folder the
+ * system property {@value #APP_PROPERTY} names: the demo's own package) started as its own process, configured the
+ * way a pod is, against the demo's in-process management cluster.
  */
 public final class SidecarProcess implements AutoCloseable {
+
+    /** The packaged application's folder, when not {@code target/quarkus-app}. */
+    public static final String APP_PROPERTY = "hcprollback.sidecar.app";
 
     /** Where every port of the sidecar listens: the webhook's and the management port (health and metrics). */
     public static final String LOOPBACK = "127.0.0.1";
@@ -69,7 +73,7 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** {@code java -jar} of the packaged sidecar with these system properties, as a pod's container runs it. */
     public static ProcessBuilder command(Map<String, String> config) {
-        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+        Path jar = Path.of(System.getProperty(APP_PROPERTY, "target/quarkus-app"), "quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run through './mvnw -Pdemo verify' or '-Pbench', which package it first");
         }
