@@ -37,6 +37,15 @@ public interface HcpRollbackConfig {
 
     Olm olm();
 
+    Prerequisites prerequisites();
+
+    /** What the sidecar waits for once running, instead of failing its start ({@code dev.hcprollback.CrdGate}). */
+    interface Prerequisites {
+        /** How often a sidecar that waits for CRDs (HyperShift's or its own) looks again whether they are served. */
+        @WithDefault("10s")
+        Duration crdPollInterval();
+    }
+
     /** Reading a release payload's version from its image in the registry (the HostedCluster's pull secret). */
     interface Registry {
         /**
