@@ -180,12 +180,13 @@ public interface HcpRollbackConfig {
         boolean stageWhileServing();
 
         /**
-         * The sidecar's own image, which the first container of each stage Job runs to download the
-         * snapshot and check its SHA-256 (so no tool of the etcd image is assumed). Set it when the
-         * sidecar runs from a mirror or another tag than the default.
+         * The image the first container of each stage Job, and the preflight's measure Jobs, run: the sidecar's own
+         * code downloads the snapshot and checks its SHA-256 there (so no tool of the etcd image is assumed). Unset:
+         * the image the sidecar itself runs, by digest, read from its own pod ({@code POD_NAME} and
+         * {@code POD_NAMESPACE}, set by the Deployment from the downward API); outside a pod,
+         * {@code quay.io/hcp-rollback/hcp-rollback:<version>}. The preflight proves the nodes can pull it.
          */
-        @WithDefault("quay.io/hcp-rollback/hcp-rollback:${quarkus.application.version}")
-        String fetchImage();
+        Optional<String> fetchImage();
 
         LeaderElection leaderElection();
     }
