@@ -54,7 +54,9 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -111,12 +113,18 @@ class RollbackOnRealApiServerIT {
         management.routeWebhooksTo(sidecar);
     }
 
-    /** The pod the sidecar runs as, running the renamed image, with the status the kubelet writes. */
+    /**
+     * The pod the sidecar runs as: the shipped Deployment's template (it passes the namespace's restricted Pod
+     * Security) with the renamed image, and the status the kubelet writes.
+     */
     private static void createOwnPod() {
+        Deployment shipped = Install.renderBase().stream().filter(o -> "Deployment".equals(o.path("kind").asText()))
+                .map(o -> admin.getKubernetesSerialization().convertValue(o, Deployment.class)).findFirst().orElseThrow();
+        PodSpec spec = shipped.getSpec().getTemplate().getSpec();
+        spec.getContainers().get(0).setImage(RENAMED_IMAGE);
         Pod pod = admin.resource(new PodBuilder().withNewMetadata().withName(OWN_POD).withNamespace(Install.NAMESPACE)
-                .addToLabels("app.kubernetes.io/name", "hcp-rollback").endMetadata()
-                .withNewSpec().addNewContainer().withName("hcp-rollback").withImage(RENAMED_IMAGE).endContainer().endSpec()
-                .build()).create();
+                .withLabels(shipped.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
+                .withSpec(spec).build()).create();
         pod.setStatus(new PodStatusBuilder().withPhase("Running").addNewContainerStatus().withName("hcp-rollback")
                 .withImage(RENAMED_IMAGE).withImageID("docker-pullable://" + RENAMED_BY_DIGEST).withReady(true)
                 .withRestartCount(0).withNewState().withNewRunning().endRunning().endState().endContainerStatus().build());
