@@ -7,6 +7,9 @@ import java.util.List;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -23,6 +26,8 @@ public final class Main {
     public static final int MISSING_PREREQUISITE = 2;
 
     private static final Logger LOG = Logger.getLogger(Main.class);
+    /** Quarkus's setting for JSON console logs (also {@code QUARKUS_LOG_CONSOLE_JSON_ENABLED}). */
+    static final String JSON_LOGS = "quarkus.log.console.json.enabled";
 
     private Main() {
     }
@@ -30,11 +35,34 @@ public final class Main {
     public static void main(String... args) {
         List<Prerequisites.Finding> missing = new Prerequisites(ConfigProvider.getConfig()).missing();
         if (missing.stream().anyMatch(Prerequisites.Finding::fatal)) {
-            System.err.println("hcp-rollback cannot start:");
-            missing.forEach(finding -> System.err.println("  " + finding));
+            cannotStart(missing, ConfigProvider.getConfig().getOptionalValue(JSON_LOGS, Boolean.class).orElse(false))
+                    .forEach(System.err::println);
             System.exit(MISSING_PREREQUISITE);
         }
         Quarkus.run(null, Main::exit, args);
+    }
+
+    /**
+     * The lines that say why the sidecar cannot start: a heading and one line per missing prerequisite; with JSON logs
+     * on ({@value #JSON_LOGS}), one JSON object per missing prerequisite instead, with the fields of Quarkus's own JSON
+     * lines that a log pipeline keys on ({@code timestamp}, {@code level}: ERROR, or WARN for one it can run without,
+     * {@code loggerName}, {@code message}), since Quarkus's log is not set up yet.
+     */
+    static List<String> cannotStart(List<Prerequisites.Finding> missing, boolean json) {
+        if (!json) {
+            List<String> lines = new java.util.ArrayList<>();
+            lines.add("hcp-rollback cannot start:");
+            missing.forEach(finding -> lines.add("  " + finding));
+            return lines;
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        String now = java.time.OffsetDateTime.now().toString();
+        return missing.stream().map(finding -> {
+            ObjectNode line = mapper.createObjectNode().put("timestamp", now)
+                    .put("level", finding.fatal() ? "ERROR" : "WARN").put("loggerName", Main.class.getName())
+                    .put("message", "hcp-rollback cannot start: " + finding);
+            return line.toString();
+        }).toList();
     }
 
     /**

@@ -9,7 +9,6 @@ import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
@@ -22,7 +21,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * The sidecar's one watch per kind, in every namespace: informer caches of HostedClusters, NodePools,
@@ -50,11 +48,10 @@ public class ClusterCaches {
         this.client = client;
     }
 
-    void onStart(@Observes StartupEvent started) {
-        start();
-    }
-
-    /** Starts the watches (each lists once, then follows events); idempotent. */
+    /**
+     * Starts the watches (each lists once, then follows events); idempotent. Called once every watched kind is served
+     * ({@code dev.hcprollback.CrdGate}), so that a missing CRD is said once rather than by each watch's retries.
+     */
     public synchronized void start() {
         if (!informers.isEmpty()) {
             return;

@@ -37,6 +37,15 @@ public interface HcpRollbackConfig {
 
     Olm olm();
 
+    Prerequisites prerequisites();
+
+    /** What the sidecar waits for once running, instead of failing its start ({@code dev.hcprollback.CrdGate}). */
+    interface Prerequisites {
+        /** How often a sidecar that waits for CRDs (HyperShift's or its own) looks again whether they are served. */
+        @WithDefault("10s")
+        Duration crdPollInterval();
+    }
+
     /** Reading a release payload's version from its image in the registry (the HostedCluster's pull secret). */
     interface Registry {
         /**
@@ -171,12 +180,13 @@ public interface HcpRollbackConfig {
         boolean stageWhileServing();
 
         /**
-         * The sidecar's own image, which the first container of each stage Job runs to download the
-         * snapshot and check its SHA-256 (so no tool of the etcd image is assumed). Set it when the
-         * sidecar runs from a mirror or another tag than the default.
+         * The image the first container of each stage Job, and the preflight's measure Jobs, run: the sidecar's own
+         * code downloads the snapshot and checks its SHA-256 there (so no tool of the etcd image is assumed). Unset:
+         * the image the sidecar itself runs, by digest, read from its own pod ({@code POD_NAME} and
+         * {@code POD_NAMESPACE}, set by the Deployment from the downward API); outside a pod,
+         * {@code quay.io/hcp-rollback/hcp-rollback:<version>}. The preflight proves the nodes can pull it.
          */
-        @WithDefault("quay.io/hcp-rollback/hcp-rollback:${quarkus.application.version}")
-        String fetchImage();
+        Optional<String> fetchImage();
 
         LeaderElection leaderElection();
     }

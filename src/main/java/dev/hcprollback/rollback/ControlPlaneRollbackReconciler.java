@@ -7,6 +7,7 @@ import java.util.Optional;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.hcprollback.api.ControlPlaneRollback;
@@ -17,6 +18,7 @@ import dev.hcprollback.rollback.etcd.EtcdMembersReader;
 import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
 import dev.hcprollback.rollback.restore.RestoreSource;
 import dev.hcprollback.rollback.steps.Checkpoints;
+import dev.hcprollback.rollback.steps.FetchImage;
 import dev.hcprollback.rollback.steps.RollbackSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -68,6 +70,16 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
     @Inject
     ClusterEvents clusterEvents;
 
+    /** The sidecar's own pod, from the downward API (the Deployment's env); absent outside a pod. */
+    @ConfigProperty(name = "POD_NAME")
+    Optional<String> podName;
+
+    @ConfigProperty(name = "POD_NAMESPACE")
+    Optional<String> podNamespace;
+
+    @ConfigProperty(name = "quarkus.application.version")
+    String version;
+
     RollbackDriver driver;
     RollbackMetrics metrics;
 
@@ -75,7 +87,9 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
     void init() {
         Clock clock = Clock.systemUTC();
         metrics = new RollbackMetrics(registry);
-        driver = new RollbackDriver(client, RollbackSettings.of(config.rollback()), clock, restoreSource, etcd, etcdMembers,
+        FetchImage fetchImage = FetchImage.of(config.rollback().fetchImage(), client, podNamespace, podName,
+                "quay.io/hcp-rollback/hcp-rollback:" + version);
+        driver = new RollbackDriver(client, RollbackSettings.of(config.rollback(), fetchImage), clock, restoreSource, etcd, etcdMembers,
                 clusterEvents, metrics, Checkpoints.NONE);
     }
 

@@ -29,6 +29,7 @@ import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.rollback.etcd.KeyChanges;
+import dev.hcprollback.rollback.steps.RollbackSettings;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.LocalEtcd;
 import dev.hcprollback.testing.RollbackCrds;
@@ -111,7 +112,7 @@ class DryRunPlanTest {
             assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"), plan.getSteps());
             // the preflight checklist is in the plan, each item with its figures
             assertEquals(List.of("volumeCapacity/data-etcd-0", "volumeCapacity/data-etcd-1", "volumeCapacity/data-etcd-2",
-                    "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "revertAdmission", "nodePoolSkew"),
+                    "fetchImage", "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "revertAdmission", "nodePoolSkew"),
                     plan.getPreflight().stream().map(PreflightCheck::getName).toList());
             plan.getPreflight().forEach(check -> assertTrue(check.passed(), check.toString()));
             assertTrue(plan.getPreflight().get(0).getDetail().startsWith("needs "), plan.getPreflight().get(0).getDetail());
@@ -119,7 +120,11 @@ class DryRunPlanTest {
                     .orElseThrow().getDetail();
             assertTrue(nodePoolSkew.contains("workers-new (4.18.6)"), nodePoolSkew);
             assertTrue(plan.getExpectedDowntime().contains("while the control plane serves"), plan.getExpectedDowntime());
-            assertTrue(status.getMessage().contains("Preflight: all 9 items pass."), status.getMessage());
+            String fetchImage = plan.getPreflight().stream().filter(c -> c.getName().equals("fetchImage")).findFirst()
+                    .orElseThrow().getDetail();
+            assertTrue(fetchImage.startsWith(RollbackSettings.DEFAULT_FETCH_IMAGE + " (from hcp-rollback.rollback.fetch-image) "
+                    + "was pulled and ran beside the etcd members"), fetchImage);
+            assertTrue(status.getMessage().contains("Preflight: all 10 items pass."), status.getMessage());
             DataLossWindow loss = plan.getDataLoss();
             assertEquals(snapshotRevision, loss.getSnapshotRevision());
             assertEquals(now, loss.getCurrentRevision());

@@ -461,6 +461,34 @@ class RollbackFailureTest {
         assertTrue(rollback.getStatus().getMessage().contains("cannot restore with --bump-revision"), rollback.getStatus().getMessage());
     }
 
+    /**
+     * The image of the stage Jobs' fetch container cannot be pulled (a mirror the nodes cannot reach): the measure
+     * Jobs, which run it, wait in ImagePullBackOff, and the plan is refused at once naming the image. Before, no item
+     * looked at it: the dry run was green and the real rollback waited in Stage, the cluster paused, until
+     * restore-timeout.
+     */
+    @Test
+    void aFetchImageTheNodesCannotPullIsRefusedInThePlanNamingIt() {
+        RollbackWorld world = world("f-pull");
+        world.simulator.unpullableImages.add(RollbackSettings.DEFAULT_FETCH_IMAGE);
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "fetchImage");
+        String message = rollback.getStatus().getMessage();
+        assertTrue(message.contains(RollbackSettings.DEFAULT_FETCH_IMAGE + " (from hcp-rollback.rollback.fetch-image) "
+                + "cannot be pulled on the management cluster: pod ") && message.contains("ImagePullBackOff"), message);
+    }
+
+    /** The etcd image itself cannot be pulled: its probe Job waits on it, and the plan is refused at once. */
+    @Test
+    void anEtcdImageTheNodesCannotPullIsRefusedInThePlan() {
+        RollbackWorld world = world("f-pull-etcd");
+        world.simulator.unpullableImages.add(HyperShiftSimulator.ETCD_IMAGE);
+        ControlPlaneRollback rollback = run(world, RollbackStrategy.RestoreEtcd);
+        assertRefusedInThePlan(world, rollback, "restoreImage");
+        assertTrue(rollback.getStatus().getMessage().contains(HyperShiftSimulator.ETCD_IMAGE
+                + " cannot be pulled on the management cluster"), rollback.getStatus().getMessage());
+    }
+
     /** A bump smaller than the revisions written since the snapshot: refused in the plan, naming the figure. */
     @Test
     void aBumpBelowTheRevisionsWrittenSinceTheSnapshotIsRefusedInThePlan() {

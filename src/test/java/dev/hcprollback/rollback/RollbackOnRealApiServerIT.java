@@ -29,6 +29,7 @@ import dev.hcprollback.api.ControlPlaneRollback;
 import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneSnapshotSpec;
 import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.api.PreflightCheck;
 import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.api.RollbackStep;
@@ -37,8 +38,10 @@ import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.UpdateHistory;
+import dev.hcprollback.rollback.restore.RestoreJobs;
 import dev.hcprollback.testing.EtcdProcess;
 import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.Install;
 import dev.hcprollback.testing.LocalHostedCluster;
 import dev.hcprollback.testing.RealManagementCluster;
 import dev.hcprollback.testing.S3Server;
@@ -48,6 +51,13 @@ import dev.hcprollback.testing.TestPki;
 import dev.hcprollback.testing.TestTools;
 import dev.hcprollback.testing.TestUser;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -71,6 +81,14 @@ class RollbackOnRealApiServerIT {
     /** A key of the hosted cluster's own data in its etcd, as its kube-apiserver stores a ConfigMap. */
     private static final String DATA_KEY = "/kubernetes.io/configmaps/payments-app/settings";
 
+    /**
+     * The sidecar's own pod, as the Deployment's downward API names it: it runs a build renamed to a registry of the
+     * site's own (kustomize {@code images:}), which its Jobs must run too, by the digest the kubelet reports.
+     */
+    private static final String OWN_POD = "hcp-rollback-6f7d9c5b8-x2x9q";
+    private static final String RENAMED_IMAGE = "registry.example.com/platform/hcp-rollback:0.1.0";
+    private static final String RENAMED_BY_DIGEST = "registry.example.com/platform/hcp-rollback@sha256:" + "ab".repeat(32);
+
     private static RealManagementCluster management;
     private static S3Server s3;
     private static EtcdProcess etcd;
@@ -90,12 +108,34 @@ class RollbackOnRealApiServerIT {
         etcd = EtcdProcess.startTls(DIR.resolve("etcd"), pki);
         admin = management.client(TestUser.ADMIN);
         hyperShift = management.client(TestUser.HYPERSHIFT_OPERATOR);
+        createOwnPod();
         sidecar = management.startSidecar("sidecar", sidecarConfig());
         management.routeWebhooksTo(sidecar);
     }
 
+    /**
+     * The pod the sidecar runs as: the shipped Deployment's template (it passes the namespace's restricted Pod
+     * Security) with the renamed image, and the status the kubelet writes.
+     */
+    private static void createOwnPod() {
+        Deployment shipped = Install.renderBase().stream().filter(o -> "Deployment".equals(o.path("kind").asText()))
+                .map(o -> admin.getKubernetesSerialization().convertValue(o, Deployment.class)).findFirst().orElseThrow();
+        PodSpec spec = shipped.getSpec().getTemplate().getSpec();
+        spec.getContainers().get(0).setImage(RENAMED_IMAGE);
+        Pod pod = admin.resource(new PodBuilder().withNewMetadata().withName(OWN_POD).withNamespace(Install.NAMESPACE)
+                .withLabels(shipped.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
+                .withSpec(spec).build()).create();
+        pod.setStatus(new PodStatusBuilder().withPhase("Running").addNewContainerStatus().withName("hcp-rollback")
+                .withImage(RENAMED_IMAGE).withImageID("docker-pullable://" + RENAMED_BY_DIGEST).withReady(true)
+                .withRestartCount(0).withNewState().withNewRunning().endRunning().endState().endContainerStatus().build());
+        admin.resource(pod).updateStatus();
+    }
+
     @AfterAll
     static void stopManagementCluster() {
+        if (admin != null) {
+            admin.pods().inNamespace(Install.NAMESPACE).withName(OWN_POD).delete();
+        }
         // the webhooks and the sidecar first: a fail-closed webhook must not outlive the sidecar behind it
         for (AutoCloseable each : new AutoCloseable[] { management, etcd, s3, hyperShift, admin }) {
             try {
@@ -120,6 +160,9 @@ class RollbackOnRealApiServerIT {
         config.put("hcp-rollback.update.degraded-threshold", "5s");
         // every payload here has a version in its tag: nothing needs the registry, and nothing leaves the machine
         config.put("hcp-rollback.registry.enabled", "false");
+        // the downward API of the Deployment
+        config.put("POD_NAME", OWN_POD);
+        config.put("POD_NAMESPACE", Install.NAMESPACE);
         return config;
     }
 
@@ -168,12 +211,63 @@ class RollbackOnRealApiServerIT {
             assertEquals("4.18.5 settings", payments.readFromEtcd(DATA_KEY), "etcd holds the snapshot's data again");
             assertTrue(payments.hyperShift.ranJobs.containsAll(done.getStatus().getRestoreJobs()),
                     "every restore Job ran for real: " + payments.hyperShift.ranJobs);
+            assertStagedWithTheSidecarsOwnImage(payments, done);
             await("the update's record marked RolledBack", payments, () -> updatesOf(payments).stream()
                     .filter(u -> u.getMetadata().getName().equals(update.getMetadata().getName()))
                     .filter(u -> u.health() == UpdateHealth.RolledBack).findFirst());
             say("test", "HyperShift's simulator redid " + payments.hyperShift.conflictsRetried.get()
                     + " status writes after a 409 (another writer came first)");
         }
+    }
+
+    /**
+     * The sidecar runs from a registry nobody can pull from here: the preflight's measure Jobs wait on it, and the
+     * rollback is refused before anything is touched, naming the image. Before, nothing looked at it: the rollback
+     * paused the cluster and waited in Stage until restore-timeout.
+     */
+    @Test
+    void aRollbackWhoseFetchImageTheNodesCannotPullIsRefusedBeforeAnythingIsTouched() throws Exception {
+        management.createNamespace("unpullable");
+        LocalHostedCluster billing = LocalHostedCluster.seed(admin, hyperShift, "unpullable", "billing", etcd, pki,
+                DIR.resolve("unpullable"), RollbackOnRealApiServerIT::say);
+        billing.hyperShift.unpullableImages.add(RENAMED_BY_DIGEST);
+        try (SimulatorLoop hyperShiftRuns = billing.start()) {
+            ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(billing);
+            forceUpdateTo(billing, "4.18.6", preUpgrade);
+            try (KubernetesClient sre = management.client(TestUser.SRE)) {
+                sre.resources(HostedCluster.class).inNamespace(billing.namespace).withName(billing.name)
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.requestPatch("4.18.5",
+                                "INC-4712 billing down after 4.18.6", Map.of()));
+            }
+            ControlPlaneRollback refused = await("the rollback refused", billing, () -> rollbackOf(billing)
+                    .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == RollbackPhase.Failed));
+            assertEquals("PreflightFailed", refused.getStatus().getFailureReason(), refused.getStatus().getMessage());
+            assertTrue(refused.getStatus().getMessage().contains(RENAMED_BY_DIGEST + " (from the sidecar's own pod "
+                    + Install.NAMESPACE + "/" + OWN_POD + ") cannot be pulled on the management cluster")
+                    && refused.getStatus().getMessage().contains("ImagePullBackOff"), refused.getStatus().getMessage());
+            assertEquals(List.of(), refused.getStatus().getSteps(), "no step ran");
+            HostedCluster after = billing.cluster();
+            assertNull(after.getSpec().getPausedUntil(), "never paused");
+            assertEquals(HostedClusters.tag("4.18.6"), after.getSpec().getRelease().getImage());
+            assertEquals(List.of(), hyperShift.batch().v1().jobs().inNamespace(billing.controlPlaneNamespace())
+                    .withLabel("app", RestoreJobs.APP_LABEL_VALUE).list().getItems(), "no stage Job");
+        }
+    }
+
+    /** The stage Jobs ran the sidecar's own image, by digest, and the plan's preflight said so. */
+    private static void assertStagedWithTheSidecarsOwnImage(LocalHostedCluster cluster, ControlPlaneRollback done) {
+        List<Job> stages = hyperShift.batch().v1().jobs().inNamespace(cluster.controlPlaneNamespace())
+                .withLabel(RestoreJobs.PHASE_LABEL, RestoreJobs.Phase.stage.name()).list().getItems();
+        assertFalse(stages.isEmpty(), "stage Jobs in " + cluster.controlPlaneNamespace());
+        for (Job stage : stages) {
+            assertEquals(List.of(RENAMED_BY_DIGEST), stage.getSpec().getTemplate().getSpec().getInitContainers().stream()
+                    .filter(c -> RestoreJobs.FETCH_CONTAINER.equals(c.getName())).map(Container::getImage).toList(),
+                    stage.getMetadata().getName());
+        }
+        PreflightCheck fetchImage = done.getStatus().getPlan().getPreflight().stream()
+                .filter(c -> "fetchImage".equals(c.getName())).findFirst().orElseThrow();
+        assertTrue(fetchImage.passed() && fetchImage.getDetail().startsWith(RENAMED_BY_DIGEST + " (from the sidecar's own pod "),
+                fetchImage.getDetail());
     }
 
     /** The release tooling asks for a snapshot before the update; the sidecar streams etcd into S3 and checks it. */

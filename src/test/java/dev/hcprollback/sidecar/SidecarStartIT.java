@@ -34,25 +34,48 @@ class SidecarStartIT {
 
     @Test
     void withoutCertificateOrClusterItSaysSoInOneLineEachAndExits() throws Exception {
-        ProcessBuilder sidecar = SidecarProcess.command(Map.of(
-                "hcp-rollback.tls.cert-file", dir.resolve("tls.crt").toString(),
-                "hcp-rollback.tls.key-file", dir.resolve("tls.key").toString()));
-        // a machine with no kubeconfig, outside any pod, and no storage settings
-        sidecar.environment().clear();
-        sidecar.environment().put("PATH", System.getenv("PATH"));
-        sidecar.environment().put("HOME", dir.toString());
-        Path output = dir.resolve("output.txt");
-        Process process = sidecar.redirectErrorStream(true).redirectOutput(output.toFile()).start();
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the sidecar exits");
-
-        List<String> lines = Files.readAllLines(output);
-        assertEquals(2, process.exitValue(), String.join("\n", lines));
+        List<String> lines = startWithNothing(Map.of());
         assertEquals(4, lines.size(), "a heading and one line per missing prerequisite:\n" + String.join("\n", lines));
         assertEquals("hcp-rollback cannot start:", lines.get(0));
         assertTrue(lines.get(1).startsWith("  certificate: cannot read " + dir.resolve("tls.crt")), lines.get(1));
         assertTrue(lines.get(2).startsWith("  cluster connection: no Kubernetes API at https://kubernetes.default.svc/ "
                 + "(no kubeconfig and not in a pod): unknown host kubernetes.default.svc"), lines.get(2));
         assertTrue(lines.get(3).startsWith("  storage: no S3 bucket: set hcp-rollback.storage.s3.bucket"), lines.get(3));
+    }
+
+    /** With JSON logs on, as for log aggregation, the same findings are one JSON object each (before, plain text). */
+    @Test
+    void withJsonLogsTheReasonsItCannotStartAreJsonLines() throws Exception {
+        List<String> lines = startWithNothing(Map.of("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"));
+        List<JsonNode> json = jsonLines(lines);
+        assertEquals(3, json.size(), "one JSON line per missing prerequisite:\n" + String.join("\n", lines));
+        assertEquals(List.of("ERROR", "ERROR", "WARN"), json.stream().map(line -> line.path("level").asText()).toList());
+        assertTrue(json.get(0).path("message").asText().startsWith("hcp-rollback cannot start: certificate: cannot read "
+                + dir.resolve("tls.crt")), json.get(0).toString());
+        assertTrue(json.get(1).path("message").asText().startsWith("hcp-rollback cannot start: cluster connection: "),
+                json.get(1).toString());
+        assertTrue(json.stream().allMatch(line -> line.hasNonNull("timestamp")
+                && "dev.hcprollback.Main".equals(line.path("loggerName").asText())), lines.toString());
+    }
+
+    /**
+     * Runs the sidecar as on a machine with no kubeconfig, outside any pod, no storage settings and no certificate,
+     * with {@code environment} added; returns its output once it exited with status 2.
+     */
+    private List<String> startWithNothing(Map<String, String> environment) throws Exception {
+        ProcessBuilder sidecar = SidecarProcess.command(Map.of(
+                "hcp-rollback.tls.cert-file", dir.resolve("tls.crt").toString(),
+                "hcp-rollback.tls.key-file", dir.resolve("tls.key").toString()));
+        sidecar.environment().clear();
+        sidecar.environment().put("PATH", System.getenv("PATH"));
+        sidecar.environment().put("HOME", dir.toString());
+        sidecar.environment().putAll(environment);
+        Path output = dir.resolve("output.txt");
+        Process process = sidecar.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the sidecar exits");
+        List<String> lines = Files.readAllLines(output);
+        assertEquals(2, process.exitValue(), String.join("\n", lines));
+        return lines;
     }
 
     @Test
@@ -100,9 +123,13 @@ class SidecarStartIT {
 
     /** The log's lines as JSON objects; fails on a line that is not one. */
     private static List<JsonNode> jsonLines(Path log) throws Exception {
+        return jsonLines(Files.readAllLines(log));
+    }
+
+    private static List<JsonNode> jsonLines(List<String> text) throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> lines = new java.util.ArrayList<>();
-        for (String line : Files.readAllLines(log)) {
+        for (String line : text) {
             if (!line.isBlank()) {
                 lines.add(json.readTree(line));
             }

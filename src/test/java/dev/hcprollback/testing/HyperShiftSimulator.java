@@ -102,6 +102,11 @@ public class HyperShiftSimulator {
     public final Set<Integer> failingStageMembers = new HashSet<>();
     /** Members whose swap Job fails (after the point of no return). */
     public final Set<Integer> failingSwapMembers = new HashSet<>();
+    /**
+     * Images no node can pull: a probe or measure Job running one never finishes, its pod waits in
+     * {@code ImagePullBackOff} as the kubelet reports it (until the Job's deadline, which nothing here enforces).
+     */
+    public final Set<String> unpullableImages = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** etcd images whose restore tool lacks {@code --bump-revision}: their probe Job fails. */
     public final Set<String> imagesWithoutBump = new HashSet<>();
     /** The size of each etcd member's volume ({@code data-etcd-N}), as HyperShift requests it (its default 8Gi). */
@@ -242,14 +247,14 @@ public class HyperShiftSimulator {
             }
             for (Job job : client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.PROBE_APP_LABEL_VALUE)
                     .list().getItems()) {
-                if (!finished(job)) {
+                if (!finished(job) && !pullFails(job)) {
                     finish(job, imagesWithoutBump.contains(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
                 }
             }
             for (Job job : client.batch().v1().jobs().inNamespace(cp).withLabel("app", RestoreJobs.MEASURE_APP_LABEL_VALUE)
                     .list().getItems()) {
-                if (job.getStatus() == null || job.getStatus().getConditions() == null
-                        || job.getStatus().getConditions().isEmpty()) {
+                if ((job.getStatus() == null || job.getStatus().getConditions() == null
+                        || job.getStatus().getConditions().isEmpty()) && !pullFails(job)) {
                     measure(job);
                 }
             }
@@ -368,6 +373,32 @@ public class HyperShiftSimulator {
     }
 
     private final Set<Integer> swapped = new HashSet<>();
+
+    /**
+     * Whether the Job's container image is {@link #unpullableImages unpullable}; if so, its pod ({@code <job>-pull})
+     * is there, Pending, its container waiting with the kubelet's {@code ImagePullBackOff}.
+     */
+    private boolean pullFails(Job job) {
+        Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        if (!unpullableImages.contains(container.getImage())) {
+            return false;
+        }
+        String ns = job.getMetadata().getNamespace();
+        String name = job.getMetadata().getName() + "-pull";
+        if (client.pods().inNamespace(ns).withName(name).get() == null) {
+            Pod pod = client.resource(new PodBuilder().withNewMetadata().withName(name).withNamespace(ns)
+                    .withLabels(job.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
+                    .withSpec(job.getSpec().getTemplate().getSpec()).build()).create();
+            pod.setStatus(new PodStatusBuilder().withPhase("Pending")
+                    .addNewContainerStatus().withName(container.getName()).withImage(container.getImage()).withImageID("")
+                    .withReady(false).withRestartCount(0).withNewState().withNewWaiting().withReason("ImagePullBackOff")
+                    .withMessage("Back-off pulling image \"" + container.getImage() + "\": ErrImagePull: failed to pull and "
+                            + "unpack image: not found")
+                    .endWaiting().endState().endContainerStatus().build());
+            client.resource(pod).updateStatus();
+        }
+        return true;
+    }
 
     /** A measure Job's pod, finished with {@link #volumeReport} as its container's termination message. */
     private void measure(Job job) {

@@ -69,8 +69,16 @@ public final class Install {
      * every CRD is established. Idempotent: a second call changes nothing.
      */
     public static void applyAllButWebhooks(KubeApiServer server) {
+        applyAllButWebhooks(server, true);
+    }
+
+    /**
+     * As {@link #applyAllButWebhooks(KubeApiServer)}, with HyperShift's CRDs only when {@code withHyperShift}: a
+     * management cluster where HyperShift is not installed (yet).
+     */
+    public static void applyAllButWebhooks(KubeApiServer server, boolean withHyperShift) {
         try (KubernetesClient admin = server.client(TestUser.ADMIN)) {
-            List<HasMetadata> crds = new ArrayList<>(hyperShiftCrds(admin));
+            List<HasMetadata> crds = new ArrayList<>(withHyperShift ? hyperShiftCrds(admin) : List.of());
             List<HasMetadata> rest = new ArrayList<>();
             for (ObjectNode object : renderBase()) {
                 String kind = object.path("kind").asText();
@@ -80,12 +88,23 @@ public final class Install {
                 HasMetadata resource = toResource(admin, object);
                 (resource instanceof CustomResourceDefinition ? crds : rest).add(resource);
             }
-            crds.forEach(crd -> apply(admin, crd));
-            for (HasMetadata crd : crds) {
-                Awaitility.await(crd.getMetadata().getName() + " established").atMost(Duration.ofSeconds(120))
-                        .pollInterval(Duration.ofMillis(200)).until(() -> established(admin, crd.getMetadata().getName()));
-            }
+            applyCrds(admin, crds);
             rest.forEach(resource -> apply(admin, resource));
+        }
+    }
+
+    /** Applies HyperShift's own CRDs, as installing HyperShift does, and waits until each is established. */
+    public static void applyHyperShiftCrds(KubeApiServer server) {
+        try (KubernetesClient admin = server.client(TestUser.ADMIN)) {
+            applyCrds(admin, hyperShiftCrds(admin));
+        }
+    }
+
+    private static void applyCrds(KubernetesClient admin, List<HasMetadata> crds) {
+        crds.forEach(crd -> apply(admin, crd));
+        for (HasMetadata crd : crds) {
+            Awaitility.await(crd.getMetadata().getName() + " established").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> established(admin, crd.getMetadata().getName()));
         }
     }
 

@@ -90,11 +90,27 @@ public final class RealManagementCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * A management cluster on a server of the test's own where HyperShift is not installed yet: the install applied
+     * as on the shared one, but without HyperShift's CRDs ({@link Install#applyHyperShiftCrds} adds them later).
+     */
+    public static RealManagementCluster withoutHyperShift(KubeApiServer server, Path workDir) {
+        install(server, false);
+        TestCertificates authority = TestCertificates.newAuthority(workDir.resolve("tls"), "hcp-rollback-ca");
+        return new RealManagementCluster(server, workDir, authority,
+                authority.issue(workDir.resolve("tls"), "webhook", Duration.ofHours(12)));
+    }
+
     private static synchronized void installOnce(KubeApiServer server) {
         if (installed) {
             return;
         }
-        Install.applyAllButWebhooks(server);
+        install(server, true);
+        installed = true;
+    }
+
+    private static void install(KubeApiServer server, boolean withHyperShift) {
+        Install.applyAllButWebhooks(server, withHyperShift);
         Install.bindRequesterRole(server);
         try (KubernetesClient admin = server.client(TestUser.ADMIN);
                 InputStream users = RealManagementCluster.class.getResourceAsStream("/real-api-server/users.yaml")) {
@@ -104,7 +120,6 @@ public final class RealManagementCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        installed = true;
     }
 
     public KubeApiServer server() {
@@ -136,6 +151,13 @@ public final class RealManagementCluster implements AutoCloseable {
      * issued), serving this cluster's webhook certificate, and waits until it is ready.
      */
     public SidecarProcess startSidecar(String name, Map<String, String> extraConfig) throws IOException, InterruptedException {
+        SidecarProcess sidecar = launchSidecar(name, extraConfig);
+        sidecar.awaitReady(Duration.ofSeconds(180));
+        return sidecar;
+    }
+
+    /** As {@link #startSidecar}, but returns once the sidecar listens, ready or not. */
+    public SidecarProcess launchSidecar(String name, Map<String, String> extraConfig) throws IOException {
         Map<String, String> config = new LinkedHashMap<>(server.sidecarConfig(Install.sidecarToken(server)));
         config.put("quarkus.kubernetes-client.namespace", Install.NAMESPACE);
         config.put("hcp-rollback.tls.cert-file", serving.certFile().toAbsolutePath().toString());
@@ -147,7 +169,6 @@ public final class RealManagementCluster implements AutoCloseable {
         synchronized (sidecars) {
             sidecars.add(sidecar);
         }
-        sidecar.awaitReady(Duration.ofSeconds(180));
         return sidecar;
     }
 

@@ -115,9 +115,6 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** Waits until the sidecar's own readiness check is up: caches synced, certificate loaded. */
     public void awaitReady(Duration timeout) throws IOException, InterruptedException {
-        HttpClient http = managementClient().build();
-        HttpRequest ready = HttpRequest.newBuilder(management("/q/health/ready"))
-                .timeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plus(timeout);
         String last = "no answer yet";
         while (Instant.now().isBefore(deadline)) {
@@ -125,7 +122,7 @@ public final class SidecarProcess implements AutoCloseable {
                 throw new IllegalStateException("the sidecar exited with code " + process.exitValue() + "; its log:\n" + logTail(30));
             }
             try {
-                last = http.send(ready, HttpResponse.BodyHandlers.ofString()).body();
+                last = readiness();
                 if (last.replaceAll("\\s", "").contains("\"name\":\"admission-webhook\",\"status\":\"UP\"")) {
                     return;
                 }
@@ -135,6 +132,17 @@ public final class SidecarProcess implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new IllegalStateException("the sidecar was not ready after " + timeout.toSeconds() + "s: " + last + "\n" + logTail(30));
+    }
+
+    /** The body of {@code /q/health/ready} as the kubelet's probe reads it (JSON; 503 while not ready). */
+    public String readiness() throws IOException, InterruptedException {
+        HttpRequest ready = HttpRequest.newBuilder(management("/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
+        return managementClient().build().send(ready, HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Whether the process still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     /** The sidecar's process id, to read its resident memory and CPU time from /proc. */

@@ -44,8 +44,9 @@ public final class RestoreJobs {
     /** The main class of the measure Job's container. */
     public static final String MEASURE_CLASS = dev.hcprollback.rollback.restore.fetch.VolumeSpace.class.getName();
     /**
-     * On the pods of a measure Job: the Job's name, by which the sidecar finds the pod whose termination message
-     * holds the figures (whatever labels the Job controller of the cluster's version adds).
+     * On the pods of a measure or probe Job: the Job's name, by which the sidecar finds the pod whose termination
+     * message holds the figures, or whose image cannot be pulled (whatever labels the Job controller of the cluster's
+     * version adds).
      */
     public static final String JOB_LABEL = RollbackRequest.PREFIX + "job";
     /** Where the measure Job's container writes its figures: the kubelet's default termination message path. */
@@ -140,6 +141,8 @@ public final class RestoreJobs {
                 List.of("/bin/sh", "-c", "set -eu\n" + RestoreScript.TOOL_CHECK),
                 Map.of("BUMP_REVISION", Long.toString(bumpRevision)), etcd, null, false, PROBE_DEADLINE_SECONDS);
         job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "image", image);
+        // the preflight reads its pods' pull failures by this label, as a measure Job's
+        job.getSpec().getTemplate().getMetadata().getLabels().put(JOB_LABEL, job.getMetadata().getName());
         return job;
     }
 

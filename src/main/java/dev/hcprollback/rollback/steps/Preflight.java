@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
@@ -22,6 +23,9 @@ import dev.hcprollback.rollback.restore.RestoreJobs;
 import dev.hcprollback.rollback.restore.RestoreScript;
 import dev.hcprollback.rollback.restore.RestoreSource;
 import dev.hcprollback.rollback.restore.fetch.VolumeSpace;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -39,6 +43,7 @@ public final class Preflight {
 
     static final String VOLUME_CAPACITY = "volumeCapacity/";
     static final String RESTORE_IMAGE = "restoreImage";
+    static final String FETCH_IMAGE = "fetchImage";
     static final String SNAPSHOT_OBJECT = "snapshotObject";
     static final String REVERT_ADMISSION = "revertAdmission";
     static final String REVISION_HEADROOM = "revisionHeadroom";
@@ -112,7 +117,19 @@ public final class Preflight {
      */
     public static Optional<List<PreflightCheck>> volumeCapacity(RollbackRun run, ControlPlaneSnapshot snapshot) {
         List<PreflightCheck> checks = new ArrayList<>();
+        FetchImage.Resolved fetch = run.settings.fetchImage().resolve();
+        if (!fetch.known()) {
+            checks.add(new PreflightCheck(FETCH_IMAGE, false, fetch.unknownBecause() + ": the image of the stage and "
+                    + "measure Jobs is unknown; set hcp-rollback.rollback.fetch-image"));
+            for (int member = 0; member < run.memberCount(); member++) {
+                checks.add(new PreflightCheck(VOLUME_CAPACITY + "data-etcd-" + member, false,
+                        "not measured: the measure Job's image is unknown (see " + FETCH_IMAGE + ")"));
+            }
+            return Optional.of(checks);
+        }
         boolean measuring = false;
+        List<String> ranImage = new ArrayList<>();
+        String pullFailure = null;
         Long snapshotBytes = etcdSizeBytes(snapshot);
         for (int member = 0; member < run.memberCount(); member++) {
             String claim = "data-etcd-" + member;
@@ -131,9 +148,18 @@ public final class Preflight {
             int m = member;
             String jobName = RollbackNames.measureJob(run.rollback, member);
             Job job = startedOrFound(run, jobName,
-                    () -> RestoreJobs.measure(run.rollback, run.cpNamespace(), m, run.settings.fetchImage(), run.etcdStatefulSet()));
+                    () -> RestoreJobs.measure(run.rollback, run.cpNamespace(), m, fetch.image(), run.etcdStatefulSet()));
             String logs = "kubectl -n " + run.cpNamespace() + " logs job/" + jobName;
-            if (job == null || !RestoreJobs.succeeded(job) && !RestoreJobs.failed(job)) {
+            if (job != null && ranTheImage(run, jobName)) {
+                ranImage.add(jobName);
+            }
+            Optional<String> notPulled = job == null || RestoreJobs.succeeded(job) ? Optional.empty() : pullFailure(run, jobName);
+            if (notPulled.isPresent()) {
+                // the kubelet keeps trying until the Job's deadline: no figure comes, and the stage Jobs would wait alike
+                pullFailure = notPulled.get();
+                checks.add(new PreflightCheck(name, false, "not measured: the measure Job " + jobName
+                        + " cannot pull its image (see " + FETCH_IMAGE + ")"));
+            } else if (job == null || !RestoreJobs.succeeded(job) && !RestoreJobs.failed(job)) {
                 measuring = true;
             } else if (RestoreJobs.failed(job)) {
                 checks.add(new PreflightCheck(name, false, "the volume could not be measured (Job " + jobName + " failed"
@@ -162,7 +188,74 @@ public final class Preflight {
                         space.stageDetail(snapshotBytes) + "; measured by Job " + jobName));
             }
         }
-        return measuring ? Optional.empty() : Optional.of(checks);
+        if (measuring && pullFailure == null) {
+            return Optional.empty();
+        }
+        checks.add(fetchImage(fetch, ranImage, pullFailure));
+        return Optional.of(checks);
+    }
+
+    /**
+     * The stage Jobs' fetch container can run: its image was pulled on the management cluster, by the measure Jobs,
+     * which run it on the nodes of the etcd members (where the stage Jobs run too). Refused at once on a pull failure,
+     * rather than stalling in Stage with the cluster paused until {@code restore-timeout}.
+     */
+    private static PreflightCheck fetchImage(FetchImage.Resolved fetch, List<String> ranImage, String pullFailure) {
+        String image = fetch.image() + " (from " + fetch.source() + ")";
+        if (pullFailure != null) {
+            return new PreflightCheck(FETCH_IMAGE, false, image + " cannot be pulled on the management cluster: "
+                    + pullFailure + "; the stage Jobs run it: set hcp-rollback.rollback.fetch-image to an image the nodes "
+                    + "can pull");
+        }
+        if (ranImage.isEmpty()) {
+            return new PreflightCheck(FETCH_IMAGE, false, image + " is not shown to run on the management cluster: no "
+                    + "measure Job ran it (see the " + VOLUME_CAPACITY + " items)");
+        }
+        return new PreflightCheck(FETCH_IMAGE, true, image + " was pulled and ran beside the etcd members (measure Job(s) "
+                + String.join(", ", ranImage) + "); the stage Jobs' fetch container runs it");
+    }
+
+    /** Waiting reasons of a container whose image the kubelet cannot pull (it retries with a back-off). */
+    static final Set<String> PULL_FAILURES = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName",
+            "ErrImageNeverPull", "RegistryUnavailable", "SignatureValidationFailed");
+
+    /**
+     * Why a preflight Job's pod waits on its image, as the kubelet reports it ({@code pod P on node N: image:
+     * reason: message}); empty while no container of it waits for that reason.
+     */
+    static Optional<String> pullFailure(RollbackRun run, String jobName) {
+        for (Pod pod : podsOf(run, jobName)) {
+            for (ContainerStatus container : containerStatuses(pod)) {
+                ContainerStateWaiting waiting = container.getState() == null ? null : container.getState().getWaiting();
+                if (waiting != null && PULL_FAILURES.contains(waiting.getReason())) {
+                    String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+                    return Optional.of("pod " + pod.getMetadata().getName() + (node == null ? "" : " on node " + node) + ": "
+                            + container.getImage() + ": " + waiting.getReason()
+                            + (waiting.getMessage() == null || waiting.getMessage().isBlank() ? "" : ": " + oneLine(waiting.getMessage())));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether the measure container of a Job's pod has run (started or ended): its image was pulled. */
+    private static boolean ranTheImage(RollbackRun run, String jobName) {
+        return podsOf(run, jobName).stream().flatMap(pod -> containerStatuses(pod).stream())
+                .anyMatch(c -> RestoreJobs.MEASURE_CONTAINER.equals(c.getName()) && c.getState() != null
+                        && (c.getState().getRunning() != null || c.getState().getTerminated() != null));
+    }
+
+    private static List<Pod> podsOf(RollbackRun run, String jobName) {
+        return run.client.pods().inNamespace(run.cpNamespace()).withLabel(RestoreJobs.JOB_LABEL, jobName).list().getItems();
+    }
+
+    private static List<ContainerStatus> containerStatuses(Pod pod) {
+        List<ContainerStatus> all = new ArrayList<>();
+        if (pod.getStatus() != null) {
+            Optional.ofNullable(pod.getStatus().getInitContainerStatuses()).ifPresent(all::addAll);
+            Optional.ofNullable(pod.getStatus().getContainerStatuses()).ifPresent(all::addAll);
+        }
+        return all;
     }
 
     /**
@@ -230,6 +323,12 @@ public final class Preflight {
                 () -> RestoreJobs.probe(run.cpNamespace(), image, run.etcdStatefulSet(), run.settings.bumpRevision()));
         if (probe == null) {
             return Optional.empty();
+        }
+        Optional<String> notPulled = RestoreJobs.succeeded(probe) || RestoreJobs.failed(probe) ? Optional.empty()
+                : pullFailure(run, name);
+        if (notPulled.isPresent()) {
+            return Optional.of(new PreflightCheck(RESTORE_IMAGE, false, image + " cannot be pulled on the management "
+                    + "cluster: " + notPulled.get() + " (probe Job " + name + "; delete it to probe again)"));
         }
         if (RestoreJobs.succeeded(probe)) {
             return Optional.of(new PreflightCheck(RESTORE_IMAGE, true, image + " can restore with --bump-revision "

@@ -5,15 +5,15 @@ import java.time.Duration;
 import dev.hcprollback.api.Step;
 import dev.hcprollback.config.HcpRollbackConfig;
 
-/** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}; {@code window} is how long after an update it may be rolled back; {@code fetchImage} is the sidecar's own image, which fetches and verifies the snapshot in each stage Job. */
+/** The timeouts and knobs of a rollback, from {@code hcp-rollback.rollback.*}; {@code window} is how long after an update it may be rolled back; {@code fetchImage} is the image that fetches and verifies the snapshot in each stage Job and measures the volumes ({@link FetchImage}). */
 public record RollbackSettings(Duration pauseTimeout, Duration quiesceTimeout, Duration restoreTimeout,
         Duration etcdQuorumTimeout, Duration verifyTimeout, Duration pollInterval, Duration maxPollInterval,
-        Duration restoreUrlTtl, long bumpRevision, Duration window, boolean stageWhileServing, String fetchImage) {
+        Duration restoreUrlTtl, long bumpRevision, Duration window, boolean stageWhileServing, FetchImage fetchImage) {
 
-    public static RollbackSettings of(HcpRollbackConfig.Rollback config) {
+    public static RollbackSettings of(HcpRollbackConfig.Rollback config, FetchImage fetchImage) {
         return new RollbackSettings(config.pauseTimeout(), config.quiesceTimeout(), config.restoreTimeout(),
                 config.etcdQuorumTimeout(), config.verifyTimeout(), config.pollInterval(), config.maxPollInterval(),
-                config.restoreUrlTtl(), config.bumpRevision(), config.window(), config.stageWhileServing(), config.fetchImage());
+                config.restoreUrlTtl(), config.bumpRevision(), config.window(), config.stageWhileServing(), fetchImage);
     }
 
     /** The sidecar's image as the tests without Quarkus name it. */
@@ -23,7 +23,8 @@ public record RollbackSettings(Duration pauseTimeout, Duration quiesceTimeout, D
     public static RollbackSettings defaults() {
         return new RollbackSettings(Duration.ofMinutes(10), Duration.ofMinutes(15), Duration.ofMinutes(30),
                 Duration.ofMinutes(15), Duration.ofMinutes(60), Duration.ofSeconds(5), Duration.ofSeconds(60),
-                Duration.ofMinutes(30), 1_000_000_000L, Duration.ofHours(24), true, DEFAULT_FETCH_IMAGE);
+                Duration.ofMinutes(30), 1_000_000_000L, Duration.ofHours(24), true,
+                FetchImage.fixed(DEFAULT_FETCH_IMAGE, "hcp-rollback.rollback.fetch-image"));
     }
 
     /** How long a step may wait for the world before it fails; zero for steps that do not wait. */

@@ -73,13 +73,18 @@ public final class StageStep implements StepAction {
                 throw new StepFailure("SnapshotUnavailable", "snapshot " + snapshot.getMetadata().getName()
                         + " records no size as etcd sent it: the stage Jobs cannot check the volumes' free space");
             }
+            FetchImage.Resolved fetch = run.settings.fetchImage().resolve();
+            if (!fetch.known()) {
+                throw new StepFailure("FetchImageUnknown", fetch.unknownBecause() + ": the stage Jobs' image is unknown; "
+                        + "set hcp-rollback.rollback.fetch-image");
+            }
             StatefulSet etcdSet = run.etcdStatefulSet();
             for (int member = 0; member < members; member++) {
                 if (jobs.get(member) != null) {
                     continue;
                 }
                 Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.stage, status.getEtcdImage(),
-                        run.settings.fetchImage(),
+                        fetch.image(),
                         RestoreScript.environment(ns, members, member, download.url(), download.sha256(),
                                 download.compression(), snapshotBytes, run.settings.bumpRevision()),
                         etcdSet, serving, run.settings.restoreTimeout().toSeconds());
