@@ -248,7 +248,7 @@ class OlmBundleIT {
             assertTrue(value.isTextual() && value.asText().matches("true|false"),
                     "features.operators.openshift.io/" + feature + " should be the string \"true\" or \"false\", not " + value);
         }
-        // what the sidecar does and its tests show (EnvironmentProxyTest, RestoreJobsTest)
+        // what the sidecar does and its tests show (EnvironmentProxyTest, StoreThroughProxyTest, RestoreJobsProxyTest)
         assertEquals("true", metadata.at("/annotations/features.operators.openshift.io~1proxy-aware").asText());
     }
 
