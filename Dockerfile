@@ -3,13 +3,16 @@
 #   docker build -t hcp-rollback .            (or: podman build -t hcp-rollback .)
 #   docker buildx build --platform linux/amd64,linux/arm64 -t <registry>/hcp-rollback:<tag> --push .
 #
-# Both base images are multi-arch and nothing below names an architecture, so one Dockerfile
-# serves amd64 and arm64 management clusters. RUN --mount needs BuildKit or Buildah.
+# Both base images are multi-arch, so one Dockerfile serves amd64 and arm64 management clusters. The
+# build stage runs on the builder's own platform ($BUILDPLATFORM, set by BuildKit and Buildah): its output
+# is Java bytecode and jars without any native library (PackagedApplicationIT checks), the same for both
+# architectures, so a multi-arch build compiles once, natively, instead of under emulation. Only the
+# runtime stage is per architecture. RUN --mount needs BuildKit or Buildah.
 
 ARG BUILDER_IMAGE=registry.access.redhat.com/ubi9/openjdk-17:1.21
 ARG RUNTIME_IMAGE=registry.access.redhat.com/ubi9/openjdk-17-runtime:1.21
 
-FROM ${BUILDER_IMAGE} AS build
+FROM --platform=$BUILDPLATFORM ${BUILDER_IMAGE} AS build
 USER root
 WORKDIR /build
 COPY mvnw pom.xml ./

@@ -60,6 +60,40 @@ public final class BundleFinisher {
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+\\.\\d+");
 
+    /**
+     * The architectures and operating system the image is built for (the Dockerfile's base images are multi-arch and
+     * the image carries no native library of one architecture only): OLM and OperatorHub filter on these labels and
+     * take a CSV without any for amd64 only.
+     */
+    static final Map<String, String> PLATFORMS = new TreeMap<>(Map.of(
+            "operatorframework.io/arch.amd64", "supported",
+            "operatorframework.io/arch.arm64", "supported",
+            "operatorframework.io/os.linux", "supported"));
+
+    /**
+     * OpenShift's infrastructure features ({@code features.operators.openshift.io/*}), each "true" only for what the
+     * sidecar does and its tests show (olm-bundle/README.md says why for each):
+     * disconnected: one image, by digest, in relatedImages; the restore Jobs run that image and the cluster's own etcd
+     * image; nothing is fetched from the internet (object store and registry are the operator's to point at mirrors).
+     * proxy-aware: every HTTP client honours HTTPS_PROXY/NO_PROXY, which OLM copies from the cluster-wide proxy, and
+     * the restore Jobs get them too (EnvironmentProxyTest with a real CONNECT proxy).
+     * Not claimed: FIPS (never run with FIPS-validated crypto), TLS profiles (the serving TLS settings are fixed, not
+     * read from the cluster's APIServer), the short-lived token flows of the Cloud Credential Operator for AWS, Azure
+     * or GCP (no CredentialsRequest; Azure workload identity is configured by hand, not through the console), and the
+     * sidecar is no CNF, CNI or CSI plug-in.
+     */
+    static final Map<String, String> FEATURES = new TreeMap<>(Map.of(
+            "features.operators.openshift.io/disconnected", "true",
+            "features.operators.openshift.io/fips-compliant", "false",
+            "features.operators.openshift.io/proxy-aware", "true",
+            "features.operators.openshift.io/tls-profiles", "false",
+            "features.operators.openshift.io/token-auth-aws", "false",
+            "features.operators.openshift.io/token-auth-azure", "false",
+            "features.operators.openshift.io/token-auth-gcp", "false",
+            "features.operators.openshift.io/cnf", "false",
+            "features.operators.openshift.io/cni", "false",
+            "features.operators.openshift.io/csi", "false"));
+
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
@@ -117,6 +151,8 @@ public final class BundleFinisher {
         annotations.put("alm-examples", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(samples()));
         annotations.put("containerImage", image);
         annotations.put("operators.operatorframework.io/suggested-namespace", SUGGESTED_NAMESPACE);
+        PLATFORMS.forEach(metadata.withObject("/labels")::put);
+        FEATURES.forEach(annotations::put);
         YAML.writeValue(csvFile.toFile(), csv);
 
         // objects OLM installs beside the CSV, in the operator's namespace

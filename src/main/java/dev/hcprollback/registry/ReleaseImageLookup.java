@@ -2,6 +2,7 @@ package dev.hcprollback.registry;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.net.EnvironmentProxy;
 import dev.hcprollback.registry.ReleaseLookupException.Reason;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -102,10 +104,16 @@ public class ReleaseImageLookup {
      * @param caFile PEM certificates trusted besides the JVM's default ones
      */
     public ReleaseImageLookup(KubernetesClient client, Duration timeout, int cacheSize, Optional<Path> caFile) {
+        this(client, timeout, cacheSize, caFile, EnvironmentProxy.fromEnvironment());
+    }
+
+    /** As above, through the proxy {@code proxy} selects (the process environment's, in the sidecar). */
+    public ReleaseImageLookup(KubernetesClient client, Duration timeout, int cacheSize, Optional<Path> caFile,
+            ProxySelector proxy) {
         this.timeout = timeout;
         this.secrets = client.newClient(new RequestConfigBuilder().withRequestTimeout((int) timeout.toMillis())
                 .withRequestRetryBackoffLimit(0).build()).adapt(KubernetesClient.class);
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).proxy(proxy)
                 .sslContext(sslContext(caFile)).build();
         this.byDigest = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
             @Override

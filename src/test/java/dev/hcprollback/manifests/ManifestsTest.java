@@ -706,6 +706,34 @@ class ManifestsTest {
         ruleWithPort(spec.path("egress"), 443);
     }
 
+    /**
+     * A mirror registry or a proxy on another port than 443: the overlay egress-ports adds a policy of its own (policies
+     * add up, so the base stays as shipped and the same file serves an OLM install), whose ports are the one setting.
+     */
+    @Test
+    void theEgressPortsOverlayOpensOnlyItsPortsForTheSidecarsPods() {
+        Path overlay = Manifests.ROOT.resolve("overlays/egress-ports");
+        JsonNode kustomization = Manifests.readOne(overlay.resolve("kustomization.yaml"));
+        assertEquals(List.of("../../base", "networkpolicy-egress-ports.yaml"), texts(kustomization.path("resources")));
+        Doc policy = find(Manifests.read(overlay.resolve("networkpolicy-egress-ports.yaml")), "NetworkPolicy", "hcp-rollback-egress-ports");
+        JsonNode spec = policy.node().path("spec");
+        Map<String, String> podLabels = map(deployment.node().path("spec").path("template").path("metadata").path("labels"));
+        assertSelects(spec.path("podSelector").path("matchLabels"), podLabels, "the egress-ports policy's podSelector");
+        assertEquals(NAMESPACE, policy.namespace());
+        assertEquals(List.of("Egress"), texts(spec.path("policyTypes")), "no ingress: the base policy keeps deciding that");
+        assertEquals(1, spec.path("egress").size(), "one rule, the one the overlay's patch example replaces (/spec/egress/0/ports)");
+        JsonNode ports = spec.at("/egress/0/ports");
+        assertFalse(ports.isMissingNode() || ports.isEmpty(), "a rule without ports would open every port");
+        for (JsonNode port : ports) {
+            assertEquals("TCP", port.path("protocol").asText());
+            assertTrue(port.path("port").isInt(), "a port number: " + port);
+        }
+        ruleWithPort(spec.path("egress"), 5000);
+        ruleWithPort(spec.path("egress"), 3128);
+        String readme = readme();
+        assertTrue(readme.contains("overlays/egress-ports"), "manifests/README.md should say how to open another port");
+    }
+
     @Test
     void crdsAreTheProjectsOwnServeStatusAndFixTheirSpec() {
         Map<String, Class<? extends HasMetadata>> expected = Map.of(
@@ -749,8 +777,16 @@ class ManifestsTest {
         }
         assertTrue(text.contains("JAVA_APP_JAR=\"/deployments/quarkus-run.jar\""));
         assertTrue(text.contains("MaxRAMPercentage"));
-        for (String arch : List.of("amd64", "arm64", "x86_64", "aarch64", "--platform")) {
+        for (String arch : List.of("amd64", "arm64", "x86_64", "aarch64")) {
             assertFalse(text.contains(arch), "nothing architecture-specific in the Dockerfile: " + arch);
+        }
+        // the build stage compiles on the builder's platform (its output is the same for both); the runtime stage is
+        // the target platform's, so only the build stage may name one
+        List<String> froms = lines.stream().filter(l -> l.startsWith("FROM ")).toList();
+        assertTrue(froms.get(0).startsWith("FROM --platform=$BUILDPLATFORM ") && froms.get(0).endsWith(" AS build"),
+                "the build stage runs on $BUILDPLATFORM: " + froms.get(0));
+        for (String from : froms.subList(1, froms.size())) {
+            assertFalse(from.contains("--platform"), "the runtime stage is built for the target platform: " + from);
         }
         List<String> ignored = Files.readAllLines(Path.of(".dockerignore")).stream().map(String::trim).toList();
         assertTrue(ignored.contains("target/") || ignored.contains("target"), ".dockerignore should leave out target");

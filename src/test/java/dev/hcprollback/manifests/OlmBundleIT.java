@@ -257,6 +257,27 @@ class OlmBundleIT {
         assertEquals(image, csv.at("/metadata/annotations/containerImage").asText());
     }
 
+    /**
+     * OLM and OperatorHub read the platforms from the CSV's labels, and take a CSV without any for amd64/linux only;
+     * OpenShift's console reads the infrastructure features from these annotations, each a string "true" or "false".
+     */
+    @Test
+    void theCsvNamesBothArchitecturesAndEveryInfrastructureFeature() {
+        JsonNode metadata = csv().path("metadata");
+        for (String platform : List.of("arch.amd64", "arch.arm64", "os.linux")) {
+            JsonNode label = metadata.path("labels").path("operatorframework.io/" + platform);
+            assertEquals("supported", label.asText(), "the CSV should label operatorframework.io/" + platform + ": " + metadata.path("labels"));
+        }
+        for (String feature : List.of("disconnected", "fips-compliant", "proxy-aware", "tls-profiles", "token-auth-aws",
+                "token-auth-azure", "token-auth-gcp", "cnf", "cni", "csi")) {
+            JsonNode value = metadata.path("annotations").path("features.operators.openshift.io/" + feature);
+            assertTrue(value.isTextual() && value.asText().matches("true|false"),
+                    "features.operators.openshift.io/" + feature + " should be the string \"true\" or \"false\", not " + value);
+        }
+        // what the sidecar does and its tests show (EnvironmentProxyTest, StoreThroughProxyTest, RestoreJobsProxyTest)
+        assertEquals("true", metadata.at("/annotations/features.operators.openshift.io~1proxy-aware").asText());
+    }
+
     @Test
     void everyExampleIsOfAnOwnedKind() throws IOException {
         JsonNode csv = csv();

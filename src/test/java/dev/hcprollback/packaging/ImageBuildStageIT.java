@@ -106,6 +106,8 @@ class ImageBuildStageIT {
                     .filter(PackagedApplicationIT::isTestOnly).toList();
             assertEquals(List.of(), testOnly, "the image would ship test libraries");
         }
+        assertEquals(java.util.Map.of(), PackagedApplicationIT.oneArchitectureOnly(lib.getParent()),
+                "the image would ship native libraries for one architecture only");
 
         // the stage Jobs' fetch container runs this image's main class with the class path of /deployments
         String classPath = dev.hcprollback.rollback.restore.RestoreScript.FETCH_CLASS_PATH.replace("/deployments/",

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.registry.ReleaseLookupException.Reason;
+import dev.hcprollback.net.EnvironmentProxy;
+import dev.hcprollback.testing.ForwardProxy;
 import dev.hcprollback.testing.TestCertificates;
 import dev.hcprollback.testing.RegistryProcess;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -99,6 +101,24 @@ class ReleaseImageLookupTest {
                 Optional.of("pull-secret")), "name:tag@digest is looked up by its digest");
         assertEquals(version("4.18.5"), lookup.releaseVersion(byDigest(MIRROR, release5), NAMESPACE, Optional.of("pull-secret")),
                 "the same digest through another repository is the same release");
+    }
+
+    /** A management cluster behind a cluster-wide proxy: OLM sets HTTPS_PROXY and NO_PROXY in the sidecar's pod. */
+    @Test
+    void lookupsGoThroughTheProxyOfHttpsProxyUnlessNoProxyNamesTheRegistry() throws IOException {
+        try (ForwardProxy proxy = new ForwardProxy()) {
+            ReleaseImageLookup proxied = new ReleaseImageLookup(client, TIMEOUT, 16, Optional.of(registry.caFile()),
+                    EnvironmentProxy.of(Map.of("HTTPS_PROXY", proxy.url(), "NO_PROXY", ".svc,10.0.0.0/16")));
+            assertEquals(version("4.18.5"), proxied.releaseVersion(byDigest(REPO, release5), NAMESPACE, Optional.of("pull-secret")));
+            assertTrue(!proxy.targets().isEmpty() && proxy.targets().stream().allMatch(registry.host()::equals),
+                    "every request to the registry goes through the proxy: " + proxy.targets());
+
+            int before = proxy.targets().size();
+            ReleaseImageLookup direct = new ReleaseImageLookup(client, TIMEOUT, 16, Optional.of(registry.caFile()),
+                    EnvironmentProxy.of(Map.of("HTTPS_PROXY", proxy.url(), "NO_PROXY", ".svc,127.0.0.0/8")));
+            assertEquals(version("4.18.5"), direct.releaseVersion(byDigest(REPO, release5), NAMESPACE, Optional.of("pull-secret")));
+            assertEquals(before, proxy.targets().size(), "NO_PROXY holds the registry's address: no request through the proxy");
+        }
     }
 
     @Test

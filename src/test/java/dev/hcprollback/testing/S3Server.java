@@ -15,6 +15,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -139,13 +140,21 @@ public final class S3Server implements AutoCloseable {
 
     /** A client of an s3proxy running elsewhere (another JVM). */
     public static S3Client client(URI endpoint, String accessKey, String secretKey) {
+        return clientBuilder(endpoint, accessKey, secretKey).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** A client's builder as the sidecar's configuration makes it, its transport still to choose. */
+    public S3ClientBuilder clientBuilder() {
+        return clientBuilder(endpoint(), ACCESS_KEY, SECRET_KEY);
+    }
+
+    private static S3ClientBuilder clientBuilder(URI endpoint, String accessKey, String secretKey) {
         return S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true)
                         .chunkedEncodingEnabled(false).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .httpClient(UrlConnectionHttpClient.create()).build();
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
     }
 
     public S3Presigner presigner() {

@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.hcprollback.api.ControlPlaneRollback;
 import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.net.EnvironmentProxy;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -73,6 +74,17 @@ public final class RestoreJobs {
     public static Job build(ControlPlaneRollback rollback, String controlPlaneNamespace, int member, Phase phase,
             String image, String fetchImage, Map<String, String> environment, StatefulSet etcd, boolean besideServingEtcd,
             long activeDeadlineSeconds) {
+        return build(rollback, controlPlaneNamespace, member, phase, image, fetchImage, environment, etcd, besideServingEtcd,
+                activeDeadlineSeconds, EnvironmentProxy.fromEnvironment());
+    }
+
+    /**
+     * As above; the fetch container also gets the proxy variables {@code proxy} was read from (the sidecar's own, which
+     * OLM sets from the cluster-wide proxy), so that it reaches the object store as the sidecar does.
+     */
+    public static Job build(ControlPlaneRollback rollback, String controlPlaneNamespace, int member, Phase phase,
+            String image, String fetchImage, Map<String, String> environment, StatefulSet etcd, boolean besideServingEtcd,
+            long activeDeadlineSeconds, EnvironmentProxy proxy) {
         String name = phase == Phase.stage ? RollbackNames.stageJob(rollback, member) : RollbackNames.swapJob(rollback, member);
         Job job = job(name, controlPlaneNamespace, APP_LABEL_VALUE, CONTAINER, image,
                 List.of("/bin/sh", "-c", phase == Phase.stage ? RestoreScript.STAGE : RestoreScript.SWAP), environment, etcd,
@@ -82,8 +94,10 @@ public final class RestoreJobs {
             Container restore = pod.getContainers().get(0);
             List<String> command = new java.util.ArrayList<>(javaCommand(RestoreScript.FETCH_CLASS));
             command.addAll(RestoreScript.fetchArguments());
+            List<EnvVar> fetchEnv = new java.util.ArrayList<>(restore.getEnv());
+            proxy.variables().forEach((variable, value) -> fetchEnv.add(new EnvVar(variable, value, null)));
             pod.getInitContainers().add(new ContainerBuilder().withName(FETCH_CONTAINER).withImage(fetchImage)
-                    .withCommand(command).withEnv(restore.getEnv()).withVolumeMounts(restore.getVolumeMounts())
+                    .withCommand(command).withEnv(fetchEnv).withVolumeMounts(restore.getVolumeMounts())
                     .withSecurityContext(restore.getSecurityContext()).build());
         }
         job.getMetadata().getLabels().put(PHASE_LABEL, phase.name());

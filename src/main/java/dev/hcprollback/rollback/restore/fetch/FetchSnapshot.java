@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +27,7 @@ import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
 import dev.failsafe.function.CheckedSupplier;
 import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.net.EnvironmentProxy;
 import dev.hcprollback.net.IdleTimeoutInputStream;
 import dev.hcprollback.snapshot.SnapshotDigest;
 
@@ -111,11 +113,18 @@ public final class FetchSnapshot {
             System.err.println("usage: FetchSnapshot <url> <expected-sha256> <destination> [none|zstd [<snapshot bytes> <data dir>]]");
             System.exit(EXIT_CANNOT_WRITE);
         }
-        System.out.println("stage=fetch");
+        EnvironmentProxy proxy = null;
+        try {
+            proxy = EnvironmentProxy.fromEnvironment();
+        } catch (IllegalArgumentException unusable) {
+            System.err.println("cannot use the proxy: " + unusable.getMessage() + ": data dir left untouched");
+            System.exit(EXIT_FETCH_FAILED);
+        }
+        System.out.println("stage=fetch (" + proxy + ")");
         try {
             Duration idle = Optional.ofNullable(System.getenv("FETCH_IDLE_TIMEOUT_SECONDS"))
                     .map(seconds -> Duration.ofSeconds(Long.parseLong(seconds))).orElse(IDLE_TIMEOUT);
-            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]), compression, idle, room);
+            long bytes = fetch(URI.create(args[0]), args[1], Path.of(args[2]), compression, idle, room, proxy);
             System.out.println("stage=verified " + bytes + " bytes with SHA-256 " + args[1].toLowerCase(Locale.ROOT)
                     + " in " + args[2]);
         } catch (Failure e) {
@@ -196,6 +205,15 @@ public final class FetchSnapshot {
      */
     public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression,
             Duration idle, Room room) throws Failure {
+        return fetch(url, expectedSha256, destination, compression, idle, room, EnvironmentProxy.fromEnvironment());
+    }
+
+    /**
+     * As above, through the proxy {@code proxy} selects: the container's environment names it (the restore Jobs
+     * get the sidecar's {@code HTTPS_PROXY}, {@code HTTP_PROXY} and {@code NO_PROXY}).
+     */
+    public static long fetch(URI url, String expectedSha256, Path destination, SnapshotCompression compression,
+            Duration idle, Room room, ProxySelector proxy) throws Failure {
         String expected = expectedSha256.toLowerCase(Locale.ROOT);
         if (!expected.matches("[0-9a-f]{64}")) {
             throw new Failure(EXIT_CANNOT_WRITE, "expected SHA-256 is not 64 hex digits: '" + expectedSha256 + "'");
@@ -218,7 +236,7 @@ public final class FetchSnapshot {
             throw new Failure(EXIT_CANNOT_WRITE, "cannot write beside " + destination + ": " + e + ": data dir left untouched");
         }
         try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).proxy(proxy)
                     .followRedirects(HttpClient.Redirect.NORMAL).build();
             Downloaded downloaded = withAttempts(() -> download(client, url, temporary, compression, idle));
             String actual = downloaded.sha256();

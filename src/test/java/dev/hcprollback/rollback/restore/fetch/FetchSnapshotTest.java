@@ -28,6 +28,8 @@ import com.sun.net.httpserver.HttpServer;
 
 import dev.hcprollback.api.SnapshotCompression;
 import dev.hcprollback.rollback.restore.RestoreScript;
+import dev.hcprollback.net.EnvironmentProxy;
+import dev.hcprollback.testing.ForwardProxy;
 import dev.hcprollback.testing.Ports;
 
 /**
@@ -220,6 +222,18 @@ class FetchSnapshotTest {
         assertEquals(snapshot.length, bytes);
         assertArrayEquals(snapshot, Files.readAllBytes(destination()));
         assertEquals(List.of(RestoreScript.SNAPSHOT_FILE), leftOnTheVolume(), "no temporary file left");
+    }
+
+    /** The pre-signed URL of an object store outside the cluster, behind the cluster-wide proxy the Job's environment names. */
+    @Test
+    void theDownloadGoesThroughTheProxyTheEnvironmentNames() throws Exception {
+        try (ForwardProxy proxy = new ForwardProxy()) {
+            long bytes = FetchSnapshot.fetch(url("snapshot.db"), sha256(), destination(), SnapshotCompression.none,
+                    FetchSnapshot.IDLE_TIMEOUT, null, EnvironmentProxy.of(java.util.Map.of("HTTP_PROXY", proxy.url())));
+            assertEquals(snapshot.length, bytes);
+            assertArrayEquals(snapshot, Files.readAllBytes(destination()));
+            assertEquals(List.of(url("snapshot.db").getAuthority()), proxy.targets());
+        }
     }
 
     @Test
