@@ -108,8 +108,10 @@ public class ClusterEvents implements RollbackEvents {
     /** False when the Event is gone (expired or deleted): the caller records a new one. */
     private boolean countUp(String namespace, Recorded seen, String now) {
         try {
-            client.v1().events().inNamespace(namespace).withName(seen.name()).patch(PatchContext.of(PatchType.JSON_MERGE),
-                    "{\"count\":" + (seen.count() + 1) + ",\"lastTimestamp\":\"" + now + "\"}");
+            // a merge patch of an item is sent as it is; a patch given as text is read first, which needs get
+            Event counted = new EventBuilder().withNewMetadata().withNamespace(namespace).withName(seen.name()).endMetadata()
+                    .withCount(seen.count() + 1).withLastTimestamp(now).build();
+            client.v1().events().inNamespace(namespace).resource(counted).patch(PatchContext.of(PatchType.JSON_MERGE));
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
