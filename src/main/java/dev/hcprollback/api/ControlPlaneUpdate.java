@@ -41,8 +41,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "Time left to roll back.")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE,
         getDescription = "Time since the record was created.")
-@AdditionalPrinterColumn(name = "Soak Ends", jsonPath = ".status.soakEndTime", type = AdditionalPrinterColumn.Type.DATE, priority = 1,
-        getDescription = "When the soak ends if every signal stays green.")
+// a time, not a date column: kubectl prints a date in the future as <invalid>
+@AdditionalPrinterColumn(name = "Soak Ends", jsonPath = ".status.soakEndTime", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+        getDescription = "When the soak ends if every signal stays green (RFC 3339).")
 @AdditionalPrinterColumn(name = "Rolled Back By", jsonPath = ".status.rolledBackBy", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
         getDescription = "The ControlPlaneRollback that undid it.")
 @AdditionalPrinterColumn(name = "Message", jsonPath = ".status.message", type = AdditionalPrinterColumn.Type.STRING, priority = 1,

@@ -90,7 +90,6 @@ public class CrdFinisher implements CRDPostProcessor {
      * (k8s.io/apimachinery/pkg/apis/meta/v1), described for {@code kubectl explain}.
      */
     static final JSONSchemaProps CONDITION = new JSONSchemaPropsBuilder().withType("object")
-            .withDescription("One observation of the object's state, in the shape of Kubernetes' metav1.Condition.")
             .withProperties(new TreeMap<>(Map.of(
                     "type", new JSONSchemaPropsBuilder().withType("string").withMaxLength(316L)
                             .withDescription("What is observed, e.g. Succeeded; one condition per type.").build(),

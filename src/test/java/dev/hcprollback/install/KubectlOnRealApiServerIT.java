@@ -12,8 +12,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
@@ -43,6 +45,7 @@ import dev.hcprollback.cluster.ClusterEvents;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.Install;
+import dev.hcprollback.testing.KubectlTable;
 import dev.hcprollback.testing.RealManagementCluster;
 import dev.hcprollback.testing.TestUser;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -91,6 +94,9 @@ class KubectlOnRealApiServerIT {
         HasMetadata rollback = rollback("payments-rollback");
         HasMetadata update = update("payments-4-18-6");
 
+        assertPrintedAsTheServerRendersThem(ControlPlaneSnapshot.class, snapshot);
+        assertPrintedAsTheServerRendersThem(ControlPlaneRollback.class, rollback);
+        assertPrintedAsTheServerRendersThem(ControlPlaneUpdate.class, update);
         assertColumns("controlplanesnapshots", snapshot,
                 List.of("Name", "Cluster", "Version", "Reason", "Phase", "Verified", "Age"),
                 List.of("Size", "Revision", "Failure", "Location"),
@@ -190,6 +196,24 @@ class KubectlOnRealApiServerIT {
         List<String> cells = new ArrayList<>();
         table.path("rows").path(0).path("cells").forEach(c -> cells.add(c.asText()));
         assertEquals(firstCells, cells.subList(0, firstCells.size()), plural + ": " + cells);
+    }
+
+    /** The demo's printout ({@link KubectlTable}) has the server's columns and, but for ages, its cells. */
+    private static void assertPrintedAsTheServerRendersThem(Class<? extends HasMetadata> kind, HasMetadata object) {
+        JsonNode table = table(GROUP_VERSION + "/namespaces/" + NAMESPACE + "/" + HasMetadata.getPlural(kind) + "/"
+                + object.getMetadata().getName());
+        List<String> header = new ArrayList<>();
+        List<String> cells = new ArrayList<>();
+        List<String> printed = KubectlTable.row(kind, object, true, Instant.now());
+        for (int i = 0; i < table.path("columnDefinitions").size(); i++) {
+            JsonNode column = table.path("columnDefinitions").path(i);
+            header.add(column.path("name").asText().toUpperCase(Locale.ROOT));
+            JsonNode cell = table.path("rows").path(0).path("cells").path(i);
+            // an age depends on when it is asked
+            cells.add("date".equals(column.path("type").asText()) ? printed.get(i) : cell.isNull() ? "" : cell.asText());
+        }
+        assertEquals(header, KubectlTable.header(kind, true), HasMetadata.getKind(kind));
+        assertEquals(cells, printed, HasMetadata.getKind(kind));
     }
 
     /**
