@@ -180,7 +180,7 @@ public final class Demo {
                 && u.getStatus().getHealth() == UpdateHealth.Unhealthy && u.getStatus().getRollbackCommand() != null,
                 "the update judged Unhealthy (Degraded past its threshold of 5s in this demo)");
         timeline.say("hcp-rollback", "$ kubectl get cpupd -A\n" + updateTable() + "\nevidence: "
-                + unhealthy.getStatus().getEvidence() + "\nRollbackRecommended (also an Event on the HostedCluster and "
+                + unhealthy.getStatus().getEvidence() + "\nRollbackRecommended (also an Event on the HostedCluster and the record, and "
                 + "hcp_rollback_update_rollback_recommended=1):\n" + unhealthy.getStatus().getRollbackCommand());
         expect(apiServer.patch(NAMESPACE, CLUSTER, LocalHostedCluster.releasePatch("4.18.5"), UnaryOperator.identity()), false,
                 "rollback-not-requested", "customer-admin", "kubectl patch hc payments: spec.release.image -> 4.18.5");
