@@ -1,5 +1,7 @@
 package dev.hcprollback.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -8,22 +10,21 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class ControlPlaneRollbackSpec {
 
     @Required
+    @JsonPropertyDescription("The HostedCluster, in this namespace, to roll back.")
     private String hostedClusterName;
-    /** The z-stream version to go back to, e.g. {@code 4.18.5}. */
     @Required
+    @JsonPropertyDescription("The z-stream version to go back to, e.g. 4.18.5: the previous Completed version of the HostedCluster.")
     private String toVersion;
-    /** The verified ControlPlaneSnapshot, in this namespace, that the rollback restores. */
+    @JsonPropertyDescription("The verified ControlPlaneSnapshot, in this namespace, whose etcd data the rollback restores (RestoreEtcd).")
     private String snapshotName;
-    /** The incident that justifies the rollback. */
     @Required
+    @JsonPropertyDescription("The incident that justifies the rollback, e.g. INC-4711: ingress down after 4.18.6.")
     private String reason;
+    @JsonPropertyDescription("RestoreEtcd (default): restore etcd from the snapshot, then revert the payload. PayloadOnly: revert the payload and keep the current etcd data.")
     private RollbackStrategy strategy = RollbackStrategy.RestoreEtcd;
-    /** Plan only: stop at {@code Planned}. */
+    @JsonPropertyDescription("Plan only: write status.plan (steps, data-loss window, preflight checklist), change nothing and stop at phase Planned.")
     private boolean dryRun;
-    /**
-     * The user who created this record directly (the admission webhook requires it to be the requester's
-     * own user name); empty on records hcp-rollback creates from admitted request annotations.
-     */
+    @JsonPropertyDescription("The user who created this record directly (the admission webhook requires the requester's own user name); empty on records the sidecar creates from the HostedCluster's request annotations.")
     private String requestedBy;
 
     public String getHostedClusterName() {

@@ -4,48 +4,48 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.kubernetes.api.model.Condition;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ControlPlaneRollbackStatus extends ObservedStatus {
 
+    @JsonPropertyDescription("Pending (waiting for its turn or the preflight), Planned (dry run done), Running, Succeeded or Failed.")
     private RollbackPhase phase;
-    /** The step in progress, or the one that failed. */
+    @JsonPropertyDescription("The step in progress, or the one that failed: Pause, Stage, Quiesce, Swap, StartEtcd, Revert, Resume or Verify.")
     private String currentStep;
+    @JsonPropertyDescription("Each step started so far, in order, written before the step acts: its phase, start and completion time (RFC 3339) and what it did.")
     private List<RollbackStep> steps = new ArrayList<>();
+    @JsonPropertyDescription("When the first step was about to start (RFC 3339).")
     private String startTime;
+    @JsonPropertyDescription("When the rollback ended: succeeded, failed, or planned for a dry run (RFC 3339).")
     private String completionTime;
-    /** What happened last, and on failure the next manual step. */
+    @JsonPropertyDescription("What happened last, in a sentence; on failure, the next manual step.")
     private String message;
-    /** What the rollback does, written before any step acts. */
+    @JsonPropertyDescription("What the rollback does, written before any step acts; all a dry run produces.")
     private RollbackPlan plan;
-    /** Replicas of the writers and of etcd before Quiesce, recorded before anything is scaled. */
+    @JsonPropertyDescription("Replicas of the API servers and of etcd before Quiesce scaled them to 0, recorded before anything is scaled, so that they can be given back.")
     private List<RecordedReplicas> recordedReplicas = new ArrayList<>();
-    /** {@code spec.pausedUntil} of the HostedCluster before Pause (absent: it was not paused). */
+    @JsonPropertyDescription("spec.pausedUntil of the HostedCluster before Pause (absent: it was not paused).")
     private String pausedUntilBefore;
-    /** True once Pause set {@code spec.pausedUntil}: what undo has to take back. */
+    @JsonPropertyDescription("True once Pause set spec.pausedUntil: what an undo takes back.")
     private Boolean pausedByRollback;
-    /** The etcd image the restore Jobs run and etcd is started on (the snapshot's, else the StatefulSet's). */
+    @JsonPropertyDescription("The etcd image the restore Jobs run and etcd is started on: the snapshot's, else the StatefulSet's.")
     private String etcdImage;
-    /** The image of the etcd StatefulSet's {@code etcd} container before StartEtcd changed it (absent: unchanged). */
+    @JsonPropertyDescription("The image of the etcd StatefulSet's etcd container before StartEtcd changed it (absent: unchanged).")
     private String etcdImageBefore;
-    /** The restore Jobs in the control-plane namespace: the stage Job of each member, then its swap Job. */
+    @JsonPropertyDescription("The restore Jobs in the control-plane namespace: the stage Job of each member, then its swap Job.")
     private List<String> restoreJobs = new ArrayList<>();
-    /** How long the API servers were down, from the start of Quiesce to the end of Resume (e.g. {@code 3m12s}). */
+    @JsonPropertyDescription("How long the API servers were down, from the start of Quiesce to the end of Resume, e.g. 3m12s.")
     private String downtime;
-    /**
-     * True from the moment the first swap Job may be created (or, for PayloadOnly, the payload patch
-     * sent): from then on a failure leaves the cluster paused instead of undoing.
-     */
+    @JsonPropertyDescription("True from the moment the first swap Job may be created (PayloadOnly: the payload patch sent): from then on a failure leaves the cluster paused for an SRE instead of undoing.")
     private Boolean pointOfNoReturn;
-    /** Machine-readable reason of a failure, e.g. {@code PreflightFailed}, {@code StageJobFailed}. */
+    @JsonPropertyDescription("Machine-readable reason of a failure, e.g. PreflightFailed, StageJobFailed, SwapTimeout.")
     private String failureReason;
-    /** Set while a failure before the point of no return is being undone. */
+    @JsonPropertyDescription("True while a failure before the point of no return is being undone.")
     private Boolean undoing;
-    /**
-     * etcd's highest revision once its writers had stopped (Quiesce, before etcd stops): the last revision any
-     * client can have seen. The restored revision (the snapshot's plus the bump) must be above it, or watch caches
-     * would take the restored data for old news.
-     */
+    @JsonPropertyDescription("etcd's highest revision once its writers had stopped: the last revision any client can have seen. The restored revision (the snapshot's plus the bump) must be above it.")
     private Long revisionAtQuiesce;
 
     public RollbackPhase getPhase() {
@@ -199,5 +199,11 @@ public class ControlPlaneRollbackStatus extends ObservedStatus {
 
     public java.util.Optional<RecordedReplicas> recorded(String kind, String name) {
         return recordedReplicas.stream().filter(r -> kind.equals(r.getKind()) && name.equals(r.getName())).findFirst();
+    }
+
+    @Override
+    @JsonPropertyDescription("Progressing (True while it waits or runs; reason: the step), Succeeded (True: rolled back; False: failed, reason the failure; absent for a dry run), PointOfNoReturnPassed (True once etcd data or the payload was touched: a failure then leaves the cluster paused for an SRE) and Planned (True once status.plan is written), in the shape of metav1.Condition, one per type.")
+    public List<Condition> getConditions() {
+        return super.getConditions();
     }
 }

@@ -1,5 +1,7 @@
 package dev.hcprollback.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -7,11 +9,12 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "self == oldSelf", message = "spec is immutable: it records which cluster the snapshot holds; create a new ControlPlaneSnapshot instead")
 public class ControlPlaneSnapshotSpec {
 
-    /** The HostedCluster, in this object's namespace, whose control-plane etcd is snapshotted. */
     @Required
+    @JsonPropertyDescription("The HostedCluster, in this namespace, whose control-plane etcd is snapshotted.")
     private String hostedClusterName;
 
     @Required
+    @JsonPropertyDescription("Why it is taken: Scheduled (kept fresh by the sidecar), PreUpgrade (by release tooling right before it forces an update; the upgrade gate looks for it) or Manual.")
     private SnapshotReason reason = SnapshotReason.Manual;
 
     public ControlPlaneSnapshotSpec() {

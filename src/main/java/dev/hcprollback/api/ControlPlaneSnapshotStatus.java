@@ -1,60 +1,64 @@
 package dev.hcprollback.api;
 
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.kubernetes.api.model.Condition;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ControlPlaneSnapshotStatus extends ObservedStatus {
 
+    @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
     private SnapshotPhase phase;
-    /** {@code spec.release.image} of the HostedCluster while the snapshot was taken. */
+    @JsonPropertyDescription("spec.release.image of the HostedCluster while the snapshot was taken.")
     private String releaseImage;
-    /** {@code spec.controlPlaneRelease.image} of the HostedCluster, when it sets one. */
+    @JsonPropertyDescription("spec.controlPlaneRelease.image of the HostedCluster, when it sets one.")
     private String controlPlaneReleaseImage;
-    /** The version of the control-plane payload ({@code controlPlaneRelease} when set, else {@code release}). */
+    @JsonPropertyDescription("The version of the control-plane payload: controlPlaneRelease when set, else release.")
     private String version;
-    /** UID of the HostedCluster snapshotted: a snapshot backs a rollback of that very cluster only. */
+    @JsonPropertyDescription("UID of the HostedCluster snapshotted: a snapshot backs a rollback of that very cluster only.")
     private String hostedClusterUid;
-    /** Content digest of the {@code release} payload ({@code sha256:...}), from its pull spec or the version history. */
+    @JsonPropertyDescription("Content digest of the release payload (sha256:...), from its pull spec or the version history.")
     private String releaseDigest;
-    /** Version of the {@code release} payload. */
+    @JsonPropertyDescription("Version of the release payload.")
     private String releaseVersion;
-    /** Content digest of the {@code controlPlaneRelease} payload, when the HostedCluster sets one. */
+    @JsonPropertyDescription("Content digest of the controlPlaneRelease payload, when the HostedCluster sets one.")
     private String controlPlaneReleaseDigest;
-    /** Version of the {@code controlPlaneRelease} payload, when the HostedCluster sets one. */
+    @JsonPropertyDescription("Version of the controlPlaneRelease payload, when the HostedCluster sets one.")
     private String controlPlaneReleaseVersion;
+    @JsonPropertyDescription("etcd's revision at the snapshot.")
     private Long etcdRevision;
-    /** The image of the etcd StatefulSet's {@code etcd} container when the snapshot was taken: the etcd of its payload. */
+    @JsonPropertyDescription("The image of the etcd StatefulSet's etcd container when the snapshot was taken: the etcd of its payload.")
     private String etcdImage;
-    /** The etcd server version that answered the snapshot ({@code 3.5.16}), from etcd's Maintenance Status. */
+    @JsonPropertyDescription("The etcd server version that answered the snapshot, e.g. 3.5.16, from etcd's Maintenance Status.")
     private String etcdVersion;
-    /** Size of the stored object in bytes (compressed when {@code compression} is {@code zstd}). */
+    @JsonPropertyDescription("Size of the stored object in bytes (compressed when compression is zstd).")
     private Long sizeBytes;
-    /**
-     * Size of the snapshot as etcd sent it, bytes: what a restore writes on a member's volume (the decoded
-     * file when the object is stored compressed). Absent on snapshots taken before it was recorded.
-     */
+    @JsonPropertyDescription("Size of the snapshot as etcd sent it, in bytes: what a restore writes on a member's volume. Absent on snapshots taken before it was recorded.")
     private Long etcdSizeBytes;
-    /** SHA-256 of the stored object (compressed when {@code compression} is {@code zstd}), hex. */
+    @JsonPropertyDescription("SHA-256 of the stored object (compressed when compression is zstd), hex.")
     private String sha256;
-    /**
-     * How the object is stored: {@code none} (the etcd snapshot file) or {@code zstd}; absent means
-     * {@code none}. The restore decodes it, and etcd's own hash is checked on the decoded snapshot.
-     */
+    @JsonPropertyDescription("How the object is stored: none (the etcd snapshot file) or zstd; absent means none. The restore decodes it, and etcd's own hash is checked on the decoded snapshot.")
     private SnapshotCompression compression;
-    /** Where the snapshot is stored, as a URL of the storage backend ({@code s3://bucket/key}). */
+    @JsonPropertyDescription("Where the snapshot is stored, as a URL of the storage backend, e.g. s3://bucket/key.")
     private String location;
+    @JsonPropertyDescription("When the last attempt started (RFC 3339).")
     private String startTime;
+    @JsonPropertyDescription("When the snapshot was stored and verified, or the last attempt failed (RFC 3339).")
     private String completionTime;
-    /** True only once the stored object was read back and its SHA-256 matched. */
+    @JsonPropertyDescription("True only once the stored object was read back and its SHA-256 matched: the only snapshots a rollback may use.")
     private Boolean verified;
+    @JsonPropertyDescription("What happened last, in a sentence.")
     private String message;
-    /** Key of the snapshot object in the store (the manifest has the same key with {@code .json}). */
+    @JsonPropertyDescription("Key of the snapshot object in the store (the manifest has the same key with .json).")
     private String objectKey;
-    /** Failed attempts so far. */
+    @JsonPropertyDescription("Failed attempts so far.")
     private Integer attempts;
-    /** Why the last attempt failed ({@code EtcdUnreachable}, {@code CredentialsMissing}, {@code HashMismatch}, ...). */
+    @JsonPropertyDescription("Why the last attempt failed: EtcdUnreachable, CredentialsMissing, HashMismatch, ...")
     private String failureReason;
-    /** When the next attempt is due after a failure; absent when none will follow. */
+    @JsonPropertyDescription("When the next attempt is due after a failure (RFC 3339); absent when none will follow.")
     private String nextAttemptTime;
 
     public SnapshotPhase getPhase() {
@@ -255,5 +259,11 @@ public class ControlPlaneSnapshotStatus extends ObservedStatus {
 
     public void setEtcdVersion(String etcdVersion) {
         this.etcdVersion = etcdVersion;
+    }
+
+    @Override
+    @JsonPropertyDescription("Ready (True once stored and verified) and Failed (True when the last attempt failed; reason: EtcdUnreachable, HashMismatch, ...), in the shape of metav1.Condition, one per type.")
+    public List<Condition> getConditions() {
+        return super.getConditions();
     }
 }

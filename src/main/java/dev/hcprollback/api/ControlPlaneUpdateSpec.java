@@ -1,6 +1,7 @@
 package dev.hcprollback.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -14,21 +15,24 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "self == oldSelf", message = "spec is immutable: it records which update of which cluster this is")
 public class ControlPlaneUpdateSpec {
 
-    /** The HostedCluster, in this object's namespace, that was updated. */
     @Required
+    @JsonPropertyDescription("The HostedCluster, in this namespace, that was updated.")
     private String hostedClusterName;
-    /** Its uid: the record speaks of that very cluster only. */
     @Required
+    @JsonPropertyDescription("Its UID: the record speaks of that very cluster only.")
     private String hostedClusterUid;
-    /** The version the update left: the previous Completed entry of the version history. */
+    @JsonPropertyDescription("The version the update left: the previous Completed entry of the HostedCluster's version history.")
     private String fromVersion;
+    @JsonPropertyDescription("The release image the update left.")
     private String fromImage;
     @Required
+    @JsonPropertyDescription("The version the update went to.")
     private String toVersion;
     @Required
+    @JsonPropertyDescription("The release image the update went to.")
     private String toImage;
-    /** When the update started (RFC 3339): the start of the first history entry of the new version. */
     @Required
+    @JsonPropertyDescription("When the update started (RFC 3339): the start of the first version-history entry of the new version.")
     private String startTime;
 
     public String getHostedClusterName() {

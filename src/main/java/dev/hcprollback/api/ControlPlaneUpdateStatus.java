@@ -1,41 +1,44 @@
 package dev.hcprollback.api;
 
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.kubernetes.api.model.Condition;
 
 /** What the sidecar observed of an update; only the sidecar writes it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class ControlPlaneUpdateStatus {
+public class ControlPlaneUpdateStatus extends ObservedStatus {
 
-    /** The verdict: Soaking, Healthy, Unhealthy, RolledBack or Superseded. */
+    @JsonPropertyDescription("The verdict: Soaking (rolling out, or soaking after completion), Healthy (the soak stayed green), Unhealthy (a signal red past its threshold), RolledBack or Superseded.")
     private UpdateHealth health;
-    /** The verdict in a sentence. */
+    @JsonPropertyDescription("The verdict in a sentence.")
     private String message;
-    /** When the new version was reported Completed (RFC 3339); absent while it rolls out. */
+    @JsonPropertyDescription("When the new version was reported Completed (RFC 3339); absent while it rolls out.")
     private String completionTime;
-    /** When the soak ends if every signal stays green: completion (or the last red signal) plus the soak period. */
+    @JsonPropertyDescription("When the soak ends if every signal stays green: completion (or the last red signal) plus the soak period (RFC 3339).")
     private String soakEndTime;
-    /** The verified snapshot a rollback of this update would restore; absent when none. */
+    @JsonPropertyDescription("The verified ControlPlaneSnapshot a rollback of this update would restore; absent when none.")
     private String rollbackPoint;
-    /** Why there is a rollback point, or why none. */
+    @JsonPropertyDescription("Why there is a rollback point, or why none.")
     private String rollbackPointMessage;
-    /** When the rollback window closes: the start plus hcp-rollback.rollback.window. */
+    @JsonPropertyDescription("When the rollback window closes: the start plus hcp-rollback.rollback.window (RFC 3339).")
     private String windowCloseTime;
-    /** Time left in the rollback window, for kubectl ({@code 23h}, {@code 42m}, {@code closed}). */
+    @JsonPropertyDescription("Time left in the rollback window, e.g. 23h, 42m, or closed.")
     private String windowLeft;
-    /** The signals red at the last look, each with since when; empty when all are green. */
+    @JsonPropertyDescription("The signals red at the last look, each with since when; empty when all are green.")
     private java.util.List<HealthSignal> evidence = new java.util.ArrayList<>();
-    /** The command an SRE runs to roll this update back; set while a rollback is recommended. */
+    @JsonPropertyDescription("The command an SRE runs to roll this update back; set while a rollback is recommended.")
     private String rollbackCommand;
-    /** When the sidecar filed (or began to file) its automatic rollback request: at most one per update. */
+    @JsonPropertyDescription("When the sidecar filed (or began to file) its automatic rollback request: at most one per update (RFC 3339).")
     private String autoRollbackTime;
-    /** The reason of that request ({@code automatic: <signals>}). */
+    @JsonPropertyDescription("The reason of that request: automatic: <signals>.")
     private String autoRollbackReason;
-    /** The ControlPlaneRollback that undid this update. */
+    @JsonPropertyDescription("The ControlPlaneRollback that undid this update.")
     private String rolledBackBy;
-    /** The ControlPlaneUpdate of the later update. */
+    @JsonPropertyDescription("The ControlPlaneUpdate of the later update.")
     private String supersededBy;
-    /** Soaked, RollbackRecommended, AutoRollback. */
-    private java.util.List<io.fabric8.kubernetes.api.model.Condition> conditions = new java.util.ArrayList<>();
 
     public UpdateHealth getHealth() {
         return health;
@@ -149,11 +152,9 @@ public class ControlPlaneUpdateStatus {
         this.supersededBy = supersededBy;
     }
 
-    public java.util.List<io.fabric8.kubernetes.api.model.Condition> getConditions() {
-        return conditions;
-    }
-
-    public void setConditions(java.util.List<io.fabric8.kubernetes.api.model.Condition> conditions) {
-        this.conditions = conditions == null ? new java.util.ArrayList<>() : conditions;
+    @Override
+    @JsonPropertyDescription("Soaked (True once the soak stayed green), RollbackRecommended (True while Unhealthy with a rollback point; the message holds the command) and AutoRollback (whether the sidecar filed the rollback itself), in the shape of metav1.Condition, one per type.")
+    public List<Condition> getConditions() {
+        return super.getConditions();
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /**
  * What a restore throws away: every etcd write after the snapshot. Counted with keys-only range reads
@@ -12,15 +13,19 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DataLossWindow {
 
+    @JsonPropertyDescription("When the snapshot was taken (RFC 3339).")
     private String snapshotTime;
+    @JsonPropertyDescription("etcd's revision at the snapshot.")
     private Long snapshotRevision;
+    @JsonPropertyDescription("etcd's revision when the plan was made.")
     private Long currentRevision;
-    /** Keys that exist now and were created or modified after the snapshot revision. */
+    @JsonPropertyDescription("Keys that exist now and were created or modified after the snapshot revision (keys-only reads: no values are read).")
     private Long keysChanged;
+    @JsonPropertyDescription("Those keys counted per resource kind.")
     private List<KindCount> keysChangedByResource = new ArrayList<>();
-    /** Keys deleted since the snapshot, when etcd has not compacted the snapshot revision away yet. */
+    @JsonPropertyDescription("Keys deleted since the snapshot, when etcd has not compacted the snapshot revision away yet.")
     private Long keysDeleted;
-    /** Why the counts are missing or partial. */
+    @JsonPropertyDescription("Why the counts are missing or partial.")
     private String note;
 
     public String getSnapshotTime() {

@@ -1,6 +1,7 @@
 package dev.hcprollback.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /**
  * One red signal in a record's evidence: its name ({@code Degraded}, {@code DeploymentUnavailable},
@@ -9,11 +10,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HealthSignal {
 
+    @JsonPropertyDescription("The signal, e.g. Degraded, DeploymentUnavailable.")
     private String name;
-    /** The object it concerns, when not the HostedCluster itself ({@code Deployment kube-apiserver}). */
+    @JsonPropertyDescription("The object it concerns, when not the HostedCluster itself, e.g. Deployment kube-apiserver.")
     private String object;
+    @JsonPropertyDescription("Since when it is red (RFC 3339).")
     private String since;
+    @JsonPropertyDescription("How long it may stay red before the update is judged Unhealthy, e.g. 10m.")
     private String threshold;
+    @JsonPropertyDescription("What the signal says.")
     private String message;
 
     public HealthSignal() {

@@ -1,9 +1,13 @@
 package dev.hcprollback.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 /** How many etcd keys of one resource kind changed since the snapshot. */
 public class KindCount {
 
+    @JsonPropertyDescription("The resource, as etcd keys name it, e.g. configmaps.")
     private String resource;
+    @JsonPropertyDescription("How many keys of it changed since the snapshot.")
     private long count;
 
     public KindCount() {

@@ -1,9 +1,13 @@
 package dev.hcprollback.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 /** A NodePool of the cluster that stays on a payload newer than the rollback's target. */
 public class NewerNodePool {
 
+    @JsonPropertyDescription("The NodePool.")
     private String name;
+    @JsonPropertyDescription("The version its nodes run.")
     private String version;
 
     public NewerNodePool() {

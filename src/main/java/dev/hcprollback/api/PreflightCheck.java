@@ -1,6 +1,7 @@
 package dev.hcprollback.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /**
  * One item of a rollback's preflight checklist, as the plan shows it: what was checked, whether it
@@ -9,12 +10,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PreflightCheck {
 
-    /** The item, e.g. {@code volumeCapacity/data-etcd-0}, {@code revertAdmission}. */
+    @JsonPropertyDescription("The item, e.g. volumeCapacity/data-etcd-0, revertAdmission.")
     private String name;
+    @JsonPropertyDescription("Whether it holds.")
     private Boolean passed;
-    /** The figures and the reason, e.g. {@code needs 259.0 MiB of 200.0 MiB (...)}. */
+    @JsonPropertyDescription("The figures and the reason, e.g. needs 259.0 MiB of 200.0 MiB.")
     private String detail;
-    /** When it was last checked (RFC 3339): at planning, and again right before the point of no return. */
+    @JsonPropertyDescription("When it was last checked (RFC 3339): at planning, and again right before the point of no return.")
     private String checkTime;
 
     public PreflightCheck() {

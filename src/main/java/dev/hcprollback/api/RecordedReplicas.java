@@ -1,6 +1,7 @@
 package dev.hcprollback.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** The replicas a workload had before the rollback scaled it to 0, so that it can be given back. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -9,8 +10,11 @@ public class RecordedReplicas {
     public static final String DEPLOYMENT = "Deployment";
     public static final String STATEFUL_SET = "StatefulSet";
 
+    @JsonPropertyDescription("Deployment or StatefulSet.")
     private String kind;
+    @JsonPropertyDescription("Its name in the control-plane namespace.")
     private String name;
+    @JsonPropertyDescription("Its replicas before the rollback scaled it to 0.")
     private Integer replicas;
 
     public RecordedReplicas() {

@@ -4,38 +4,45 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** What the rollback will do, written before anything is touched; all a dry run produces. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RollbackPlan {
 
+    @JsonPropertyDescription("The control-plane version now.")
     private String fromVersion;
+    @JsonPropertyDescription("The version the rollback goes back to.")
     private String toVersion;
+    @JsonPropertyDescription("spec.release.image now.")
     private String fromReleaseImage;
+    @JsonPropertyDescription("spec.release.image after the rollback: the snapshot's payload.")
     private String toReleaseImage;
+    @JsonPropertyDescription("spec.controlPlaneRelease.image now, when set.")
     private String fromControlPlaneReleaseImage;
+    @JsonPropertyDescription("spec.controlPlaneRelease.image after the rollback, when set.")
     private String toControlPlaneReleaseImage;
+    @JsonPropertyDescription("The ControlPlaneSnapshot restored (absent for PayloadOnly).")
     private String snapshot;
+    @JsonPropertyDescription("Where that snapshot is stored, e.g. s3://bucket/key.")
     private String snapshotLocation;
+    @JsonPropertyDescription("The HostedCluster's control-plane namespace, where etcd and the restore Jobs run.")
     private String controlPlaneNamespace;
-    /** Names of the steps, in order. */
+    @JsonPropertyDescription("Names of the steps, in order.")
     private List<String> steps = new ArrayList<>();
-    /** Absent for PayloadOnly, which keeps etcd. */
+    @JsonPropertyDescription("What the restore throws away: every etcd write after the snapshot. Absent for PayloadOnly, which keeps etcd.")
     private DataLossWindow dataLoss;
+    @JsonPropertyDescription("NodePools that stay on a payload newer than the target: the rollback never touches workers.")
     private List<NewerNodePool> nodePoolsStayingNewer = new ArrayList<>();
-    /** What must hold before the point of no return, each item with pass/fail and its figures. */
+    @JsonPropertyDescription("What must hold before the point of no return, each item with pass/fail and its figures.")
     private List<PreflightCheck> preflight = new ArrayList<>();
-    /** The etcd image the restore runs and etcd is started on: the one the snapshot's payload ran. */
+    @JsonPropertyDescription("The etcd image the restore runs and etcd is started on: the one the snapshot's payload ran.")
     private String etcdImage;
-    /** The etcd image the StatefulSet runs now. */
+    @JsonPropertyDescription("The etcd image the StatefulSet runs now.")
     private String fromEtcdImage;
-    /** Which steps the API servers are down for, and what that depends on. */
+    @JsonPropertyDescription("Which steps the API servers are down for, and what that depends on.")
     private String expectedDowntime;
-    /**
-     * When the eligibility (the rollback window, the snapshot, the target) was judged and the rollback decided. The
-     * sidecar's own later writes for this rollback (the revert patch, its dry run before the first swap) are judged
-     * as of this moment, never again by the clock, so that a rollback admitted inside its window always finishes.
-     */
+    @JsonPropertyDescription("When the eligibility (window, snapshot, target) was judged and the rollback decided (RFC 3339); the sidecar's own later writes for this rollback are judged as of this moment.")
     private String decidedAt;
 
     public String getDecidedAt() {

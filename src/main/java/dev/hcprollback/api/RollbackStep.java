@@ -1,15 +1,21 @@
 package dev.hcprollback.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** One step of a rollback as the status records it, written before the step acts. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RollbackStep {
 
+    @JsonPropertyDescription("Pause, Stage, Quiesce, Swap, StartEtcd, Revert, Resume or Verify.")
     private String name;
+    @JsonPropertyDescription("Running, Succeeded or Failed.")
     private RollbackPhase phase;
+    @JsonPropertyDescription("When it started (RFC 3339).")
     private String startTime;
+    @JsonPropertyDescription("When it ended (RFC 3339).")
     private String completionTime;
+    @JsonPropertyDescription("What it did, or why it failed.")
     private String message;
 
     public String getName() {

@@ -198,7 +198,7 @@ public class RollbackDriver {
             status.setMessage(summary + (failed.isEmpty() ? "" : " A rollback would be refused now.")
                     + " Dry run: nothing was changed.");
             run.persist();
-            events.normal(run.cluster(), "RollbackPlanned", status.getMessage() + " " + RequestOrigin.of(run.rollback()));
+            events.normal(run.cluster(), run.rollback(), "RollbackPlanned", status.getMessage() + " " + RequestOrigin.of(run.rollback()));
             metrics.finished("Planned", run.rollback().getSpec().getStrategy(), null);
             return Optional.empty();
         }
@@ -212,7 +212,7 @@ public class RollbackDriver {
         run.persist();
         LOG.infof("rollback %s/%s of cluster %s started: %s", run.ns(), run.rollback().getMetadata().getName(),
                 run.cluster().getMetadata().getName(), summary);
-        events.normal(run.cluster(), "RollbackStarted", summary + " Reason: " + run.rollback().getSpec().getReason()
+        events.normal(run.cluster(), run.rollback(), "RollbackStarted", summary + " Reason: " + run.rollback().getSpec().getReason()
                 + ". " + RequestOrigin.of(run.rollback()));
         return null;
     }
@@ -238,7 +238,7 @@ public class RollbackDriver {
         run.persist();
         LOG.infof("rollback %s/%s of cluster %s refused (%s): %s", run.ns(), run.rollback().getMetadata().getName(),
                 run.cluster().getMetadata().getName(), reason, message);
-        events.warning(run.cluster(), "RollbackRefused", message + ". " + RequestOrigin.of(run.rollback()));
+        events.warning(run.cluster(), run.rollback(), "RollbackRefused", message + ". " + RequestOrigin.of(run.rollback()));
         metrics.finished("Refused", run.rollback().getSpec().getStrategy(), null);
         return Optional.empty();
     }
@@ -271,7 +271,7 @@ public class RollbackDriver {
         run.status().setMessage(step + ": started");
         run.persist();
         LOG.infof("rollback of cluster %s: step %s started", run.cluster().getMetadata().getName(), step);
-        events.normal(run.cluster(), "RollbackStep", step + " started");
+        events.normal(run.cluster(), run.rollback(), "RollbackStepStarted", step + " started");
         return run.status().step(step).orElseThrow();
     }
 
@@ -285,7 +285,7 @@ public class RollbackDriver {
         Duration took = Duration.between(run.started(record), clock.instant());
         LOG.infof("rollback of cluster %s: step %s succeeded in %s: %s", run.cluster().getMetadata().getName(), step,
                 RollbackRun.human(took), message);
-        events.normal(run.cluster(), "RollbackStep", step + " done: " + message);
+        events.normal(run.cluster(), run.rollback(), "RollbackStepSucceeded", step + " done: " + message);
         metrics.step(step, "Succeeded", took);
     }
 
@@ -310,7 +310,7 @@ public class RollbackDriver {
         run.persist();
         LOG.infof("rollback %s/%s of cluster %s succeeded: %s", run.ns(), run.rollback().getMetadata().getName(),
                 run.cluster().getMetadata().getName(), status.getMessage());
-        events.normal(run.cluster(), "RollbackSucceeded", status.getMessage());
+        events.normal(run.cluster(), run.rollback(), "RollbackSucceeded", status.getMessage());
         metrics.finished("Succeeded", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
     }
@@ -339,7 +339,7 @@ public class RollbackDriver {
         status.setCompletionTime(run.now());
         status.setMessage(step + " failed (" + reason + "): " + message + ". " + nextManualStep(run, step));
         run.persist();
-        events.warning(run.cluster(), "RollbackFailed", status.getMessage());
+        events.warning(run.cluster(), run.rollback(), "RollbackFailed", status.getMessage());
         metrics.finished("Failed", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
     }
@@ -364,7 +364,7 @@ public class RollbackDriver {
         run.persist();
         LOG.infof("rollback %s/%s of cluster %s undone: %s", run.ns(), run.rollback().getMetadata().getName(),
                 run.cluster().getMetadata().getName(), status.getMessage());
-        events.warning(run.cluster(), "RollbackFailed", status.getMessage());
+        events.warning(run.cluster(), run.rollback(), "RollbackUndone", status.getMessage());
         metrics.finished("Failed", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
     }

@@ -3,8 +3,7 @@ package dev.hcprollback.snapshot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
@@ -12,6 +11,9 @@ import java.util.function.Consumer;
 import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneSnapshotStatus;
@@ -21,10 +23,10 @@ import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.StorageException;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -76,10 +78,30 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
     @Override
     public UpdateControl<ControlPlaneSnapshot> reconcile(ControlPlaneSnapshot snapshot, Context<ControlPlaneSnapshot> context) {
         try {
+            labelWithItsCluster(snapshot);
             return takeIfDue(snapshot);
         } finally {
             startup.reconciled(NAME, snapshot, context);
         }
+    }
+
+    /**
+     * Every snapshot carries its cluster's label, whoever created it (the scheduler sets it on its own; release tooling
+     * and SREs need not), so that {@code kubectl get cpsnap -l rollback.hypershift.openshift.io/hosted-cluster=<name>}
+     * lists every snapshot a rollback of that cluster may use (docs/runbook.md). Labelled once: a steady cluster costs
+     * no request.
+     */
+    private void labelWithItsCluster(ControlPlaneSnapshot snapshot) {
+        String cluster = SnapshotScheduler.labelValue(snapshot.getSpec().getHostedClusterName());
+        Map<String, String> labels = snapshot.getMetadata().getLabels();
+        if (labels != null && cluster.equals(labels.get(SnapshotScheduler.CLUSTER_LABEL))) {
+            return;
+        }
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.putObject("metadata").putObject("labels").put(SnapshotScheduler.CLUSTER_LABEL, cluster)
+                .put(SnapshotScheduler.REASON_LABEL, snapshot.getSpec().getReason().name());
+        client.resources(ControlPlaneSnapshot.class).inNamespace(snapshot.getMetadata().getNamespace())
+                .withName(snapshot.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }
 
     private UpdateControl<ControlPlaneSnapshot> takeIfDue(ControlPlaneSnapshot snapshot) {
@@ -215,7 +237,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
         metrics.succeeded(backend, took, taken.sizeBytes());
         metrics.newestVerified(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(),
                 taken.completionTime());
-        events.normal(cluster, "SnapshotVerified", "ControlPlaneSnapshot " + snapshot.getMetadata().getName() + ": " + message);
+        events.normal(cluster, snapshot, "SnapshotVerified",
+                "ControlPlaneSnapshot " + snapshot.getMetadata().getName() + ": " + message);
         retention.applyListed(cluster);
     }
 
@@ -244,10 +267,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             setCondition(s, READY, "False", failure.reason().name(), message, snapshot);
             setCondition(s, FAILED, "True", failure.reason().name(), message, snapshot);
         });
-        if (cluster != null) {
-            events.warning(cluster, "SnapshotFailed", "ControlPlaneSnapshot " + snapshot.getMetadata().getName() + ": "
-                    + message);
-        }
+        events.warning(cluster, snapshot, "SnapshotFailed", "ControlPlaneSnapshot " + snapshot.getMetadata().getName() + ": "
+                + message);
         return again ? UpdateControl.<ControlPlaneSnapshot> noUpdate().rescheduleAfter(wait) : UpdateControl.noUpdate();
     }
 
@@ -341,14 +362,6 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
 
     private void setCondition(ControlPlaneSnapshotStatus status, String type, String value, String reason, String message,
             ControlPlaneSnapshot snapshot) {
-        List<Condition> conditions = new ArrayList<>(status.getConditions());
-        Optional<Condition> existing = conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
-        String transition = existing.filter(c -> value.equals(c.getStatus())).map(Condition::getLastTransitionTime)
-                .orElse(clock.instant().toString());
-        conditions.removeIf(c -> type.equals(c.getType()));
-        conditions.add(new ConditionBuilder().withType(type).withStatus(value).withReason(reason)
-                .withMessage(message).withLastTransitionTime(transition)
-                .withObservedGeneration(snapshot.getMetadata().getGeneration()).build());
-        status.setConditions(conditions);
+        status.setCondition(type, value, reason, message, snapshot.getMetadata().getGeneration(), clock.instant());
     }
 }

@@ -160,7 +160,7 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
         }
         ControlPlaneSnapshot created = create(cluster, now);
         LOG.infof("created Scheduled snapshot %s/%s: %s", namespace, created.getMetadata().getName(), decision.why());
-        events.normal(cluster, "SnapshotScheduled", "created ControlPlaneSnapshot " + created.getMetadata().getName()
+        events.normal(cluster, created, "SnapshotScheduled", "created ControlPlaneSnapshot " + created.getMetadata().getName()
                 + " of " + cluster.releaseImage().get().pullSpec());
         return UpdateControl.<HostedCluster> noUpdate().rescheduleAfter(Duration.ofMinutes(1));
     }
@@ -183,7 +183,8 @@ public class SnapshotScheduler implements Reconciler<HostedCluster> {
         return client.resource(snapshot).create();
     }
 
-    private static String labelValue(String name) {
+    /** A label value holds at most 63 characters; a HostedCluster name rarely needs cutting. */
+    static String labelValue(String name) {
         return name.length() > 63 ? name.substring(0, 63) : name;
     }
 }

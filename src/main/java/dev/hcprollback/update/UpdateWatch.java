@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
@@ -30,7 +29,6 @@ import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.hypershift.UpdateStep;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -271,11 +269,11 @@ public class UpdateWatch {
         if (now == UpdateHealth.Unhealthy) {
             Optional<Condition> recommended = condition(record.getStatus(), RECOMMENDED);
             boolean canRollBack = recommended.map(c -> "True".equals(c.getStatus())).orElse(false);
-            events.warning(cluster, canRollBack ? RECOMMENDED : "UpdateUnhealthy", name + recommended.get().getMessage());
+            events.warning(cluster, record, canRollBack ? RECOMMENDED : "UpdateUnhealthy", name + recommended.get().getMessage());
             LOG.warnf("%s/%s: %s%s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), name,
                     recommended.get().getMessage());
         } else if (now == UpdateHealth.Healthy) {
-            events.normal(cluster, "UpdateHealthy", name + record.getStatus().getMessage());
+            events.normal(cluster, record, "UpdateHealthy", name + record.getStatus().getMessage());
         }
     }
 
@@ -323,7 +321,8 @@ public class UpdateWatch {
         metrics.autoRollbackFiled();
         String message = "rollback request to " + record.getSpec().getFromVersion() + " filed: "
                 + record.getStatus().getAutoRollbackReason();
-        events.warning(cluster, "AutoRollbackRequested", "ControlPlaneUpdate " + record.getMetadata().getName() + ": " + message);
+        events.warning(cluster, record, "AutoRollbackRequested",
+                "ControlPlaneUpdate " + record.getMetadata().getName() + ": " + message);
         LOG.warnf("%s/%s: %s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), message);
         return persist(record, s -> condition(s, AUTO_ROLLBACK, "True", "Filed", message));
     }
@@ -373,23 +372,11 @@ public class UpdateWatch {
     }
 
     private static Optional<Condition> condition(ControlPlaneUpdateStatus status, String type) {
-        return status == null ? Optional.empty()
-                : status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+        return status == null ? Optional.empty() : status.condition(type);
     }
 
     /** Sets a condition; its transition time moves only when its status does. */
     private void condition(ControlPlaneUpdateStatus status, String type, String value, String reason, String message) {
-        Optional<Condition> existing = condition(status, type);
-        if (existing.isPresent() && value.equals(existing.get().getStatus()) && reason.equals(existing.get().getReason())
-                && Objects.equals(message, existing.get().getMessage())) {
-            return;
-        }
-        String since = existing.filter(c -> value.equals(c.getStatus())).map(Condition::getLastTransitionTime)
-                .orElse(Timestamps.format(clock.instant()));
-        List<Condition> conditions = new ArrayList<>(status.getConditions());
-        conditions.removeIf(c -> type.equals(c.getType()));
-        conditions.add(new ConditionBuilder().withType(type).withStatus(value).withReason(reason).withMessage(message)
-                .withLastTransitionTime(since).build());
-        status.setConditions(conditions);
+        status.setCondition(type, value, reason, message, null, clock.instant());
     }
 }

@@ -19,7 +19,6 @@ import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneSnapshotSpec;
 import dev.hcprollback.api.ControlPlaneSnapshotStatus;
 import dev.hcprollback.api.ControlPlaneUpdate;
-import dev.hcprollback.api.ControlPlaneUpdateStatus;
 import dev.hcprollback.api.DataLossWindow;
 import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackPlan;
@@ -34,6 +33,7 @@ import dev.hcprollback.testing.AdmissionReviews;
 import dev.hcprollback.testing.ComputedReply;
 import dev.hcprollback.testing.EtcdProcess;
 import dev.hcprollback.testing.HostedClusters;
+import dev.hcprollback.testing.KubectlTable;
 import dev.hcprollback.testing.LocalHostedCluster;
 import dev.hcprollback.testing.S3Server;
 import dev.hcprollback.testing.SidecarProcess;
@@ -180,7 +180,7 @@ public final class Demo {
                 && u.getStatus().getHealth() == UpdateHealth.Unhealthy && u.getStatus().getRollbackCommand() != null,
                 "the update judged Unhealthy (Degraded past its threshold of 5s in this demo)");
         timeline.say("hcp-rollback", "$ kubectl get cpupd -A\n" + updateTable() + "\nevidence: "
-                + unhealthy.getStatus().getEvidence() + "\nRollbackRecommended (also an Event on the HostedCluster and "
+                + unhealthy.getStatus().getEvidence() + "\nRollbackRecommended (also an Event on the HostedCluster and the record, and "
                 + "hcp_rollback_update_rollback_recommended=1):\n" + unhealthy.getStatus().getRollbackCommand());
         expect(apiServer.patch(NAMESPACE, CLUSTER, LocalHostedCluster.releasePatch("4.18.5"), UnaryOperator.identity()), false,
                 "rollback-not-requested", "customer-admin", "kubectl patch hc payments: spec.release.image -> 4.18.5");
@@ -316,18 +316,9 @@ public final class Demo {
                 .sorted(java.util.Comparator.comparing(u -> u.getSpec().getStartTime())).toList();
     }
 
-    /** The update records as {@code kubectl get cpupd -A} prints them (its printer columns). */
+    /** The update records as {@code kubectl get cpupd -A} prints them (the shipped CRD's printer columns). */
     private String updateTable() {
-        String row = "%-10s %-28s %-9s %-7s %-7s %-11s %-22s %s";
-        List<String> lines = new java.util.ArrayList<>();
-        lines.add(String.format(row, "NAMESPACE", "NAME", "CLUSTER", "FROM", "TO", "HEALTH", "ROLLBACK POINT", "WINDOW LEFT"));
-        for (ControlPlaneUpdate u : updates()) {
-            ControlPlaneUpdateStatus status = Optional.ofNullable(u.getStatus()).orElseGet(ControlPlaneUpdateStatus::new);
-            lines.add(String.format(row, NAMESPACE, u.getMetadata().getName(), u.getSpec().getHostedClusterName(),
-                    u.getSpec().getFromVersion(), u.getSpec().getToVersion(), status.getHealth(),
-                    Optional.ofNullable(status.getRollbackPoint()).orElse("<none>"), status.getWindowLeft()));
-        }
-        return String.join("\n", lines);
+        return KubectlTable.print(ControlPlaneUpdate.class, updates(), true, false, Instant.now()).stripTrailing();
     }
 
     private void awaitNewest(String version) throws InterruptedException {

@@ -26,6 +26,7 @@ import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.RbacSimulator;
 import dev.hcprollback.testing.RollbackCrds;
 import dev.hcprollback.testing.RollbackWorld;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -91,11 +92,11 @@ class HandMadeRollbackTest {
         List<String> warnings = new ArrayList<>();
         world.events = new RollbackEvents() {
             @Override
-            public void normal(HostedCluster cluster, String reason, String message) {
+            public void normal(HostedCluster cluster, HasMetadata record, String reason, String message) {
             }
 
             @Override
-            public void warning(HostedCluster cluster, String reason, String message) {
+            public void warning(HostedCluster cluster, HasMetadata record, String reason, String message) {
                 warnings.add(reason + ": " + message);
             }
         };

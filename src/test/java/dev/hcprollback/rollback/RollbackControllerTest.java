@@ -139,7 +139,8 @@ class RollbackControllerTest {
 
         List<String> reasons = client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(e -> "checkout".equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
-        assertTrue(reasons.containsAll(List.of("RollbackStarted", "RollbackStep", "RollbackSucceeded")), reasons.toString());
+        assertTrue(reasons.containsAll(List.of("RollbackStarted", "RollbackStepStarted", "RollbackStepSucceeded",
+                "RollbackPointOfNoReturn", "RollbackSucceeded")), reasons.toString());
         assertEquals(succeededBefore + 1, succeeded());
         assertTrue(registry.get("hcp_rollback_duration_seconds").timer().count() >= 1);
     }

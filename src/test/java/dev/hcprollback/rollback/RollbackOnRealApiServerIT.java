@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -30,6 +31,7 @@ import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneSnapshotSpec;
 import dev.hcprollback.api.ControlPlaneUpdate;
 import dev.hcprollback.api.PreflightCheck;
+import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.api.RollbackStep;
@@ -39,6 +41,7 @@ import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.rollback.restore.RestoreJobs;
+import dev.hcprollback.rollback.steps.RollbackConditions;
 import dev.hcprollback.testing.EtcdProcess;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.Install;
@@ -52,13 +55,15 @@ import dev.hcprollback.testing.TestTools;
 import dev.hcprollback.testing.TestUser;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -281,6 +286,10 @@ class RollbackOnRealApiServerIT {
                 () -> Optional.ofNullable(admin.resource(request).get()).filter(ControlPlaneSnapshot::isVerified));
         assertEquals("4.18.5", taken.getStatus().getVersion());
         assertStoredAsRecorded(taken);
+        // the runbook finds every snapshot of a cluster by its label: release tooling's carries it too
+        assertTrue(admin.resources(ControlPlaneSnapshot.class).inNamespace(cluster.namespace)
+                .withLabel(RollbackNames.CLUSTER_LABEL, cluster.name).list().getItems().stream()
+                .anyMatch(s -> s.getMetadata().getName().equals(taken.getMetadata().getName())), "labelled");
         // a Scheduled snapshot of the new cluster may have started before: the edits to come must be in neither
         await("every snapshot of " + cluster.name + " final", cluster, () -> Optional.of(snapshotsOf(cluster))
                 .filter(all -> all.stream().allMatch(s -> s.isVerified() || s.getStatus() != null
@@ -327,6 +336,8 @@ class RollbackOnRealApiServerIT {
         Condition recommended = unhealthy.getStatus().getConditions().stream()
                 .filter(c -> "RollbackRecommended".equals(c.getType())).findFirst().orElseThrow();
         assertEquals("True", recommended.getStatus(), recommended.getMessage());
+        await("the recommendation as an Event on the update's record", cluster,
+                () -> Optional.of(eventsOn(unhealthy)).filter(seen -> seen.containsKey("RollbackRecommended")));
         return unhealthy;
     }
 
@@ -341,10 +352,21 @@ class RollbackOnRealApiServerIT {
                     .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.requestPatch(
                             unhealthy.getSpec().getFromVersion(), "INC-4711 ingress down after 4.18.6", Map.of()));
         }
-        ControlPlaneRollback done = await("the rollback finished", cluster, () -> rollbackOf(cluster)
-                .filter(r -> r.getStatus() != null && (r.getStatus().getPhase() == RollbackPhase.Succeeded
-                        || r.getStatus().getPhase() == RollbackPhase.Failed)));
+        // kubectl wait --for=condition=Succeeded: the condition leaves Unknown once the rollback ended either way
+        ControlPlaneRollback done = await("the rollback's condition Succeeded True or False", cluster, () -> rollbackOf(cluster)
+                .filter(r -> r.getStatus() != null && r.getStatus().condition(RollbackConditions.SUCCEEDED)
+                        .filter(c -> !"Unknown".equals(c.getStatus())).isPresent()));
         assertEquals(RollbackPhase.Succeeded, done.getStatus().getPhase(), done.getStatus().getMessage());
+        assertTrue(done.getStatus().isTrue(RollbackConditions.SUCCEEDED), done.getStatus().getConditions().toString());
+        assertTrue(done.getStatus().isTrue(RollbackConditions.POINT_OF_NO_RETURN), "etcd's data was swapped");
+        assertFalse(done.getStatus().isTrue(RollbackConditions.PROGRESSING), "it ended");
+        List<String> reasons = List.of("RollbackStarted", "RollbackStepStarted", "RollbackJobCreated",
+                "RollbackPointOfNoReturn", "RollbackStepSucceeded", "RollbackSucceeded");
+        for (HasMetadata about : List.of(done, cluster.cluster())) {
+            Map<String, Long> events = await("the rollback's Events on the " + about.getKind(), cluster,
+                    () -> Optional.of(eventsOn(about)).filter(seen -> seen.keySet().containsAll(reasons)));
+            assertEquals(8L, events.get("RollbackStepSucceeded"), about.getKind() + ": one per step: " + events);
+        }
         assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"),
                 done.getStatus().getPlan().getSteps(), "the etcd restore, staged while the control plane served");
         assertEquals(done.getStatus().getPlan().getSteps(), done.getStatus().getSteps().stream().map(RollbackStep::getName)
@@ -382,6 +404,14 @@ class RollbackOnRealApiServerIT {
         }
         assertEquals(snapshot.getStatus().getSizeBytes().longValue(), size, "stored size");
         assertEquals(snapshot.getStatus().getSha256(), HexFormat.of().formatHex(sha256.digest()), "stored SHA-256");
+    }
+
+    /** The Events on an object, as kubectl describe lists them: reason and how often it was said. */
+    private static Map<String, Long> eventsOn(HasMetadata about) {
+        return admin.v1().events().inNamespace(about.getMetadata().getNamespace())
+                .withField("involvedObject.uid", about.getMetadata().getUid()).list().getItems().stream()
+                .collect(Collectors.groupingBy(Event::getReason, Collectors.summingLong(e -> e.getCount() == null ? 1
+                        : e.getCount())));
     }
 
     private static List<ControlPlaneSnapshot> snapshotsOf(LocalHostedCluster cluster) {

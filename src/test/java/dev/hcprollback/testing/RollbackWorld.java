@@ -24,6 +24,7 @@ import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
 import dev.hcprollback.rollback.restore.RestoreSource;
 import dev.hcprollback.rollback.steps.Checkpoints;
 import dev.hcprollback.rollback.steps.RollbackSettings;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -80,11 +81,11 @@ public class RollbackWorld {
     public Supplier<MockServerExpectation> expectations;
     public RollbackEvents events = new RollbackEvents() {
         @Override
-        public void normal(HostedCluster cluster, String reason, String message) {
+        public void normal(HostedCluster cluster, HasMetadata record, String reason, String message) {
         }
 
         @Override
-        public void warning(HostedCluster cluster, String reason, String message) {
+        public void warning(HostedCluster cluster, HasMetadata record, String reason, String message) {
         }
     };
 

@@ -108,12 +108,12 @@ class UpdateWatchTest {
     private RollbackEvents recording() {
         return new RollbackEvents() {
             @Override
-            public void normal(HostedCluster cluster, String reason, String message) {
+            public void normal(HostedCluster cluster, HasMetadata record, String reason, String message) {
                 events.add(reason + ": " + message);
             }
 
             @Override
-            public void warning(HostedCluster cluster, String reason, String message) {
+            public void warning(HostedCluster cluster, HasMetadata record, String reason, String message) {
                 events.add(reason + ": " + message);
             }
         };

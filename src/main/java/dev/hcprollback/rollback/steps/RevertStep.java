@@ -35,6 +35,7 @@ public final class RevertStep implements StepAction {
         if (!Boolean.TRUE.equals(run.status().getPointOfNoReturn())) {
             run.status().setPointOfNoReturn(true);
             run.persist();
+            run.pointOfNoReturnPassed("the payload was patched back");
         }
         return new Outcome.Done("spec.release.image" + (plan.getToControlPlaneReleaseImage() == null ? ""
                 : " and spec.controlPlaneRelease.image") + " set to " + plan.getToVersion());

@@ -111,6 +111,12 @@ public final class RollbackRun {
         return cluster.controlPlaneNamespace();
     }
 
+    /** Tells the cluster's and the record's readers that from now on a failure is not undone. */
+    void pointOfNoReturnPassed(String what) {
+        events.normal(cluster, rollback, "RollbackPointOfNoReturn", what + ": from now on a failure leaves the cluster "
+                + "paused for an SRE instead of being undone");
+    }
+
     void reached(String checkpoint) {
         checkpoints.reached(checkpoint);
     }
@@ -118,6 +124,7 @@ public final class RollbackRun {
     /** Writes the status with the resourceVersion read: a concurrent writer gets a conflict, never a silent overwrite. */
     public void persist() {
         ControlPlaneRollbackStatus status = rollback.getStatus();
+        RollbackConditions.derive(status, rollback.getMetadata().getGeneration(), clock.instant());
         ControlPlaneRollback updated = client.resource(rollback).updateStatus();
         // keep the one status object the steps hold on to; the server stored exactly it
         updated.setStatus(status);

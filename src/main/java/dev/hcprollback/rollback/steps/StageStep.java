@@ -89,7 +89,7 @@ public final class StageStep implements StepAction {
                                 download.compression(), snapshotBytes, run.settings.bumpRevision()),
                         etcdSet, serving, run.settings.restoreTimeout().toSeconds());
                 jobs.set(member, createOrGet(run, job));
-                run.events.normal(run.cluster, "RollbackStep", "Stage: created Job " + ns + "/" + job.getMetadata().getName()
+                run.events.normal(run.cluster, run.rollback, "RollbackJobCreated", "Stage: created Job " + ns + "/" + job.getMetadata().getName()
                         + " for member " + RestoreScript.memberName(member) + " from snapshot " + snapshot.getMetadata().getName());
                 run.reached("created:" + job.getMetadata().getName());
             }

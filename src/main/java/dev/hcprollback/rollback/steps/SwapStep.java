@@ -43,6 +43,7 @@ public final class SwapStep implements StepAction {
                 }
                 status.setPointOfNoReturn(true);
                 run.persist();
+                run.pointOfNoReturnPassed("the first swap Job may now replace etcd's data");
                 run.reached("pointOfNoReturn");
             }
             StatefulSet etcdSet = run.etcdStatefulSet();
@@ -54,7 +55,7 @@ public final class SwapStep implements StepAction {
                         RestoreScript.environment(ns, members, member, "", "", run.settings.bumpRevision()), etcdSet,
                         false, run.settings.restoreTimeout().toSeconds());
                 jobs.set(member, StageStep.createOrGet(run, job));
-                run.events.normal(run.cluster, "RollbackStep", "Swap: created Job " + ns + "/" + job.getMetadata().getName()
+                run.events.normal(run.cluster, run.rollback, "RollbackJobCreated", "Swap: created Job " + ns + "/" + job.getMetadata().getName()
                         + " for member " + RestoreScript.memberName(member));
                 run.reached("created:" + job.getMetadata().getName());
             }
