@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,27 +71,7 @@ class StalledStoreTest {
     @Test
     void anAzureBlobWhoseBodyStallsFailsTheReadAfterTheIdleLimit() {
         String endpoint = "http://127.0.0.1:" + server.getAddress().getPort() + "/" + AzuriteProcess.ACCOUNT;
-        HcpRollbackConfig.Azure azure = new HcpRollbackConfig.Azure() {
-            public Optional<String> endpoint() {
-                return Optional.of(endpoint);
-            }
-
-            public String container() {
-                return "snapshots";
-            }
-
-            public Optional<String> accountName() {
-                return Optional.of(AzuriteProcess.ACCOUNT);
-            }
-
-            public Optional<String> accountKey() {
-                return Optional.of(AzuriteProcess.KEY);
-            }
-
-            public Optional<String> connectionString() {
-                return Optional.empty();
-            }
-        };
+        HcpRollbackConfig.Azure azure = AzuriteProcess.config(endpoint);
         AzureSnapshotStore store = new AzureSnapshotStore(SnapshotStoreProducer.azureContainer(azure, Duration.ofSeconds(1)),
                 1024 * 1024);
 

@@ -98,27 +98,7 @@ class StoreThroughProxyTest {
     }
 
     private static SnapshotStore azureStore(EnvironmentProxy proxy) {
-        HcpRollbackConfig.Azure azure = new HcpRollbackConfig.Azure() {
-            public Optional<String> endpoint() {
-                return Optional.of(azurite.endpoint());
-            }
-
-            public String container() {
-                return "snapshots";
-            }
-
-            public Optional<String> accountName() {
-                return Optional.of(AzuriteProcess.ACCOUNT);
-            }
-
-            public Optional<String> accountKey() {
-                return Optional.of(AzuriteProcess.KEY);
-            }
-
-            public Optional<String> connectionString() {
-                return Optional.empty();
-            }
-        };
+        HcpRollbackConfig.Azure azure = AzuriteProcess.config(azurite.endpoint());
         return new AzureSnapshotStore(SnapshotStoreProducer.azureContainer(azure, IDLE, proxy), 1024 * 1024);
     }
 }

@@ -5,16 +5,44 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.common.StorageSharedKeyCredential;
+
+import dev.hcprollback.config.HcpRollbackConfig;
 
 /** Azurite's blob service as a child process on loopback, on a port picked and retried by {@link Ports}, data in memory. */
 public final class AzuriteProcess implements AutoCloseable {
 
     /** Azurite's well-known development account. */
     public static final String ACCOUNT = "devstoreaccount1";
+
+    /** The sidecar's Azure Blob settings for the container {@code snapshots} of Azurite's account at {@code endpoint}. */
+    public static HcpRollbackConfig.Azure config(String endpoint) {
+        return new HcpRollbackConfig.Azure() {
+            public Optional<String> endpoint() {
+                return Optional.of(endpoint);
+            }
+
+            public String container() {
+                return "snapshots";
+            }
+
+            public Optional<String> accountName() {
+                return Optional.of(ACCOUNT);
+            }
+
+            public Optional<String> accountKey() {
+                return Optional.of(KEY);
+            }
+
+            public Optional<String> connectionString() {
+                return Optional.empty();
+            }
+        };
+    }
     public static final String KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private final int port;
