@@ -40,6 +40,8 @@ public class RollbackPlan {
     private String etcdImage;
     @JsonPropertyDescription("The etcd image the StatefulSet runs now.")
     private String fromEtcdImage;
+    @JsonPropertyDescription("The image of the stage Jobs' fetch container, as the preflight's measure Jobs ran it: the sidecar's own image by digest, or hcp-rollback.rollback.fetch-image. Stage runs this one, whichever replica leads by then.")
+    private String fetchImage;
     @JsonPropertyDescription("Which steps the API servers are down for, and what that depends on.")
     private String expectedDowntime;
     @JsonPropertyDescription("When the eligibility (window, snapshot, target) was judged and the rollback decided (RFC 3339); the sidecar's own later writes for this rollback are judged as of this moment.")
@@ -163,6 +165,14 @@ public class RollbackPlan {
 
     public void setEtcdImage(String etcdImage) {
         this.etcdImage = etcdImage;
+    }
+
+    public String getFetchImage() {
+        return fetchImage;
+    }
+
+    public void setFetchImage(String fetchImage) {
+        this.fetchImage = fetchImage;
     }
 
     public String getFromEtcdImage() {

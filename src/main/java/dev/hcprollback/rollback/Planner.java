@@ -25,6 +25,7 @@ import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.rollback.etcd.KeyChanges;
+import dev.hcprollback.rollback.steps.FetchImage;
 import dev.hcprollback.rollback.steps.Preflight;
 import dev.hcprollback.rollback.steps.RollbackRun;
 import dev.hcprollback.rollback.steps.StepFailure;
@@ -122,6 +123,9 @@ final class Planner {
             plan.setFromEtcdImage(etcdSet.getSpec().getTemplate().getSpec().getContainers().stream()
                     .filter(c -> ControlPlaneWorkloads.ETCD.equals(c.getName())).map(c -> c.getImage()).findFirst().orElse(null));
             plan.setEtcdImage(Optional.ofNullable(snapshot.getStatus().getEtcdImage()).orElse(plan.getFromEtcdImage()));
+            // decided here, with the measure Jobs that prove it can be pulled: Stage must not resolve it again
+            FetchImage.Resolved fetch = run.settings().fetchImage().resolve();
+            plan.setFetchImage(fetch.known() ? fetch.image() : null);
             plan.setExpectedDowntime(steps.indexOf(Step.Stage) < steps.indexOf(Step.Quiesce)
                     ? "API servers down from Quiesce to Resume (quiesce, swap, start of etcd, revert): minutes, whatever "
                             + "etcd's size; download, check and restore of the snapshot run before, while the control plane serves"

@@ -17,10 +17,14 @@ import dev.hcprollback.api.ControlPlaneRollbackStatus;
 import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.Step;
+import dev.hcprollback.rollback.steps.FetchImage;
+import dev.hcprollback.rollback.steps.RollbackSettings;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.RequestLog;
 import dev.hcprollback.testing.RollbackCrds;
 import dev.hcprollback.testing.RollbackWorld;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -116,6 +120,45 @@ class RollbackRestartTest {
             }
         }
         return indices;
+    }
+
+    /**
+     * The fetch image is decided with the plan, where the measure Jobs prove it can be pulled: a leader that takes over
+     * before Stage from a sidecar on another image (an upgrade of hcp-rollback mid-rollback) still stages with it.
+     */
+    @Test
+    void aNewLeaderOnAnotherImageStagesWithTheImageThePlanChecked() {
+        RollbackWorld world = new RollbackWorld(client, server, "new-image", "payments").create();
+        ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
+        boolean[] killed = { false };
+        RollbackDriver first = world.driver(name -> {
+            if (name.equals("started:" + Step.Stage) && !killed[0]) {
+                killed[0] = true;
+                throw new Killed(name);
+            }
+        });
+        try {
+            world.runToEnd(first, rollback);
+        } catch (Killed expected) {
+            // the first sidecar is gone after planning; the next runs another image
+        }
+        assertTrue(killed[0], "the first driver reached Stage");
+        RollbackSettings before = world.settings;
+        world.settings = new RollbackSettings(before.pauseTimeout(), before.quiesceTimeout(), before.restoreTimeout(),
+                before.etcdQuorumTimeout(), before.verifyTimeout(), before.pollInterval(), before.maxPollInterval(),
+                before.restoreUrlTtl(), before.bumpRevision(), before.window(), before.stageWhileServing(),
+                FetchImage.fixed("registry.example/hcp-rollback:next", "the next sidecar"));
+
+        ControlPlaneRollback done = world.runToEnd(world.driver(), rollback);
+
+        assertEquals(RollbackPhase.Succeeded, RollbackWorld.phase(done), done.getStatus().getMessage());
+        assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, done.getStatus().getPlan().getFetchImage());
+        for (int member = 0; member < 3; member++) {
+            Job stage = client.batch().v1().jobs().inNamespace(world.controlPlaneNamespace())
+                    .withName(RollbackNames.stageJob(done, member)).get();
+            assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE,
+                    stage.getSpec().getTemplate().getSpec().getInitContainers().get(0).getImage(), "member " + member);
+        }
     }
 
     /** Runs a rollback whose driver dies at its {@code kill}-th checkpoint; a new driver takes over. */

@@ -73,18 +73,14 @@ public final class StageStep implements StepAction {
                 throw new StepFailure("SnapshotUnavailable", "snapshot " + snapshot.getMetadata().getName()
                         + " records no size as etcd sent it: the stage Jobs cannot check the volumes' free space");
             }
-            FetchImage.Resolved fetch = run.settings.fetchImage().resolve();
-            if (!fetch.known()) {
-                throw new StepFailure("FetchImageUnknown", fetch.unknownBecause() + ": the stage Jobs' image is unknown; "
-                        + "set hcp-rollback.rollback.fetch-image");
-            }
+            String fetchImage = fetchImage(run);
             StatefulSet etcdSet = run.etcdStatefulSet();
             for (int member = 0; member < members; member++) {
                 if (jobs.get(member) != null) {
                     continue;
                 }
                 Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.stage, status.getEtcdImage(),
-                        fetch.image(),
+                        fetchImage,
                         RestoreScript.environment(ns, members, member, download.url(), download.sha256(),
                                 download.compression(), snapshotBytes, run.settings.bumpRevision()),
                         etcdSet, serving, run.settings.restoreTimeout().toSeconds());
@@ -121,5 +117,18 @@ public final class StageStep implements StepAction {
             }
             return run.client.resource(job).get();
         }
+    }
+
+    /** The image the plan decided on (what the preflight saw pulled); resolved now only for a plan that names none. */
+    private static String fetchImage(RollbackRun run) throws StepFailure {
+        if (run.plan().getFetchImage() != null) {
+            return run.plan().getFetchImage();
+        }
+        FetchImage.Resolved fetch = run.settings.fetchImage().resolve();
+        if (!fetch.known()) {
+            throw new StepFailure("FetchImageUnknown", fetch.unknownBecause() + ": the stage Jobs' image is unknown; "
+                    + "set hcp-rollback.rollback.fetch-image");
+        }
+        return fetch.image();
     }
 }
