@@ -1,35 +1,19 @@
 package dev.hcprollback.rollback.restore.fetch;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicy;
-import dev.failsafe.function.CheckedSupplier;
 import dev.hcprollback.api.SnapshotCompression;
 import dev.hcprollback.net.EnvironmentProxy;
-import dev.hcprollback.net.IdleTimeoutInputStream;
-import dev.hcprollback.snapshot.SnapshotDigest;
 
 /**
  * The first container of a stage Job, in the sidecar's own image: downloads a snapshot onto the etcd
@@ -76,7 +60,6 @@ public final class FetchSnapshot {
     static final int ATTEMPTS = 3;
     /** The longest a read of the body may wait for data before the attempt is given up. */
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
-    private static final int SNIFF_BYTES = 256;
 
     /** A failure with its exit code and the one line printed for it. */
     public static final class Failure extends Exception {
@@ -238,7 +221,7 @@ public final class FetchSnapshot {
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).proxy(proxy)
                     .followRedirects(HttpClient.Redirect.NORMAL).build();
-            Downloaded downloaded = withAttempts(() -> download(client, url, temporary, compression, idle));
+            SnapshotDownload.Downloaded downloaded = SnapshotDownload.withAttempts(client, url, temporary, compression, idle);
             String actual = downloaded.sha256();
             long bytes = downloaded.storedBytes();
             if (!actual.equals(expected)) {
@@ -273,41 +256,6 @@ public final class FetchSnapshot {
         }
     }
 
-    /**
-     * Runs {@code download} up to {@link #ATTEMPTS} times while it fails with {@link Retryable}, waiting a second per
-     * attempt made (1 s after the first, 2 s after the second); any other failure ends the fetch at once.
-     */
-    private static Downloaded withAttempts(CheckedSupplier<Downloaded> download)
-            throws Failure, IOException, InterruptedException, NoSuchAlgorithmException {
-        RetryPolicy<Downloaded> retries = RetryPolicy.<Downloaded> builder()
-                .handle(Retryable.class)
-                .withMaxAttempts(ATTEMPTS)
-                .withDelayFn(made -> Duration.ofSeconds(made.getAttemptCount()))
-                .build();
-        try {
-            return Failsafe.with(retries).get(download);
-        } catch (FailsafeException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Retryable last) {
-                throw new Failure(EXIT_FETCH_FAILED, "download failed after " + ATTEMPTS + " attempts: "
-                        + last.getMessage() + ": data dir left untouched");
-            }
-            if (cause instanceof Failure failure) {
-                throw failure;
-            }
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof InterruptedException interrupted) {
-                throw interrupted;
-            }
-            if (cause instanceof NoSuchAlgorithmException noSha256) {
-                throw noSha256;
-            }
-            throw e;
-        }
-    }
-
     /** Empties the stage's work dir, without following links out of it. */
     private static void clear(Path directory) throws IOException {
         try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
@@ -319,20 +267,6 @@ public final class FetchSnapshot {
         }
     }
 
-    /** A failure another attempt may not meet: the network, or a 5xx answer. */
-    private static final class Retryable extends Exception {
-        Retryable(String message) {
-            super(message);
-        }
-    }
-
-    /**
-     * What one download stored: the object's length and SHA-256 (hex), and whether it decoded into an intact etcd
-     * snapshot.
-     */
-    private record Downloaded(long storedBytes, String sha256, boolean decodedIntact) {
-    }
-
     private static SnapshotCompression compressionNamed(String name) {
         try {
             return SnapshotCompression.valueOf(name);
@@ -342,106 +276,4 @@ public final class FetchSnapshot {
         }
     }
 
-    /**
-     * Streams the body through {@code digest} (the stored bytes) and the decoder into {@code file}. A body
-     * that does not decode is read to its end all the same, so that the SHA-256 tells a damaged object
-     * from one stored some other way.
-     */
-    private static Downloaded download(HttpClient client, URI url, Path file, SnapshotCompression compression,
-            Duration idle) throws Retryable, Failure, IOException, InterruptedException, NoSuchAlgorithmException {
-        MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        HttpResponse<InputStream> response;
-        try {
-            response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new Retryable(e.getClass().getSimpleName() + " from " + hostOf(url)
-                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
-        }
-        try (InputStream body = new IdleTimeoutInputStream(response.body(), idle)) {
-            int status = response.statusCode();
-            if (status != 200) {
-                String text = new String(body.readNBytes(SNIFF_BYTES), StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
-                String message = "HTTP " + status + " from " + hostOf(url) + (text.isEmpty() ? "" : ": " + text);
-                if (status >= 500) {
-                    throw new Retryable(message);
-                }
-                throw new Failure(EXIT_FETCH_FAILED, "download failed: " + message + ": data dir left untouched");
-            }
-            byte[] head = body.readNBytes(SNIFF_BYTES);
-            String contentType = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-            if (errorPage(head) || contentType.contains("xml") || contentType.contains("html")) {
-                String text = new String(head, StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
-                throw new Failure(EXIT_FETCH_FAILED, "the URL answered 200 with an error page (" + contentType
-                        + "), not a snapshot (an expired pre-signed URL?): " + text + ": data dir left untouched");
-            }
-            try (OutputStream out = Files.newOutputStream(file);
-                    CountingDigest stored = new CountingDigest(new SequenceInputStream(new ByteArrayInputStream(head), body),
-                            digest)) {
-                if (compression == SnapshotCompression.none) {
-                    stored.transferTo(out);
-                    return new Downloaded(stored.count, hex(digest), true);
-                }
-                SnapshotDigest decoded = new SnapshotDigest(out);
-                try {
-                    compression.decoder(stored).transferTo(decoded);
-                } catch (RuntimeException notEncodedSo) {
-                    stored.transferTo(OutputStream.nullOutputStream());
-                    return new Downloaded(stored.count, hex(digest), false);
-                }
-                return new Downloaded(stored.count, hex(digest), decoded.trailerMatches());
-            } catch (IOException e) {
-                if (e instanceof IdleTimeoutInputStream.IdleTimeoutException
-                        || e.getMessage() != null && e.getMessage().contains("No space left")) {
-                    throw e;
-                }
-                throw new Retryable(e.toString());
-            }
-        } catch (IdleTimeoutInputStream.IdleTimeoutException stalled) {
-            throw new Retryable(hostOf(url) + " sent " + stalled.getMessage());
-        }
-    }
-
-    private static String hex(MessageDigest digest) {
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    /** The stored bytes as they arrive: hashed and counted. */
-    private static final class CountingDigest extends DigestInputStream {
-        long count;
-
-        CountingDigest(InputStream in, MessageDigest digest) {
-            super(in, digest);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            count += b < 0 ? 0 : 1;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] bytes, int offset, int length) throws IOException {
-            int n = super.read(bytes, offset, length);
-            count += Math.max(0, n);
-            return n;
-        }
-    }
-
-    /** True when the body starts (after blanks) with {@code <}: XML or HTML, never a bbolt file. */
-    static boolean errorPage(byte[] head) {
-        for (byte b : head) {
-            if (b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == (byte) 0xEF || b == (byte) 0xBB || b == (byte) 0xBF) {
-                continue; // blanks and a UTF-8 byte-order mark
-            }
-            return b == '<';
-        }
-        return false;
-    }
-
-    /** The host only: a pre-signed URL's query is a credential and is never printed. */
-    private static String hostOf(URI url) {
-        return url.getHost() == null ? "the URL" : url.getHost();
-    }
 }
