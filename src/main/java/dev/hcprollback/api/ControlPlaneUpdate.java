@@ -34,7 +34,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "To", jsonPath = ".spec.toVersion", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "The version the update went to.")
 @AdditionalPrinterColumn(name = "Health", jsonPath = ".status.health", type = AdditionalPrinterColumn.Type.STRING,
-        getDescription = "Soaking, Healthy, Unhealthy, RolledBack or Superseded.")
+        getDescription = "Soaking, Healthy, Unhealthy, Inconclusive, RolledBack or Superseded.")
 @AdditionalPrinterColumn(name = "Rollback Point", jsonPath = ".status.rollbackPoint", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "The verified snapshot a rollback would restore; empty: none.")
 @AdditionalPrinterColumn(name = "Window Left", jsonPath = ".status.windowLeft", type = AdditionalPrinterColumn.Type.STRING,

@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ControlPlaneUpdateStatus extends ObservedStatus {
 
-    @JsonPropertyDescription("The verdict: Soaking (rolling out, or soaking after completion), Healthy (the soak stayed green), Unhealthy (a signal red past its threshold), RolledBack or Superseded.")
+    @JsonPropertyDescription("The verdict: Soaking (rolling out, or soaking after completion), Healthy (the soak stayed green), Unhealthy (a signal attributable to the update red past its threshold), Inconclusive (the evidence is mixed or a signal flaps: a person should look, nothing is done automatically), RolledBack or Superseded.")
     private UpdateHealth health;
     @JsonPropertyDescription("The verdict in a sentence.")
     private String message;
@@ -29,6 +29,12 @@ public class ControlPlaneUpdateStatus extends ObservedStatus {
     private String windowLeft;
     @JsonPropertyDescription("The signals red at the last look, each with since when; empty when all are green.")
     private java.util.List<HealthSignal> evidence = new java.util.ArrayList<>();
+    @JsonPropertyDescription("The signals red at the record's first look, taken as the update started: what was red before the update (each with preExisting set when known to be).")
+    private java.util.List<HealthSignal> baseline;
+    @JsonPropertyDescription("When the baseline was taken (RFC 3339).")
+    private String baselineTime;
+    @JsonPropertyDescription("Per signal, when it changed between red and green within the flapping window: the watch's memory between looks.")
+    private java.util.List<SignalChanges> signalChanges = new java.util.ArrayList<>();
     @JsonPropertyDescription("The command an SRE runs to roll this update back; set while a rollback is recommended.")
     private String rollbackCommand;
     @JsonPropertyDescription("When the sidecar filed (or began to file) its automatic rollback request: at most one per update (RFC 3339).")
@@ -110,6 +116,30 @@ public class ControlPlaneUpdateStatus extends ObservedStatus {
 
     public void setEvidence(java.util.List<HealthSignal> evidence) {
         this.evidence = evidence == null ? new java.util.ArrayList<>() : evidence;
+    }
+
+    public java.util.List<HealthSignal> getBaseline() {
+        return baseline;
+    }
+
+    public void setBaseline(java.util.List<HealthSignal> baseline) {
+        this.baseline = baseline;
+    }
+
+    public String getBaselineTime() {
+        return baselineTime;
+    }
+
+    public void setBaselineTime(String baselineTime) {
+        this.baselineTime = baselineTime;
+    }
+
+    public java.util.List<SignalChanges> getSignalChanges() {
+        return signalChanges;
+    }
+
+    public void setSignalChanges(java.util.List<SignalChanges> signalChanges) {
+        this.signalChanges = signalChanges == null ? new java.util.ArrayList<>() : signalChanges;
     }
 
     public String getRollbackCommand() {

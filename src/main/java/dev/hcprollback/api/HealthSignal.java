@@ -5,7 +5,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /**
  * One red signal in a record's evidence: its name ({@code Degraded}, {@code DeploymentUnavailable},
- * ...), since when it is red (RFC 3339), how long it may stay red ({@code 10m}) and what it says.
+ * ...), since when it is red (RFC 3339), how long it may stay red ({@code 10m}) and what it says;
+ * whether it was red before the update started ({@code preExisting}, saying how that is known), how
+ * many replicas a Deployment is short ({@code missing}) and how often it changed state in the flapping
+ * window ({@code changes}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HealthSignal {
@@ -20,6 +23,12 @@ public class HealthSignal {
     private String threshold;
     @JsonPropertyDescription("What the signal says.")
     private String message;
+    @JsonPropertyDescription("Set when the signal was already red before the update started and is no worse: how that is known (a condition's lastTransitionTime, the baseline taken at the update's start). Such a signal never makes the update Unhealthy.")
+    private String preExisting;
+    @JsonPropertyDescription("For DeploymentUnavailable: how many replicas are short of those wanted.")
+    private Integer missing;
+    @JsonPropertyDescription("How often the signal changed between red and green within hcp-rollback.update.flap-window; above flap-changes it is flapping.")
+    private Integer changes;
 
     public HealthSignal() {
     }
@@ -70,6 +79,30 @@ public class HealthSignal {
 
     public void setMessage(String message) {
         this.message = message;
+    }
+
+    public String getPreExisting() {
+        return preExisting;
+    }
+
+    public void setPreExisting(String preExisting) {
+        this.preExisting = preExisting;
+    }
+
+    public Integer getMissing() {
+        return missing;
+    }
+
+    public void setMissing(Integer missing) {
+        this.missing = missing;
+    }
+
+    public Integer getChanges() {
+        return changes;
+    }
+
+    public void setChanges(Integer changes) {
+        this.changes = changes;
     }
 
     @Override

@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -25,8 +24,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * {@code EtcdAvailable} False; the update not Completed after the completion timeout; and in the
  * control-plane namespace, Deployments with fewer available replicas than they want and containers
  * not ready after restarting at least the restart limit (pods created since the update started).
- * A signal is counted from the update's start at the earliest (what was red before is the update's
- * only once it stays so); without a transition time of its own, from when the record first saw it.
+ * A Deployment rolling out within its maxUnavailable is not short ({@link DeploymentRollout}).
+ *
+ * <p>
+ * A signal's {@code since} is its own transition time, else when the record first saw it. What the
+ * objects themselves show to predate the update is marked pre-existing here: a condition whose
+ * lastTransitionTime is before the start; a Deployment short at the record's first look (the baseline)
+ * whose rollout completed before the start, or that is {@code Available=False} since before the start.
+ * {@link Attribution} carries the baseline over to later looks and counts the rest from the start.
  */
 final class SignalReader {
 
@@ -42,12 +47,13 @@ final class SignalReader {
         Instant start = Timestamps.parse(record.getSpec().getStartTime()).orElse(now);
         List<HealthSignal> before = Optional.ofNullable(record.getStatus()).map(ControlPlaneUpdateStatus::getEvidence)
                 .orElse(List.of());
-        Seen seen = new Seen(start, now, before);
+        Seen seen = new Seen(now, before);
+        boolean baseline = record.getStatus() == null || record.getStatus().getBaselineTime() == null;
         List<RedSignal> red = new ArrayList<>();
-        condition(cluster, "Available", "False", settings.availableThreshold(), seen, red);
-        condition(cluster, "Degraded", "True", settings.degradedThreshold(), seen, red);
-        condition(cluster, "ClusterVersionFailing", "True", settings.clusterVersionFailingThreshold(), seen, red);
-        condition(cluster, "EtcdAvailable", "False", settings.etcdAvailableThreshold(), seen, red);
+        condition(cluster, "Available", "False", settings.availableThreshold(), start, seen, red);
+        condition(cluster, "Degraded", "True", settings.degradedThreshold(), start, seen, red);
+        condition(cluster, "ClusterVersionFailing", "True", settings.clusterVersionFailingThreshold(), start, seen, red);
+        condition(cluster, "EtcdAvailable", "False", settings.etcdAvailableThreshold(), start, seen, red);
         Instant due = start.plus(settings.completionTimeout());
         if (completed.isEmpty() && !due.isAfter(now)) {
             red.add(new RedSignal("UpdateNotCompleted", null, due, Duration.ZERO, record.getSpec().getToVersion()
@@ -55,7 +61,7 @@ final class SignalReader {
         }
         String namespace = cluster.controlPlaneNamespace();
         for (Deployment deployment : client.apps().deployments().inNamespace(namespace).list().getItems()) {
-            unavailable(deployment, seen).ifPresent(red::add);
+            unavailable(deployment, start, baseline, seen).ifPresent(red::add);
         }
         for (Pod pod : client.pods().inNamespace(namespace).list().getItems()) {
             restarting(pod, start, seen).ifPresent(red::add);
@@ -63,8 +69,8 @@ final class SignalReader {
         return red;
     }
 
-    private static void condition(HostedCluster cluster, String type, String redWhen, Duration threshold, Seen seen,
-            List<RedSignal> into) {
+    private static void condition(HostedCluster cluster, String type, String redWhen, Duration threshold, Instant start,
+            Seen seen, List<RedSignal> into) {
         Optional<Condition> condition = Optional.ofNullable(cluster.getStatus()).flatMap(s -> s.condition(type));
         if (condition.isEmpty() || !redWhen.equals(condition.get().getStatus())) {
             return;
@@ -73,25 +79,31 @@ final class SignalReader {
         String name = "True".equals(redWhen) ? type : type + "False";
         String message = type + "=" + redWhen + Optional.ofNullable(c.getReason()).map(r -> " (" + r + ")").orElse("")
                 + Optional.ofNullable(c.getMessage()).filter(m -> !m.isBlank()).map(m -> ": " + m).orElse("");
-        into.add(new RedSignal(name, null, seen.since(name, null, Timestamps.parse(c.getLastTransitionTime())), threshold,
-                message));
+        Optional<Instant> transition = Timestamps.parse(c.getLastTransitionTime());
+        RedSignal signal = new RedSignal(name, null, seen.since(name, null, transition), threshold, message);
+        into.add(transition.filter(t -> t.isBefore(start)).isPresent()
+                ? signal.preExisting(type + "=" + redWhen + " since " + c.getLastTransitionTime() + ", before the update started")
+                : signal);
     }
 
-    private Optional<RedSignal> unavailable(Deployment deployment, Seen seen) {
-        int wanted = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
-        int available = deployment.getStatus() == null ? 0
-                : Objects.requireNonNullElse(deployment.getStatus().getAvailableReplicas(), 0);
-        if (wanted == 0 || available >= wanted) {
+    private Optional<RedSignal> unavailable(Deployment deployment, Instant start, boolean baseline, Seen seen) {
+        Optional<DeploymentRollout.Shortfall> shortfall = DeploymentRollout.shortfall(deployment);
+        if (shortfall.isEmpty()) {
             return Optional.empty();
         }
+        DeploymentRollout.Shortfall short_ = shortfall.get();
         String object = "Deployment " + deployment.getMetadata().getName();
-        Optional<Instant> transition = Optional.ofNullable(deployment.getStatus())
-                .flatMap(s -> s.getConditions().stream().filter(c -> "Available".equals(c.getType())).findFirst())
-                .filter(c -> "False".equals(c.getStatus())).map(DeploymentCondition::getLastTransitionTime)
-                .flatMap(Timestamps::parse);
-        return Optional.of(new RedSignal("DeploymentUnavailable", object,
-                seen.since("DeploymentUnavailable", object, transition), settings.deploymentThreshold(),
-                available + " of " + wanted + " replicas available"));
+        RedSignal signal = new RedSignal("DeploymentUnavailable", object, seen.since("DeploymentUnavailable", object,
+                short_.since()), settings.deploymentThreshold(), short_.message(), short_.missing(), null);
+        boolean rolledBefore = DeploymentRollout.rolledBefore(deployment, start);
+        if (rolledBefore && short_.since().filter(t -> t.isBefore(start)).isPresent()) {
+            return Optional.of(signal.preExisting("Available=False since " + Timestamps.format(short_.since().get())
+                    + " and not rolled out since, before the update started"));
+        }
+        if (rolledBefore && baseline) {
+            return Optional.of(signal.preExisting("short at the update's start, by a rollout that completed before it"));
+        }
+        return Optional.of(signal);
     }
 
     private Optional<RedSignal> restarting(Pod pod, Instant start, Seen seen) {
@@ -112,13 +124,12 @@ final class SignalReader {
                 });
     }
 
-    /** Since when a signal is red: its own transition, else when the record first saw it, never before the start. */
-    private record Seen(Instant start, Instant now, List<HealthSignal> before) {
+    /** Since when a signal is red: its own transition, else when the record first saw it. */
+    private record Seen(Instant now, List<HealthSignal> before) {
         Instant since(String name, String object, Optional<Instant> transition) {
-            Instant first = transition.or(() -> before.stream()
+            return transition.or(() -> before.stream()
                     .filter(s -> name.equals(s.getName()) && Objects.equals(object, s.getObject())).findFirst()
                     .flatMap(s -> Timestamps.parse(s.getSince()))).orElse(now);
-            return first.isBefore(start) ? start : first;
         }
     }
 }

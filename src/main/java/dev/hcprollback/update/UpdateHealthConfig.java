@@ -5,7 +5,16 @@ import java.time.Duration;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** How updates are watched for health ({@code hcp-rollback.update.*}; config/README.md lists them). */
+/**
+ * How updates are watched for health ({@code hcp-rollback.update.*}; config/README.md lists them).
+ *
+ * <p>
+ * The thresholds are no shorter than the HyperShift rollout they judge (docs/update-health.md, "Where the
+ * defaults come from"): HyperShift rolls a control-plane Deployment of 3 replicas with {@code maxSurge: 0,
+ * maxUnavailable: 1} ({@code support/config/deployment.go}, {@code DeploymentConfig.ApplyTo}) and sets no
+ * {@code progressDeadlineSeconds}, so Kubernetes' default of 600 s applies: each of the 3 replacements may
+ * take up to 10 minutes before the Deployment is stuck, 30 minutes in all with 2 of 3 available.
+ */
 @ConfigMapping(prefix = "hcp-rollback.update")
 public interface UpdateHealthConfig {
 
@@ -29,8 +38,12 @@ public interface UpdateHealthConfig {
     @WithDefault("10m")
     Duration availableThreshold();
 
-    /** How long the HostedCluster's {@code Degraded} may be True. */
-    @WithDefault("15m")
+    /**
+     * How long the HostedCluster's {@code Degraded} may be True: 30m, the longest healthy rollout of a
+     * 3-replica control-plane Deployment (3 replacements of up to progressDeadlineSeconds, 600 s, each), during
+     * which HyperShift may report the replica short.
+     */
+    @WithDefault("30m")
     Duration degradedThreshold();
 
     /** How long the HostedCluster's {@code ClusterVersionFailing} may be True. */
@@ -41,11 +54,28 @@ public interface UpdateHealthConfig {
     @WithDefault("5m")
     Duration etcdAvailableThreshold();
 
-    /** How long a Deployment of the control-plane namespace may have fewer available replicas than it wants. */
+    /**
+     * How long a Deployment of the control-plane namespace may be short of replicas beyond its rollout's
+     * {@code maxUnavailable}, or stuck ({@code Progressing=False}, {@code ProgressDeadlineExceeded}); a rollout
+     * within {@code maxUnavailable} that is progressing is not counted at all. 10m: Kubernetes' default
+     * {@code progressDeadlineSeconds} (600 s), which HyperShift does not override; a stuck Deployment has already
+     * gone that long without progress. Also the threshold of {@code PodRestarting}.
+     */
     @WithDefault("10m")
     Duration deploymentThreshold();
 
     /** Restarts of one container of a control-plane pod, since the update started, that count as restarting repeatedly. */
     @WithDefault("5")
     int restartLimit();
+
+    /**
+     * The window in which a signal's changes between red and green are counted: 15m, as in the flapping rule
+     * proposed for ARO-HCP's control-plane alerts ({@code changes(...[15m]) > 3}).
+     */
+    @WithDefault("15m")
+    Duration flapWindow();
+
+    /** More changes than this within {@code flap-window} and a signal is flapping: the verdict is Inconclusive. */
+    @WithDefault("3")
+    int flapChanges();
 }

@@ -38,8 +38,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * <p>
  * The procedure: record the latest update (one ControlPlaneUpdate per update); mark older records
  * Superseded; then, while the newest record has no final verdict: notice a rollback that undid it,
- * locate its rollback point and window, read the signals, judge the health, recommend a rollback when
- * Unhealthy, and file one automatically where an SRE opted the cluster in; finally publish the
+ * locate its rollback point and window, read the signals and attribute them ({@link HealthLook}), judge
+ * the health, recommend a rollback when Unhealthy (a person's look when Inconclusive), and file one
+ * automatically where an SRE opted the cluster in, on the evidence attributable to the update; finally publish the
  * metrics of the newest record. API errors propagate (the reconciler retries).
  */
 public class UpdateWatch {
@@ -155,25 +156,22 @@ public class UpdateWatch {
         Optional<Instant> completed = completion(cluster, record);
         boolean windowOpen = windowCloses(record).isAfter(now);
         Optional<ControlPlaneSnapshot> point = RollbackPoint.of(cluster, snapshots(cluster), settings.window(), now);
-        List<RedSignal> red = signals.red(cluster, record, completed, now);
-        HealthJudge.Judgement verdict = HealthJudge.judge(record, red, completed, settings.soak(), now);
+        HealthLook look = HealthLook.take(signals, cluster, record, completed, settings, now);
+        HealthJudge.Judgement verdict = look.verdict();
         String command = command(cluster, record, verdict);
         ControlPlaneUpdate stored = persist(record, status -> {
             status.setCompletionTime(completed.map(Timestamps::format).orElse(null));
             status.setWindowCloseTime(Timestamps.format(windowCloses(record)));
             status.setWindowLeft(windowLeft(record, now));
             locateRollbackPoint(status, record, point, windowOpen);
-            status.setHealth(verdict.health());
-            status.setMessage(verdict.message());
-            status.setSoakEndTime(verdict.soakEnd().map(Timestamps::format).orElse(null));
-            status.setEvidence(red.stream().map(RedSignal::evidence).toList());
+            look.writeTo(status);
             condition(status, SOAKED, verdict.health() == UpdateHealth.Healthy ? "True" : "False", verdict.health().name(),
                     verdict.message());
             recommend(status, verdict, point.filter(p -> windowOpen), command);
         });
         announce(cluster, stored, before);
         if (verdict.health() == UpdateHealth.Unhealthy && AutoRollback.optedIn(cluster)) {
-            stored = rollBackAutomatically(cluster, stored, red, point.isPresent() && windowOpen);
+            stored = rollBackAutomatically(cluster, stored, verdict.grounds(), point.isPresent() && windowOpen);
         }
         return stored;
     }
@@ -247,7 +245,9 @@ public class UpdateWatch {
             Optional<ControlPlaneSnapshot> usablePoint, String command) {
         if (verdict.health() != UpdateHealth.Unhealthy) {
             status.setRollbackCommand(null);
-            condition(status, RECOMMENDED, "False", verdict.health().name(), "the update is " + verdict.health());
+            condition(status, RECOMMENDED, "False", verdict.health().name(), verdict.health() == UpdateHealth.Inconclusive
+                    ? verdict.message() + "; no rollback is recommended or filed on mixed evidence"
+                    : "the update is " + verdict.health());
         } else if (usablePoint.isPresent()) {
             status.setRollbackCommand(command);
             condition(status, RECOMMENDED, "True", "Unhealthy", verdict.message() + ". Roll back to the previous version "
@@ -272,6 +272,8 @@ public class UpdateWatch {
             events.warning(cluster, record, canRollBack ? RECOMMENDED : "UpdateUnhealthy", name + recommended.get().getMessage());
             LOG.warnf("%s/%s: %s%s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), name,
                     recommended.get().getMessage());
+        } else if (now == UpdateHealth.Inconclusive) {
+            events.warning(cluster, record, "UpdateInconclusive", name + record.getStatus().getMessage());
         } else if (now == UpdateHealth.Healthy) {
             events.normal(cluster, record, "UpdateHealthy", name + record.getStatus().getMessage());
         }
@@ -295,8 +297,7 @@ public class UpdateWatch {
                 return persist(record, s -> condition(s, AUTO_ROLLBACK, "False", "Blocked",
                         "no automatic rollback: " + blocked.get()));
             }
-            String reason = "automatic: " + HealthJudge.labels(red.stream().filter(s -> s.overThreshold(clock.instant()))
-                    .toList());
+            String reason = "automatic: " + HealthJudge.grounds(red);
             String to = record.getSpec().getFromVersion();
             record = persist(record, s -> {
                 s.setAutoRollbackTime(Timestamps.format(clock.instant()));
