@@ -111,15 +111,17 @@ class UpdateTimelinesReplayTest {
     private Outcome replay(Timeline timeline) {
         String namespace = "replay-" + timeline.name();
         RollbackWorld world = new RollbackWorld(client, server, namespace, "payments");
+        List<Integer> before = timeline.steps().stream().map(Timeline.Step::at).filter(at -> at < 0).distinct().sorted()
+                .toList();
+        // the update starts now by the wall clock, which the mock API server stamps new pods with: a pod the timeline
+        // creates after the start is one of the update's; the cluster's install is a day older (out of the window)
+        Instant start = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        moveTo(world, start.minus(Duration.ofHours(25)).plus(Duration.ofMinutes(before.isEmpty() ? 0 : before.get(0))));
         world.create();
         UpdateWatch watch = new UpdateWatch(client, caches, UpdateSettings.defaults(), world.clock, silent(),
                 new UpdateMetrics(new SimpleMeterRegistry(), world.clock));
-        world.clock.advance(Duration.ofHours(25)); // the cluster's own install leaves the rollback window
         world.simulator.completeRollouts = false;
         Replayer replayer = new Replayer(world);
-        List<Integer> before = timeline.steps().stream().map(Timeline.Step::at).filter(at -> at < 0).distinct().sorted()
-                .toList();
-        Instant start = world.clock.instant().plus(Duration.ofMinutes(before.isEmpty() ? 0 : -before.get(0)));
         for (int at : before) {
             moveTo(world, start.plus(Duration.ofMinutes(at)));
             timeline.stepsAt(at).forEach(replayer::apply);
@@ -264,9 +266,6 @@ class UpdateTimelinesReplayTest {
                         .withCreationTimestamp(Timestamps.format(world.clock.instant())).endMetadata()
                         .withNewSpec().addNewContainer().withName("main").withImage("quay.io/example/new").endContainer()
                         .endSpec().build()).create();
-                // the mock API server stamps a create with the wall clock: the pod is created now on the replay's clock
-                pod.getMetadata().setCreationTimestamp(Timestamps.format(world.clock.instant()));
-                pod = client.resource(pod).update();
             }
             pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
                     .addToContainerStatuses(new ContainerStatusBuilder().withName("main").withReady(state.ready())
