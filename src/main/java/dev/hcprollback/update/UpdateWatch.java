@@ -40,8 +40,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * Superseded; then, while the newest record has no final verdict: notice a rollback that undid it,
  * locate its rollback point and window, read the signals and attribute them ({@link HealthLook}), judge
  * the health, recommend a rollback when Unhealthy (a person's look when Inconclusive), and file one
- * automatically where an SRE opted the cluster in, on the evidence attributable to the update; finally publish the
- * metrics of the newest record. API errors propagate (the reconciler retries).
+ * automatically where an SRE opted the cluster in, on the evidence attributable to the update; finally
+ * publish the metrics of the newest record. API errors propagate (the reconciler retries).
  */
 public class UpdateWatch {
 
