@@ -222,9 +222,8 @@ class RollbackOnRealApiServerIT {
             ControlPlaneUpdate rolledBack = await("the update's record marked RolledBack", payments, () -> updatesOf(payments)
                     .stream().filter(u -> u.getMetadata().getName().equals(update.getMetadata().getName()))
                     .filter(u -> u.health() == UpdateHealth.RolledBack).findFirst());
-            assertEquals(preUpgrade.getMetadata().getName(), rolledBack.getStatus().getRollbackPoint(),
+            assertEquals(done.getSpec().getSnapshotName(), rolledBack.getStatus().getRollbackPoint(),
                     "the final record names the point the rollback restored: " + rolledBack.getStatus().getRollbackPointMessage());
-            assertEquals(preUpgrade.getStatus().getCompletionTime(), rolledBack.getStatus().getRollbackPointTime());
             assertNull(rolledBack.getStatus().getWindowLeft(), "a final record has no window left");
             say("test", "HyperShift's simulator redid " + payments.hyperShift.conflictsRetried.get()
                     + " status writes after a 409 (another writer came first)");
@@ -291,11 +290,16 @@ class RollbackOnRealApiServerIT {
             assertTrue(refused.getSpec().getReason().startsWith("automatic: "), refused.getSpec().getReason());
             ControlPlaneUpdate filed = await("the update's record says Filed", orders, () -> updatesOf(orders).stream()
                     .filter(u -> autoRollback(u).map(c -> "Filed".equals(c.getReason())).orElse(false)).findFirst());
-            assertEquals(preUpgrade.getStatus().getCompletionTime(), filed.getStatus().getRollbackPointTime(),
+            // the PreUpgrade snapshot, or a Scheduled one of 4.18.5 that completed after it and before the update
+            ControlPlaneSnapshot point = admin.resources(ControlPlaneSnapshot.class).inNamespace(orders.namespace)
+                    .withName(filed.getStatus().getRollbackPoint()).get();
+            String pointCompleted = Instant.parse(point.getStatus().getCompletionTime())
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+            assertEquals(pointCompleted, filed.getStatus().getRollbackPointTime(),
                     "the data-loss window starts when the rollback point completed");
             assertNotNull(filed.getStatus().getDataLossWindow(), "and is shown as its age");
-            assertTrue(autoRollback(filed).get().getMessage().contains("restoring snapshot " + preUpgrade.getMetadata().getName()
-                    + " throws away the etcd writes since " + preUpgrade.getStatus().getCompletionTime()),
+            assertTrue(autoRollback(filed).get().getMessage().contains("restoring snapshot " + point.getMetadata().getName()
+                    + " throws away the etcd writes since " + pointCompleted),
                     autoRollback(filed).get().getMessage());
             assertEquals(Optional.of(filed.getMetadata().getName()), RollbackRequest.autoRollbackFiled(orders.cluster()),
                     "the filing recorded on the HostedCluster, by the update's record name");
