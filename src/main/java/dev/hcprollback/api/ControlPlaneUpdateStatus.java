@@ -21,11 +21,15 @@ public class ControlPlaneUpdateStatus extends ObservedStatus {
     private String soakEndTime;
     @JsonPropertyDescription("The verified ControlPlaneSnapshot a rollback of this update would restore; absent when none.")
     private String rollbackPoint;
-    @JsonPropertyDescription("Why there is a rollback point, or why none.")
+    @JsonPropertyDescription("Why there is a rollback point, or why none; after a rollback, the point it restored.")
     private String rollbackPointMessage;
+    @JsonPropertyDescription("When the rollback point's snapshot completed (RFC 3339): a restore of it throws away every etcd write made since.")
+    private String rollbackPointTime;
+    @JsonPropertyDescription("The data-loss window of the rollback point: the age of its snapshot, e.g. 3h or 42m, the span of writes a restore throws away; after a rollback, the span it threw away (snapshot to rollback completion). Absent on other final verdicts.")
+    private String dataLossWindow;
     @JsonPropertyDescription("When the rollback window closes: the start plus hcp-rollback.rollback.window (RFC 3339).")
     private String windowCloseTime;
-    @JsonPropertyDescription("Time left in the rollback window, e.g. 23h, 42m, or closed.")
+    @JsonPropertyDescription("Time left in the rollback window, e.g. 23h, 42m, or closed, while the verdict is open; absent on a final verdict (windowCloseTime still says when the window closes).")
     private String windowLeft;
     @JsonPropertyDescription("The signals red at the last look, each with since when; empty when all are green.")
     private java.util.List<HealthSignal> evidence = new java.util.ArrayList<>();
@@ -92,6 +96,22 @@ public class ControlPlaneUpdateStatus extends ObservedStatus {
 
     public void setRollbackPointMessage(String rollbackPointMessage) {
         this.rollbackPointMessage = rollbackPointMessage;
+    }
+
+    public String getRollbackPointTime() {
+        return rollbackPointTime;
+    }
+
+    public void setRollbackPointTime(String rollbackPointTime) {
+        this.rollbackPointTime = rollbackPointTime;
+    }
+
+    public String getDataLossWindow() {
+        return dataLossWindow;
+    }
+
+    public void setDataLossWindow(String dataLossWindow) {
+        this.dataLossWindow = dataLossWindow;
     }
 
     public String getWindowCloseTime() {

@@ -29,6 +29,12 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
     public static final String STRATEGY = PREFIX + "strategy";
     /** {@code "true"}: the sidecar files the rollback request of an Unhealthy update itself. */
     public static final String AUTO_ROLLBACK = PREFIX + "auto-rollback";
+    /**
+     * The ControlPlaneUpdate (named after the update: cluster uid, version, start) whose automatic rollback the
+     * sidecar filed, set in the same patch as the request. It keeps the filing to one per update when the records are
+     * deleted and made again; only the sidecar may set, change or remove it.
+     */
+    public static final String AUTO_ROLLBACK_FILED = PREFIX + "auto-rollback-filed";
 
     /** The values a yes/no annotation accepts, exactly as written. */
     static final List<String> FLAG_VALUES = List.of("true", "false");
@@ -79,6 +85,17 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
         Map<String, String> annotations = cluster == null || cluster.getMetadata() == null
                 || cluster.getMetadata().getAnnotations() == null ? Map.of() : cluster.getMetadata().getAnnotations();
         return flag(annotations, AUTO_ROLLBACK, new ArrayList<>()).orElse(false);
+    }
+
+    /** The ControlPlaneUpdate whose automatic rollback the sidecar filed ({@link #AUTO_ROLLBACK_FILED}), if any. */
+    public static Optional<String> autoRollbackFiled(HostedCluster cluster) {
+        return Optional.ofNullable(cluster).map(HostedCluster::getMetadata).map(m -> m.getAnnotations())
+                .map(a -> a.get(AUTO_ROLLBACK_FILED)).filter(v -> !v.isEmpty());
+    }
+
+    /** Whether {@link #AUTO_ROLLBACK_FILED} is added, changed or removed (an empty value counts as a value). */
+    public static boolean autoRollbackFiledChanged(HostedCluster before, HostedCluster after) {
+        return !java.util.Objects.equals(prefixed(before).get(AUTO_ROLLBACK_FILED), prefixed(after).get(AUTO_ROLLBACK_FILED));
     }
 
     /** A yes/no annotation: empty when absent or invalid (then recorded in {@code invalid}). */

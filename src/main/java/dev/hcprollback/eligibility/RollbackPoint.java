@@ -8,7 +8,10 @@ import java.util.Optional;
 import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneUpdate;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.PayloadIdentity;
+import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseField;
+import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateStep;
 
@@ -31,6 +34,23 @@ public final class RollbackPoint {
                         snapshot -> SnapshotPayloads.backs(snapshot, cluster)
                                 && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false),
                         step.startedAt())));
+    }
+
+    /**
+     * The snapshot a rollback of the update {@code record} describes would restore: the newest verified snapshot of
+     * the record's from payload ({@code spec.fromImage}, by digest, else {@code spec.fromVersion}), recorded of this
+     * very cluster, completed before the update started. Judged from the record, not the cluster's latest history
+     * entry: during a rollback that entry is the way back, whose "previous" payload is the update's own target, and
+     * a snapshot of that payload is never this update's rollback point. The window is the caller's to check.
+     */
+    public static Optional<ControlPlaneSnapshot> ofUpdate(ControlPlaneUpdate record, HostedCluster cluster,
+            Collection<ControlPlaneSnapshot> snapshots) {
+        Optional<PayloadIdentity> from = PayloadImage.of(record.getSpec().getFromImage())
+                .map(image -> PayloadIdentity.of(image, ReleaseVersion.parse(record.getSpec().getFromVersion())));
+        return from.flatMap(previous -> SnapshotSelection.newestVerified(snapshots,
+                snapshot -> SnapshotPayloads.backs(snapshot, cluster)
+                        && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false),
+                Optional.of(updateStart(record))));
     }
 
     /**

@@ -38,11 +38,21 @@ final class AutoRollback {
         return RollbackRequests.unfinished(client, cluster).map(r -> "rollback " + r.getMetadata().getName() + " is unfinished");
     }
 
-    /** Sets the request annotations, guarded by the resourceVersion read: a concurrent SRE request wins. */
-    void file(HostedCluster cluster, String toVersion, String reason) {
+    /** Whether the HostedCluster says the automatic rollback of the update {@code record} names was filed. */
+    static boolean filedFor(HostedCluster cluster, String record) {
+        return RollbackRequest.autoRollbackFiled(cluster).map(record::equals).orElse(false);
+    }
+
+    /**
+     * Sets the request annotations and, in the same patch, {@link RollbackRequest#AUTO_ROLLBACK_FILED} naming the
+     * update's record (whose name the update determines), guarded by the resourceVersion read: a concurrent SRE
+     * request wins.
+     */
+    void file(HostedCluster cluster, String toVersion, String reason, String record) {
         Map<String, String> request = new java.util.LinkedHashMap<>();
         request.put(RollbackRequest.TO_VERSION, toVersion);
         request.put(RollbackRequest.REASON, reason);
+        request.put(RollbackRequest.AUTO_ROLLBACK_FILED, record);
         RollbackRequests.patchAnnotations(client, cluster, request, null);
     }
 }

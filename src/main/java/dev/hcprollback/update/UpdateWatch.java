@@ -17,6 +17,7 @@ import dev.hcprollback.api.ControlPlaneUpdate;
 import dev.hcprollback.api.ControlPlaneUpdateStatus;
 import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.api.RollbackStrategy;
 import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.cluster.ClusterCaches;
 import dev.hcprollback.cluster.RollbackEvents;
@@ -134,6 +135,8 @@ public class UpdateWatch {
                 status.setMessage("superseded by the update to " + newest.getSpec().getToVersion() + " ("
                         + newest.getMetadata().getName() + ")");
                 status.setRollbackCommand(null);
+                status.setWindowLeft(null);
+                status.setDataLossWindow(null);
                 condition(status, RECOMMENDED, "False", "Superseded", status.getMessage());
             });
         }
@@ -144,26 +147,20 @@ public class UpdateWatch {
         UpdateHealth before = record.health();
         Optional<ControlPlaneRollback> undoneBy = undoneBy(cluster, record);
         if (undoneBy.isPresent()) {
-            return persist(record, status -> {
-                status.setHealth(UpdateHealth.RolledBack);
-                status.setRolledBackBy(undoneBy.get().getMetadata().getName());
-                status.setMessage("rolled back to " + record.getSpec().getFromVersion() + " by ControlPlaneRollback "
-                        + undoneBy.get().getMetadata().getName());
-                status.setRollbackCommand(null);
-                condition(status, RECOMMENDED, "False", "RolledBack", status.getMessage());
-            });
+            return rolledBack(cluster, record, undoneBy.get());
         }
         Optional<Instant> completed = completion(cluster, record);
         boolean windowOpen = windowCloses(record).isAfter(now);
-        Optional<ControlPlaneSnapshot> point = RollbackPoint.of(cluster, snapshots(cluster), settings.window(), now);
+        // the record's own update, not the cluster's latest history entry (during a rollback, the way back)
+        Optional<ControlPlaneSnapshot> point = RollbackPoint.ofUpdate(record, cluster, snapshots(cluster));
         HealthLook look = HealthLook.take(signals, cluster, record, completed, settings, now);
         HealthJudge.Judgement verdict = look.verdict();
         String command = command(cluster, record, verdict);
         ControlPlaneUpdate stored = persist(record, status -> {
             status.setCompletionTime(completed.map(Timestamps::format).orElse(null));
             status.setWindowCloseTime(Timestamps.format(windowCloses(record)));
-            status.setWindowLeft(windowLeft(record, now));
-            locateRollbackPoint(status, record, point, windowOpen);
+            status.setWindowLeft(verdict.health().isFinal() ? null : windowLeft(record, now));
+            locateRollbackPoint(status, record, point, windowOpen && !verdict.health().isFinal(), now);
             look.writeTo(status);
             condition(status, SOAKED, verdict.health() == UpdateHealth.Healthy ? "True" : "False", verdict.health().name(),
                     verdict.message());
@@ -174,6 +171,44 @@ public class UpdateWatch {
             stored = rollBackAutomatically(cluster, stored, verdict.grounds(), point.isPresent() && windowOpen);
         }
         return stored;
+    }
+
+    /**
+     * The final record of an update a rollback undid: no window left, and the rollback point is the snapshot the
+     * rollback restored, with the span of writes that restore threw away (the snapshot's completion to the
+     * rollback's); a payload-only rollback restored none.
+     */
+    private ControlPlaneUpdate rolledBack(HostedCluster cluster, ControlPlaneUpdate record, ControlPlaneRollback rollback) {
+        String by = rollback.getMetadata().getName();
+        boolean restoredEtcd = rollback.getSpec().getStrategy() != RollbackStrategy.PayloadOnly
+                && rollback.getSpec().getSnapshotName() != null;
+        Optional<Instant> taken = restoredEtcd ? snapshots(cluster).stream()
+                .filter(s -> rollback.getSpec().getSnapshotName().equals(s.getMetadata().getName()))
+                .findFirst().flatMap(ControlPlaneSnapshot::completedAt) : Optional.empty();
+        Optional<Instant> ended = Timestamps.parse(rollback.getStatus().getCompletionTime());
+        return persist(record, status -> {
+            status.setHealth(UpdateHealth.RolledBack);
+            status.setRolledBackBy(by);
+            status.setMessage("rolled back to " + record.getSpec().getFromVersion() + " by ControlPlaneRollback " + by);
+            status.setRollbackCommand(null);
+            status.setWindowLeft(null);
+            if (restoredEtcd) {
+                status.setRollbackPoint(rollback.getSpec().getSnapshotName());
+                taken.ifPresent(t -> status.setRollbackPointTime(Timestamps.format(t)));
+                status.setDataLossWindow(taken.flatMap(t -> ended.map(e -> coarse(Duration.between(t, e)))).orElse(null));
+                status.setRollbackPointMessage("restored by ControlPlaneRollback " + by + ": snapshot "
+                        + rollback.getSpec().getSnapshotName() + " of " + record.getSpec().getFromVersion()
+                        + Optional.ofNullable(status.getRollbackPointTime()).map(t -> ", completed " + t
+                                + "; the etcd writes made after it were thrown away").orElse(""));
+            } else {
+                status.setRollbackPoint(null);
+                status.setRollbackPointTime(null);
+                status.setDataLossWindow(null);
+                status.setRollbackPointMessage("ControlPlaneRollback " + by + " reverted the payload only: etcd was kept,"
+                        + " no snapshot restored");
+            }
+            condition(status, RECOMMENDED, "False", "RolledBack", status.getMessage());
+        });
     }
 
     /** A rollback to the record's from version that Succeeded after the update started. */
@@ -215,22 +250,42 @@ public class UpdateWatch {
     }
 
     /**
-     * The snapshot {@link RollbackPoint} picks, or why none. Once the window closed, the last point
-     * found stays named: retention keeps it until the update is Healthy ({@link RollbackPoint#heldBy}).
+     * The snapshot {@link RollbackPoint#ofUpdate} picks, or why none, with its data-loss window (its age: the writes
+     * a restore of it throws away). Once the window closed (or the verdict is final), the last point found stays named
+     * without a data-loss window: retention keeps it until the update is Healthy ({@link RollbackPoint#heldBy}).
      */
     private void locateRollbackPoint(ControlPlaneUpdateStatus status, ControlPlaneUpdate record,
-            Optional<ControlPlaneSnapshot> point, boolean windowOpen) {
-        if (!windowOpen) {
-            status.setRollbackPointMessage("the rollback window closed at " + status.getWindowCloseTime());
+            Optional<ControlPlaneSnapshot> point, boolean open, Instant now) {
+        if (!open) {
+            status.setDataLossWindow(null);
+            if (!windowCloses(record).isAfter(now)) {
+                status.setRollbackPointMessage("the rollback window closed at " + status.getWindowCloseTime());
+            }
         } else if (point.isPresent()) {
+            Instant completed = point.get().completedAt().get();
             status.setRollbackPoint(point.get().getMetadata().getName());
+            status.setRollbackPointTime(Timestamps.format(completed));
+            status.setDataLossWindow(coarse(Duration.between(completed, now)));
             status.setRollbackPointMessage("verified snapshot " + point.get().getMetadata().getName() + " of "
-                    + record.getSpec().getFromVersion() + ", completed " + point.get().getStatus().getCompletionTime());
+                    + record.getSpec().getFromVersion() + ", completed " + status.getRollbackPointTime()
+                    + ": a restore throws away the etcd writes made since");
         } else {
             status.setRollbackPoint(null);
+            status.setRollbackPointTime(null);
+            status.setDataLossWindow(null);
             status.setRollbackPointMessage("no verified snapshot of " + record.getSpec().getFromVersion()
                     + " of this cluster completed before the update started at " + record.getSpec().getStartTime());
         }
+    }
+
+    /** {@code ; restoring snapshot <name> throws away the etcd writes since <time> (<age>)}, or nothing without a point. */
+    private static String dataLoss(ControlPlaneUpdateStatus status) {
+        if (status.getRollbackPoint() == null || status.getRollbackPointTime() == null) {
+            return "";
+        }
+        return "; restoring snapshot " + status.getRollbackPoint() + " throws away the etcd writes since "
+                + status.getRollbackPointTime() + Optional.ofNullable(status.getDataLossWindow()).map(d -> " (" + d + ")")
+                        .orElse("");
     }
 
     /** The exact command an SRE runs to roll this update back (docs/rollback.md). */
@@ -280,8 +335,11 @@ public class UpdateWatch {
     }
 
     /**
-     * Files the rollback request itself, at most once per update: the intent is written to the status
-     * before the annotations, so a sidecar stopped in between finds it and only completes that filing.
+     * Files the rollback request itself, at most once per update. The request's patch also sets
+     * {@link RollbackRequest#AUTO_ROLLBACK_FILED} to the record's name, which the update determines: a record
+     * deleted and made again finds it there (only the sidecar may change it) and files nothing. The intent is
+     * written to the status before the patch, so a sidecar stopped in between finds it and only completes that
+     * filing.
      */
     private ControlPlaneUpdate rollBackAutomatically(HostedCluster cluster, ControlPlaneUpdate record, List<RedSignal> red,
             boolean possible) {
@@ -289,6 +347,14 @@ public class UpdateWatch {
         Optional<Condition> auto = condition(status, AUTO_ROLLBACK);
         if (auto.map(c -> "Filed".equals(c.getReason())).orElse(false)) {
             return record;
+        }
+        if (AutoRollback.filedFor(cluster, record.getMetadata().getName())) {
+            if (status.getAutoRollbackTime() != null) {
+                return filed(cluster, record); // this record's filing, stopped after the patch
+            }
+            return persist(record, s -> condition(s, AUTO_ROLLBACK, "True", "Filed", "the automatic rollback of this"
+                    + " update was filed before (the HostedCluster's " + RollbackRequest.AUTO_ROLLBACK_FILED
+                    + " annotation names it), by an earlier record of it: at most one per update"));
         }
         if (status.getAutoRollbackTime() == null) {
             Optional<String> blocked = possible ? autoRollback.blocked(cluster)
@@ -302,10 +368,9 @@ public class UpdateWatch {
             record = persist(record, s -> {
                 s.setAutoRollbackTime(Timestamps.format(clock.instant()));
                 s.setAutoRollbackReason(reason);
-                condition(s, AUTO_ROLLBACK, "False", "Filing", "filing the rollback request to " + to + " (" + reason + ")");
+                condition(s, AUTO_ROLLBACK, "False", "Filing", "filing the rollback request to " + to + " (" + reason + ")"
+                        + dataLoss(s));
             });
-        } else if (alreadyFiled(cluster, status.getAutoRollbackReason())) {
-            return filed(cluster, record);
         } else {
             // an interrupted filing: never over a request or rollback that came in between
             Optional<String> blocked = autoRollback.blocked(cluster);
@@ -314,26 +379,19 @@ public class UpdateWatch {
                         "no automatic rollback: " + blocked.get()));
             }
         }
-        autoRollback.file(cluster, record.getSpec().getFromVersion(), record.getStatus().getAutoRollbackReason());
+        autoRollback.file(cluster, record.getSpec().getFromVersion(), record.getStatus().getAutoRollbackReason(),
+                record.getMetadata().getName());
         return filed(cluster, record);
     }
 
     private ControlPlaneUpdate filed(HostedCluster cluster, ControlPlaneUpdate record) {
         metrics.autoRollbackFiled();
         String message = "rollback request to " + record.getSpec().getFromVersion() + " filed: "
-                + record.getStatus().getAutoRollbackReason();
+                + record.getStatus().getAutoRollbackReason() + dataLoss(record.getStatus());
         events.warning(cluster, record, "AutoRollbackRequested",
                 "ControlPlaneUpdate " + record.getMetadata().getName() + ": " + message);
         LOG.warnf("%s/%s: %s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), message);
         return persist(record, s -> condition(s, AUTO_ROLLBACK, "True", "Filed", message));
-    }
-
-    /** The request (or the rollback it became) is there already: a filing interrupted after the patch. */
-    private boolean alreadyFiled(HostedCluster cluster, String reason) {
-        return RollbackRequest.of(cluster).reason().map(reason::equals).orElse(false)
-                || client.resources(ControlPlaneRollback.class).inNamespace(cluster.getMetadata().getNamespace()).list()
-                        .getItems().stream().anyMatch(r -> r.getSpec() != null && reason.equals(r.getSpec().getReason())
-                                && cluster.getMetadata().getName().equals(r.getSpec().getHostedClusterName()));
     }
 
     private void publish(HostedCluster cluster, ControlPlaneUpdate newest, Instant now) {
@@ -353,10 +411,12 @@ public class UpdateWatch {
     /** {@code 23h}, {@code 42m}, {@code closed}: coarse, so that the status is not rewritten at every look. */
     private String windowLeft(ControlPlaneUpdate record, Instant now) {
         Duration left = Duration.between(now, windowCloses(record));
-        if (left.isNegative() || left.isZero()) {
-            return "closed";
-        }
-        return left.toHours() > 0 ? left.toHours() + "h" : Math.max(1, left.toMinutes()) + "m";
+        return left.isNegative() || left.isZero() ? "closed" : coarse(left);
+    }
+
+    /** {@code 23h}, {@code 42m}: whole hours, else whole minutes (at least 1m). */
+    private static String coarse(Duration span) {
+        return span.toHours() > 0 ? span.toHours() + "h" : Math.max(1, span.toMinutes()) + "m";
     }
 
     /** Applies {@code change} to the status and writes it when anything changed; returns the record as stored. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -65,6 +66,7 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
@@ -217,9 +219,12 @@ class RollbackOnRealApiServerIT {
             assertTrue(payments.hyperShift.ranJobs.containsAll(done.getStatus().getRestoreJobs()),
                     "every restore Job ran for real: " + payments.hyperShift.ranJobs);
             assertStagedWithTheSidecarsOwnImage(payments, done);
-            await("the update's record marked RolledBack", payments, () -> updatesOf(payments).stream()
-                    .filter(u -> u.getMetadata().getName().equals(update.getMetadata().getName()))
+            ControlPlaneUpdate rolledBack = await("the update's record marked RolledBack", payments, () -> updatesOf(payments)
+                    .stream().filter(u -> u.getMetadata().getName().equals(update.getMetadata().getName()))
                     .filter(u -> u.health() == UpdateHealth.RolledBack).findFirst());
+            assertEquals(done.getSpec().getSnapshotName(), rolledBack.getStatus().getRollbackPoint(),
+                    "the final record names the point the rollback restored: " + rolledBack.getStatus().getRollbackPointMessage());
+            assertNull(rolledBack.getStatus().getWindowLeft(), "a final record has no window left");
             say("test", "HyperShift's simulator redid " + payments.hyperShift.conflictsRetried.get()
                     + " status writes after a 409 (another writer came first)");
         }
@@ -257,6 +262,77 @@ class RollbackOnRealApiServerIT {
             assertEquals(List.of(), hyperShift.batch().v1().jobs().inNamespace(billing.controlPlaneNamespace())
                     .withLabel("app", RestoreJobs.APP_LABEL_VALUE).list().getItems(), "no stage Job");
         }
+    }
+
+    /**
+     * Once per update means once per update: an SRE opts the cluster in, the update breaks, the sidecar files its
+     * rollback, which is refused before anything is touched (the nodes cannot pull the sidecar's image), and the SRE
+     * withdraws the request. The service's cleanup then deletes the update's records, as RBAC lets it: the sidecar
+     * records the same update again and judges it Unhealthy again, but files nothing. Before, it filed a second
+     * automatic rollback of the same update (and a second ControlPlaneRollback).
+     */
+    @Test
+    void anAutomaticRollbackIsFiledOncePerUpdateEvenAfterTheUpdatesRecordsAreDeleted() throws Exception {
+        management.createNamespace("once");
+        LocalHostedCluster orders = LocalHostedCluster.seed(admin, hyperShift, "once", "orders", etcd, pki,
+                DIR.resolve("once"), RollbackOnRealApiServerIT::say);
+        orders.hyperShift.unpullableImages.add(RENAMED_BY_DIGEST);
+        try (SimulatorLoop hyperShiftRuns = orders.start(); KubernetesClient sre = management.client(TestUser.SRE)) {
+            ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(orders);
+            sre.resources(HostedCluster.class).inNamespace(orders.namespace).withName(orders.name).patch(
+                    PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"metadata\":{\"annotations\":{\"" + RollbackRequest.AUTO_ROLLBACK + "\":\"true\"}}}");
+            ControlPlaneUpdate update = forceUpdateTo(orders, "4.18.6", preUpgrade);
+            orders.brokenVersion = "4.18.6";
+
+            ControlPlaneRollback refused = await("the automatic rollback filed and refused", orders, () -> rollbackOf(orders)
+                    .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == RollbackPhase.Failed));
+            assertTrue(refused.getSpec().getReason().startsWith("automatic: "), refused.getSpec().getReason());
+            ControlPlaneUpdate filed = await("the update's record says Filed", orders, () -> updatesOf(orders).stream()
+                    .filter(u -> autoRollback(u).map(c -> "Filed".equals(c.getReason())).orElse(false)).findFirst());
+            // the PreUpgrade snapshot, or a Scheduled one of 4.18.5 that completed after it and before the update
+            ControlPlaneSnapshot point = admin.resources(ControlPlaneSnapshot.class).inNamespace(orders.namespace)
+                    .withName(filed.getStatus().getRollbackPoint()).get();
+            String pointCompleted = Instant.parse(point.getStatus().getCompletionTime())
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+            assertEquals(pointCompleted, filed.getStatus().getRollbackPointTime(),
+                    "the data-loss window starts when the rollback point completed");
+            assertNotNull(filed.getStatus().getDataLossWindow(), "and is shown as its age");
+            assertTrue(autoRollback(filed).get().getMessage().contains("restoring snapshot " + point.getMetadata().getName()
+                    + " throws away the etcd writes since " + pointCompleted),
+                    autoRollback(filed).get().getMessage());
+            assertEquals(Optional.of(filed.getMetadata().getName()), RollbackRequest.autoRollbackFiled(orders.cluster()),
+                    "the filing recorded on the HostedCluster, by the update's record name");
+            // the SRE withdraws the refused request; the record of the filing is not theirs to remove
+            sre.resources(HostedCluster.class).inNamespace(orders.namespace).withName(orders.name).patch(
+                    PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"" + RollbackRequest.TO_VERSION
+                            + "\":null,\"" + RollbackRequest.REASON + "\":null}}}");
+            KubernetesClientException refusal = assertThrows(KubernetesClientException.class, () -> sre
+                    .resources(HostedCluster.class).inNamespace(orders.namespace).withName(orders.name).patch(
+                            PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
+                                    + RollbackRequest.AUTO_ROLLBACK_FILED + "\":null}}}"));
+            assertEquals(403, refusal.getCode());
+            assertTrue(refusal.getMessage().contains("[auto-rollback-filed-by-sidecar] " + RollbackRequest.AUTO_ROLLBACK_FILED
+                    + " (ControlPlaneUpdate " + filed.getMetadata().getName() + ") records that hcp-rollback filed"),
+                    refusal.getMessage());
+
+            admin.resources(ControlPlaneUpdate.class).inNamespace(orders.namespace).withName(filed.getMetadata().getName())
+                    .delete();
+            ControlPlaneUpdate again = await("the update recorded again, Unhealthy, its automatic rollback looked at",
+                    orders, () -> updatesOf(orders).stream()
+                            .filter(u -> !u.getMetadata().getUid().equals(filed.getMetadata().getUid()))
+                            .filter(u -> u.health() == UpdateHealth.Unhealthy && autoRollback(u).isPresent()).findFirst());
+            assertEquals(update.getMetadata().getName(), again.getMetadata().getName(), "the same update, by its name");
+            assertFalse(RollbackRequest.of(orders.cluster()).isPresent(), "no second request for the same update: "
+                    + orders.cluster().getMetadata().getAnnotations());
+            assertEquals("Filed", autoRollback(again).get().getReason(), autoRollback(again).get().getMessage());
+            assertEquals(refused.getMetadata().getUid(), rollbackOf(orders).orElseThrow().getMetadata().getUid(),
+                    "still the one rollback");
+        }
+    }
+
+    private static Optional<Condition> autoRollback(ControlPlaneUpdate update) {
+        return update.getStatus() == null ? Optional.empty() : update.getStatus().condition("AutoRollback");
     }
 
     /** The stage Jobs ran the sidecar's own image, by digest, and the plan's preflight said so. */

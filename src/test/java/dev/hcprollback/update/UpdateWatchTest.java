@@ -221,6 +221,9 @@ class UpdateWatchTest {
         assertEquals("payments-4.18.6-point", record.getStatus().getRollbackPoint());
         assertNotNull(record.getStatus().getCompletionTime(), "the simulator completed the rollout");
         assertEquals("29m", record.getStatus().getWindowLeft());
+        Instant pointCompleted = f.world().clock.instant().minus(Duration.ofMinutes(91));
+        assertEquals(pointCompleted.toString(), record.getStatus().getRollbackPointTime(), "when the point completed");
+        assertEquals("1h", record.getStatus().getDataLossWindow(), "a restore would throw away 1 h 31 min of writes");
         assertEquals(Set.of("Soaking"), f.healthSeries());
         assertEquals(1.0, f.gauge(UpdateMetrics.POINT, ClusterSeries.NAME, "payments"));
 
@@ -237,6 +240,8 @@ class UpdateWatchTest {
 
         record = f.after(Duration.ofMinutes(16));
         assertEquals(UpdateHealth.Healthy, record.getStatus().getHealth(), record.getStatus().getMessage());
+        assertNull(record.getStatus().getWindowLeft(), "a final record has no window left to count down");
+        assertNull(record.getStatus().getDataLossWindow());
         assertEquals("True", condition(record, UpdateWatch.SOAKED).getStatus());
         assertEquals(List.of(), record.getStatus().getEvidence());
         assertEquals(Set.of("Healthy"), f.healthSeries(), "the Soaking series is gone");
@@ -320,6 +325,10 @@ class UpdateWatchTest {
         assertEquals("4.18.6", request.toVersion().orElse(null));
         assertTrue(request.reason().orElse("").startsWith("automatic: Degraded red since "), request.reason().toString());
         assertEquals("Filed", condition(record, UpdateWatch.AUTO_ROLLBACK).getReason());
+        assertTrue(condition(record, UpdateWatch.AUTO_ROLLBACK).getMessage().endsWith("restoring snapshot payments-4.18.6-point"
+                + " throws away the etcd writes since " + record.getStatus().getRollbackPointTime() + " ("
+                + record.getStatus().getDataLossWindow() + ")"), condition(record, UpdateWatch.AUTO_ROLLBACK).getMessage());
+        assertEquals(record.getMetadata().getName(), RollbackRequest.autoRollbackFiled(f.world().cluster()).orElse(null));
         assertNotNull(record.getStatus().getAutoRollbackTime());
         assertEquals(1.0, f.world().meters.get("hcp_rollback_auto_rollbacks").counter().count());
 
@@ -359,6 +368,17 @@ class UpdateWatchTest {
         assertFalse(RollbackRequest.of(f.world().cluster()).isPresent(), "no second request for the same update");
         assertEquals(1.0, f.world().meters.get("hcp_rollback_auto_rollbacks").counter().count());
 
+        // nor when the update's record is deleted and made again
+        ControlPlaneUpdate deleted = record;
+        client.resource(deleted).delete();
+        await().atMost(LIMIT).until(() -> client.resource(deleted).get() == null);
+        ControlPlaneUpdate again = f.after(Duration.ofMinutes(1));
+        assertEquals(record.getMetadata().getName(), again.getMetadata().getName(), "the same update");
+        assertFalse(RollbackRequest.of(f.world().cluster()).isPresent(), "no second request for the same update");
+        assertEquals("Filed", condition(again, UpdateWatch.AUTO_ROLLBACK).getReason(),
+                condition(again, UpdateWatch.AUTO_ROLLBACK).getMessage());
+        assertEquals(1.0, f.world().meters.get("hcp_rollback_auto_rollbacks").counter().count());
+
         Fixture sre = updatedTo7("sre-first", Map.of(AutoRollback.ANNOTATION, "true",
                 RollbackRequest.TO_VERSION, "4.18.6", RollbackRequest.REASON, "INC-9: SRE on it"));
         record = sre.degradedPastThreshold();
@@ -374,9 +394,9 @@ class UpdateWatchTest {
         ControlPlaneUpdate filed = f.degradedPastThreshold();
         String reason = filed.getStatus().getAutoRollbackReason();
 
-        // as a sidecar stopped between writing its intent and setting the annotations leaves it
+        // as a sidecar stopped between writing its intent and setting the annotations (one patch) leaves it
         f.patchCluster("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.TO_VERSION + "\":null,\""
-                + RollbackRequest.REASON + "\":null}}}");
+                + RollbackRequest.REASON + "\":null,\"" + RollbackRequest.AUTO_ROLLBACK_FILED + "\":null}}}");
         ControlPlaneUpdate stopped = client.resource(filed).get();
         stopped.getStatus().getConditions().removeIf(c -> UpdateWatch.AUTO_ROLLBACK.equals(c.getType()));
         stopped.getStatus().getConditions().add(new io.fabric8.kubernetes.api.model.ConditionBuilder()
@@ -393,10 +413,61 @@ class UpdateWatchTest {
         ControlPlaneUpdate again = client.resource(resumed).get();
         again.getStatus().getConditions().removeIf(c -> UpdateWatch.AUTO_ROLLBACK.equals(c.getType()));
         client.resource(again).updateStatus();
-        f.patchCluster("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.REASON + "\":\"INC-10: SRE on it\"}}}");
+        f.patchCluster("{\"metadata\":{\"annotations\":{\"" + RollbackRequest.REASON + "\":\"INC-10: SRE on it\",\""
+                + RollbackRequest.AUTO_ROLLBACK_FILED + "\":null}}}");
         ControlPlaneUpdate blocked = f.after(Duration.ofMinutes(1));
         assertEquals("Blocked", condition(blocked, UpdateWatch.AUTO_ROLLBACK).getReason());
         assertEquals("INC-10: SRE on it", RollbackRequest.of(f.world().cluster()).reason().orElse(null));
+    }
+
+    /**
+     * A rollback's way back is an entry of the version history too (4.18.7 to 4.18.6): while it rolls out, the record
+     * keeps its update's rollback point, the snapshot of 4.18.6 from before the update. Before, the watch took the
+     * latest entry for the update and named the newest snapshot of its "previous" payload: 4.18.7, the bad payload.
+     */
+    @Test
+    void duringARollbackTheRecordKeepsThePreUpdateRollbackPointNeverASnapshotOfTheNewVersion() {
+        Fixture f = updatedTo7("during", Map.of());
+        f.world().simulator.reportedConditions.put("Degraded", "True");
+        assertEquals("payments-4.18.6-point", f.after(Duration.ofMinutes(1)).getStatus().getRollbackPoint());
+        ControlPlaneSnapshot ofSeven = ManagementCluster.verifiedSnapshot("payments-4.18.7-scheduled", "payments", "4.18.7",
+                HostedClusters.tag("4.18.7"), null, f.world().clock.instant());
+        ofSeven.getMetadata().setNamespace("during");
+        ofSeven.getStatus().setSha256(RollbackWorld.SHA256);
+        new ManagementCluster(client, null).record(ofSeven);
+        f.after(Duration.ofMinutes(1));
+
+        // the rollback's Revert: the payload back to 4.18.6, which HyperShift rolls out
+        f.world().clock.advance(Duration.ofMinutes(1));
+        f.updateTo("4.18.6");
+        ControlPlaneUpdate during = f.after(Duration.ofMinutes(1));
+        assertEquals(1, f.records().size(), "the way back is no update of its own");
+        assertEquals("payments-4.18.6-point", during.getStatus().getRollbackPoint(), during.getStatus().getRollbackPointMessage());
+        String pointTime = during.getStatus().getRollbackPointTime();
+
+        // the rollback restored that point and ended: the final record names it, with the writes it threw away
+        ControlPlaneRollback rollback = new ControlPlaneRollback();
+        rollback.setMetadata(new ObjectMetaBuilder().withName("payments-to-4-18-6").withNamespace("during").build());
+        ControlPlaneRollbackSpec spec = new ControlPlaneRollbackSpec();
+        spec.setHostedClusterName("payments");
+        spec.setToVersion("4.18.6");
+        spec.setReason("INC-11");
+        spec.setSnapshotName("payments-4.18.6-point");
+        rollback.setSpec(spec);
+        rollback = client.resource(rollback).create();
+        rollback.setStatus(new dev.hcprollback.api.ControlPlaneRollbackStatus());
+        rollback.getStatus().setPhase(RollbackPhase.Succeeded);
+        rollback.getStatus().setCompletionTime(f.world().clock.instant().toString());
+        client.resource(rollback).updateStatus();
+        ControlPlaneUpdate after = f.after(Duration.ofMinutes(1));
+        assertEquals(UpdateHealth.RolledBack, after.getStatus().getHealth(), after.getStatus().getMessage());
+        assertEquals("payments-4.18.6-point", after.getStatus().getRollbackPoint(), "the point restored");
+        assertEquals(pointTime, after.getStatus().getRollbackPointTime());
+        // the point completed 30 minutes before the first update left the window, 1 h 4 min before the rollback ended
+        assertEquals("1h", after.getStatus().getDataLossWindow(), "the writes the restore threw away");
+        assertTrue(after.getStatus().getRollbackPointMessage().startsWith("restored by ControlPlaneRollback payments-to-4-18-6"),
+                after.getStatus().getRollbackPointMessage());
+        assertNull(after.getStatus().getWindowLeft(), "a final record has no window left");
     }
 
     @Test

@@ -75,6 +75,11 @@ public class HostedClusterGate {
         if (overrides.isPresent() && !overrides.get().allowed()) {
             return overrides.get();
         }
+        // a new HostedCluster (a restore from backup) has a new uid: a filing it carries names no update of its own
+        if (before != null && RollbackRequest.autoRollbackFiledChanged(before, after)
+                && !config.serviceAccount().equals(call.requester().username())) {
+            return autoRollbackFiledBySidecar(before);
+        }
         Optional<Verdict> request = RollbackRequest.annotationsChanged(before, after)
                 ? Optional.of(judgeRequestAnnotations(before, after, authorisation))
                 : Optional.empty();
@@ -109,6 +114,18 @@ public class HostedClusterGate {
         boolean verdictIsTheRequest = request.isPresent() && verdict == request.get();
         List<String> requestWarnings = verdictIsTheRequest ? List.of() : request.map(Verdict::warnings).orElse(List.of());
         return verdict.withWarnings(unknownWarnings).withWarnings(requestWarnings);
+    }
+
+    /**
+     * The record of the sidecar's automatic filing is the sidecar's: removing or changing it would let the sidecar
+     * file a second automatic rollback of an update that had one.
+     */
+    private static Verdict autoRollbackFiledBySidecar(HostedCluster before) {
+        return Verdict.deny(Rule.AUTO_ROLLBACK_FILED_BY_SIDECAR, RollbackRequest.AUTO_ROLLBACK_FILED
+                + RollbackRequest.autoRollbackFiled(before).map(update -> " (ControlPlaneUpdate " + update + ")").orElse("")
+                + " records that hcp-rollback filed the automatic rollback of that update; only hcp-rollback sets, changes"
+                + " or removes it, so that an update is rolled back automatically at most once. To stop automatic"
+                + " rollbacks of this cluster, set " + RollbackRequest.AUTO_ROLLBACK + " to \"false\".");
     }
 
     /** A change to a payload nobody can name the version of, by a requester without the rollback verb. */

@@ -20,6 +20,7 @@ public enum Rule {
     UPGRADE_GATE("upgrade-gate"),
     // HostedCluster: the rollback request annotations
     REQUEST_UNAUTHORISED("request-unauthorised"),
+    AUTO_ROLLBACK_FILED_BY_SIDECAR("auto-rollback-filed-by-sidecar"),
     REQUEST_RECORDED("request-recorded"),
     TO_VERSION_NOT_CANONICAL("to-version-not-canonical"),
     REQUEST_ANNOTATION_INVALID("request-annotation-invalid"),
