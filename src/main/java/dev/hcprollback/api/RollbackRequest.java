@@ -123,7 +123,8 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
     /**
      * Whether any {@code rollback.hypershift.openshift.io/} annotation is added, changed or removed:
      * the request keys, the strategy, and the sidecar's own links alike, so that nobody but an
-     * authorised requester can edit a request or the record of one.
+     * authorised requester can edit a request or the record of one. The payload quarantine's keys are judged on
+     * their own ({@link PayloadQuarantine}).
      */
     public static boolean annotationsChanged(HostedCluster before, HostedCluster after) {
         return !prefixed(before).equals(prefixed(after));
@@ -135,7 +136,7 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
         }
         Map<String, String> request = new java.util.TreeMap<>();
         cluster.getMetadata().getAnnotations().forEach((key, value) -> {
-            if (key.startsWith(PREFIX)) {
+            if (key.startsWith(PREFIX) && !PayloadQuarantine.KEYS.contains(key)) {
                 request.put(key, value);
             }
         });

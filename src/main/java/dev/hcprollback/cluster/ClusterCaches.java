@@ -9,14 +9,17 @@ import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import dev.hcprollback.api.ControlPlaneRollback;
 import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneUpdate;
+import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -40,12 +43,29 @@ public class ClusterCaches {
     private static final Logger LOG = Logger.getLogger(ClusterCaches.class);
     private static final String BY_CLUSTER = "by-cluster";
 
+    /** The defaults of {@code hcp-rollback.rollback.floors.*}, for tests without Quarkus. */
+    public static final String DEFAULT_FLOORS_NAMESPACE = "hcp-rollback";
+    public static final String DEFAULT_FLOORS_CONFIG_MAP = "hcp-rollback-rollback-floors";
+
     private final KubernetesClient client;
+    private final String floorsNamespace;
+    private final String floorsName;
     /** By kind; empty until {@link #start()}, then never changed (read without a lock on the webhook's path). */
     private volatile Map<Class<?>, SharedIndexInformer<?>> informers = Map.of();
 
     public ClusterCaches(KubernetesClient client) {
+        this(client, DEFAULT_FLOORS_NAMESPACE, DEFAULT_FLOORS_CONFIG_MAP);
+    }
+
+    @Inject
+    public ClusterCaches(KubernetesClient client, HcpRollbackConfig config) {
+        this(client, config.rollback().floors().namespace(), config.rollback().floors().configMap());
+    }
+
+    public ClusterCaches(KubernetesClient client, String floorsNamespace, String floorsName) {
         this.client = client;
+        this.floorsNamespace = floorsNamespace;
+        this.floorsName = floorsName;
     }
 
     /**
@@ -66,6 +86,15 @@ public class ClusterCaches {
         // not part of readiness (the webhook never reads it): the update watch falls back to the API server
         started.put(ControlPlaneUpdate.class, inform(ControlPlaneUpdate.class,
                 update -> update.getSpec() == null ? "" : update.getSpec().getHostedClusterName()));
+        // the rollback floors: one ConfigMap of the sidecar's namespace, watched by name (RBAC grants that name only)
+        SharedIndexInformer<ConfigMap> floors = client.configMaps().inNamespace(floorsNamespace).withName(floorsName)
+                .runnableInformer(0);
+        floors.exceptionHandler((isStarted, failure) -> {
+            LOG.warnf("informer for ConfigMap %s/%s: %s", floorsNamespace, floorsName, failure.getMessage());
+            return true;
+        });
+        floors.start();
+        started.put(ConfigMap.class, floors);
         informers = Map.copyOf(started);
     }
 
@@ -93,7 +122,7 @@ public class ClusterCaches {
     public List<String> unsynced() {
         List<String> pending = new ArrayList<>();
         for (Class<? extends HasMetadata> kind : List.of(HostedCluster.class, NodePool.class, ControlPlaneSnapshot.class,
-                ControlPlaneRollback.class)) {
+                ControlPlaneRollback.class, ConfigMap.class)) {
             if (!isSynced(kind)) {
                 pending.add(HasMetadata.getPlural(kind));
             }
@@ -136,6 +165,24 @@ public class ClusterCaches {
     /** Every ControlPlaneRollback of {@code namespace}. */
     public List<ControlPlaneRollback> rollbacksIn(String namespace) {
         return informer(ControlPlaneRollback.class).getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
+    }
+
+    /** {@code ConfigMap <namespace>/<name>}: where the rollback floors are read from. */
+    public String floorsSource() {
+        return "ConfigMap " + floorsNamespace + "/" + floorsName;
+    }
+
+    /**
+     * The {@code data} of the rollback floors ConfigMap: empty when the cache has not listed yet (unknown), an empty
+     * map when there is no such ConfigMap.
+     */
+    public Optional<Map<String, String>> floorsData() {
+        SharedIndexInformer<?> informer = informers.get(ConfigMap.class);
+        if (informer == null || !informer.hasSynced()) {
+            return Optional.empty();
+        }
+        ConfigMap map = informer(ConfigMap.class).getStore().getByKey(Cache.namespaceKeyFunc(floorsNamespace, floorsName));
+        return Optional.of(map == null || map.getData() == null ? Map.of() : Map.copyOf(map.getData()));
     }
 
     /** How many objects of {@code kind} the cache holds (for the start-up report). */

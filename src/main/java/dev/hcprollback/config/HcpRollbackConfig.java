@@ -189,6 +189,21 @@ public interface HcpRollbackConfig {
         Optional<String> fetchImage();
 
         LeaderElection leaderElection();
+
+        Floors floors();
+    }
+
+    /**
+     * The ConfigMap of rollback floors the SRE team keeps ({@code data: {"4.18": "4.18.3"}}: no rollback within 4.18
+     * to a version older than 4.18.3), read through an informer on that one object; absent: no floor.
+     */
+    interface Floors {
+        @WithDefault("hcp-rollback-rollback-floors")
+        String configMap();
+
+        /** Its namespace: the sidecar's own (the Deployment sets POD_NAMESPACE from the downward API). */
+        @WithDefault("${POD_NAMESPACE:hcp-rollback}")
+        String namespace();
     }
 
     /** JOSDK leader election; active in the prod profile (quarkus.operator-sdk.activate-leader-election-for-profiles). */

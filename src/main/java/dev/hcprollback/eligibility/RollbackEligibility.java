@@ -23,7 +23,7 @@ import dev.hcprollback.hypershift.UpdateStep;
 /**
  * The checks every rollback must pass, whoever asks and however it arrives (request annotations,
  * a payload patch, or a ControlPlaneRollback record): strictly older, same minor, exactly one update
- * back, inside the window, backed by a verified snapshot of the target payload that this very
+ * back, not below the rollback floor of its minor, inside the window, backed by a verified snapshot of the target payload that this very
  * HostedCluster (by uid) recorded before the update started, and no NodePool a minor ahead. The
  * admission webhook and the rollback controller both call it, so they cannot disagree.
  */
@@ -39,7 +39,9 @@ public final class RollbackEligibility {
         NOT_PREVIOUS_VERSION("not-previous-version"),
         ROLLBACK_WINDOW_EXPIRED("rollback-window-expired"),
         NO_VERIFIED_SNAPSHOT("no-verified-snapshot"),
-        NODEPOOL_NEWER_MINOR("nodepool-newer-minor");
+        NODEPOOL_NEWER_MINOR("nodepool-newer-minor"),
+        BELOW_ROLLBACK_FLOOR("below-rollback-floor"),
+        ROLLBACK_FLOOR_INVALID("rollback-floor-invalid");
 
         private final String id;
 
@@ -72,9 +74,12 @@ public final class RollbackEligibility {
         }
     }
 
-    /** What the judgement reads besides the cluster: its snapshots and NodePools, the window and the clock. */
+    /**
+     * What the judgement reads besides the cluster: its snapshots and NodePools, the window, the clock and the
+     * rollback floors ({@link RollbackFloors}).
+     */
     public record Evidence(Collection<ControlPlaneSnapshot> snapshots, Collection<NodePool> nodePools, Duration window,
-            Instant now) {
+            Instant now, RollbackFloors floors) {
     }
 
     /**
@@ -125,6 +130,10 @@ public final class RollbackEligibility {
                 return Result.refused(Refusal.Y_STREAM_ROLLBACK, target.field().path() + ": a rollback from "
                         + target.from() + " to " + target.to() + " crosses minor versions; only a z-stream rollback within "
                         + target.from().minorLine() + " is supported.");
+            }
+            Optional<RollbackFloors.Refused> belowFloor = evidence.floors().refuses(target.to());
+            if (belowFloor.isPresent()) {
+                return Result.refused(belowFloor.get().refusal(), belowFloor.get().message());
             }
         }
         for (Target target : targets) {

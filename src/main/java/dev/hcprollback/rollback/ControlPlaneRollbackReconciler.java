@@ -70,6 +70,9 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
     @Inject
     ClusterEvents clusterEvents;
 
+    @Inject
+    dev.hcprollback.cluster.ClusterCaches caches;
+
     /** The sidecar's own pod, from the downward API (the Deployment's env); absent outside a pod. */
     @ConfigProperty(name = "POD_NAME")
     Optional<String> podName;
@@ -90,7 +93,8 @@ public class ControlPlaneRollbackReconciler implements Reconciler<ControlPlaneRo
         FetchImage fetchImage = FetchImage.of(config.rollback().fetchImage(), client, podNamespace, podName,
                 "quay.io/hcp-rollback/hcp-rollback:" + version);
         driver = new RollbackDriver(client, RollbackSettings.of(config.rollback(), fetchImage), clock, restoreSource, etcd, etcdMembers,
-                clusterEvents, metrics, Checkpoints.NONE);
+                clusterEvents, metrics, Checkpoints.NONE,
+                () -> dev.hcprollback.eligibility.RollbackFloors.of(caches.floorsSource(), caches.floorsData()));
     }
 
     @Override

@@ -46,7 +46,7 @@ final class Planner {
 
     /**
      * The same eligibility the admission webhook applies to a request (strictly older, same minor, the
-     * previous version, inside the window, the named snapshot verified and recorded of this cluster's uid,
+     * previous version, not below the rollback floor, inside the window, the named snapshot verified and recorded of this cluster's uid,
      * no NodePool a minor ahead), checked again here whoever created the record and before anything is touched.
      */
     private static void requireEligible(RollbackRun run, ReleaseVersion target, ControlPlaneSnapshot snapshot,
@@ -60,7 +60,7 @@ final class Planner {
         List<NodePool> pools = nodePoolsOf(run);
         RollbackEligibility.Result result = RollbackEligibility.ofRequest(cluster, target,
                 image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, SnapshotPayloads.knownPayloads(snapshot))),
-                new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings().window(), decidedAt));
+                new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings().window(), decidedAt, run.floors()));
         if (!result.eligible()) {
             throw new StepFailure("NotEligible", "[" + result.refusal().get().id() + "] " + result.message());
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hcprollback.api.ControlPlaneRollback;
 import dev.hcprollback.api.ControlPlaneRollbackStatus;
+import dev.hcprollback.api.PayloadQuarantine;
 import dev.hcprollback.api.PreflightCheck;
 import dev.hcprollback.api.RecordedReplicas;
 import dev.hcprollback.api.RollbackPhase;
@@ -24,6 +26,10 @@ import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.api.RollbackStep;
 import dev.hcprollback.api.Step;
 import dev.hcprollback.cluster.RollbackEvents;
+import dev.hcprollback.eligibility.RollbackFloors;
+import dev.hcprollback.hypershift.PayloadIdentity;
+import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.rollback.etcd.EtcdMembersReader;
 import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
 import dev.hcprollback.rollback.restore.RestoreScript;
@@ -85,7 +91,7 @@ public class RollbackDriver {
 
     public RollbackDriver(KubernetesClient client, RollbackSettings settings, Clock clock, RestoreSource restoreSource,
             EtcdRevisionReader etcd, EtcdMembersReader etcdMembers, RollbackEvents events, RollbackMetrics metrics,
-            Checkpoints checkpoints) {
+            Checkpoints checkpoints, Supplier<RollbackFloors> floors) {
         this.client = client;
         this.settings = settings;
         this.clock = clock;
@@ -93,7 +99,7 @@ public class RollbackDriver {
         this.metrics = metrics;
         this.checkpoints = checkpoints;
         this.tools = new RunTools(client, settings, clock, restoreSource, etcd, etcdMembers, events, checkpoints,
-                rollback -> metrics.observe(rollback, settings));
+                rollback -> metrics.observe(rollback, settings), floors);
     }
 
     /**
@@ -297,7 +303,15 @@ public class RollbackDriver {
         annotations.putNull(RollbackRequest.TO_VERSION);
         annotations.putNull(RollbackRequest.REASON);
         annotations.putNull(RollbackRequest.DRY_RUN);
-        if (RollbackRequest.of(run.cluster()).isPresent()) {
+        Optional<PayloadQuarantine.Entry> quarantine = quarantineOf(run);
+        quarantine.ifPresent(entry -> {
+            annotations.put(PayloadQuarantine.ANNOTATION, entry.toAnnotation());
+            annotations.putNull(PayloadQuarantine.LIFTED_BY);
+        });
+        // written once: a lift that came after it (a resumed ending) is not undone
+        boolean recorded = quarantine.map(q -> PayloadQuarantine.of(run.cluster()).entry()
+                .map(e -> e.rollback().equals(q.rollback())).orElse(false)).orElse(true);
+        if (RollbackRequest.of(run.cluster()).isPresent() || !recorded) {
             run.patchCluster(patch);
         }
         ControlPlaneRollbackStatus status = run.status();
@@ -306,13 +320,30 @@ public class RollbackDriver {
         status.setCompletionTime(run.now());
         status.setMessage("Rolled back to " + status.getPlan().getToVersion()
                 + (status.getDowntime() == null ? "" : "; API servers were down " + status.getDowntime())
-                + "; the request annotations were cleared");
+                + "; the request annotations were cleared"
+                + quarantine.map(q -> "; payload " + q.describe() + " is quarantined on the cluster").orElse(""));
         run.persist();
         LOG.infof("rollback %s/%s of cluster %s succeeded: %s", run.ns(), run.rollback().getMetadata().getName(),
                 run.cluster().getMetadata().getName(), status.getMessage());
         events.normal(run.cluster(), run.rollback(), "RollbackSucceeded", status.getMessage());
         metrics.finished("Succeeded", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
+    }
+
+    /**
+     * The payload this rollback took the cluster off, to quarantine on it (the gate then refuses an update back to it):
+     * the plan's {@code from} release payload, with the digest the cluster's history reports for it.
+     */
+    private static Optional<PayloadQuarantine.Entry> quarantineOf(RollbackRun run) {
+        RollbackPlan plan = run.status().getPlan();
+        return Optional.ofNullable(plan == null ? null : plan.getFromReleaseImage()).flatMap(PayloadImage::of)
+                .map(image -> {
+                    PayloadIdentity known = run.cluster().identifyWithHistory(image);
+                    Optional<ReleaseVersion> version = Optional.ofNullable(plan.getFromVersion()).flatMap(ReleaseVersion::parse)
+                            .or(known::version);
+                    return new PayloadQuarantine.Entry(new PayloadIdentity(image, known.digest(), version),
+                            run.rollback().getMetadata().getName(), run.now());
+                });
     }
 
     private Optional<Duration> fail(RollbackRun run, Step step, String reason, String message) {

@@ -53,11 +53,13 @@ public class UpdateReconciler implements Reconciler<HostedCluster> {
 
     UpdateWatch watch;
     UpdateMetrics metrics;
+    QuarantineMetrics quarantines;
 
     @PostConstruct
     void init() {
         Clock clock = Clock.systemUTC();
         metrics = new UpdateMetrics(registry, clock);
+        quarantines = new QuarantineMetrics(registry);
         watch = new UpdateWatch(client, caches, UpdateSettings.of(updateConfig, config.rollback().window()), clock,
                 clusterEvents, metrics);
     }
@@ -68,6 +70,8 @@ public class UpdateReconciler implements Reconciler<HostedCluster> {
             return UpdateControl.noUpdate();
         }
         metrics.retainOnly((namespace, name) -> context.getPrimaryCache().get(new ResourceID(name, namespace)).isPresent());
+        quarantines.retainOnly((namespace, name) -> context.getPrimaryCache().get(new ResourceID(name, namespace)).isPresent());
+        quarantines.publish(cluster);
         try {
             return UpdateControl.<HostedCluster>noUpdate().rescheduleAfter(watch.watch(cluster));
         } catch (KubernetesClientException e) {

@@ -15,6 +15,7 @@ import dev.hcprollback.api.ControlPlaneRollback;
 import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneUpdate;
 import dev.hcprollback.api.ControlPlaneUpdateStatus;
+import dev.hcprollback.api.PayloadQuarantine;
 import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.api.RollbackStrategy;
@@ -52,6 +53,8 @@ public class UpdateWatch {
     static final String SOAKED = "Soaked";
     static final String RECOMMENDED = "RollbackRecommended";
     static final String AUTO_ROLLBACK = "AutoRollback";
+    /** On a RolledBack record: the payload the rollback took the cluster off is quarantined on it (PayloadQuarantine). */
+    static final String QUARANTINED = "PayloadQuarantined";
 
     private final KubernetesClient client;
     private final UpdateSettings settings;
@@ -208,6 +211,11 @@ public class UpdateWatch {
                         + " no snapshot restored");
             }
             condition(status, RECOMMENDED, "False", "RolledBack", status.getMessage());
+            Optional.ofNullable(rollback.getStatus().getPlan()).map(p -> p.getFromReleaseImage())
+                    .ifPresent(image -> condition(status, QUARANTINED, "True", "RolledBack", "payload " + image
+                            + " is quarantined on the cluster: its admission gate refuses an update back to it until an"
+                            + " SRE lifts the quarantine (annotation " + PayloadQuarantine.LIFTED_BY
+                            + ") or a newer payload is chosen"));
         });
     }
 

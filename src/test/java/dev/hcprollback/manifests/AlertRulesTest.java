@@ -369,6 +369,8 @@ class AlertRulesTest {
                 updates.publish("clusters", "payments", UpdateHealth.Unhealthy, true, Instant.now().plusSeconds(3600), true);
                 updates.autoRollbackFiled();
 
+                new dev.hcprollback.update.QuarantineMetrics(registry).publish(dev.hcprollback.update.QuarantineMetricsTest.quarantined("payments"));
+
                 return registry.scrape();
             } finally {
                 registry.close();

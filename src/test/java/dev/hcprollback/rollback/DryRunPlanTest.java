@@ -158,6 +158,27 @@ class DryRunPlanTest {
         }
     }
 
+    /** The plan applies the rollback floor as the webhook does: a dry run below it stops before anything, saying why. */
+    @Test
+    void aDryRunBelowTheRollbackFloorIsRefusedByThePlanAndAMalformedFloorToo() {
+        for (Map.Entry<String, String> floor : Map.of("4.18.6", "[below-rollback-floor] 4.18.5 is below the rollback floor"
+                + " of 4.18, 4.18.6 (ConfigMap hcp-rollback/hcp-rollback-rollback-floors)", "4.18.six",
+                "[rollback-floor-invalid] the rollback floor of 4.18 (ConfigMap hcp-rollback/hcp-rollback-rollback-floors)"
+                        + " cannot be read").entrySet()) {
+            RollbackWorld world = new RollbackWorld(client, server, "floor-" + floor.getKey().replace('.', '-'), "payments")
+                    .create();
+            world.floors = dev.hcprollback.eligibility.RollbackFloors.parse(
+                    "ConfigMap hcp-rollback/hcp-rollback-rollback-floors", Map.of("4.18", floor.getKey()));
+            ControlPlaneRollback rollback = world.runToEnd(world.driver(),
+                    world.requestRollback("payments-to-4-18-5-plan", RollbackStrategy.RestoreEtcd, true));
+            ControlPlaneRollbackStatus status = rollback.getStatus();
+            assertEquals(RollbackPhase.Failed, status.getPhase(), status.getMessage());
+            assertEquals("NotEligible", status.getFailureReason());
+            assertTrue(status.getMessage().contains(floor.getValue()), status.getMessage());
+            assertEquals(0, world.log.count("PATCH", p -> true, b -> true), "nothing changed");
+        }
+    }
+
     private static void nodePool(RollbackWorld world, String name, String image) {
         NodePool pool = new NodePool();
         pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(world.namespace).build());

@@ -39,6 +39,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hcprollback.hypershift.HostedCluster;
@@ -200,6 +201,23 @@ class RunbookOnRealApiServerIT {
     private static final String SWAP_JOB = "etcd-1-swap";
 
     static final List<Row> ROWS = List.of(
+            new Row("Lift a payload quarantine", "kubectl -n NS annotate hostedcluster HC "
+                    + "rollback.hypershift.openshift.io/quarantine-lifted-by=<your user name>", SRE,
+                    new Scene("quarantined").undone("NotEligible").then(scene -> {
+                        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+                        patch.putObject("metadata").putObject("annotations").put(
+                                "rollback.hypershift.openshift.io/quarantined-payload", "{\"image\":\"" + tag("4.18.6")
+                                        + "\",\"version\":\"4.18.6\",\"rollback\":\"" + scene.record() + "\"}");
+                        ApiRequest.Answer answer = SIDECAR.send(server(), ApiRequest.mergePatch(
+                                Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster), patch));
+                        assertTrue(answer.succeeded(), "the sidecar quarantines 4.18.6: " + answer);
+                    }),
+                    scene -> ApiRequest.mergePatch(Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster), json(
+                            "{\"metadata\":{\"annotations\":{\"rollback.hypershift.openshift.io/quarantine-lifted-by\":\""
+                                    + SRE.username() + "\"}}}")),
+                    Kind.HOSTED_CLUSTER, 200, admitted("quarantine-lifted"),
+                    scene -> assertEquals(SRE.username(), get(Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster))
+                            .at("/metadata/annotations/rollback.hypershift.openshift.io~1quarantine-lifted-by").asText())),
             new Row("Refused before anything started", "kubectl -n NS annotate hostedcluster HC "
                     + "rollback.hypershift.openshift.io/to-version- rollback.hypershift.openshift.io/reason-", SRE,
                     new Scene("withdrawn").undone("NotEligible"),

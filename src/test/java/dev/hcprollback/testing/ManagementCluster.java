@@ -14,6 +14,7 @@ import dev.hcprollback.api.ControlPlaneSnapshotSpec;
 import dev.hcprollback.api.ControlPlaneSnapshotStatus;
 import dev.hcprollback.api.SnapshotPhase;
 import dev.hcprollback.api.SnapshotReason;
+import dev.hcprollback.cluster.ClusterCaches;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
@@ -181,6 +182,24 @@ public class ManagementCluster {
         HostedCluster created = client.resource(cluster.model()).create();
         awaitCached(() -> caches.hostedCluster(HostedClusters.NAMESPACE, cluster.name()).isPresent());
         return created;
+    }
+
+    /**
+     * Writes the rollback floors ConfigMap (its default name, in the sidecar's default namespace) with {@code data}, or
+     * deletes it when {@code data} is null, and waits until the sidecar's cache holds it so.
+     */
+    public void setRollbackFloors(Map<String, String> data) {
+        var configMaps = client.configMaps().inNamespace(ClusterCaches.DEFAULT_FLOORS_NAMESPACE);
+        if (data == null) {
+            configMaps.withName(ClusterCaches.DEFAULT_FLOORS_CONFIG_MAP).delete();
+            awaitCached(() -> caches.rollbackFloors().floors().isEmpty() && caches.rollbackFloors().malformed().isEmpty()
+                    && caches.rollbackFloors().malformedKeys().isEmpty() && caches.rollbackFloors().read());
+            return;
+        }
+        configMaps.resource(new ConfigMapBuilder().withNewMetadata().withName(ClusterCaches.DEFAULT_FLOORS_CONFIG_MAP)
+                .withNamespace(ClusterCaches.DEFAULT_FLOORS_NAMESPACE).endMetadata().addToData(data).build()).createOr(e -> e.update());
+        awaitCached(() -> caches.rollbackFloors().equals(dev.hcprollback.eligibility.RollbackFloors.parse(
+                caches.rollbackFloors().source(), data)));
     }
 
     private static void awaitCached(java.util.concurrent.Callable<Boolean> seen) {

@@ -60,6 +60,8 @@ public class RollbackWorld {
     private final boolean apiServerAdmits;
     public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     public RollbackSettings settings = RollbackSettings.defaults();
+    /** The rollback floors the driver's plan reads; none by default. */
+    public dev.hcprollback.eligibility.RollbackFloors floors = dev.hcprollback.eligibility.RollbackFloors.none("ConfigMap hcp-rollback/hcp-rollback-rollback-floors");
     public RestoreSource restoreSource = (snapshot, ttl) -> new RestoreSource.Download(
             "https://bucket.example.com/" + snapshot.getMetadata().getName() + "?X-Amz-Expires=" + ttl.toSeconds(),
             snapshot.getStatus().getSha256());
@@ -224,7 +226,7 @@ public class RollbackWorld {
 
     public RollbackDriver driver(Checkpoints checkpoints) {
         return new RollbackDriver(driverClient, settings, clock, restoreSource, etcd, etcdMembers, events,
-                new RollbackMetrics(meters), checkpoints);
+                new RollbackMetrics(meters), checkpoints, () -> floors);
     }
 
     public RollbackDriver driver() {

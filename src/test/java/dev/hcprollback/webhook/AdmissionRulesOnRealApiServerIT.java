@@ -35,9 +35,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.hcprollback.api.PayloadQuarantine;
 import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.PayloadIdentity;
+import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.testing.ApiRequest;
 import dev.hcprollback.testing.Caller;
 import dev.hcprollback.testing.HostedClusters;
@@ -75,6 +79,13 @@ class AdmissionRulesOnRealApiServerIT {
     private static final String UNKNOWN_DIGEST = digest('f');
     private static final String MIRROR_OF_FIVE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "5".repeat(64);
 
+    /** 4.18.6 by its digest, as the sidecar records it when it rolled a cluster back from it. */
+    private static final String QUARANTINE_OF_SIX = new PayloadQuarantine.Entry(new PayloadIdentity(
+            PayloadImage.of(digest('6')).get(), PayloadImage.of(digest('6')).get().digest(), ReleaseVersion.parse("4.18.6")),
+            "rolled-back-to-4-18-5-1a2b3c4d", "2026-12-07T10:00:00Z").toAnnotation();
+    /** The rollback floors the SRE team keeps, written before the sidecar starts: no rollback within 4.17 below 4.17.6. */
+    private static final Map<String, String> FLOORS = Map.of("4.17", "4.17.6");
+
     private static RealManagementCluster cluster;
     private static RealAdmission admission;
 
@@ -99,6 +110,7 @@ class AdmissionRulesOnRealApiServerIT {
         private boolean rollbackRecord;
         private boolean updateRecord;
         private boolean requested;
+        private boolean quarantined;
 
         private Situation(String description, Function<String, HostedClusters> fixture) {
             this.description = description;
@@ -167,6 +179,13 @@ class AdmissionRulesOnRealApiServerIT {
             return this;
         }
 
+        /** The sidecar has quarantined 4.18.6 (by its digest) on it, as a Succeeded rollback from it leaves it. */
+        Situation withQuarantineOfSix() {
+            quarantined = true;
+            extras.add("4.18.6 quarantined by the sidecar");
+            return this;
+        }
+
         /** An SRE has asked for the rollback to 4.18.5 (admitted: needs the rollback point). */
         Situation requested() {
             requested = true;
@@ -179,6 +198,13 @@ class AdmissionRulesOnRealApiServerIT {
             ObjectNode stored = RealObjects.put(cluster.server(), ADMIN, HYPERSHIFT,
                     RealObjects.hostedCluster(fixture.apply(name), NAMESPACE));
             Instant updateStarted = Instant.now().minus(Duration.ofHours(2));
+            if (quarantined) {
+                ObjectNode annotations = HostedClusters.JSON.createObjectNode().put(PayloadQuarantine.ANNOTATION,
+                        QUARANTINE_OF_SIX);
+                ApiRequest.Answer answer = SIDECAR.send(cluster.server(), ApiRequest.mergePatch(
+                        Kind.HOSTED_CLUSTER.object(NAMESPACE, name), wrap("metadata", wrap("annotations", annotations))));
+                assertTrue(answer.succeeded(), "the sidecar's quarantine on " + name + ": " + answer);
+            }
             if (rollbackPoint || failedSnapshot) {
                 ObjectNode point = RealObjects.verifiedSnapshot(name + "-point", stored, "4.18.5", tag("4.18.5"),
                         updateStarted.minus(Duration.ofHours(1)));
@@ -260,6 +286,16 @@ class AdmissionRulesOnRealApiServerIT {
         });
     }
 
+    /** On 4.17.6 since two hours, after 4.17.5. */
+    private static Situation onSevenTeenSixAfterFive() {
+        return new Situation("updated from 4.17.5 to 4.17.6 two hours ago", name -> {
+            Instant now = Instant.now();
+            return HostedClusters.onSixAfterFive(name).release(tag("4.17.6")).history(
+                    entry("Completed", "4.17.6", tag("4.17.6"), now.minus(Duration.ofHours(2)), now.minus(Duration.ofMinutes(80))),
+                    entry("Completed", "4.17.5", tag("4.17.5"), now.minus(Duration.ofDays(20)), now.minus(Duration.ofDays(20))));
+        });
+    }
+
     /** Its version history names both payloads by digest: 4.18.6 as {@code digest('6')}, 4.18.5 through a mirror. */
     private static Situation historyByDigest() {
         return new Situation("whose history names its payloads by digest", name -> {
@@ -300,6 +336,12 @@ class AdmissionRulesOnRealApiServerIT {
         annotations.put(RollbackRequest.REASON, reason);
         return patchCluster("asks for a rollback to " + toVersion + (reason == null ? " with no reason" : ""),
                 wrap("metadata", wrap("annotations", annotations)).toString());
+    }
+
+    /** An SRE's lift of the quarantine, under the user name {@code who}. */
+    private static Act liftQuarantineAs(String who) {
+        return patchCluster("lifts the quarantine as " + who, "{\"metadata\":{\"annotations\":{\"" + PayloadQuarantine.LIFTED_BY
+                + "\":\"" + who + "\"}}}");
     }
 
     /** The request annotations and the payload move in one patch, as an SRE's {@code kubectl patch} does. */
@@ -462,6 +504,25 @@ class AdmissionRulesOnRealApiServerIT {
                                 + UNKNOWN_DIGEST)),
                 row(CUSTOMER, moveRelease(digest('6')), "repinned", historyByDigest(),
                         admitted("same-version")),
+                // the payload a rollback took the cluster off: quarantined until an SRE lifts it by name
+                row(ADMIN, moveRelease(tag("4.18.6")), "quarantined", rolledBackAnHourAgo().withQuarantineOfSix(),
+                        refused("payload-quarantined", "spec.release.image changes to " + tag("4.18.6") + ", the payload "
+                                + "4.18.6 (" + digest('6') + ") that ControlPlaneRollback rolled-back-to-4-18-5-1a2b3c4d rolled "
+                                + "quarantined back from")),
+                row(SRE, moveRelease(digest('6')), "quarantined-sre", rolledBackAnHourAgo().withQuarantineOfSix(),
+                        refused("payload-quarantined", "it is quarantined on this cluster until an SRE lifts the quarantine"
+                                + " or a newer payload is chosen")),
+                row(CUSTOMER, liftQuarantineAs(TestUser.CUSTOMER.username), "lift-customer",
+                        rolledBackAnHourAgo().withQuarantineOfSix(), refused("quarantine-lift-unauthorised", NOT_GRANTED)),
+                row(SRE, liftQuarantineAs(TestUser.SRE.username), "lifted", rolledBackAnHourAgo().withQuarantineOfSix(),
+                        admitted("quarantine-lifted")),
+                row(SRE, patchCluster("removes the quarantine", "{\"metadata\":{\"annotations\":{\""
+                        + PayloadQuarantine.ANNOTATION + "\":null}}}"), "unquarantined", rolledBackAnHourAgo().withQuarantineOfSix(),
+                        refused("quarantine-by-sidecar", "only the sidecar sets, changes or removes it")),
+                // the rollback floor of 4.17 (FLOORS), read from the ConfigMap through the sidecar's watch
+                row(SRE, requestRollback("4.17.5", "INC-4711"), "floored", onSevenTeenSixAfterFive(),
+                        refused("below-rollback-floor", "4.17.5 is below the rollback floor of 4.17, 4.17.6 (ConfigMap "
+                                + "hcp-rollback/hcp-rollback-rollback-floors): a fix in 4.17.6 cannot be rolled back across.")),
                 row(CUSTOMER, patchCluster("sets spec.controlPlaneRelease to the payload it runs",
                         "{\"spec\":{\"controlPlaneRelease\":{\"image\":\"" + tag("4.18.6") + "\"}}}"), "split", updatedTwoHoursAgo(),
                         admitted("no-release-change")));
@@ -622,6 +683,10 @@ class AdmissionRulesOnRealApiServerIT {
     @BeforeAll
     static void everySituationWrittenAndSeenBySidecarEnforcingTheUpgradeGate() throws Exception {
         cluster = RealManagementCluster.fresh("admission-rules-it", NAMESPACE);
+        try (KubernetesClient admin = cluster.client(TestUser.ADMIN)) {
+            admin.configMaps().inNamespace("hcp-rollback").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                    .withNewMetadata().withName("hcp-rollback-rollback-floors").endMetadata().addToData(FLOORS).build()).create();
+        }
         SidecarProcess sidecar = cluster.startSidecar("sidecar",
                 RealAdmission.sidecarConfig(Map.of("hcp-rollback.upgrade-gate.mode", "enforce")));
         cluster.routeWebhooksTo(sidecar);

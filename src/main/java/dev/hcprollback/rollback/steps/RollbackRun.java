@@ -51,6 +51,7 @@ public final class RollbackRun {
     final RollbackEvents events;
     final Checkpoints checkpoints;
     private final Consumer<ControlPlaneRollback> statusWritten;
+    private final java.util.function.Supplier<dev.hcprollback.eligibility.RollbackFloors> floors;
 
     ControlPlaneRollback rollback;
     HostedCluster cluster;
@@ -65,6 +66,7 @@ public final class RollbackRun {
         this.events = tools.events();
         this.checkpoints = tools.checkpoints();
         this.statusWritten = tools.statusWritten();
+        this.floors = tools.floors();
         this.rollback = rollback;
     }
 
@@ -84,6 +86,11 @@ public final class RollbackRun {
 
     public RollbackSettings settings() {
         return settings;
+    }
+
+    /** The rollback floors as the sidecar's cache holds them now. */
+    public dev.hcprollback.eligibility.RollbackFloors floors() {
+        return floors.get();
     }
 
     public Clock clock() {

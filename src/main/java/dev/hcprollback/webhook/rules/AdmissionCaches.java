@@ -42,6 +42,11 @@ public class AdmissionCaches {
         return caches.snapshotsOf(namespace, clusterName);
     }
 
+    /** The rollback floors, as the cache holds them (unread until it has listed). */
+    public dev.hcprollback.eligibility.RollbackFloors rollbackFloors() {
+        return dev.hcprollback.eligibility.RollbackFloors.of(caches.floorsSource(), caches.floorsData());
+    }
+
     /** The rollback record of that name in that namespace, as the cache holds it. */
     public Optional<dev.hcprollback.api.ControlPlaneRollback> rollback(String namespace, String name) {
         return caches.rollbacksIn(namespace).stream().filter(r -> name.equals(r.getMetadata().getName())).findFirst();

@@ -15,6 +15,13 @@ public enum Rule {
     // HostedCluster: the image override annotations
     IMAGE_OVERRIDE_UNAUTHORISED("image-override-unauthorised"),
     IMAGE_OVERRIDE_AUTHORISED("image-override-authorised"),
+    // HostedCluster: the payload a rollback took the cluster off, and its quarantine annotations
+    PAYLOAD_QUARANTINED("payload-quarantined"),
+    QUARANTINE_BY_SIDECAR("quarantine-by-sidecar"),
+    QUARANTINE_LIFT_UNAUTHORISED("quarantine-lift-unauthorised"),
+    QUARANTINE_LIFT_INVALID("quarantine-lift-invalid"),
+    QUARANTINE_RECORDED("quarantine-recorded"),
+    QUARANTINE_LIFTED("quarantine-lifted"),
     // HostedCluster: upgrades
     UPGRADE("upgrade"),
     UPGRADE_GATE("upgrade-gate"),
@@ -36,6 +43,8 @@ public enum Rule {
     ROLLBACK_WINDOW_EXPIRED("rollback-window-expired"),
     NO_VERIFIED_SNAPSHOT("no-verified-snapshot"),
     NODEPOOL_NEWER_MINOR("nodepool-newer-minor"),
+    BELOW_ROLLBACK_FLOOR("below-rollback-floor"),
+    ROLLBACK_FLOOR_INVALID("rollback-floor-invalid"),
     ROLLBACK_ADMITTED("rollback-admitted"),
     // ControlPlaneSnapshot
     SNAPSHOT_STATUS_WRITER("snapshot-status-writer"),
