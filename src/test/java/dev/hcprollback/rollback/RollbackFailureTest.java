@@ -543,7 +543,7 @@ class RollbackFailureTest {
     private static RollbackSettings withBump(RollbackSettings s, long bump) {
         return new RollbackSettings(s.pauseTimeout(), s.quiesceTimeout(), s.restoreTimeout(), s.etcdQuorumTimeout(),
                 s.verifyTimeout(), s.pollInterval(), s.maxPollInterval(), s.restoreUrlTtl(), bump, s.window(),
-                s.stageWhileServing(), s.fetchImage());
+                s.stageWhileServing(), s.fetchImage(), s.cancelAfter());
     }
 
     /**
