@@ -29,7 +29,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "To", jsonPath = ".spec.toVersion", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "The version it goes back to.")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING,
-        getDescription = "Pending, Planned (dry run), Running, Succeeded or Failed.")
+        getDescription = "Pending, Planned (dry run), Running, Succeeded, Failed or Cancelled.")
 @AdditionalPrinterColumn(name = "Step", jsonPath = ".status.currentStep", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "The step in progress, or the one that failed.")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE,

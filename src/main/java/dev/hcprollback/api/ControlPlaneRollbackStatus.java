@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ControlPlaneRollbackStatus extends ObservedStatus {
 
-    @JsonPropertyDescription("Pending (waiting for its turn or the preflight), Planned (dry run done), Running, Succeeded or Failed.")
+    @JsonPropertyDescription("Pending (waiting for its turn or the preflight), Planned (dry run done), Running, Succeeded, Failed or Cancelled (stopped before its point of no return and undone).")
     private RollbackPhase phase;
     @JsonPropertyDescription("The step in progress, or the one that failed: Pause, Stage, Quiesce, Swap, StartEtcd, Revert, Resume or Verify.")
     private String currentStep;
@@ -45,6 +45,10 @@ public class ControlPlaneRollbackStatus extends ObservedStatus {
     private String failureReason;
     @JsonPropertyDescription("True while a failure before the point of no return is being undone.")
     private Boolean undoing;
+    @JsonPropertyDescription("Who cancelled the rollback: the user name the cancel annotation carried, which the admission webhook checked to be the requester's own; hcp-rollback when it had not reached its point of no return within hcp-rollback.rollback.cancel-after.")
+    private String cancelledBy;
+    @JsonPropertyDescription("The user whose cancel arrived after the point of no return: it was ignored and the rollback finishes.")
+    private String cancelIgnoredFor;
     @JsonPropertyDescription("etcd's highest revision once its writers had stopped: the last revision any client can have seen. The restored revision (the snapshot's plus the bump) must be above it.")
     private Long revisionAtQuiesce;
 
@@ -192,6 +196,22 @@ public class ControlPlaneRollbackStatus extends ObservedStatus {
         this.revisionAtQuiesce = revisionAtQuiesce;
     }
 
+    public String getCancelledBy() {
+        return cancelledBy;
+    }
+
+    public void setCancelledBy(String cancelledBy) {
+        this.cancelledBy = cancelledBy;
+    }
+
+    public String getCancelIgnoredFor() {
+        return cancelIgnoredFor;
+    }
+
+    public void setCancelIgnoredFor(String cancelIgnoredFor) {
+        this.cancelIgnoredFor = cancelIgnoredFor;
+    }
+
     /** The record of one step, if it has started. */
     public java.util.Optional<RollbackStep> step(Step step) {
         return steps.stream().filter(s -> step.name().equals(s.getName())).findFirst();
@@ -202,7 +222,7 @@ public class ControlPlaneRollbackStatus extends ObservedStatus {
     }
 
     @Override
-    @JsonPropertyDescription("Progressing (True while it waits or runs; reason: the step), Succeeded (True: rolled back; False: failed, reason the failure; absent for a dry run), PointOfNoReturnPassed (True once etcd data or the payload was touched: a failure then leaves the cluster paused for an SRE) and Planned (True once status.plan is written), in the shape of metav1.Condition, one per type.")
+    @JsonPropertyDescription("Progressing (True while it waits or runs; reason: the step), Succeeded (True: rolled back; False: failed or cancelled, reason the failure or Cancelled/CancelTimeout; absent for a dry run), PointOfNoReturnPassed (True once etcd data or the payload was touched: a failure then leaves the cluster paused for an SRE), CancelIgnored (True when a cancel came past the point of no return) and Planned (True once status.plan is written), in the shape of metav1.Condition, one per type.")
     public List<Condition> getConditions() {
         return super.getConditions();
     }

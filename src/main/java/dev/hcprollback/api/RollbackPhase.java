@@ -6,5 +6,10 @@ public enum RollbackPhase {
     Planned,
     Running,
     Succeeded,
-    Failed
+    Failed,
+    /**
+     * Stopped before its point of no return, by an SRE's cancel or because it had not reached that point within
+     * {@code hcp-rollback.rollback.cancel-after}; what it did was undone and nothing else changed.
+     */
+    Cancelled
 }

@@ -18,7 +18,7 @@ import dev.hcprollback.hypershift.HostedCluster;
  * a dry run, an etcd restore instead of a payload-only revert).
  */
 public record RollbackRequest(Optional<String> toVersion, Optional<String> reason, boolean dryRun, RollbackStrategy strategy,
-        List<InvalidValue> invalid) {
+        Optional<String> cancel, List<InvalidValue> invalid) {
 
     public static final String PREFIX = "rollback.hypershift.openshift.io/";
     public static final String TO_VERSION = PREFIX + "to-version";
@@ -27,6 +27,14 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
     public static final String DRY_RUN = PREFIX + "dry-run";
     /** Optional: {@code PayloadOnly} reverts the payload and keeps etcd; absent or {@code RestoreEtcd} restores etcd. */
     public static final String STRATEGY = PREFIX + "strategy";
+    /**
+     * Cancels the cluster's unfinished rollback before its point of no return. Its value is the user name of whoever
+     * sets it, exactly as the API server names them ({@code kubectl auth whoami}): the webhook admits it only from that
+     * user, so that the record can name who cancelled. Absent or empty: no cancel.
+     */
+    public static final String CANCEL = PREFIX + "cancel";
+    /** The annotations a cancel withdraws once the rollback is undone: the request, and the cancel itself. */
+    public static final List<String> WITHDRAWN_BY_CANCEL = List.of(TO_VERSION, REASON, DRY_RUN, STRATEGY, CANCEL);
     /** {@code "true"}: the sidecar files the rollback request of an Unhealthy update itself. */
     public static final String AUTO_ROLLBACK = PREFIX + "auto-rollback";
     /**
@@ -40,7 +48,7 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
     static final List<String> FLAG_VALUES = List.of("true", "false");
 
     public static final RollbackRequest NONE = new RollbackRequest(Optional.empty(), Optional.empty(), false,
-            RollbackStrategy.RestoreEtcd, List.of());
+            RollbackStrategy.RestoreEtcd, Optional.empty(), List.of());
 
     /** An annotation whose value is none of those it accepts. */
     public record InvalidValue(String key, String value, List<String> accepted) {
@@ -59,7 +67,7 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
         return of(cluster.getMetadata().getAnnotations());
     }
 
-    /** Reads the request from a HostedCluster's annotations. The version is taken as written (never trimmed). */
+    /** Reads the request from a HostedCluster's annotations. The version and the cancel are taken as written (never trimmed). */
     public static RollbackRequest of(Map<String, String> annotations) {
         List<InvalidValue> invalid = new ArrayList<>();
         boolean dryRun = flag(annotations, DRY_RUN, invalid).orElse(false);
@@ -77,7 +85,8 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
         return new RollbackRequest(
                 Optional.ofNullable(annotations.get(TO_VERSION)).filter(v -> !v.isEmpty()),
                 Optional.ofNullable(annotations.get(REASON)).map(String::trim).filter(r -> !r.isEmpty()),
-                dryRun, parsed, List.copyOf(invalid));
+                dryRun, parsed, Optional.ofNullable(annotations.get(CANCEL)).filter(v -> !v.isEmpty()),
+                List.copyOf(invalid));
     }
 
     /** Whether the cluster opted in to automatic rollbacks: only an exact {@code "true"} opts in. */

@@ -1,5 +1,6 @@
 package dev.hcprollback.cluster;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,14 +30,19 @@ public final class RollbackRequests {
      */
     public static void patchAnnotations(KubernetesClient client, HostedCluster cluster, Map<String, String> set,
             String remove) {
+        patchAnnotations(client, cluster, set, remove == null ? List.of() : List.of(remove), List.of());
+    }
+
+    /** As above, removing every key of both lists. */
+    public static void patchAnnotations(KubernetesClient client, HostedCluster cluster, Map<String, String> set,
+            List<String> remove, List<String> removeToo) {
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         ObjectNode metadata = patch.putObject("metadata");
         metadata.put("resourceVersion", cluster.getMetadata().getResourceVersion());
         ObjectNode annotations = metadata.putObject("annotations");
         set.forEach(annotations::put);
-        if (remove != null) {
-            annotations.putNull(remove);
-        }
+        remove.forEach(annotations::putNull);
+        removeToo.forEach(annotations::putNull);
         client.resources(HostedCluster.class).inNamespace(cluster.getMetadata().getNamespace())
                 .withName(cluster.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 /** Every setting of hcp-rollback; {@code config/README.md} lists them with their defaults and meaning. */
@@ -187,6 +188,15 @@ public interface HcpRollbackConfig {
          * {@code quay.io/hcp-rollback/hcp-rollback:<version>}. The preflight proves the nodes can pull it.
          */
         Optional<String> fetchImage();
+
+        /**
+         * How long after its record was created a rollback that has not reached its point of no return is cancelled
+         * (undone, phase Cancelled): a request stuck in line or in a wait does not stay armed for days. From 2h to 7d,
+         * checked at start-up ({@link CancelAfter}).
+         */
+        @WithDefault("6h")
+        @WithConverter(CancelAfter.class)
+        Duration cancelAfter();
 
         LeaderElection leaderElection();
 

@@ -70,6 +70,12 @@ public class RollbackDriver {
     private static final Logger LOG = Logger.getLogger(RollbackDriver.class);
     /** {@code status.failureReason} when the HostedCluster is gone. */
     static final String HOSTED_CLUSTER_MISSING = "HostedClusterMissing";
+    /** {@code status.failureReason} of a rollback an SRE cancelled. */
+    static final String CANCELLED = "Cancelled";
+    /** {@code status.failureReason} of a rollback cancelled for not reaching its point of no return in time. */
+    static final String CANCEL_TIMEOUT = "CancelTimeout";
+    /** {@code status.cancelledBy} of the automatic cancel. */
+    static final String CANCELLED_BY_SIDECAR = "hcp-rollback";
 
     private static final Map<Step, StepAction> STEPS = new EnumMap<>(Map.of(
             Step.Pause, new PauseStep(),
@@ -119,7 +125,8 @@ public class RollbackDriver {
         }
         RollbackRun run = new RollbackRun(tools, fresh);
         RollbackPhase phase = run.status().getPhase();
-        if (phase == RollbackPhase.Succeeded || phase == RollbackPhase.Failed || phase == RollbackPhase.Planned) {
+        if (phase == RollbackPhase.Succeeded || phase == RollbackPhase.Failed || phase == RollbackPhase.Planned
+                || phase == RollbackPhase.Cancelled) {
             return Optional.empty();
         }
         if (run.refreshCluster() == null) {
@@ -127,6 +134,10 @@ public class RollbackDriver {
         }
         if (Boolean.TRUE.equals(run.status().getUndoing())) {
             return undo(run);
+        }
+        Optional<Optional<Duration>> cancelled = cancelIfAsked(run);
+        if (cancelled.isPresent()) {
+            return cancelled.get();
         }
         if (phase == null || phase == RollbackPhase.Pending) {
             Optional<Duration> planned = plan(run);
@@ -165,6 +176,67 @@ public class RollbackDriver {
             checkpoints.reached("completed:" + step);
         }
         return succeed(run);
+    }
+
+    // ---------------------------------------------------------------- cancel
+
+    /**
+     * Cancels the rollback when its HostedCluster carries the cancel annotation (admitted by the webhook for an
+     * authorised SRE, whose user name it holds), or when it has not reached its point of no return within
+     * {@code cancelAfter} of its record's creation. Past that point a cancel is ignored, once recorded in the status
+     * (condition {@code CancelIgnored}) and an Event: the rollback always finishes. The decision is written to the
+     * record (with the resourceVersion read, so a replica that moved the record on in between wins) before anything is
+     * undone; the undo's writes are fenced like every other.
+     *
+     * @return empty to go on with the rollback; else the driver's answer for this pass
+     */
+    private Optional<Optional<Duration>> cancelIfAsked(RollbackRun run) {
+        ControlPlaneRollbackStatus status = run.status();
+        Optional<String> by = RollbackRequest.of(run.cluster()).cancel();
+        if (Boolean.TRUE.equals(status.getPointOfNoReturn())) {
+            if (by.isPresent() && !by.get().equals(status.getCancelIgnoredFor())) {
+                status.setCancelIgnoredFor(by.get());
+                run.persist();
+                LOG.infof("rollback %s/%s: the cancel by %s came past the point of no return and is ignored", run.ns(),
+                        run.rollback().getMetadata().getName(), by.get());
+                events.warning(run.cluster(), run.rollback(), "RollbackCancelIgnored", "the cancel by " + by.get()
+                        + " came after the point of no return: the rollback finishes");
+            }
+            return Optional.empty();
+        }
+        if (by.isPresent()) {
+            return Optional.of(cancel(run, by.get(), CANCELLED, "cancelled by " + by.get()));
+        }
+        Optional<java.time.Instant> created = dev.hcprollback.hypershift.Timestamps.parse(
+                run.rollback().getMetadata().getCreationTimestamp());
+        if (created.isPresent() && !clock.instant().isBefore(created.get().plus(settings.cancelAfter()))) {
+            return Optional.of(cancel(run, CANCELLED_BY_SIDECAR, CANCEL_TIMEOUT, "cancelled automatically: it had not"
+                    + " reached its point of no return " + RollbackRun.human(settings.cancelAfter()) + " after it was requested"
+                    + " (hcp-rollback.rollback.cancel-after)"));
+        }
+        return Optional.empty();
+    }
+
+    /** Records who cancelled, then undoes what was done through the one undo a failure before the swap takes. */
+    private Optional<Duration> cancel(RollbackRun run, String by, String reason, String message) {
+        ControlPlaneRollbackStatus status = run.status();
+        status.setCancelledBy(by);
+        status.setFailureReason(reason);
+        String step = status.getCurrentStep();
+        if (step != null) {
+            status.step(Step.valueOf(step)).filter(record -> record.getPhase() == RollbackPhase.Running).ifPresent(record -> {
+                record.setPhase(RollbackPhase.Cancelled);
+                record.setCompletionTime(run.now());
+                record.setMessage(message);
+            });
+        }
+        status.setUndoing(true);
+        status.setMessage((step == null ? "" : step + ": ") + message + ". Undoing what was done.");
+        run.persist();
+        LOG.infof("rollback %s/%s of cluster %s %s", run.ns(), run.rollback().getMetadata().getName(),
+                run.cluster().getMetadata().getName(), message);
+        checkpoints.reached("cancel:started");
+        return undo(run);
     }
 
     // ---------------------------------------------------------------- plan
@@ -303,6 +375,8 @@ public class RollbackDriver {
         annotations.putNull(RollbackRequest.TO_VERSION);
         annotations.putNull(RollbackRequest.REASON);
         annotations.putNull(RollbackRequest.DRY_RUN);
+        // a cancel that came past the point of no return was answered by finishing: it goes with the request
+        annotations.putNull(RollbackRequest.CANCEL);
         Optional<PayloadQuarantine.Entry> quarantine = quarantineOf(run);
         quarantine.ifPresent(entry -> {
             annotations.put(PayloadQuarantine.ANNOTATION, entry.toAnnotation());
@@ -311,7 +385,8 @@ public class RollbackDriver {
         // written once: a lift that came after it (a resumed ending) is not undone
         boolean recorded = quarantine.map(q -> PayloadQuarantine.of(run.cluster()).entry()
                 .map(e -> e.rollback().equals(q.rollback())).orElse(false)).orElse(true);
-        if (RollbackRequest.of(run.cluster()).isPresent() || !recorded) {
+        RollbackRequest request = RollbackRequest.of(run.cluster());
+        if (request.isPresent() || request.cancel().isPresent() || !recorded) {
             run.patchCluster(patch);
         }
         ControlPlaneRollbackStatus status = run.status();
@@ -384,20 +459,52 @@ public class RollbackDriver {
             run.scaleDeployment(writer.getName(), writer.getReplicas());
         }
         run.unpause();
+        boolean cancelled = status.getCancelledBy() != null;
         String failure = status.getMessage() == null ? "" : status.getMessage().replace(" Undoing what was done.", "");
         status.setUndoing(null);
-        status.setPhase(RollbackPhase.Failed);
+        status.setPhase(cancelled ? RollbackPhase.Cancelled : RollbackPhase.Failed);
         status.setCompletionTime(run.now());
         status.setMessage(failure + " Undone: " + (status.getRecordedReplicas().isEmpty() ? "nothing was scaled"
                 : "replicas given back (" + status.getRecordedReplicas() + ")")
                 + (Boolean.TRUE.equals(status.getPausedByRollback()) ? ", spec.pausedUntil restored" : "")
-                + "; etcd data was not touched. To retry, remove the rollback annotations of the HostedCluster and request again.");
+                + "; etcd data was not touched. " + (cancelled
+                        ? "The request annotations are withdrawn; to roll back after all, request again."
+                        : "To retry, remove the rollback annotations of the HostedCluster and request again."));
         run.persist();
-        LOG.infof("rollback %s/%s of cluster %s undone: %s", run.ns(), run.rollback().getMetadata().getName(),
-                run.cluster().getMetadata().getName(), status.getMessage());
-        events.warning(run.cluster(), run.rollback(), "RollbackUndone", status.getMessage());
-        metrics.finished("Failed", run.rollback().getSpec().getStrategy(), run.total());
+        LOG.infof("rollback %s/%s of cluster %s %s: %s", run.ns(), run.rollback().getMetadata().getName(),
+                run.cluster().getMetadata().getName(), cancelled ? "cancelled" : "undone", status.getMessage());
+        if (cancelled) {
+            withdrawCancelledRequest(run);
+            events.normal(run.cluster(), run.rollback(), "RollbackCancelled", status.getMessage() + " Cancelled by "
+                    + status.getCancelledBy() + ".");
+        } else {
+            events.warning(run.cluster(), run.rollback(), "RollbackUndone", status.getMessage());
+        }
+        metrics.finished(cancelled ? "Cancelled" : "Failed", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
+    }
+
+    /**
+     * After a cancel, the request annotations (and the cancel) go, so that the trigger files nothing again and a new
+     * request starts afresh; the patch is fenced and preconditioned on the cluster as read, and an SRE's edit in
+     * between leaves them for the trigger, which withdraws a cancelled request as well.
+     */
+    private void withdrawCancelledRequest(RollbackRun run) {
+        if (RollbackRequest.of(run.cluster()).cancel().isEmpty()) {
+            return;
+        }
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        ObjectNode annotations = patch.putObject("metadata").putObject("annotations");
+        RollbackRequest.WITHDRAWN_BY_CANCEL.forEach(annotations::putNull);
+        try {
+            run.patchCluster(patch);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            LOG.infof("rollback %s/%s: the HostedCluster changed meanwhile; the trigger withdraws the cancelled request",
+                    run.ns(), run.rollback().getMetadata().getName());
+        }
     }
 
     private Optional<Duration> finishWithoutCluster(RollbackRun run) {

@@ -46,7 +46,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
  * request annotations are gone (the rollback succeeded and cleared them, or the SRE withdrew them)
  * the link moves to {@code rollback.hypershift.openshift.io/last-rollback}, so that a later request,
  * a retry after a failure included, gets a record of its own. While another rollback of the cluster
- * is unfinished, nothing is created. HostedCluster is HyperShift's: this controller only reads it
+ * is unfinished, nothing is created; nor while the cancel annotation is set (once nothing is
+ * unfinished, the cancel and the request are withdrawn). HostedCluster is HyperShift's: this controller only reads it
  * and patches annotations.
  */
 // annotations do not move metadata.generation: a generation-aware controller would never see a request
@@ -81,6 +82,22 @@ public class RollbackTrigger implements Reconciler<HostedCluster> {
         String namespace = cluster.getMetadata().getNamespace();
         Map<String, String> annotations = Optional.ofNullable(cluster.getMetadata().getAnnotations()).orElse(Map.of());
         String link = annotations.get(RollbackNames.LINK_ANNOTATION);
+        if (request.cancel().isPresent()) {
+            // a cancel files nothing; the driver cancels what is unfinished and withdraws the request, and a cancel
+            // with nothing (left) unfinished is withdrawn here, the request with it
+            if (RollbackRequests.unfinished(client, cluster).isEmpty()) {
+                Map<String, String> withdrawn = new LinkedHashMap<>();
+                if (link != null) {
+                    withdrawn.put(RollbackNames.LAST_ANNOTATION, link);
+                }
+                RollbackRequests.patchAnnotations(client, cluster, withdrawn, RollbackRequest.WITHDRAWN_BY_CANCEL,
+                        link == null ? List.of() : List.of(RollbackNames.LINK_ANNOTATION));
+                LOG.infof("%s/%s: cancel by %s: no rollback is unfinished; the request is withdrawn", namespace,
+                        cluster.getMetadata().getName(), request.cancel().get());
+                return UpdateControl.noUpdate();
+            }
+            return UpdateControl.<HostedCluster>noUpdate().rescheduleAfter(config.rollback().maxPollInterval());
+        }
         if (!request.isPresent()) {
             if (link != null) {
                 RollbackRequests.patchAnnotations(client, cluster, Map.of(RollbackNames.LAST_ANNOTATION, link), RollbackNames.LINK_ANNOTATION);

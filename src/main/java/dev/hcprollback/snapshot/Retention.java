@@ -83,8 +83,8 @@ public final class Retention {
 
     static boolean unfinished(ControlPlaneRollback rollback) {
         RollbackPhase phase = rollback.getStatus() == null ? null : rollback.getStatus().getPhase();
-        // a failed rollback still needs its snapshot for the manual recovery it asks for
-        return phase != RollbackPhase.Succeeded && phase != RollbackPhase.Planned;
+        // a failed rollback still needs its snapshot for the manual recovery it asks for; a cancelled one changed nothing
+        return phase != RollbackPhase.Succeeded && phase != RollbackPhase.Planned && phase != RollbackPhase.Cancelled;
     }
 
     /** Failed and no further attempt planned. */

@@ -543,7 +543,7 @@ class RollbackFailureTest {
     private static RollbackSettings withBump(RollbackSettings s, long bump) {
         return new RollbackSettings(s.pauseTimeout(), s.quiesceTimeout(), s.restoreTimeout(), s.etcdQuorumTimeout(),
                 s.verifyTimeout(), s.pollInterval(), s.maxPollInterval(), s.restoreUrlTtl(), bump, s.window(),
-                s.stageWhileServing(), s.fetchImage());
+                s.stageWhileServing(), s.fetchImage(), s.cancelAfter());
     }
 
     /**
@@ -735,7 +735,7 @@ class RollbackFailureTest {
         ControlPlaneRollback rollback = world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false);
         assertNull(gauge(world, RollbackMetrics.FAILED, null), "no series before the record is seen");
 
-        ControlPlaneRollback pausing = driveUntilStepRuns(world, driver, rollback, Step.Pause);
+        ControlPlaneRollback pausing = world.driveUntilStepRuns(driver, rollback, Step.Pause);
         RollbackStep pause = pausing.getStatus().step(Step.Pause).orElseThrow();
         assertEquals(Timestamps.parse(pause.getStartTime()).orElseThrow().getEpochSecond(),
                 gauge(world, RollbackMetrics.STEP_STARTED, Step.Pause).value());
@@ -768,23 +768,6 @@ class RollbackFailureTest {
                 world.requestRollback("payments-to-4-18-5-retry", RollbackStrategy.PayloadOnly, false));
         assertEquals(RollbackPhase.Succeeded, retry.getStatus().getPhase(), retry.getStatus().getMessage());
         assertEquals(0.0, gauge(world, RollbackMetrics.FAILED, null).value(), "the newest rollback succeeded");
-    }
-
-    /** The driver's loop, round by round, until {@code step} is recorded as running. */
-    private static ControlPlaneRollback driveUntilStepRuns(RollbackWorld world, RollbackDriver driver,
-            ControlPlaneRollback rollback, Step step) {
-        for (int round = 0; round < 50; round++) {
-            world.simulator.tick();
-            Optional<Duration> again = driver.reconcile(rollback);
-            ControlPlaneRollback seen = world.reload(rollback);
-            if (seen.getStatus() != null && seen.getStatus().step(step).map(s -> s.getPhase() == RollbackPhase.Running)
-                    .orElse(false)) {
-                return seen;
-            }
-            world.clock.advance(again.orElseThrow(() -> new AssertionError("ended before " + step + ": "
-                    + seen.getStatus().getMessage())));
-        }
-        throw new AssertionError(step + " never started");
     }
 
     private static Gauge gauge(RollbackWorld world, String name, Step step) {

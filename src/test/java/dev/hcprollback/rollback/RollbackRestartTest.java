@@ -147,7 +147,7 @@ class RollbackRestartTest {
         world.settings = new RollbackSettings(before.pauseTimeout(), before.quiesceTimeout(), before.restoreTimeout(),
                 before.etcdQuorumTimeout(), before.verifyTimeout(), before.pollInterval(), before.maxPollInterval(),
                 before.restoreUrlTtl(), before.bumpRevision(), before.window(), before.stageWhileServing(),
-                FetchImage.fixed("registry.example/hcp-rollback:next", "the next sidecar"));
+                FetchImage.fixed("registry.example/hcp-rollback:next", "the next sidecar"), before.cancelAfter());
 
         ControlPlaneRollback done = world.runToEnd(world.driver(), rollback);
 

@@ -110,6 +110,12 @@ public class ManagementCluster {
      */
     public dev.hcprollback.api.ControlPlaneRollback addRollback(String name, String cluster, String toVersion,
             dev.hcprollback.api.RollbackPhase phase, Instant decidedAt) {
+        return addRollback(name, cluster, toVersion, phase, decidedAt, false);
+    }
+
+    /** As above; {@code pastPointOfNoReturn}: its status says the first swap may have run (step Swap). */
+    public dev.hcprollback.api.ControlPlaneRollback addRollback(String name, String cluster, String toVersion,
+            dev.hcprollback.api.RollbackPhase phase, Instant decidedAt, boolean pastPointOfNoReturn) {
         var record = new dev.hcprollback.api.ControlPlaneRollback();
         record.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(HostedClusters.NAMESPACE).build());
         var spec = new dev.hcprollback.api.ControlPlaneRollbackSpec();
@@ -125,10 +131,15 @@ public class ManagementCluster {
         plan.setToVersion(toVersion);
         plan.setDecidedAt(Timestamps.format(decidedAt));
         status.setPlan(plan);
+        if (pastPointOfNoReturn) {
+            status.setPointOfNoReturn(true);
+            status.setCurrentStep("Swap");
+        }
         created.setStatus(status);
         var stored = client.resource(created).updateStatus();
         awaitCached(() -> caches.rollback(HostedClusters.NAMESPACE, name)
-                .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == phase).isPresent());
+                .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == phase
+                        && Boolean.TRUE.equals(r.getStatus().getPointOfNoReturn()) == pastPointOfNoReturn).isPresent());
         return stored;
     }
 

@@ -249,6 +249,37 @@ public class RollbackWorld {
         throw new AssertionError("the rollback did not finish in 500 rounds: " + reload(rollback).getStatus().getMessage());
     }
 
+    /** The driver's loop, round by round, until {@code step} is recorded as running. */
+    public ControlPlaneRollback driveUntilStepRuns(RollbackDriver driver, ControlPlaneRollback rollback,
+            dev.hcprollback.api.Step step) {
+        for (int round = 0; round < 50; round++) {
+            simulator.tick();
+            Optional<Duration> again = driver.reconcile(rollback);
+            ControlPlaneRollback seen = reload(rollback);
+            if (seen.getStatus() != null && seen.getStatus().step(step).map(s -> s.getPhase() == RollbackPhase.Running)
+                    .orElse(false)) {
+                return seen;
+            }
+            clock.advance(again.orElseThrow(() -> new AssertionError("ended before " + step + ": "
+                    + seen.getStatus().getMessage())));
+        }
+        throw new AssertionError(step + " never started");
+    }
+
+    /** Sets (a null value: removes) annotations of the HostedCluster, as a user's merge patch would. */
+    public void annotateCluster(String key, String value) {
+        com.fasterxml.jackson.databind.node.ObjectNode patch = HostedClusters.JSON.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode annotations = patch.putObject("metadata").putObject("annotations");
+        if (value == null) {
+            annotations.putNull(key);
+        } else {
+            annotations.put(key, value);
+        }
+        client.resources(HostedCluster.class).inNamespace(namespace).withName(clusterName)
+                .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch.toString());
+    }
+
     /**
      * HyperShift on a thread of its own, for a controller that runs by itself: a simulator round every
      * {@code pauseMillis}, until the thread is interrupted. Not started.

@@ -81,6 +81,10 @@ class HostedClusterAdmissionTest {
         void rollback(RollbackPhase phase, Instant decidedAt, String toVersion) {
             cluster.addRollback(name + "-rollback", name, toVersion, phase, decidedAt);
         }
+
+        void runningRollback(boolean pastPointOfNoReturn) {
+            cluster.addRollback(name + "-rollback", name, "4.18.5", RollbackPhase.Running, NOW, pastPointOfNoReturn);
+        }
     }
 
     /** An update started 30 h ago: its 24 h rollback window closed 6 h ago. */
@@ -181,6 +185,31 @@ class HostedClusterAdmissionTest {
                 new Case("customer removes an SRE's request", verifiedSnapshotOf5(),
                         n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n)),
                         false, "request-unauthorised", "customer-admin"),
+
+                // --- the cancel: authorised like the request, in the canceller's own name, before the point of no return ---
+                new Case("customer cancels an SRE's rollback", given -> given.runningRollback(false),
+                        n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n).requestRollback("4.18.5", "INC-1")
+                                .annotate("rollback.hypershift.openshift.io/cancel", "customer-admin")),
+                        false, "request-unauthorised", "customer-admin"),
+                new Case("SRE cancels in another user's name", given -> given.runningRollback(false),
+                        n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n).requestRollback("4.18.5", "INC-1")
+                                .annotate("rollback.hypershift.openshift.io/cancel", "someone-else")).sre(),
+                        false, "cancel-not-own-name", "rollback.hypershift.openshift.io/cancel is 'someone-else'; it takes exactly your own user name, '"
+                                + RbacSimulator.SRE + "'"),
+                new Case("SRE cancels before the point of no return", given -> given.runningRollback(false),
+                        n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n).requestRollback("4.18.5", "INC-1")
+                                .annotate("rollback.hypershift.openshift.io/cancel", RbacSimulator.SRE)).sre(),
+                        true, "cancel-recorded", null),
+                new Case("SRE cancels past the point of no return", given -> given.runningRollback(true),
+                        n -> AdmissionReviews.update(on6(n).requestRollback("4.18.5", "INC-1"), on6(n).requestRollback("4.18.5", "INC-1")
+                                .annotate("rollback.hypershift.openshift.io/cancel", RbacSimulator.SRE)).sre(),
+                        false, "cancel-past-point-of-no-return", "has passed its point of no return (step Swap): etcd's data or the"
+                                + " payload may already be changed, so it always finishes and cannot be cancelled"),
+                new Case("SRE requests again while a cancel is set", nothing(),
+                        n -> AdmissionReviews.update(on6(n).annotate("rollback.hypershift.openshift.io/cancel", RbacSimulator.SRE),
+                                on6(n).annotate("rollback.hypershift.openshift.io/cancel", RbacSimulator.SRE)
+                                        .requestRollback("4.18.5", "INC-2")).sre(),
+                        false, "cancel-pending", "remove the cancel annotation first"),
 
                 // --- changes that are not downgrades ---
                 new Case("label change", nothing(), n -> AdmissionReviews.update(on6(n), on6(n).annotate("team", "payments")),

@@ -17,8 +17,12 @@ import dev.hcprollback.api.RollbackPhase;
  * <ul>
  * <li>{@code Progressing}: True while it waits for its turn or runs (reason: {@code Pending}, the step, or
  * {@code Undoing}); False once it ended (reason: {@code Succeeded}, {@code Failed}, {@code DryRun}).</li>
- * <li>{@code Succeeded}: Unknown until it ends; True when rolled back; False when failed or refused. Not set on a dry
- * run, which changes nothing.</li>
+ * <li>{@code Succeeded}: Unknown until it ends; True when rolled back; False when failed or refused, and when
+ * cancelled (reason {@code Cancelled} for an SRE's cancel, {@code CancelTimeout} for the automatic one, as Tekton
+ * reports a cancelled run), so that {@code kubectl wait --for=condition=Succeeded=false} returns on every ending that
+ * did not roll back. Not set on a dry run, which changes nothing.</li>
+ * <li>{@code CancelIgnored}: True when a cancel arrived after the point of no return (it raced past the webhook):
+ * the rollback finishes anyway. Absent otherwise.</li>
  * <li>{@code PointOfNoReturnPassed}: True once etcd's data or the payload may have been changed: a failure from then
  * on leaves the cluster paused for an SRE instead of being undone.</li>
  * <li>{@code Planned}: True once {@code status.plan} is written (reason {@code DryRun} for a dry run).</li>
@@ -30,6 +34,7 @@ public final class RollbackConditions {
     public static final String SUCCEEDED = "Succeeded";
     public static final String POINT_OF_NO_RETURN = "PointOfNoReturnPassed";
     public static final String PLANNED = "Planned";
+    public static final String CANCEL_IGNORED = "CancelIgnored";
 
     private RollbackConditions() {
     }
@@ -54,6 +59,11 @@ public final class RollbackConditions {
                 status.setCondition(PROGRESSING, FALSE, "Succeeded", message, generation, now);
                 status.setCondition(SUCCEEDED, TRUE, "RolledBack", message, generation, now);
             }
+            case Cancelled -> {
+                status.setCondition(PROGRESSING, FALSE, "Cancelled", message, generation, now);
+                status.setCondition(SUCCEEDED, FALSE, status.getFailureReason() == null ? "Cancelled"
+                        : status.getFailureReason(), message, generation, now);
+            }
             case Failed -> {
                 status.setCondition(PROGRESSING, FALSE, "Failed", message, generation, now);
                 status.setCondition(SUCCEEDED, FALSE, status.getFailureReason() == null ? "Failed"
@@ -66,6 +76,10 @@ public final class RollbackConditions {
         } else {
             status.setCondition(POINT_OF_NO_RETURN, FALSE, "NotReached", "nothing that cannot be undone was changed",
                     generation, now);
+        }
+        if (status.getCancelIgnoredFor() != null) {
+            status.setCondition(CANCEL_IGNORED, TRUE, "PastPointOfNoReturn", "the cancel by " + status.getCancelIgnoredFor()
+                    + " came after the point of no return: the rollback always finishes once past it", generation, now);
         }
         if (status.getPlan() != null) {
             status.setCondition(PLANNED, TRUE, phase == RollbackPhase.Planned ? "DryRun" : "Planned",

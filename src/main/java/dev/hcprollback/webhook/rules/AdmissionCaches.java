@@ -51,4 +51,10 @@ public class AdmissionCaches {
     public Optional<dev.hcprollback.api.ControlPlaneRollback> rollback(String namespace, String name) {
         return caches.rollbacksIn(namespace).stream().filter(r -> name.equals(r.getMetadata().getName())).findFirst();
     }
+
+    /** The rollback records of that HostedCluster, as the cache holds them. */
+    public List<dev.hcprollback.api.ControlPlaneRollback> rollbacksOf(String namespace, String clusterName) {
+        return caches.rollbacksIn(namespace).stream()
+                .filter(r -> r.getSpec() != null && clusterName.equals(r.getSpec().getHostedClusterName())).toList();
+    }
 }

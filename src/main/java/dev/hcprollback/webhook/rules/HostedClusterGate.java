@@ -91,7 +91,7 @@ public class HostedClusterGate {
             return quarantine.get();
         }
         Optional<Verdict> request = RollbackRequest.annotationsChanged(before, after)
-                ? Optional.of(judgeRequestAnnotations(before, after, authorisation))
+                ? Optional.of(judgeRequestAnnotations(call, before, after, authorisation))
                 : Optional.empty();
         if (request.isPresent() && !request.get().allowed()) {
             return request.get();
@@ -254,7 +254,7 @@ public class HostedClusterGate {
                 + decision.grounds() + ")");
     }
 
-    private Verdict judgeRequestAnnotations(HostedCluster before, HostedCluster after,
+    private Verdict judgeRequestAnnotations(AdmissionCall call, HostedCluster before, HostedCluster after,
             Supplier<Authorizer.Decision> authorisation) {
         Authorizer.Decision decision = authorisation.get();
         if (!decision.allowed()) {
@@ -264,6 +264,14 @@ public class HostedClusterGate {
         RollbackRequest request = RollbackRequest.of(after);
         if (!request.isValid()) {
             return invalidRequest(request);
+        }
+        RollbackRequest old = RollbackRequest.of(before);
+        if (request.cancel().isPresent() && !request.cancel().equals(old.cancel())) {
+            return judgeCancel(call, after, request.cancel().get(), decision);
+        }
+        if (request.cancel().isPresent() && request.toVersion().isPresent() && !request.toVersion().equals(old.toVersion())) {
+            return Verdict.deny(Rule.CANCEL_PENDING, RollbackRequest.CANCEL + " is set, so a new rollback request would be"
+                    + " withdrawn at once; remove the cancel annotation first, then request again.");
         }
         if (request.toVersion().isEmpty()) {
             return Verdict.allow(Rule.REQUEST_RECORDED, "rollback request withdrawn (" + decision.grounds() + ")");
@@ -296,6 +304,41 @@ public class HostedClusterGate {
         }
         return Verdict.allow(Rule.REQUEST_RECORDED, "rollback to " + to.get() + " requested, backed by "
                 + eligible.message() + " (" + decision.grounds() + ")").withWarnings(eligible.warnings());
+    }
+
+    /**
+     * A cancel, set or changed by an authorised requester: it must carry the requester's own user name (so that the
+     * record can name who cancelled, as the API server authenticated them), and no unfinished rollback of the cluster
+     * may have passed its point of no return, as the cache shows it; one that passes it after this answer ignores the
+     * cancel and finishes (the controller says so in its condition {@code CancelIgnored}).
+     */
+    private Verdict judgeCancel(AdmissionCall call, HostedCluster cluster, String by, Authorizer.Decision decision) {
+        String user = call.requester().username();
+        if (!by.equals(user)) {
+            return Verdict.deny(Rule.CANCEL_NOT_OWN_NAME, RollbackRequest.CANCEL + " is '" + by + "'; it takes exactly"
+                    + " your own user name, '" + user + "', which the rollback's record shows as who cancelled.");
+        }
+        List<dev.hcprollback.api.ControlPlaneRollback> unfinished = caches.rollbacksOf(cluster.getMetadata().getNamespace(),
+                name(cluster)).stream().filter(HostedClusterGate::unfinished).toList();
+        Optional<dev.hcprollback.api.ControlPlaneRollback> past = unfinished.stream()
+                .filter(r -> Boolean.TRUE.equals(r.getStatus().getPointOfNoReturn())).findFirst();
+        if (past.isPresent()) {
+            String record = past.get().getMetadata().getName();
+            return Verdict.deny(Rule.CANCEL_PAST_POINT_OF_NO_RETURN, "rollback " + record + " of " + name(cluster)
+                    + " has passed its point of no return (step " + past.get().getStatus().getCurrentStep()
+                    + "): etcd's data or the payload may already be changed, so it always finishes and cannot be cancelled."
+                    + " Follow it with kubectl -n " + cluster.getMetadata().getNamespace() + " get controlplanerollback "
+                    + record + " -w; if it fails, its message names the next manual step (docs/runbook.md).");
+        }
+        String what = unfinished.isEmpty() ? "no rollback of " + name(cluster) + " is unfinished: the request is withdrawn"
+                : "rollback " + unfinished.stream().map(r -> r.getMetadata().getName()).collect(Collectors.joining(", "))
+                        + " is cancelled and undone";
+        return Verdict.allow(Rule.CANCEL_RECORDED, "cancel by " + user + ": " + what + " (" + decision.grounds() + ")");
+    }
+
+    private static boolean unfinished(dev.hcprollback.api.ControlPlaneRollback rollback) {
+        RollbackPhase phase = rollback.getStatus() == null ? null : rollback.getStatus().getPhase();
+        return phase == null || phase == RollbackPhase.Pending || phase == RollbackPhase.Running;
     }
 
     private Verdict judgeDowngrade(AdmissionCall call, HostedCluster before, HostedCluster after,

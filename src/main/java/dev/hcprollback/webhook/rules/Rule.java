@@ -31,6 +31,11 @@ public enum Rule {
     REQUEST_RECORDED("request-recorded"),
     TO_VERSION_NOT_CANONICAL("to-version-not-canonical"),
     REQUEST_ANNOTATION_INVALID("request-annotation-invalid"),
+    // HostedCluster: the cancel annotation
+    CANCEL_RECORDED("cancel-recorded"),
+    CANCEL_NOT_OWN_NAME("cancel-not-own-name"),
+    CANCEL_PAST_POINT_OF_NO_RETURN("cancel-past-point-of-no-return"),
+    CANCEL_PENDING("cancel-pending"),
     // HostedCluster: downgrades, checked in this order
     ROLLBACK_NOT_REQUESTED("rollback-not-requested"),
     ROLLBACK_VERSION_MISMATCH("rollback-version-mismatch"),
