@@ -9,9 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.eclipse.microprofile.config.Config;
+
+import dev.hcprollback.storage.AzureCredentials;
 
 /**
  * What the sidecar needs before it can run, checked before Quarkus starts so that a missing one is one
@@ -36,9 +39,16 @@ public final class Prerequisites {
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
     private final Config config;
+    private final Map<String, String> environment;
 
     public Prerequisites(Config config) {
+        this(config, System.getenv());
+    }
+
+    /** @param environment the process's variables (the Azure Workload Identity webhook's among them) */
+    Prerequisites(Config config, Map<String, String> environment) {
         this.config = config;
+        this.environment = environment;
     }
 
     /** Every missing prerequisite, in the order certificate, cluster connection, storage. */
@@ -104,10 +114,26 @@ public final class Prerequisites {
         String backend = config.getOptionalValue("hcp-rollback.storage.backend", String.class).orElse("s3");
         String missing;
         if ("azure".equals(backend)) {
-            boolean connectionString = present("hcp-rollback.storage.azure.connection-string");
-            boolean account = present("hcp-rollback.storage.azure.account-name") && present("hcp-rollback.storage.azure.account-key");
-            missing = connectionString || account ? null : "no Azure Blob account: set hcp-rollback.storage.azure.connection-string "
-                    + "(HCP_ROLLBACK_AZURE_CONNECTION_STRING) or account-name and account-key";
+            AzureCredentials.Settings azure = new AzureCredentials.Settings(
+                    config.getOptionalValue("hcp-rollback.storage.azure.credential", String.class).orElse("shared-key"),
+                    setting("hcp-rollback.storage.azure.endpoint"), setting("hcp-rollback.storage.azure.account-name"),
+                    setting("hcp-rollback.storage.azure.account-key"),
+                    setting("hcp-rollback.storage.azure.connection-string"),
+                    setting("hcp-rollback.storage.azure.managed-identity-client-id"));
+            // a credential set wrong is a mistake to fix, not a store left out: the sidecar does not start
+            Optional<String> refused = AzureCredentials.refusal(azure, environment);
+            if (refused.isPresent()) {
+                return Optional.of(new Finding("storage", true, refused.get()));
+            }
+            if (AzureCredentials.kind(azure.credential()).isIdentity()) {
+                missing = azure.accountName().or(azure::endpoint).isPresent() ? null
+                        : "no Azure Blob account: set hcp-rollback.storage.azure.account-name (HCP_ROLLBACK_AZURE_ACCOUNT_NAME)";
+            } else {
+                boolean connectionString = azure.connectionString().isPresent();
+                boolean account = azure.accountName().isPresent() && azure.accountKey().isPresent();
+                missing = connectionString || account ? null : "no Azure Blob account: set hcp-rollback.storage.azure.connection-string "
+                        + "(HCP_ROLLBACK_AZURE_CONNECTION_STRING) or account-name and account-key";
+            }
         } else {
             missing = present("hcp-rollback.storage.s3.bucket") ? null
                     : "no S3 bucket: set hcp-rollback.storage.s3.bucket (HCP_ROLLBACK_S3_BUCKET)";
@@ -117,6 +143,10 @@ public final class Prerequisites {
     }
 
     private boolean present(String property) {
-        return config.getOptionalValue(property, String.class).filter(v -> !v.isBlank()).isPresent();
+        return setting(property).isPresent();
+    }
+
+    private Optional<String> setting(String property) {
+        return config.getOptionalValue(property, String.class).filter(v -> !v.isBlank());
     }
 }

@@ -427,14 +427,34 @@ public interface HcpRollbackConfig {
         @WithDefault("hcp-rollback")
         String container();
 
-        /** Storage account name (shared-key credential; also the SAS signer). */
+        /**
+         * How the sidecar proves itself to the account, spelled exactly (anything else stops the start with the
+         * accepted values): {@code shared-key} (account-name and account-key, or connection-string; read URLs are
+         * service SAS signed with the key), {@code workload-identity} (a Microsoft Entra ID token exchanged for the
+         * pod's service-account token, from {@code AZURE_CLIENT_ID}, {@code AZURE_TENANT_ID},
+         * {@code AZURE_FEDERATED_TOKEN_FILE} and optionally {@code AZURE_AUTHORITY_HOST}, the variables the Azure
+         * Workload Identity webhook injects) or {@code managed-identity} (the node's or pod's managed identity, from
+         * the instance metadata service). Both identities need no key: they must not be given one, and read URLs are
+         * user-delegation SAS. The identity needs "Storage Blob Data Contributor" on the container and the account's
+         * {@code generateUserDelegationKey} action, which that role includes (docs/snapshots.md).
+         */
+        @WithDefault("shared-key")
+        String credential();
+
+        /** Storage account name: the shared key's account, and the endpoint's host when endpoint is not set. */
         Optional<String> accountName();
 
-        /** Storage account key, usually from a Secret through an environment variable. */
+        /** Storage account key (credential {@code shared-key}), usually from a Secret through an environment variable. */
         Optional<String> accountKey();
 
-        /** A full connection string instead of endpoint, account name and key. */
+        /** A full connection string instead of endpoint, account name and key (credential {@code shared-key}). */
         Optional<String> connectionString();
+
+        /**
+         * The client id of a user-assigned managed identity (credential {@code managed-identity}); unset: the
+         * system-assigned one.
+         */
+        Optional<String> managedIdentityClientId();
     }
 
     enum StorageBackend {

@@ -7,6 +7,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.OptionalLong;
@@ -20,6 +21,7 @@ import com.azure.storage.blob.models.BlobHttpHeaders;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.models.UserDelegationKey;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
@@ -27,16 +29,30 @@ import com.azure.storage.blob.specialized.BlockBlobClient;
 
 /**
  * Snapshots in an Azure Blob container: staged blocks committed at the end (uncommitted blocks are never
- * visible and Azure drops them), SAS read URLs.
+ * visible and Azure drops them), SAS read URLs: a service SAS signed with the account key, or with an Entra ID
+ * identity a user-delegation SAS, signed with a delegation key the service hands that identity for the URL's lifetime.
  */
 public class AzureSnapshotStore implements SnapshotStore {
 
+    /** How far the delegation key's start is put back, for a service clock ahead of ours. */
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+
     private final BlobContainerClient container;
     private final int blockSize;
+    private final boolean userDelegation;
 
+    /** A store on a shared-key client: read URLs are service SAS. */
     public AzureSnapshotStore(BlobContainerClient container, int blockSize) {
+        this(container, blockSize, false);
+    }
+
+    /**
+     * @param userDelegation the client holds an Entra ID token credential, no key: read URLs are user-delegation SAS
+     */
+    public AzureSnapshotStore(BlobContainerClient container, int blockSize, boolean userDelegation) {
         this.container = container;
         this.blockSize = blockSize;
+        this.userDelegation = userDelegation;
     }
 
     @Override
@@ -128,8 +144,18 @@ public class AzureSnapshotStore implements SnapshotStore {
 
     @Override
     public URL readUrl(String key, Duration ttl) {
-        String sas = call("sign a URL for " + key, () -> container.getBlobClient(key).generateSas(
-                new BlobServiceSasSignatureValues(OffsetDateTime.now().plus(ttl), new BlobSasPermission().setReadPermission(true))));
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        BlobServiceSasSignatureValues values = new BlobServiceSasSignatureValues(now.plus(ttl),
+                new BlobSasPermission().setReadPermission(true));
+        String sas = call("sign a URL for " + key, () -> {
+            if (!userDelegation) {
+                return container.getBlobClient(key).generateSas(values);
+            }
+            // a key of its own per URL, living as long as the URL: revoking the identity's role ends both
+            UserDelegationKey delegation = container.getServiceClient().getUserDelegationKey(now.minus(CLOCK_SKEW),
+                    now.plus(ttl));
+            return container.getBlobClient(key).generateUserDelegationSas(values, delegation);
+        });
         try {
             return new URL(container.getBlobClient(key).getBlobUrl() + "?" + sas);
         } catch (MalformedURLException e) {

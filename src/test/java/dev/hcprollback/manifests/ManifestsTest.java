@@ -737,6 +737,33 @@ class ManifestsTest {
         assertTrue(readme.contains("overlays/egress-ports"), "manifests/README.md should say how to open another port");
     }
 
+    /**
+     * Azure Blob with a workload identity: the webhook injects the identity into pods labelled
+     * {@code azure.workload.identity/use: "true"} whose service account names the client id; the overlay changes those
+     * two fields of the install and nothing else (the Deployment's selector stays, so an upgrade keeps its pods).
+     */
+    @Test
+    void theAzureWorkloadIdentityOverlayLabelsThePodsAndAnnotatesTheServiceAccountOnly() {
+        List<com.fasterxml.jackson.databind.node.ObjectNode> base = dev.hcprollback.testing.Kustomize.render(Manifests.BASE);
+        List<com.fasterxml.jackson.databind.node.ObjectNode> overlay = dev.hcprollback.testing.Kustomize.render(
+                Manifests.ROOT.resolve("overlays/azure-workload-identity"));
+        assertEquals(base.size(), overlay.size());
+        for (int i = 0; i < base.size(); i++) {
+            com.fasterxml.jackson.databind.node.ObjectNode expected = base.get(i).deepCopy();
+            String kind = expected.path("kind").asText();
+            if (kind.equals("ServiceAccount") && expected.at("/metadata/name").asText().equals("hcp-rollback")) {
+                expected.withObject("/metadata/annotations").put("azure.workload.identity/client-id",
+                        "00000000-0000-0000-0000-000000000000");
+            } else if (kind.equals("Deployment")) {
+                expected.withObject("/spec/template/metadata/labels")
+                        .put("azure.workload.identity/use", "true");
+            }
+            assertEquals(expected, overlay.get(i), kind + " " + expected.at("/metadata/name").asText());
+        }
+        assertTrue(readme().contains("overlays/azure-workload-identity"),
+                "manifests/README.md should say how to run with a workload identity");
+    }
+
     @Test
     void crdsAreTheProjectsOwnServeStatusAndFixTheirSpec() {
         Map<String, Class<? extends HasMetadata>> expected = Map.of(

@@ -43,6 +43,16 @@ class SidecarStartIT {
         assertTrue(lines.get(3).startsWith("  storage: no S3 bucket: set hcp-rollback.storage.s3.bucket"), lines.get(3));
     }
 
+    /** An Azure credential spelled otherwise than documented is refused by name, not replaced by the shared key. */
+    @Test
+    void anAzureCredentialSetWrongIsRefusedWithTheAcceptedValues() throws Exception {
+        List<String> lines = startWithNothing(Map.of("HCP_ROLLBACK_STORAGE_BACKEND", "azure",
+                "HCP_ROLLBACK_AZURE_CREDENTIAL", "workload_identity", "HCP_ROLLBACK_AZURE_ACCOUNT_NAME", "acct",
+                "HCP_ROLLBACK_AZURE_ACCOUNT_KEY", "a2V5"));
+        assertEquals("  storage: hcp-rollback.storage.azure.credential=workload_identity (HCP_ROLLBACK_AZURE_CREDENTIAL) "
+                + "is not one of shared-key, workload-identity, managed-identity", lines.get(3), String.join("\n", lines));
+    }
+
     /** With JSON logs on, as for log aggregation, the same findings are one JSON object each (before, plain text). */
     @Test
     void withJsonLogsTheReasonsItCannotStartAreJsonLines() throws Exception {

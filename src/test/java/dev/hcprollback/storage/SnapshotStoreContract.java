@@ -24,6 +24,11 @@ abstract class SnapshotStoreContract {
     /** Parts of this size are what {@link #store()} uses. */
     abstract int partSize();
 
+    /** A connection to a read URL of the store, as the restore Jobs' fetch container opens one. */
+    HttpURLConnection connect(URL url) throws java.io.IOException {
+        return (HttpURLConnection) url.openConnection();
+    }
+
     private static byte[] random(int size, long seed) {
         byte[] data = new byte[size];
         new Random(seed).nextBytes(data);
@@ -50,7 +55,7 @@ abstract class SnapshotStoreContract {
         assertEquals(List.of("c/ns/a/4.18.6/big.db"), store().list("c/ns/a/"));
 
         URL url = store().readUrl(stored.key(), Duration.ofMinutes(5));
-        HttpURLConnection connection = (HttpURLConnection) url.openConnection();
+        HttpURLConnection connection = connect(url);
         assertEquals(200, connection.getResponseCode(), url.toString());
         try (InputStream in = connection.getInputStream()) {
             assertArrayEquals(data, in.readAllBytes(), "the read URL serves the object without credentials");

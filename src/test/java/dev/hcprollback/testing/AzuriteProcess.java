@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import com.azure.storage.blob.BlobContainerClient;
@@ -41,14 +43,36 @@ public final class AzuriteProcess implements AutoCloseable {
             public Optional<String> connectionString() {
                 return Optional.empty();
             }
+
+            public String credential() {
+                return "shared-key";
+            }
+
+            public Optional<String> managedIdentityClientId() {
+                return Optional.empty();
+            }
         };
     }
     public static final String KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private final int port;
     private final Process process;
+    private final String scheme;
 
     public AzuriteProcess(Path dir) {
+        this(dir, null);
+    }
+
+    /**
+     * Azurite on HTTPS serving {@code tls}, accepting Microsoft Entra ID bearer tokens besides the shared key
+     * ({@code --oauth basic}: a token's audience, issuer and lifetime are checked, its signature is not) and handing
+     * out user-delegation keys.
+     */
+    public static AzuriteProcess withOAuth(Path dir, TestCertificates.Issued tls) {
+        return new AzuriteProcess(dir, tls);
+    }
+
+    private AzuriteProcess(Path dir, TestCertificates.Issued tls) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -56,17 +80,24 @@ public final class AzuriteProcess implements AutoCloseable {
         }
         record Started(int port, Process process) {
         }
-        Started started = Ports.startRetryingOnBindFailure("azurite", 1, ports -> new Started(ports[0],
-                Ports.launch("azurite", new ProcessBuilder(TestTools.azurite().toString(), "--blobHost", "127.0.0.1",
-                        "--blobPort", String.valueOf(ports[0]), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
-                        "--silent", "--disableTelemetry").directory(dir.toFile()),
-                        dir.resolve("azurite.log"), Duration.ofSeconds(120), ports[0])));
+        Started started = Ports.startRetryingOnBindFailure("azurite", 1, ports -> {
+            List<String> command = new ArrayList<>(List.of(TestTools.azurite().toString(), "--blobHost", "127.0.0.1",
+                    "--blobPort", String.valueOf(ports[0]), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
+                    "--silent", "--disableTelemetry"));
+            if (tls != null) {
+                command.addAll(List.of("--oauth", "basic", "--cert", tls.certFile().toString(), "--key",
+                        tls.keyFile().toString()));
+            }
+            return new Started(ports[0], Ports.launch("azurite", new ProcessBuilder(command).directory(dir.toFile()),
+                    dir.resolve("azurite.log"), Duration.ofSeconds(120), ports[0]));
+        });
         this.port = started.port();
         this.process = started.process();
+        this.scheme = tls == null ? "http" : "https";
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + port + "/" + ACCOUNT;
+        return scheme + "://127.0.0.1:" + port + "/" + ACCOUNT;
     }
 
     public BlobContainerClient container(String name) {
