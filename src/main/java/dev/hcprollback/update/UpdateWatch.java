@@ -154,7 +154,8 @@ public class UpdateWatch {
         }
         Optional<Instant> completed = completion(cluster, record);
         boolean windowOpen = windowCloses(record).isAfter(now);
-        Optional<ControlPlaneSnapshot> point = RollbackPoint.of(cluster, snapshots(cluster), settings.window(), now);
+        List<ControlPlaneSnapshot> snapshots = snapshots(cluster);
+        Optional<ControlPlaneSnapshot> point = RollbackPoint.of(cluster, snapshots, settings.window(), now);
         List<RedSignal> red = signals.red(cluster, record, completed, now);
         HealthJudge.Judgement verdict = HealthJudge.judge(record, red, completed, settings.soak(), now);
         String command = command(cluster, record, verdict);
@@ -162,7 +163,8 @@ public class UpdateWatch {
             status.setCompletionTime(completed.map(Timestamps::format).orElse(null));
             status.setWindowCloseTime(Timestamps.format(windowCloses(record)));
             status.setWindowLeft(windowLeft(record, now));
-            locateRollbackPoint(status, record, point, windowOpen);
+            locateRollbackPoint(status, record, point, windowOpen,
+                    RollbackPoint.keyGone(cluster, snapshots, settings.window(), now));
             status.setHealth(verdict.health());
             status.setMessage(verdict.message());
             status.setSoakEndTime(verdict.soakEnd().map(Timestamps::format).orElse(null));
@@ -221,7 +223,7 @@ public class UpdateWatch {
      * found stays named: retention keeps it until the update is Healthy ({@link RollbackPoint#heldBy}).
      */
     private void locateRollbackPoint(ControlPlaneUpdateStatus status, ControlPlaneUpdate record,
-            Optional<ControlPlaneSnapshot> point, boolean windowOpen) {
+            Optional<ControlPlaneSnapshot> point, boolean windowOpen, Optional<String> keyGone) {
         if (!windowOpen) {
             status.setRollbackPointMessage("the rollback window closed at " + status.getWindowCloseTime());
         } else if (point.isPresent()) {
@@ -230,8 +232,8 @@ public class UpdateWatch {
                     + record.getSpec().getFromVersion() + ", completed " + point.get().getStatus().getCompletionTime());
         } else {
             status.setRollbackPoint(null);
-            status.setRollbackPointMessage("no verified snapshot of " + record.getSpec().getFromVersion()
-                    + " of this cluster completed before the update started at " + record.getSpec().getStartTime());
+            status.setRollbackPointMessage(keyGone.orElse("no verified snapshot of " + record.getSpec().getFromVersion()
+                    + " of this cluster completed before the update started at " + record.getSpec().getStartTime()));
         }
     }
 
