@@ -60,6 +60,16 @@ public class ControlPlaneSnapshotStatus extends ObservedStatus {
     private String failureReason;
     @JsonPropertyDescription("When the next attempt is due after a failure (RFC 3339); absent when none will follow.")
     private String nextAttemptTime;
+    @JsonPropertyDescription("The secret-encryption keys the snapshotted data may be encrypted with (identities and fingerprints, never the keys); absent on snapshots taken before it was recorded.")
+    private SnapshotEncryption encryption;
+
+    public SnapshotEncryption getEncryption() {
+        return encryption;
+    }
+
+    public void setEncryption(SnapshotEncryption encryption) {
+        this.encryption = encryption;
+    }
 
     public SnapshotPhase getPhase() {
         return phase;

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import dev.hcprollback.api.ControlPlaneSnapshot;
@@ -41,7 +42,9 @@ public final class RollbackEligibility {
         NO_VERIFIED_SNAPSHOT("no-verified-snapshot"),
         NODEPOOL_NEWER_MINOR("nodepool-newer-minor"),
         BELOW_ROLLBACK_FLOOR("below-rollback-floor"),
-        ROLLBACK_FLOOR_INVALID("rollback-floor-invalid");
+        ROLLBACK_FLOOR_INVALID("rollback-floor-invalid"),
+        /** Checked last: the plan shows it as its preflight item {@code encryptionKey} instead (see {@link EncryptionKeyCheck}). */
+        ENCRYPTION_KEY_GONE("encryption-key-gone");
 
         private final String id;
 
@@ -159,9 +162,14 @@ public final class RollbackEligibility {
         }
         Optional<Instant> updateStarted = targets.stream().map(t -> t.step().get().startedAt()).flatMap(Optional::stream)
                 .min(Comparator.naturalOrder());
-        Optional<ControlPlaneSnapshot> backing = release.flatMap(r -> SnapshotSelection.newestVerified(evidence.snapshots(),
-                snapshot -> SnapshotPayloads.backs(snapshot, cluster) && SnapshotPayloads.isOfPayload(snapshot, r, controlPlaneRelease), updateStarted));
-        if (backing.isEmpty()) {
+        Predicate<ControlPlaneSnapshot> ofTarget = snapshot -> release.isPresent() && SnapshotPayloads.backs(snapshot, cluster)
+                && SnapshotPayloads.isOfPayload(snapshot, release.get(), controlPlaneRelease);
+        Optional<ControlPlaneSnapshot> backing = SnapshotSelection.newestVerified(evidence.snapshots(),
+                ofTarget.and(snapshot -> EncryptionKeyCheck.readable(snapshot, cluster)), updateStarted);
+        // a snapshot whose key is gone backs nothing, but the refusal names it (after the other checks)
+        Optional<ControlPlaneSnapshot> keyGone = backing.isPresent() ? Optional.empty()
+                : SnapshotSelection.newestVerified(evidence.snapshots(), ofTarget, updateStarted);
+        if (backing.isEmpty() && keyGone.isEmpty()) {
             return Result.refused(Refusal.NO_VERIFIED_SNAPSHOT, "no ControlPlaneSnapshot of " + name(cluster)
                     + " (uid " + cluster.getMetadata().getUid() + ") is Succeeded and verified for release "
                     + release.map(p -> p.image().pullSpec()).orElse("(none)")
@@ -180,6 +188,10 @@ public final class RollbackEligibility {
             }
             version.ifPresent(v -> warnings.add("hcp-rollback: NodePool " + pool.getMetadata().getName() + " stays on " + v
                     + "; workers are not rolled back and will run a newer z-stream than the control plane (" + to + ")"));
+        }
+        if (keyGone.isPresent()) {
+            return Result.refused(Refusal.ENCRYPTION_KEY_GONE, EncryptionKeyCheck.of(keyGone.get(), cluster).detail()
+                    + "; it backs no rollback.");
         }
         ControlPlaneSnapshot snapshot = backing.get();
         return new Result(Optional.empty(), "snapshot " + snapshot.getMetadata().getName() + " (completed "

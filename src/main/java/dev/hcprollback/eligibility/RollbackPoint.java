@@ -19,7 +19,8 @@ import dev.hcprollback.hypershift.UpdateStep;
  * The snapshot a cluster would roll back to right now: while its latest update is inside the
  * rollback window, the newest verified snapshot of the previous Completed version taken before
  * that update started, of the same payload (by digest, else by version) and recorded of this very
- * HostedCluster (its uid). Such a snapshot must outlive retention and casual deletion.
+ * HostedCluster (its uid), whose encryption keys the API server still has ({@link EncryptionKeyCheck}). Such a
+ * snapshot must outlive retention and casual deletion.
  */
 public final class RollbackPoint {
 
@@ -28,11 +29,17 @@ public final class RollbackPoint {
 
     public static Optional<ControlPlaneSnapshot> of(HostedCluster cluster, Collection<ControlPlaneSnapshot> snapshots,
             Duration window, Instant now) {
+        return candidate(cluster, snapshots, window, now, true);
+    }
+
+    private static Optional<ControlPlaneSnapshot> candidate(HostedCluster cluster, Collection<ControlPlaneSnapshot> snapshots,
+            Duration window, Instant now, boolean readable) {
         return UpdateStep.latest(ReleaseField.RELEASE.history(cluster))
                 .filter(step -> step.startedWithin(window, now))
                 .flatMap(step -> step.previousPayload().flatMap(previous -> SnapshotSelection.newestVerified(snapshots,
                         snapshot -> SnapshotPayloads.backs(snapshot, cluster)
-                                && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false),
+                                && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false)
+                                && (!readable || EncryptionKeyCheck.readable(snapshot, cluster)),
                         step.startedAt())));
     }
 
@@ -45,11 +52,30 @@ public final class RollbackPoint {
      */
     public static Optional<ControlPlaneSnapshot> ofUpdate(ControlPlaneUpdate record, HostedCluster cluster,
             Collection<ControlPlaneSnapshot> snapshots) {
+        return updateCandidate(record, cluster, snapshots, true);
+    }
+
+    /**
+     * Why the update {@code record} describes has no rollback point although a snapshot of its from payload would be
+     * one but for its encryption key (see {@link EncryptionKeyCheck}); empty otherwise.
+     */
+    public static Optional<String> keyGone(ControlPlaneUpdate record, HostedCluster cluster,
+            Collection<ControlPlaneSnapshot> snapshots) {
+        if (ofUpdate(record, cluster, snapshots).isPresent()) {
+            return Optional.empty();
+        }
+        return updateCandidate(record, cluster, snapshots, false)
+                .map(snapshot -> EncryptionKeyCheck.of(snapshot, cluster).detail() + "; it is not a rollback point");
+    }
+
+    private static Optional<ControlPlaneSnapshot> updateCandidate(ControlPlaneUpdate record, HostedCluster cluster,
+            Collection<ControlPlaneSnapshot> snapshots, boolean readable) {
         Optional<PayloadIdentity> from = PayloadImage.of(record.getSpec().getFromImage())
                 .map(image -> PayloadIdentity.of(image, ReleaseVersion.parse(record.getSpec().getFromVersion())));
         return from.flatMap(previous -> SnapshotSelection.newestVerified(snapshots,
                 snapshot -> SnapshotPayloads.backs(snapshot, cluster)
-                        && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false),
+                        && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false)
+                        && (!readable || EncryptionKeyCheck.readable(snapshot, cluster)),
                 Optional.of(updateStart(record))));
     }
 

@@ -181,6 +181,22 @@ public class HostedCluster extends CustomResource<HostedClusterSpec, HostedClust
         return statuses.flatMap(s -> Stream.concat(Stream.ofNullable(s.getDesired()), s.getHistory().stream()));
     }
 
+    /** {@code spec.secretEncryption.type} ({@code aescbc} or {@code kms}); empty when the cluster encrypts no secrets. */
+    @JsonIgnore
+    public Optional<String> secretEncryptionType() {
+        return Optional.ofNullable(getSpec()).map(HostedClusterSpec::getSecretEncryption).map(e -> e.type);
+    }
+
+    /**
+     * The encryption keys the hosted API server is configured with, active or backup (see
+     * {@link SecretEncryption#configuredKeys}); empty when the cluster encrypts no secrets.
+     */
+    @JsonIgnore
+    public List<SecretEncryption.Key> encryptionKeys() {
+        return SecretEncryption.configuredKeys(Optional.ofNullable(getSpec()).map(HostedClusterSpec::getSecretEncryption).orElse(null),
+                Optional.ofNullable(getStatus()).map(HostedClusterStatus::getSecretEncryption).orElse(null));
+    }
+
     /** {@code <namespace>-<name with '.' replaced by '-'>}, where HyperShift runs this cluster's control plane. */
     @JsonIgnore
     public String controlPlaneNamespace() {

@@ -8,6 +8,7 @@ public class HostedClusterSpec extends KeepsUnknownFields {
     private Release release;
     private Release controlPlaneRelease;
     private String pausedUntil;
+    private SecretEncryption.Spec secretEncryption;
 
     public Release getRelease() {
         return release;
@@ -31,5 +32,13 @@ public class HostedClusterSpec extends KeepsUnknownFields {
 
     public void setPausedUntil(String pausedUntil) {
         this.pausedUntil = pausedUntil;
+    }
+
+    public SecretEncryption.Spec getSecretEncryption() {
+        return secretEncryption;
+    }
+
+    public void setSecretEncryption(SecretEncryption.Spec secretEncryption) {
+        this.secretEncryption = secretEncryption;
     }
 }

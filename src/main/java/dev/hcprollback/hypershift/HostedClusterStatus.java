@@ -14,6 +14,7 @@ public class HostedClusterStatus extends KeepsUnknownFields {
     private VersionStatus version;
     private VersionStatus controlPlaneVersion;
     private List<Condition> conditions = new ArrayList<>();
+    private SecretEncryption.Status secretEncryption;
 
     public Optional<Condition> condition(String type) {
         return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
@@ -45,5 +46,13 @@ public class HostedClusterStatus extends KeepsUnknownFields {
 
     public void setConditions(List<Condition> conditions) {
         this.conditions = conditions == null ? new ArrayList<>() : conditions;
+    }
+
+    public SecretEncryption.Status getSecretEncryption() {
+        return secretEncryption;
+    }
+
+    public void setSecretEncryption(SecretEncryption.Status secretEncryption) {
+        this.secretEncryption = secretEncryption;
     }
 }

@@ -61,7 +61,8 @@ final class Planner {
         RollbackEligibility.Result result = RollbackEligibility.ofRequest(cluster, target,
                 image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, SnapshotPayloads.knownPayloads(snapshot))),
                 new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings().window(), decidedAt, run.floors()));
-        if (!result.eligible()) {
+        // a key gone is checked last and shown as the preflight item encryptionKey, which refuses the plan too
+        if (!result.eligible() && result.refusal().get() != RollbackEligibility.Refusal.ENCRYPTION_KEY_GONE) {
             throw new StepFailure("NotEligible", "[" + result.refusal().get().id() + "] " + result.message());
         }
     }

@@ -206,6 +206,7 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             s.setControlPlaneReleaseDigest(taken.payload().controlPlaneReleaseDigest());
             s.setControlPlaneReleaseVersion(taken.payload().controlPlaneReleaseVersion());
             s.setHostedClusterUid(taken.payload().hostedClusterUid());
+            s.setEncryption(taken.payload().encryption());
             s.setEtcdRevision(taken.revision());
             s.setEtcdImage(taken.etcdImage());
             s.setEtcdVersion(taken.etcdVersion());

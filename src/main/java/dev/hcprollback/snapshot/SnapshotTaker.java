@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -11,7 +13,9 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import dev.hcprollback.api.EncryptionKey;
 import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.api.SnapshotEncryption;
 import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.PayloadIdentity;
@@ -43,7 +47,7 @@ public class SnapshotTaker {
      */
     public record Payload(String releaseImage, String controlPlaneReleaseImage, String version, String releaseDigest,
             String releaseVersion, String controlPlaneReleaseDigest, String controlPlaneReleaseVersion,
-            String hostedClusterUid) {
+            String hostedClusterUid, SnapshotEncryption encryption) {
 
         public static Payload of(HostedCluster cluster) {
             Optional<PayloadIdentity> release = cluster.releaseImage().map(cluster::identifyWithHistory);
@@ -56,7 +60,29 @@ public class SnapshotTaker {
                     release.flatMap(PayloadIdentity::version).map(Object::toString).orElse(null),
                     controlPlane.flatMap(PayloadIdentity::digest).orElse(null),
                     controlPlane.flatMap(PayloadIdentity::version).map(Object::toString).orElse(null),
-                    cluster.getMetadata().getUid());
+                    cluster.getMetadata().getUid(), encryptionOf(cluster));
+        }
+
+        /** The encryption type and the API server's keys, by identity (what a restore will need to read the data). */
+        public static SnapshotEncryption encryptionOf(HostedCluster cluster) {
+            return new SnapshotEncryption(cluster.secretEncryptionType().orElse(SnapshotEncryption.NONE),
+                    cluster.encryptionKeys().stream()
+                            .map(k -> new EncryptionKey(k.provider(), k.id(), k.fingerprint(), k.source())).toList());
+        }
+
+        /**
+         * This payload with the keys of {@code after} added: a key rotation may have moved while the snapshot
+         * streamed, so its data may be encrypted with any key configured at its start or its end.
+         */
+        Payload withKeysOf(Payload after) {
+            List<EncryptionKey> keys = new ArrayList<>(encryption.getKeys());
+            after.encryption.getKeys().stream()
+                    .filter(k -> keys.stream().noneMatch(mine -> Objects.equals(mine.getProvider(), k.getProvider())
+                            && Objects.equals(mine.getId(), k.getId()) && Objects.equals(mine.getFingerprint(), k.getFingerprint())))
+                    .forEach(keys::add);
+            String type = SnapshotEncryption.NONE.equals(encryption.getType()) ? after.encryption.getType() : encryption.getType();
+            return new Payload(releaseImage, controlPlaneReleaseImage, version, releaseDigest, releaseVersion,
+                    controlPlaneReleaseDigest, controlPlaneReleaseVersion, hostedClusterUid, new SnapshotEncryption(type, keys));
         }
 
         /** The same pull specs, spelled the same: a payload that moved in any way while the snapshot ran fails it. */
@@ -152,6 +178,7 @@ public class SnapshotTaker {
                         + "while the snapshot ran (from " + payload + " to " + after
                         + "): a snapshot must belong to one payload; the stored object was removed");
             }
+            Payload recorded = payload.withKeysOf(after);
             String readBack;
             try (InputStream in = store.open(key.get())) {
                 readBack = SnapshotDigest.sha256Hex(in);
@@ -177,7 +204,7 @@ public class SnapshotTaker {
             } catch (StorageException e) {
                 throw storageFailure(e);
             }
-            return new Taken(payload, streamed.revision(), streamed.sizeBytes(), streamed.sha256(), object,
+            return new Taken(recorded, streamed.revision(), streamed.sizeBytes(), streamed.sha256(), object,
                     manifestObject, start, end, etcdImage, streamed.etcdVersion(), compression, streamed.etcdBytes());
         } catch (SnapshotFailure | RuntimeException e) {
             deleteQuietly(key.get());

@@ -155,7 +155,8 @@ public class UpdateWatch {
         Optional<Instant> completed = completion(cluster, record);
         boolean windowOpen = windowCloses(record).isAfter(now);
         // the record's own update, not the cluster's latest history entry (during a rollback, the way back)
-        Optional<ControlPlaneSnapshot> point = RollbackPoint.ofUpdate(record, cluster, snapshots(cluster));
+        List<ControlPlaneSnapshot> snapshots = snapshots(cluster);
+        Optional<ControlPlaneSnapshot> point = RollbackPoint.ofUpdate(record, cluster, snapshots);
         HealthLook look = HealthLook.take(signals, cluster, record, completed, settings, now);
         HealthJudge.Judgement verdict = look.verdict();
         String command = command(cluster, record, verdict);
@@ -163,7 +164,8 @@ public class UpdateWatch {
             status.setCompletionTime(completed.map(Timestamps::format).orElse(null));
             status.setWindowCloseTime(Timestamps.format(windowCloses(record)));
             status.setWindowLeft(verdict.health().isFinal() ? null : windowLeft(record, now));
-            locateRollbackPoint(status, record, point, windowOpen && !verdict.health().isFinal(), now);
+            locateRollbackPoint(status, record, point, windowOpen && !verdict.health().isFinal(), now,
+                    RollbackPoint.keyGone(record, cluster, snapshots));
             look.writeTo(status);
             condition(status, SOAKED, verdict.health() == UpdateHealth.Healthy ? "True" : "False", verdict.health().name(),
                     verdict.message());
@@ -263,7 +265,7 @@ public class UpdateWatch {
      * without a data-loss window: retention keeps it until the update is Healthy ({@link RollbackPoint#heldBy}).
      */
     private void locateRollbackPoint(ControlPlaneUpdateStatus status, ControlPlaneUpdate record,
-            Optional<ControlPlaneSnapshot> point, boolean open, Instant now) {
+            Optional<ControlPlaneSnapshot> point, boolean open, Instant now, Optional<String> keyGone) {
         if (!open) {
             status.setDataLossWindow(null);
             if (!windowCloses(record).isAfter(now)) {
@@ -281,8 +283,8 @@ public class UpdateWatch {
             status.setRollbackPoint(null);
             status.setRollbackPointTime(null);
             status.setDataLossWindow(null);
-            status.setRollbackPointMessage("no verified snapshot of " + record.getSpec().getFromVersion()
-                    + " of this cluster completed before the update started at " + record.getSpec().getStartTime());
+            status.setRollbackPointMessage(keyGone.orElse("no verified snapshot of " + record.getSpec().getFromVersion()
+                    + " of this cluster completed before the update started at " + record.getSpec().getStartTime()));
         }
     }
 

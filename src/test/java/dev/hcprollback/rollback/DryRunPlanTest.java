@@ -2,6 +2,7 @@ package dev.hcprollback.rollback;
 
 import static dev.hcprollback.testing.LocalEtcd.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,7 @@ import dev.hcprollback.api.PreflightCheck;
 import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.rollback.etcd.KeyChanges;
@@ -112,7 +114,7 @@ class DryRunPlanTest {
             assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"), plan.getSteps());
             // the preflight checklist is in the plan, each item with its figures
             assertEquals(List.of("volumeCapacity/data-etcd-0", "volumeCapacity/data-etcd-1", "volumeCapacity/data-etcd-2",
-                    "fetchImage", "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "revertAdmission", "nodePoolSkew"),
+                    "fetchImage", "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "encryptionKey", "revertAdmission", "nodePoolSkew"),
                     plan.getPreflight().stream().map(PreflightCheck::getName).toList());
             plan.getPreflight().forEach(check -> assertTrue(check.passed(), check.toString()));
             assertTrue(plan.getPreflight().get(0).getDetail().startsWith("needs "), plan.getPreflight().get(0).getDetail());
@@ -125,7 +127,7 @@ class DryRunPlanTest {
             assertTrue(fetchImage.startsWith(RollbackSettings.DEFAULT_FETCH_IMAGE + " (from hcp-rollback.rollback.fetch-image) "
                     + "was pulled and ran beside the etcd members"), fetchImage);
             assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, plan.getFetchImage(), "the plan decides the stage Jobs' image");
-            assertTrue(status.getMessage().contains("Preflight: all 10 items pass."), status.getMessage());
+            assertTrue(status.getMessage().contains("Preflight: all 11 items pass."), status.getMessage());
             DataLossWindow loss = plan.getDataLoss();
             assertEquals(snapshotRevision, loss.getSnapshotRevision());
             assertEquals(now, loss.getCurrentRevision());
@@ -177,6 +179,30 @@ class DryRunPlanTest {
             assertTrue(status.getMessage().contains(floor.getValue()), status.getMessage());
             assertEquals(0, world.log.count("PATCH", p -> true, b -> true), "nothing changed");
         }
+    }
+
+    /**
+     * The snapshot was taken with the fixture's AWS KMS key; a rotation since replaced it (HyperShift re-encrypted and
+     * no longer configures the old key): the plan's preflight item encryptionKey fails, naming both keys.
+     */
+    @Test
+    void aSnapshotWhoseEncryptionKeyWasRotatedAwayIsRefusedByThePreflight() throws Exception {
+        RollbackWorld world = new RollbackWorld(client, server, "rotated-key", "payments").create();
+        HostedCluster cluster = world.cluster();
+        String oldKey = cluster.getSpec().getSecretEncryption().kms.aws.activeKey.arn;
+        cluster.getSpec().getSecretEncryption().kms.aws.activeKey.arn = oldKey + "-rotated";
+        client.resource(cluster).update();
+
+        ControlPlaneRollback rollback = world.runToEnd(world.driver(),
+                world.requestRollback("payments-to-4-18-5-rotated", RollbackStrategy.RestoreEtcd, true));
+
+        ControlPlaneRollbackStatus status = rollback.getStatus();
+        assertTrue(status.getMessage().contains("A rollback would be refused now"), status.getMessage());
+        PreflightCheck key = status.getPlan().getPreflight().stream().filter(c -> c.getName().equals("encryptionKey"))
+                .findFirst().orElseThrow();
+        assertFalse(key.passed(), key.toString());
+        assertTrue(key.getDetail().contains("AWS KMS key " + oldKey + ", which the hosted API server no longer has"),
+                key.getDetail());
     }
 
     private static void nodePool(RollbackWorld world, String name, String image) {

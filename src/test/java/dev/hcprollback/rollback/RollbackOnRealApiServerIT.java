@@ -335,6 +335,68 @@ class RollbackOnRealApiServerIT {
         return update.getStatus() == null ? Optional.empty() : update.getStatus().condition("AutoRollback");
     }
 
+    /**
+     * HyperShift re-encrypts etcd after a key rotation and drops the old key (status.secretEncryption, as its
+     * 3ee9615 CRDs write it): the snapshot records the key its data is encrypted with; while a rotation runs the old
+     * key is still configured and the snapshot stays the update's rollback point; once the rotation completed, the
+     * snapshot is no rollback point, the update record says why, and an SRE's rollback request is refused.
+     */
+    @Test
+    void aSnapshotWhoseEncryptionKeyARotationDroppedIsNoRollbackPoint() throws Exception {
+        management.createNamespace("rotated");
+        LocalHostedCluster ledger = LocalHostedCluster.seed(admin, hyperShift, "rotated", "ledger", etcd, pki,
+                DIR.resolve("rotated"), RollbackOnRealApiServerIT::say);
+        String oldKey = ledger.cluster().getSpec().getSecretEncryption().kms.aws.activeKey.arn;
+        String newKey = oldKey + "-rotated";
+        try (SimulatorLoop hyperShiftRuns = ledger.start()) {
+            publishActiveKey(ledger, oldKey, null);
+            ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(ledger);
+            assertEquals("kms", preUpgrade.getStatus().getEncryption().getType());
+            assertEquals(List.of("AWS " + oldKey), preUpgrade.getStatus().getEncryption().getKeys().stream()
+                    .map(k -> k.getProvider() + " " + k.getId()).toList(), "the key its data is encrypted with");
+            ControlPlaneUpdate update = forceUpdateTo(ledger, "4.18.6", preUpgrade);
+
+            // the rotation starts: the new key writes, the old one still reads
+            admin.resources(HostedCluster.class).inNamespace(ledger.namespace).withName(ledger.name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"secretEncryption\":{\"kms\":{\"aws\":"
+                            + "{\"activeKey\":{\"arn\":\"" + newKey + "\"}}}}}}");
+            publishActiveKey(ledger, oldKey, newKey);
+            HostedCluster rotating = ledger.cluster();
+            assertTrue(dev.hcprollback.eligibility.EncryptionKeyCheck.readable(preUpgrade, rotating),
+                    dev.hcprollback.eligibility.EncryptionKeyCheck.of(preUpgrade, rotating).detail());
+            assertEquals(preUpgrade.getMetadata().getName(), updatesOf(ledger).stream()
+                    .filter(u -> u.getMetadata().getName().equals(update.getMetadata().getName())).findFirst().orElseThrow()
+                    .getStatus().getRollbackPoint(), "still the rollback point while the old key is configured");
+
+            // re-encryption completed: HyperShift drops the old key
+            publishActiveKey(ledger, newKey, null);
+            ControlPlaneUpdate without = await("the update's record without its rollback point, saying why", ledger,
+                    () -> updatesOf(ledger).stream().filter(u -> u.getMetadata().getName().equals(update.getMetadata().getName()))
+                            .filter(u -> u.getStatus().getRollbackPoint() == null).findFirst());
+            assertTrue(without.getStatus().getRollbackPointMessage().contains("AWS KMS key " + oldKey)
+                    && without.getStatus().getRollbackPointMessage().contains("not a rollback point"),
+                    without.getStatus().getRollbackPointMessage());
+            try (KubernetesClient sre = management.client(TestUser.SRE)) {
+                io.fabric8.kubernetes.client.KubernetesClientException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.fabric8.kubernetes.client.KubernetesClientException.class,
+                        () -> sre.resources(HostedCluster.class).inNamespace(ledger.namespace).withName(ledger.name)
+                                .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.requestPatch("4.18.5",
+                                        "INC-4713 ledger after 4.18.6", Map.of())));
+                assertTrue(refused.getMessage().contains("[encryption-key-gone]"), refused.getMessage());
+            }
+            assertEquals(Optional.empty(), rollbackOf(ledger), "no rollback record");
+        }
+    }
+
+    /** HyperShift's status.secretEncryption: the AWS key all data is encrypted with, and a rotation's target. */
+    private static void publishActiveKey(LocalHostedCluster cluster, String active, String target) {
+        String key = "{\"provider\":\"AWS\",\"aws\":{\"arn\":\"%s\"}}";
+        hyperShift.resources(HostedCluster.class).inNamespace(cluster.namespace).withName(cluster.name)
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"secretEncryption\":"
+                        + "{\"activeKey\":" + key.formatted(active) + ",\"targetKey\":"
+                        + (target == null ? "null" : key.formatted(target)) + "}}}");
+    }
+
     /** The stage Jobs ran the sidecar's own image, by digest, and the plan's preflight said so. */
     private static void assertStagedWithTheSidecarsOwnImage(LocalHostedCluster cluster, ControlPlaneRollback done) {
         List<Job> stages = hyperShift.batch().v1().jobs().inNamespace(cluster.controlPlaneNamespace())

@@ -20,6 +20,7 @@ import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.Release;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.snapshot.EtcdCredentials;
+import dev.hcprollback.snapshot.SnapshotTaker;
 import dev.hcprollback.webhook.rules.AdmissionCaches;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -61,6 +62,8 @@ public class ManagementCluster {
         status.setControlPlaneReleaseVersion(controlPlaneReleaseImage == null ? null : version);
         // the fixture's HostedClusters all carry this uid; a test of another cluster's snapshot sets its own
         status.setHostedClusterUid(HostedClusters.UID);
+        // the fixture's encryption key, as the snapshot controller records it
+        status.setEncryption(SnapshotTaker.Payload.encryptionOf(HostedClusters.fixture().model()));
         status.setReleaseImage(releaseImage);
         status.setControlPlaneReleaseImage(controlPlaneReleaseImage);
         status.setStartTime(Timestamps.format(completed.minusSeconds(30)));

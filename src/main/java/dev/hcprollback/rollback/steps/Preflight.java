@@ -15,6 +15,7 @@ import dev.hcprollback.api.PreflightCheck;
 import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.eligibility.EncryptionKeyCheck;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.ReleaseVersion;
@@ -49,6 +50,7 @@ public final class Preflight {
     static final String REVISION_HEADROOM = "revisionHeadroom";
     static final String REVISION_BUMP = "revisionBump";
     static final String NODE_POOL_SKEW = "nodePoolSkew";
+    static final String ENCRYPTION_KEY = "encryptionKey";
 
     /** Revisions must stay far below int64's limit: current + bump at most a quarter of it. */
     static final long REVISION_LIMIT = Long.MAX_VALUE / 4;
@@ -78,6 +80,7 @@ public final class Preflight {
             checks.add(revisionHeadroom(run, members, plan.getDataLoss()));
             checks.add(revisionBump(run, members, plan.getDataLoss()));
         }
+        checks.add(encryptionKey(run, snapshot));
         checks.add(revertAdmission(run, plan));
         checks.add(nodePoolSkew(run, plan));
         String now = run.now();
@@ -86,14 +89,14 @@ public final class Preflight {
     }
 
     /**
-     * Right before the point of no return: the items that can have changed since the plan (the
-     * admission of the revert, the NodePools) are checked again and updated in the plan.
+     * Right before the point of no return: the items that can have changed since the plan (the API server's
+     * encryption keys, the admission of the revert, the NodePools) are checked again and updated in the plan.
      *
      * @return the items that fail now
      */
-    static List<PreflightCheck> recheck(RollbackRun run) {
+    static List<PreflightCheck> recheck(RollbackRun run) throws StepFailure {
         RollbackPlan plan = run.plan();
-        List<PreflightCheck> again = List.of(revertAdmission(run, plan), nodePoolSkew(run, plan));
+        List<PreflightCheck> again = List.of(encryptionKey(run, run.snapshot()), revertAdmission(run, plan), nodePoolSkew(run, plan));
         String now = run.now();
         for (PreflightCheck check : again) {
             check.setCheckTime(now);
@@ -412,6 +415,16 @@ public final class Preflight {
     }
 
     /** Workers are not rolled back: no NodePool may run a newer minor than the target control plane. */
+    /**
+     * Every encryption key the snapshot's data may be encrypted with is still configured for the hosted API server
+     * ({@link EncryptionKeyCheck}, the same decision as the webhook's and the rollback point's); a KMS key's presence
+     * in the KMS itself is not checked.
+     */
+    static PreflightCheck encryptionKey(RollbackRun run, ControlPlaneSnapshot snapshot) {
+        EncryptionKeyCheck.Result result = EncryptionKeyCheck.of(snapshot, run.cluster);
+        return new PreflightCheck(ENCRYPTION_KEY, result.readable(), result.detail());
+    }
+
     static PreflightCheck nodePoolSkew(RollbackRun run, RollbackPlan plan) {
         ReleaseVersion target = ReleaseVersion.parse(plan.getToVersion()).orElseThrow();
         List<NodePool> pools = run.client.resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()

@@ -47,6 +47,7 @@ public enum Rule {
     NOT_PREVIOUS_VERSION("not-previous-version"),
     ROLLBACK_WINDOW_EXPIRED("rollback-window-expired"),
     NO_VERIFIED_SNAPSHOT("no-verified-snapshot"),
+    ENCRYPTION_KEY_GONE("encryption-key-gone"),
     NODEPOOL_NEWER_MINOR("nodepool-newer-minor"),
     BELOW_ROLLBACK_FLOOR("below-rollback-floor"),
     ROLLBACK_FLOOR_INVALID("rollback-floor-invalid"),
