@@ -207,14 +207,24 @@ public class RollbackDriver {
         if (by.isPresent()) {
             return Optional.of(cancel(run, by.get(), CANCELLED, "cancelled by " + by.get()));
         }
-        Optional<java.time.Instant> created = dev.hcprollback.hypershift.Timestamps.parse(
-                run.rollback().getMetadata().getCreationTimestamp());
-        if (created.isPresent() && !clock.instant().isBefore(created.get().plus(settings.cancelAfter()))) {
-            return Optional.of(cancel(run, CANCELLED_BY_SIDECAR, CANCEL_TIMEOUT, "cancelled automatically: it had not"
-                    + " reached its point of no return " + RollbackRun.human(settings.cancelAfter()) + " after it was requested"
-                    + " (hcp-rollback.rollback.cancel-after)"));
+        // one not planned yet is judged first (a refusal says more than a timeout), and timed out in plan()
+        if (status.getPhase() == RollbackPhase.Running && timedOut(run)) {
+            return Optional.of(cancelForTime(run));
         }
         return Optional.empty();
+    }
+
+    /** Whether {@code cancelAfter} passed since the record's creation. */
+    private boolean timedOut(RollbackRun run) {
+        Optional<java.time.Instant> created = dev.hcprollback.hypershift.Timestamps.parse(
+                run.rollback().getMetadata().getCreationTimestamp());
+        return created.isPresent() && !clock.instant().isBefore(created.get().plus(settings.cancelAfter()));
+    }
+
+    private Optional<Duration> cancelForTime(RollbackRun run) {
+        return cancel(run, CANCELLED_BY_SIDECAR, CANCEL_TIMEOUT, "cancelled automatically: it had not reached its point"
+                + " of no return " + RollbackRun.human(settings.cancelAfter()) + " after it was requested"
+                + " (hcp-rollback.rollback.cancel-after)");
     }
 
     /** Records who cancelled, then undoes what was done through the one undo a failure before the swap takes. */
@@ -283,6 +293,9 @@ public class RollbackDriver {
         if (!failed.isEmpty()) {
             return refuse(run, plan, "PreflightFailed", "preflight failed: " + failed.stream()
                     .map(PreflightCheck::toString).collect(Collectors.joining("; ")));
+        }
+        if (timedOut(run)) {
+            return cancelForTime(run); // waited in line past cancel-after: nothing was done yet
         }
         status.setPhase(RollbackPhase.Running);
         status.setStartTime(run.now());
