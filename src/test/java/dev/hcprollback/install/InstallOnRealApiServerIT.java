@@ -1,12 +1,8 @@
 package dev.hcprollback.install;
 
-import static dev.hcprollback.testing.HostedClusters.tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,19 +19,12 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.hcprollback.testing.AdmissionDecisions;
-import dev.hcprollback.testing.ApiRequest;
-import dev.hcprollback.testing.Caller;
-import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.Install;
 import dev.hcprollback.testing.RealAdmission;
 import dev.hcprollback.testing.RealManagementCluster;
-import dev.hcprollback.testing.RealObjects;
-import dev.hcprollback.testing.RealObjects.Kind;
 import dev.hcprollback.testing.SidecarProcess;
 import dev.hcprollback.testing.TestUser;
+import dev.hcprollback.testing.WebhookProbes;
 
 /**
  * The install on a real API server: the base applies, the webhooks get their CA the way manifests/README.md
@@ -86,39 +75,7 @@ class InstallOnRealApiServerIT {
                     .map(w -> w.getName()).toList();
             assertEquals(List.of(), withoutCa, "webhooks without caBundle");
         }
-        ObjectNode snapshot = RealObjects.verifiedSnapshot("ca-probe",
-                RealObjects.hostedCluster(HostedClusters.fixture().named("ca-probe"), NAMESPACE), "4.18.5", tag("4.18.5"),
-                Instant.now());
-        snapshot.remove("status");
-        ApiRequest.Answer created = Caller.ADMIN.send(cluster.server(),
-                ApiRequest.create(Kind.SNAPSHOT.collection(NAMESPACE), snapshot));
-        assertTrue(created.succeeded(), "the snapshot to delete: " + created);
-
-        // one request per webhook that its matchConditions send to it, as dry runs: each must reach the sidecar
-        Map<Kind, ApiRequest> probes = new LinkedHashMap<>();
-        probes.put(Kind.HOSTED_CLUSTER, ApiRequest.create(Kind.HOSTED_CLUSTER.collection(NAMESPACE), RealObjects.hostedCluster(
-                HostedClusters.onSixAfterFive("ca-probe").requestRollback("4.18.5", "INC-1"), NAMESPACE)));
-        probes.put(Kind.HOSTED_CONTROL_PLANE, ApiRequest.create(Kind.HOSTED_CONTROL_PLANE.collection(NAMESPACE),
-                RealObjects.hostedControlPlane(HostedClusters.onSixAfterFive("ca-probe"), NAMESPACE)));
-        probes.put(Kind.SNAPSHOT, ApiRequest.delete(Kind.SNAPSHOT.object(NAMESPACE, "ca-probe")));
-        probes.put(Kind.ROLLBACK, ApiRequest.create(Kind.ROLLBACK.collection(NAMESPACE),
-                RealObjects.rollbackRecord(NAMESPACE, "ca-probe", "ca-probe", "4.18.5", "ca-probe", "sre-alice")));
-        ObjectNode update = RealObjects.updateRecord(NAMESPACE, "ca-probe", "ca-probe", HostedClusters.UID);
-        update.remove("status");
-        probes.put(Kind.UPDATE_RECORD, ApiRequest.create(Kind.UPDATE_RECORD.collection(NAMESPACE), update));
-        assertEquals(Kind.values().length - 1, probes.size(), "a probe for every kind a webhook guards");
-
-        AdmissionDecisions decisions = new AdmissionDecisions(sidecar);
-        List<String> unanswered = new ArrayList<>();
-        probes.forEach((kind, probe) -> {
-            AdmissionDecisions.Judged<ApiRequest.Answer> judged = decisions.during(
-                    () -> Caller.ADMIN.send(cluster.server(), probe.dryRun()));
-            boolean answered = judged.decisions().stream().anyMatch(d -> d.resource().equals(kind.resource))
-                    && !judged.answer().message().contains("failed calling webhook");
-            if (!answered) {
-                unanswered.add(kind.webhook() + ": " + judged.answer() + ", decisions " + judged.decisions());
-            }
-        });
+        List<String> unanswered = WebhookProbes.unanswered(cluster.server(), sidecar, NAMESPACE);
         assertEquals(List.of(), unanswered, "webhooks the API server could not call");
     }
 

@@ -2,10 +2,6 @@ package dev.hcprollback.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,12 +36,10 @@ public final class AdmissionDecisions {
             "^(hcp_rollback_admission_(?:decisions|errors|malformed)_total)\\{([^}]*)} (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
-    private final HttpClient http;
-    private final URI metrics;
+    private final SidecarProcess sidecar;
 
     public AdmissionDecisions(SidecarProcess sidecar) {
-        this.http = sidecar.managementClient().connectTimeout(Duration.ofSeconds(5)).build();
-        this.metrics = sidecar.management("/metrics");
+        this.sidecar = sidecar;
     }
 
     /** Runs {@code request} and reports what the sidecar decided while it ran. Not for requests sent concurrently. */
@@ -73,13 +67,9 @@ public final class AdmissionDecisions {
     private Map<String, Double> counters() {
         String text;
         try {
-            text = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            text = sidecar.readManagement("/metrics", Duration.ofSeconds(10));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + metrics, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new UncheckedIOException("cannot read " + sidecar.management("/metrics"), e);
         }
         Map<String, Double> counters = new LinkedHashMap<>();
         for (String line : text.split("\n")) {

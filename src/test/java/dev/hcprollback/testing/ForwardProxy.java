@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -23,8 +25,24 @@ public final class ForwardProxy implements AutoCloseable {
     private final ServerSocket server;
     private final List<String> targets = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    /** {@code host:port} asked for, to {@code host:port} connected to; null: every target as asked. */
+    private final Map<String, String> routes;
 
+    /** A proxy to every target a client names. */
     public ForwardProxy() throws IOException {
+        this(null);
+    }
+
+    /**
+     * A proxy that reaches only the targets {@link #route} names, each at the address given there, and closes every
+     * other connection: a Service's name standing for a server on loopback, and nothing else ever reached.
+     */
+    public static ForwardProxy routing() throws IOException {
+        return new ForwardProxy(new ConcurrentHashMap<>());
+    }
+
+    private ForwardProxy(Map<String, String> routes) throws IOException {
+        this.routes = routes;
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "forward-proxy");
         acceptor.setDaemon(true);
@@ -34,6 +52,14 @@ public final class ForwardProxy implements AutoCloseable {
     /** {@code http://127.0.0.1:<port>}, as HTTPS_PROXY and HTTP_PROXY spell it. */
     public String url() {
         return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** Sends connections to {@code asked} ({@code host:port}) to {@code reached} ({@code host:port}); a routing proxy only. */
+    public void route(String asked, String reached) {
+        if (routes == null) {
+            throw new IllegalStateException("this proxy reaches every target as asked: make one with routing()");
+        }
+        routes.put(asked, reached);
     }
 
     /** The {@code host:port} of each connection made on a client's behalf, in order. */
@@ -73,9 +99,14 @@ public final class ForwardProxy implements AutoCloseable {
                 URI uri = URI.create(parts[1]);
                 authority = uri.getHost() + ":" + (uri.getPort() == -1 ? 80 : uri.getPort());
             }
-            int colon = authority.lastIndexOf(':');
-            Socket upstream = new Socket(authority.substring(0, colon).replace("[", "").replace("]", ""),
-                    Integer.parseInt(authority.substring(colon + 1)));
+            String reached = routes == null ? authority : routes.get(authority);
+            if (reached == null) {
+                client.close();
+                return;
+            }
+            int colon = reached.lastIndexOf(':');
+            Socket upstream = new Socket(reached.substring(0, colon).replace("[", "").replace("]", ""),
+                    Integer.parseInt(reached.substring(colon + 1)));
             open.add(upstream);
             targets.add(authority);
             if (tunnel) {

@@ -100,6 +100,29 @@ public final class Install {
         }
     }
 
+    /**
+     * Applies other projects' CRDs kept as test resources ({@code src/test/resources/real-api-server/crds}, with their
+     * sources in the README there), as installing those projects does, and waits until each is established.
+     *
+     * @param files file names in that folder, e.g. {@code cert-manager.io_certificates.yaml}
+     */
+    public static void applyOtherProjectsCrds(KubeApiServer server, String... files) {
+        try (KubernetesClient admin = server.client(TestUser.ADMIN)) {
+            List<HasMetadata> crds = new ArrayList<>();
+            for (String file : files) {
+                try (InputStream in = Install.class.getResourceAsStream("/real-api-server/crds/" + file)) {
+                    if (in == null) {
+                        throw new IllegalStateException("no test resource real-api-server/crds/" + file);
+                    }
+                    crds.add(admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class));
+                }
+            }
+            applyCrds(admin, crds);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void applyCrds(KubernetesClient admin, List<HasMetadata> crds) {
         crds.forEach(crd -> apply(admin, crd));
         for (HasMetadata crd : crds) {

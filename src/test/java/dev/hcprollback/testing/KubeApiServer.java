@@ -76,6 +76,15 @@ public final class KubeApiServer implements AutoCloseable {
 
     /** A new server (and its etcd) in {@code dir}; fails with the end of its log when it does not become ready. */
     public static KubeApiServer start(Path dir) {
+        return start(dir, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, the server's process given {@code environment} besides this JVM's: {@code HTTPS_PROXY}
+     * for its calls to webhooks, which it makes through the proxy the environment names (its calls to etcd on
+     * 127.0.0.1 never go through one).
+     */
+    public static KubeApiServer start(Path dir, Map<String, String> environment) {
         Path binary = TestTools.kubeApiServer();
         try {
             Files.createDirectories(dir);
@@ -123,7 +132,9 @@ public final class KubeApiServer implements AutoCloseable {
                         "--watch-cache=true",
                         "--v=1"));
                 Path log = dir.resolve("kube-apiserver.log");
-                Process process = Ports.launch("kube-apiserver", new ProcessBuilder(command), log, START_LIMIT, port);
+                ProcessBuilder builder = new ProcessBuilder(command);
+                builder.environment().putAll(environment);
+                Process process = Ports.launch("kube-apiserver", builder, log, START_LIMIT, port);
                 KubeApiServer server = new KubeApiServer(dir, etcd, authority, tokens, process, port);
                 server.awaitReady(log);
                 return server;
@@ -212,6 +223,34 @@ public final class KubeApiServer implements AutoCloseable {
         return Map.of("quarkus.kubernetes-client.api-server-url", url(),
                 "quarkus.kubernetes-client.ca-cert-file", caFile().toString(),
                 "quarkus.kubernetes-client.token", token);
+    }
+
+    /**
+     * Writes a kubeconfig for {@code user} to {@code file}: this server, its CA, the user's token. What kubectl reads
+     * from {@code KUBECONFIG}.
+     */
+    public Path writeKubeconfig(Path file, TestUser user) {
+        String text = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                  - name: test
+                    cluster: {server: "%s", certificate-authority: "%s"}
+                users:
+                  - name: %s
+                    user: {token: "%s"}
+                contexts:
+                  - name: test
+                    context: {cluster: test, user: %s}
+                current-context: test
+                """.formatted(url(), caFile().toAbsolutePath(), user.username, token(user), user.username);
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, text);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A TLS context that trusts this server's CA alone. */

@@ -158,18 +158,27 @@ public final class RealManagementCluster implements AutoCloseable {
 
     /** As {@link #startSidecar}, but returns once the sidecar listens, ready or not. */
     public SidecarProcess launchSidecar(String name, Map<String, String> extraConfig) throws IOException {
-        Map<String, String> config = new LinkedHashMap<>(server.sidecarConfig(Install.sidecarToken(server)));
-        config.put("quarkus.kubernetes-client.namespace", Install.NAMESPACE);
-        config.put("hcp-rollback.tls.cert-file", serving.certFile().toAbsolutePath().toString());
-        config.put("hcp-rollback.tls.key-file", serving.keyFile().toAbsolutePath().toString());
-        // the API server records the user agent as the field manager of each write: which replica wrote what
-        config.put("kubernetes.user.agent", userAgent(name));
+        Map<String, String> config = sidecarSettings(server, name, serving.certFile(), serving.keyFile());
         config.putAll(extraConfig);
         SidecarProcess sidecar = SidecarProcess.start(Files.createDirectories(workDir.resolve(name)), config);
         synchronized (sidecars) {
             sidecars.add(sidecar);
         }
         return sidecar;
+    }
+
+    /**
+     * The settings of a sidecar named {@code name} on {@code server}: the service account {@code hcp-rollback:hcp-rollback}
+     * (a token the server issued), its namespace, and the serving certificate and key files (as a pod mounts them).
+     */
+    public static Map<String, String> sidecarSettings(KubeApiServer server, String name, Path certFile, Path keyFile) {
+        Map<String, String> config = new LinkedHashMap<>(server.sidecarConfig(Install.sidecarToken(server)));
+        config.put("quarkus.kubernetes-client.namespace", Install.NAMESPACE);
+        config.put("hcp-rollback.tls.cert-file", certFile.toAbsolutePath().toString());
+        config.put("hcp-rollback.tls.key-file", keyFile.toAbsolutePath().toString());
+        // the API server records the user agent as the field manager of each write: which replica wrote what
+        config.put("kubernetes.user.agent", userAgent(name));
+        return config;
     }
 
     /**

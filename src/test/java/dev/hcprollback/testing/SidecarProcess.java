@@ -96,6 +96,10 @@ public final class SidecarProcess implements AutoCloseable {
      * ServiceMonitor trusts the CA that issued it, and checks that it names 127.0.0.1.
      */
     public HttpClient.Builder managementClient() {
+        return HttpClient.newBuilder().sslContext(trustingTheServedCertificate());
+    }
+
+    private javax.net.ssl.SSLContext trustingTheServedCertificate() {
         try (java.io.InputStream in = Files.newInputStream(servingCertificate)) {
             java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
             trust.load(null, null);
@@ -105,7 +109,7 @@ public final class SidecarProcess implements AutoCloseable {
             factory.init(trust);
             javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
             tls.init(null, factory.getTrustManagers(), null);
-            return HttpClient.newBuilder().sslContext(tls);
+            return tls;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read the sidecar's certificate " + servingCertificate, e);
         } catch (java.security.GeneralSecurityException e) {
@@ -136,8 +140,26 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** The body of {@code /q/health/ready} as the kubelet's probe reads it (JSON; 503 while not ready). */
     public String readiness() throws IOException, InterruptedException {
-        HttpRequest ready = HttpRequest.newBuilder(management("/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
-        return managementClient().build().send(ready, HttpResponse.BodyHandlers.ofString()).body();
+        return readManagement("/q/health/ready", Duration.ofSeconds(2));
+    }
+
+    /**
+     * The body of a management path (any status), trusting the served certificate without checking the name it
+     * gives, as the kubelet's HTTPS probe does: a certificate for the Service alone (cert-manager's, service-ca's)
+     * serves 127.0.0.1 here as it serves the pod IP in a cluster. The name the ServiceMonitor checks is a test's own.
+     */
+    public String readManagement(String path, Duration timeout) throws IOException {
+        javax.net.ssl.HttpsURLConnection probe = (javax.net.ssl.HttpsURLConnection) management(path).toURL()
+                .openConnection();
+        probe.setSSLSocketFactory(trustingTheServedCertificate().getSocketFactory());
+        probe.setHostnameVerifier((host, session) -> true);
+        probe.setConnectTimeout((int) timeout.toMillis());
+        probe.setReadTimeout((int) timeout.toMillis());
+        try (java.io.InputStream body = probe.getResponseCode() < 400 ? probe.getInputStream() : probe.getErrorStream()) {
+            return body == null ? "" : new String(body.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } finally {
+            probe.disconnect();
+        }
     }
 
     /** Whether the process still runs. */

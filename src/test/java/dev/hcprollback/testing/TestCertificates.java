@@ -112,14 +112,36 @@ public final class TestCertificates {
         return read(caFile);
     }
 
+    /** The authority's private key, PEM (PKCS#8), as a CA's Secret holds it in {@code tls.key}. */
+    public String caKeyPem() {
+        try {
+            return pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(caKeys.getPrivate(), null).generate());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A certificate for loopback usable as server and as client ({@code localhost}, 127.0.0.1, ::1). */
     public Issued issue(Path dir, String name, Duration validity) {
+        return issue(dir, name, validity, new GeneralNames(new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                new GeneralName(GeneralName.iPAddress, "::1") }));
+    }
+
+    /**
+     * A certificate for the DNS names {@code dnsNames} alone (a Service's {@code <name>.<namespace>.svc}), usable as
+     * server and as client, as service-ca or cert-manager issue a Service's serving certificate.
+     */
+    public Issued issueFor(Path dir, String name, Duration validity, java.util.List<String> dnsNames) {
+        return issue(dir, name, validity, new GeneralNames(dnsNames.stream()
+                .map(dns -> new GeneralName(GeneralName.dNSName, dns)).toArray(GeneralName[]::new)));
+    }
+
+    private Issued issue(Path dir, String name, Duration validity, GeneralNames names) {
         try {
+            Files.createDirectories(dir);
             KeyPair keys = keyPair(algorithm);
-            GeneralNames names = new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.dNSName, "localhost"),
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                    new GeneralName(GeneralName.iPAddress, "::1") });
             X509v3CertificateBuilder builder = builder(new X500Name(caCertificate.getSubjectX500Principal().getName()),
                     new X500Name("CN=" + name), keys, validity)
                     .addExtension(Extension.subjectAlternativeName, false, names)

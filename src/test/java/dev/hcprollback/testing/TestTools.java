@@ -38,6 +38,11 @@ public final class TestTools {
         return require(root().resolve("kube-apiserver").resolve(KubeApiServer.VERSION).resolve("kube-apiserver"));
     }
 
+    /** kubectl, from Debian trixie's {@code kubectl} package: the one docs/install.md's commands run with. */
+    public static Path kubectl() {
+        return require(root().resolve("kubectl/usr/bin/kubectl"));
+    }
+
     /**
      * HyperShift's own CRDs (HostedCluster, HostedControlPlane, NodePool with their CEL rules), copied from the
      * folder the setting HCP_ROLLBACK_HYPERSHIFT_CRDS names.
@@ -54,7 +59,7 @@ public final class TestTools {
     private static Path require(Path tool) {
         if (!Files.isExecutable(tool)) {
             throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5, "
-                    + "docker-registry, Prometheus' promtool, Azurite and kube-apiserver into .tools/; README, Tests)");
+                    + "docker-registry, Prometheus' promtool, Azurite, kube-apiserver and kubectl into .tools/; README, Tests)");
         }
         return tool;
     }
