@@ -14,12 +14,14 @@ import java.util.Optional;
 
 import org.eclipse.microprofile.config.Config;
 
+import dev.hcprollback.config.CancelAfter;
 import dev.hcprollback.storage.AzureCredentials;
 
 /**
  * What the sidecar needs before it can run, checked before Quarkus starts so that a missing one is one
  * readable line instead of a stack trace or a retry loop: the webhook's serving certificate, a
- * reachable Kubernetes API, and a configured object store.
+ * reachable Kubernetes API, a configured object store, and settings Quarkus would otherwise refuse with a stack
+ * trace (hcp-rollback.rollback.cancel-after).
  *
  * <p>Without a certificate or a cluster the sidecar cannot run ({@link Finding#fatal()}); without a
  * store it runs (the webhook still guards every downgrade) but takes no snapshot and restores none.
@@ -51,13 +53,27 @@ public final class Prerequisites {
         this.environment = environment;
     }
 
-    /** Every missing prerequisite, in the order certificate, cluster connection, storage. */
+    /** Every missing prerequisite, in the order certificate, cluster connection, storage, configuration. */
     public List<Finding> missing() {
         List<Finding> missing = new ArrayList<>();
         certificate().ifPresent(missing::add);
         clusterConnection().ifPresent(missing::add);
         storage().ifPresent(missing::add);
+        configuration().ifPresent(missing::add);
         return missing;
+    }
+
+    /**
+     * A cancel-after the sidecar would refuse: read here with the converter Quarkus uses, so the refusal is its one
+     * line ({@link CancelAfter#parse}) rather than Quarkus's configuration exception and stack trace.
+     */
+    Optional<Finding> configuration() {
+        try {
+            setting(CancelAfter.PROPERTY).ifPresent(CancelAfter::parse);
+            return Optional.empty();
+        } catch (IllegalArgumentException refused) {
+            return Optional.of(new Finding("configuration", true, refused.getMessage()));
+        }
     }
 
     Optional<Finding> certificate() {

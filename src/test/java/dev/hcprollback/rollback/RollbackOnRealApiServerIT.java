@@ -43,11 +43,14 @@ import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.rollback.restore.RestoreJobs;
 import dev.hcprollback.rollback.steps.RollbackConditions;
+import dev.hcprollback.testing.ApiRequest;
+import dev.hcprollback.testing.Caller;
 import dev.hcprollback.testing.EtcdProcess;
 import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.Install;
 import dev.hcprollback.testing.LocalHostedCluster;
 import dev.hcprollback.testing.RealManagementCluster;
+import dev.hcprollback.testing.RealObjects.Kind;
 import dev.hcprollback.testing.S3Server;
 import dev.hcprollback.testing.SidecarProcess;
 import dev.hcprollback.testing.SimulatorLoop;
@@ -329,6 +332,116 @@ class RollbackOnRealApiServerIT {
             assertEquals(refused.getMetadata().getUid(), rollbackOf(orders).orElseThrow().getMetadata().getUid(),
                     "still the one rollback");
         }
+    }
+
+    /**
+     * An SRE cancels a rollback waiting in Stage (HyperShift leaves the stage Jobs running), before its point of no
+     * return, with the runbook's command; a customer's cancel before it is refused. The sidecar undoes the rollback:
+     * the record ends Cancelled naming the SRE, the cluster runs unpaused on the payload it had, etcd keeps the data
+     * written since the snapshot, and the request and the cancel are gone from the HostedCluster.
+     */
+    @Test
+    void anSreCancelsARollbackBeforeItsPointOfNoReturnAndItIsUndoneWithEtcdUntouched() throws Exception {
+        management.createNamespace("cancelled");
+        LocalHostedCluster shop = LocalHostedCluster.seed(admin, hyperShift, "cancelled", "shop", etcd, pki,
+                DIR.resolve("cancelled"), RollbackOnRealApiServerIT::say);
+        try (SimulatorLoop hyperShiftRuns = shop.start()) {
+            ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(shop);
+            forceUpdateTo(shop, "4.18.6", preUpgrade);
+            shop.putInEtcd(DATA_KEY, "written on 4.18.6, after the snapshot");
+            shop.hyperShift.runJobs = false;
+            requestAsSre(shop, "INC-4714 shop slow after 4.18.6");
+            ControlPlaneRollback staging = await("the rollback waiting in Stage, the cluster paused", shop,
+                    () -> rollbackOf(shop).filter(r -> r.getStatus() != null && "Stage".equals(r.getStatus().getCurrentStep()))
+                            .filter(r -> "true".equals(shop.cluster().getSpec().getPausedUntil())));
+            assertFalse(staging.getStatus().isTrue(RollbackConditions.POINT_OF_NO_RETURN), "before the point of no return");
+
+            ApiRequest.Answer customers = cancelWithTheRunbooksCommand(Caller.CUSTOMER, shop);
+            assertEquals(403, customers.status(), customers.toString());
+            assertTrue(customers.message().contains("[request-unauthorised]"), customers.message());
+
+            ApiRequest.Answer sres = cancelWithTheRunbooksCommand(Caller.SRE, shop);
+            assertTrue(sres.succeeded(), sres.toString());
+            ControlPlaneRollback cancelled = await("the rollback Cancelled", shop, () -> rollbackOf(shop)
+                    .filter(r -> r.getStatus().getPhase() == RollbackPhase.Cancelled));
+
+            var status = cancelled.getStatus();
+            assertEquals(TestUser.SRE.username, status.getCancelledBy(), status.getMessage());
+            Condition succeeded = status.condition(RollbackConditions.SUCCEEDED).orElseThrow();
+            assertEquals("False/Cancelled", succeeded.getStatus() + "/" + succeeded.getReason(), succeeded.getMessage());
+            assertFalse(status.isTrue(RollbackConditions.POINT_OF_NO_RETURN), "never passed");
+            assertEquals(RollbackPhase.Cancelled, status.step(dev.hcprollback.api.Step.Stage).orElseThrow().getPhase(),
+                    "the step it was in");
+            HostedCluster after = await("the HostedCluster unpaused, its request and cancel removed", shop,
+                    () -> Optional.of(shop.cluster()).filter(c -> c.getSpec().getPausedUntil() == null
+                            && RollbackRequest.WITHDRAWN_BY_CANCEL.stream().noneMatch(c.getMetadata().getAnnotations()::containsKey)));
+            assertEquals(HostedClusters.tag("4.18.6"), after.getSpec().getRelease().getImage(), "the payload unchanged");
+            assertEquals("written on 4.18.6, after the snapshot", shop.readFromEtcd(DATA_KEY), "etcd's data untouched");
+            LocalHostedCluster.WRITERS.forEach((name, replicas) -> assertEquals(replicas, hyperShift.apps().deployments()
+                    .inNamespace(shop.controlPlaneNamespace()).withName(name).get().getSpec().getReplicas(), name));
+            assertEquals(List.of(), hyperShift.batch().v1().jobs().inNamespace(shop.controlPlaneNamespace())
+                    .withLabel(RestoreJobs.PHASE_LABEL, RestoreJobs.Phase.swap.name()).list().getItems(), "no swap Job");
+        }
+    }
+
+    /**
+     * Past its point of no return (etcd's data swapped; HyperShift does not finish rolling the payload out, so the
+     * rollback waits in Verify) the webhook refuses an SRE's cancel, and the rollback finishes once the rollout does.
+     */
+    @Test
+    void anSresCancelPastThePointOfNoReturnIsRefusedAndTheRollbackFinishes() throws Exception {
+        management.createNamespace("uncancellable");
+        etcd.write(DATA_KEY, "4.18.5 settings");
+        LocalHostedCluster ledger = LocalHostedCluster.seed(admin, hyperShift, "uncancellable", "books", etcd, pki,
+                DIR.resolve("uncancellable"), RollbackOnRealApiServerIT::say);
+        try (SimulatorLoop hyperShiftRuns = ledger.start()) {
+            ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(ledger);
+            forceUpdateTo(ledger, "4.18.6", preUpgrade);
+            ledger.putInEtcd(DATA_KEY, "written on 4.18.6");
+            ledger.hyperShift.completeRollouts = false;
+            requestAsSre(ledger, "INC-4715 books broken after 4.18.6");
+            ControlPlaneRollback verifying = await("the rollback past its point of no return, waiting in Verify", ledger,
+                    () -> rollbackOf(ledger).filter(r -> r.getStatus() != null && "Verify".equals(r.getStatus().getCurrentStep())
+                            && r.getStatus().isTrue(RollbackConditions.POINT_OF_NO_RETURN)));
+
+            ApiRequest.Answer refused = cancelWithTheRunbooksCommand(Caller.SRE, ledger);
+            assertEquals(403, refused.status(), refused.toString());
+            assertTrue(refused.message().contains("[cancel-past-point-of-no-return] rollback "
+                    + verifying.getMetadata().getName() + " of books has passed its point of no return"), refused.message());
+            assertFalse(ledger.cluster().getMetadata().getAnnotations().containsKey(RollbackRequest.CANCEL), "no cancel set");
+
+            ledger.hyperShift.completeRollouts = true;
+            ControlPlaneRollback done = await("the rollback ended", ledger, () -> rollbackOf(ledger).filter(r -> r.getStatus()
+                    .condition(RollbackConditions.SUCCEEDED).filter(c -> !"Unknown".equals(c.getStatus())).isPresent()));
+            assertEquals(RollbackPhase.Succeeded, done.getStatus().getPhase(), done.getStatus().getMessage());
+            assertNull(done.getStatus().getCancelledBy());
+            assertPayloadBack(ledger, done);
+            assertEquals("4.18.5 settings", ledger.readFromEtcd(DATA_KEY), "etcd holds the snapshot's data");
+        }
+    }
+
+    private static void requestAsSre(LocalHostedCluster cluster, String reason) {
+        try (KubernetesClient sre = management.client(TestUser.SRE)) {
+            sre.resources(HostedCluster.class).inNamespace(cluster.namespace).withName(cluster.name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.requestPatch("4.18.5", reason, Map.of()));
+        }
+    }
+
+    /**
+     * docs/runbook.md's cancel, as {@code who} runs it: {@code kubectl auth whoami} (a SelfSubjectReview) for the user
+     * name, then {@code kubectl annotate} (a merge patch) with it.
+     */
+    private static ApiRequest.Answer cancelWithTheRunbooksCommand(Caller who, LocalHostedCluster cluster) {
+        ApiRequest.Answer whoami = who.send(management.server(), ApiRequest.create(
+                "/apis/authentication.k8s.io/v1/selfsubjectreviews", HostedClusters.JSON.createObjectNode()
+                        .put("apiVersion", "authentication.k8s.io/v1").put("kind", "SelfSubjectReview")));
+        assertTrue(whoami.succeeded(), "kubectl auth whoami: " + whoami);
+        String username = whoami.body().at("/status/userInfo/username").asText();
+        assertEquals(who.username(), username, "kubectl auth whoami");
+        var patch = HostedClusters.JSON.createObjectNode();
+        patch.putObject("metadata").putObject("annotations").put(RollbackRequest.CANCEL, username);
+        return who.send(management.server(), ApiRequest.mergePatch(Kind.HOSTED_CLUSTER.object(cluster.namespace,
+                cluster.name), patch));
     }
 
     private static Optional<Condition> autoRollback(ControlPlaneUpdate update) {

@@ -94,6 +94,7 @@ class RunbookOnRealApiServerIT {
         private boolean paused = true;
         private String failureReason = "SwapJobFailed";
         private boolean controlPlane;
+        private boolean running;
         private Consumer<Scene> then = scene -> {
         };
         /** What a row's setup hands to its request and effect: an exported Job, the uid of the one it replaces. */
@@ -108,6 +109,12 @@ class RunbookOnRealApiServerIT {
         Scene undone(String reason) {
             paused = false;
             failureReason = reason;
+            return this;
+        }
+
+        /** Still running, paused, in Stage: before its point of no return. */
+        Scene running() {
+            running = true;
             return this;
         }
 
@@ -166,9 +173,11 @@ class RunbookOnRealApiServerIT {
             ObjectNode record = RealObjects.rollbackRecord(NAMESPACE, record(), cluster, "4.18.5", cluster + "-point",
                     SRE.username());
             ((ObjectNode) record.get("metadata")).putArray("finalizers").add(FINALIZER);
-            ObjectNode status = record.putObject("status").put("phase", "Failed").put("failureReason", failureReason)
-                    .put("pointOfNoReturn", paused).put("message", "written as the runbook's section finds it");
-            if (paused) {
+            ObjectNode status = running ? record.putObject("status").put("phase", "Running").put("currentStep", "Stage")
+                    .put("pointOfNoReturn", false) : record.putObject("status").put("phase", "Failed")
+                    .put("failureReason", failureReason).put("pointOfNoReturn", paused)
+                    .put("message", "written as the runbook's section finds it");
+            if (paused && !running) {
                 status.put("etcdImage", RESTORED_ETCD_IMAGE).put("etcdImageBefore", HyperShiftSimulator.ETCD_IMAGE);
                 status.putArray("recordedReplicas").add(json("{\"kind\":\"Deployment\",\"name\":\"kube-apiserver\","
                         + "\"replicas\":3}")).add(json("{\"kind\":\"StatefulSet\",\"name\":\"etcd\",\"replicas\":3}"));
@@ -179,6 +188,9 @@ class RunbookOnRealApiServerIT {
 
         @Override
         public String toString() {
+            if (running) {
+                return cluster + " (running, paused, in Stage before the point of no return)";
+            }
             return cluster + (paused ? " (paused after the point of no return, " : " (undone, ") + failureReason + ")";
         }
     }
@@ -218,6 +230,14 @@ class RunbookOnRealApiServerIT {
                     Kind.HOSTED_CLUSTER, 200, admitted("quarantine-lifted"),
                     scene -> assertEquals(SRE.username(), get(Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster))
                             .at("/metadata/annotations/rollback.hypershift.openshift.io~1quarantine-lifted-by").asText())),
+            new Row("Cancel a rollback", "kubectl -n NS annotate hostedcluster HC rollback.hypershift.openshift.io/cancel="
+                    + "\"$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}')\"", SRE, new Scene("cancelled").running(),
+                    scene -> ApiRequest.mergePatch(Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster), json(
+                            "{\"metadata\":{\"annotations\":{\"rollback.hypershift.openshift.io/cancel\":\""
+                                    + SRE.username() + "\"}}}")),
+                    Kind.HOSTED_CLUSTER, 200, admitted("cancel-recorded"),
+                    scene -> assertEquals(SRE.username(), get(Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster))
+                            .at("/metadata/annotations/rollback.hypershift.openshift.io~1cancel").asText())),
             new Row("Refused before anything started", "kubectl -n NS annotate hostedcluster HC "
                     + "rollback.hypershift.openshift.io/to-version- rollback.hypershift.openshift.io/reason-", SRE,
                     new Scene("withdrawn").undone("NotEligible"),

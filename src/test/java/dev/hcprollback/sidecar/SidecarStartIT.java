@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.hcprollback.config.CancelAfter;
 import dev.hcprollback.testing.ListeningSockets;
 import dev.hcprollback.testing.Ports;
 import dev.hcprollback.testing.SidecarProcess;
@@ -128,6 +129,40 @@ class SidecarStartIT {
             assertTrue(last.contains("ERROR [d.h.Main] hcp-rollback stopped: ") && last.contains("Port already bound: "
                     + held.getLocalPort() + ": Address already in use"),
                     "the log ends with the reason:\n" + String.join("\n", lines));
+        }
+    }
+
+    /**
+     * With a cluster and a certificate in place, a cancel-after without a unit, or below its 2h bound, stops the start
+     * (status 2) with one line that names the setting and what it takes, and no stack trace.
+     */
+    @Test
+    void aCancelAfterWithoutAUnitOrBelowItsBoundStopsTheStartWithOneLineNamingIt() throws Exception {
+        try (SimulatedManagementCluster management = SimulatedManagementCluster.start(dir)) {
+            for (String value : List.of("90", "1h")) {
+                Map<String, String> config = new java.util.HashMap<>(management.sidecarConfig(Map.of(CancelAfter.PROPERTY,
+                        value)));
+                // were it to start after all: nothing beyond loopback, ports the system picks
+                config.putAll(Map.of("quarkus.http.host", SidecarProcess.LOOPBACK, "quarkus.http.ssl-port", "0",
+                        "quarkus.http.port", "0", "quarkus.management.host", SidecarProcess.LOOPBACK,
+                        "quarkus.management.port", "0"));
+                Path output = dir.resolve("cancel-after-" + value + ".txt");
+                Process process = SidecarProcess.command(config).redirectErrorStream(true).redirectOutput(output.toFile())
+                        .start();
+                boolean exited = process.waitFor(120, TimeUnit.SECONDS);
+                if (!exited) {
+                    process.destroyForcibly().waitFor();
+                }
+                List<String> lines = Files.readAllLines(output);
+                assertTrue(exited, "the sidecar exits with cancel-after " + value + ":\n" + String.join("\n", lines));
+                assertEquals(2, process.exitValue(), String.join("\n", lines));
+                List<String> naming = lines.stream().filter(line -> line.contains(CancelAfter.PROPERTY)).toList();
+                assertEquals(List.of("  configuration: " + CancelAfter.PROPERTY + " '" + value + "' "
+                        + ("90".equals(value) ? "has no unit" : "is outside 2h to 7d")
+                        + ": it takes a duration from 2h to 7d written as 6h, 90m, 2d or PT6H"), naming, String.join("\n", lines));
+                assertFalse(lines.stream().anyMatch(line -> line.startsWith("\tat ")), "no stack trace:\n"
+                        + String.join("\n", lines));
+            }
         }
     }
 

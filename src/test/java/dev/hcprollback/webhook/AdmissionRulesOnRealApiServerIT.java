@@ -108,6 +108,9 @@ class AdmissionRulesOnRealApiServerIT {
         private String controlPlaneOverride;
         private boolean controlPlane;
         private boolean rollbackRecord;
+        /** null: no running rollback; else whether it passed its point of no return. */
+        private Boolean runningPastPointOfNoReturn;
+        private boolean cancelled;
         private boolean updateRecord;
         private boolean requested;
         private boolean quarantined;
@@ -169,6 +172,23 @@ class AdmissionRulesOnRealApiServerIT {
         Situation withRollbackRecord() {
             rollbackRecord = true;
             extras.add("a rollback record");
+            return this;
+        }
+
+        /**
+         * {@code <cluster>-rollback}: the sidecar's record of a rollback it runs, in Stage (before its point of no
+         * return) or in Swap (past it).
+         */
+        Situation withRollbackRunning(boolean pastPointOfNoReturn) {
+            runningPastPointOfNoReturn = pastPointOfNoReturn;
+            extras.add("a rollback running " + (pastPointOfNoReturn ? "past" : "before") + " its point of no return");
+            return this;
+        }
+
+        /** An SRE has cancelled (no rollback ran: the cancel is admitted and stays, as nothing acts on it here). */
+        Situation cancelled() {
+            cancelled = true;
+            extras.add("an SRE's cancel");
             return this;
         }
 
@@ -239,6 +259,13 @@ class AdmissionRulesOnRealApiServerIT {
                 record.putObject("status").put("phase", "Pending");
                 RealObjects.put(cluster.server(), SIDECAR, record);
             }
+            if (runningPastPointOfNoReturn != null) {
+                ObjectNode record = RealObjects.rollbackRecord(NAMESPACE, name + "-rollback", name, "4.18.5", name + "-point",
+                        SRE.username());
+                record.putObject("status").put("phase", "Running").put("pointOfNoReturn", runningPastPointOfNoReturn)
+                        .put("currentStep", runningPastPointOfNoReturn ? "Swap" : "Stage");
+                RealObjects.put(cluster.server(), SIDECAR, record);
+            }
             if (updateRecord) {
                 RealObjects.put(cluster.server(), SIDECAR, RealObjects.updateRecord(NAMESPACE, name + "-update", name,
                         stored.at("/metadata/uid").asText()));
@@ -250,6 +277,10 @@ class AdmissionRulesOnRealApiServerIT {
             if (requested) {
                 ApiRequest.Answer answer = SRE.send(cluster.server(), ASK_FOR_FIVE.request().apply(name));
                 assertTrue(answer.succeeded(), "the SRE's rollback request on " + name + " was refused: " + answer);
+            }
+            if (cancelled) {
+                ApiRequest.Answer answer = SRE.send(cluster.server(), cancelAs(SRE.username()).request().apply(name));
+                assertTrue(answer.succeeded(), "the SRE's cancel on " + name + " was refused: " + answer);
             }
         }
 
@@ -342,6 +373,12 @@ class AdmissionRulesOnRealApiServerIT {
     private static Act liftQuarantineAs(String who) {
         return patchCluster("lifts the quarantine as " + who, "{\"metadata\":{\"annotations\":{\"" + PayloadQuarantine.LIFTED_BY
                 + "\":\"" + who + "\"}}}");
+    }
+
+    /** {@code kubectl annotate hostedcluster ... rollback.hypershift.openshift.io/cancel=<who>}. */
+    private static Act cancelAs(String who) {
+        return patchCluster("cancels as " + who, "{\"metadata\":{\"annotations\":{\"" + RollbackRequest.CANCEL + "\":\""
+                + who + "\"}}}");
     }
 
     /** The request annotations and the payload move in one patch, as an SRE's {@code kubectl patch} does. */
@@ -488,6 +525,23 @@ class AdmissionRulesOnRealApiServerIT {
                 row(SRE, ASK_FOR_FIVE, "newer-workers", backed().withNodePool("4.19.1"),
                         refused("nodepool-newer-minor", "NodePool newer-workers-workers runs 4.19.1, a newer minor than "
                                 + "4.18.5; workers may never be a minor ahead of the control plane.")),
+                // cancelling a rollback: by an SRE, under their own name, before its point of no return
+                row(CUSTOMER, cancelAs(CUSTOMER.username()), "cancel-by-customer", backed().requested().withRollbackRunning(false),
+                        refused("request-unauthorised", "only the managed service's SREs may set, change or remove the "
+                                + "rollback.hypershift.openshift.io/* annotations: " + NOT_GRANTED + ".")),
+                row(SRE, cancelAs("sre-bob"), "cancel-as-other", backed().requested().withRollbackRunning(false),
+                        refused("cancel-not-own-name", "rollback.hypershift.openshift.io/cancel is 'sre-bob'; it takes exactly "
+                                + "your own user name, '" + SRE.username() + "', which the rollback's record shows as who "
+                                + "cancelled.")),
+                row(SRE, cancelAs(SRE.username()), "cancel-late", backed().requested().withRollbackRunning(true),
+                        refused("cancel-past-point-of-no-return", "rollback cancel-late-rollback of cancel-late has passed its "
+                                + "point of no return (step Swap): etcd's data or the payload may already be changed, so it "
+                                + "always finishes and cannot be cancelled.")),
+                row(SRE, cancelAs(SRE.username()), "cancel-early", backed().requested().withRollbackRunning(false),
+                        admitted("cancel-recorded")),
+                row(SRE, ASK_FOR_FIVE, "cancel-then-ask", backed().cancelled(),
+                        refused("cancel-pending", "rollback.hypershift.openshift.io/cancel is set, so a new rollback request "
+                                + "would be withdrawn at once; remove the cancel annotation first, then request again.")),
                 // upgrades (the gate enforced) and payloads of unknown or equal version
                 row(CUSTOMER, MOVE_ON, "ungated", backed(),
                         refused("upgrade-gate", "spec.release.image moves from 4.18.6 to 4.18.7: no verified "
@@ -714,18 +768,21 @@ class AdmissionRulesOnRealApiServerIT {
     /**
      * Waits until the sidecar's informer caches hold every situation. Each kind's watch delivers its events in the
      * order they happened, so a fence written after everything else tells: a cluster {@code fence} with its
-     * rollback point and a NodePool on a newer minor, written last. The webhook refuses the customer's deletion of
-     * the fence's rollback point once it sees the fence cluster and its verified snapshot, and an SRE's request on it
-     * for the NodePool once it also sees that.
+     * rollback point, a NodePool on a newer minor and a rollback past its point of no return, written last. The
+     * webhook refuses the customer's deletion of the fence's rollback point once it sees the fence cluster and its
+     * verified snapshot, an SRE's request on it for the NodePool once it also sees that, and an SRE's cancel once it
+     * sees the rollback.
      */
     private static void awaitTheSidecarSeesEverything() {
-        updatedTwoHoursAgo().withRollbackPoint().withNodePool("4.19.1").put("fence");
+        updatedTwoHoursAgo().withRollbackPoint().withNodePool("4.19.1").withRollbackRunning(true).put("fence");
         ApiRequest deletePoint = deleteSnapshot("its rollback point", "-point").request().apply("fence").dryRun();
         ApiRequest request = ASK_FOR_FIVE.request().apply("fence").dryRun();
-        Awaitility.await("the sidecar's caches show every HostedCluster, snapshot and NodePool written")
+        ApiRequest cancel = cancelAs(SRE.username()).request().apply("fence").dryRun();
+        Awaitility.await("the sidecar's caches show every HostedCluster, snapshot, NodePool and rollback written")
                 .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                 .until(() -> CUSTOMER.send(cluster.server(), deletePoint).message().contains("[snapshot-rollback-point]")
-                        && SRE.send(cluster.server(), request).message().contains("[nodepool-newer-minor]"));
+                        && SRE.send(cluster.server(), request).message().contains("[nodepool-newer-minor]")
+                        && SRE.send(cluster.server(), cancel).message().contains("[cancel-past-point-of-no-return]"));
     }
 
     // --- small helpers ---
