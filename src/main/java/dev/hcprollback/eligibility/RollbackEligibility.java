@@ -25,7 +25,8 @@ import dev.hcprollback.hypershift.UpdateStep;
  * The checks every rollback must pass, whoever asks and however it arrives (request annotations,
  * a payload patch, or a ControlPlaneRollback record): strictly older, same minor, exactly one update
  * back, not below the rollback floor of its minor, inside the window, backed by a verified snapshot of the target payload that this very
- * HostedCluster (by uid) recorded before the update started, and no NodePool a minor ahead. The
+ * HostedCluster (by uid) recorded before the update started, whose data is restorable whole ({@link #restorable}: its
+ * encryption keys still configured, every PersistentVolume etcd shard in it), and no NodePool a minor ahead. The
  * admission webhook and the rollback controller both call it, so they cannot disagree.
  */
 public final class RollbackEligibility {
@@ -44,7 +45,9 @@ public final class RollbackEligibility {
         BELOW_ROLLBACK_FLOOR("below-rollback-floor"),
         ROLLBACK_FLOOR_INVALID("rollback-floor-invalid"),
         /** Checked last: the plan shows it as its preflight item {@code encryptionKey} instead (see {@link EncryptionKeyCheck}). */
-        ENCRYPTION_KEY_GONE("encryption-key-gone");
+        ENCRYPTION_KEY_GONE("encryption-key-gone"),
+        /** Checked last too: the plan shows it as its preflight item {@code etcdShards} (see {@link EtcdShardCheck}). */
+        ETCD_SHARD_NOT_SNAPSHOTTED("etcd-shard-not-snapshotted");
 
         private final String id;
 
@@ -165,11 +168,12 @@ public final class RollbackEligibility {
         Predicate<ControlPlaneSnapshot> ofTarget = snapshot -> release.isPresent() && SnapshotPayloads.backs(snapshot, cluster)
                 && SnapshotPayloads.isOfPayload(snapshot, release.get(), controlPlaneRelease);
         Optional<ControlPlaneSnapshot> backing = SnapshotSelection.newestVerified(evidence.snapshots(),
-                ofTarget.and(snapshot -> EncryptionKeyCheck.readable(snapshot, cluster)), updateStarted);
-        // a snapshot whose key is gone backs nothing, but the refusal names it (after the other checks)
-        Optional<ControlPlaneSnapshot> keyGone = backing.isPresent() ? Optional.empty()
+                ofTarget.and(snapshot -> restorable(snapshot, cluster)), updateStarted);
+        // a snapshot whose key is gone, or that lacks an etcd shard, backs nothing, but the refusal names it (after the
+        // other checks)
+        Optional<ControlPlaneSnapshot> unrestorable = backing.isPresent() ? Optional.empty()
                 : SnapshotSelection.newestVerified(evidence.snapshots(), ofTarget, updateStarted);
-        if (backing.isEmpty() && keyGone.isEmpty()) {
+        if (backing.isEmpty() && unrestorable.isEmpty()) {
             return Result.refused(Refusal.NO_VERIFIED_SNAPSHOT, "no ControlPlaneSnapshot of " + name(cluster)
                     + " (uid " + cluster.getMetadata().getUid() + ") is Succeeded and verified for release "
                     + release.map(p -> p.image().pullSpec()).orElse("(none)")
@@ -189,13 +193,35 @@ public final class RollbackEligibility {
             version.ifPresent(v -> warnings.add("hcp-rollback: NodePool " + pool.getMetadata().getName() + " stays on " + v
                     + "; workers are not rolled back and will run a newer z-stream than the control plane (" + to + ")"));
         }
-        if (keyGone.isPresent()) {
-            return Result.refused(Refusal.ENCRYPTION_KEY_GONE, EncryptionKeyCheck.of(keyGone.get(), cluster).detail()
-                    + "; it backs no rollback.");
+        if (unrestorable.isPresent()) {
+            EncryptionKeyCheck.Result keys = EncryptionKeyCheck.of(unrestorable.get(), cluster);
+            return keys.readable()
+                    ? Result.refused(Refusal.ETCD_SHARD_NOT_SNAPSHOTTED, EtcdShardCheck.of(unrestorable.get(), cluster).detail()
+                            + "; it backs no rollback.")
+                    : Result.refused(Refusal.ENCRYPTION_KEY_GONE, keys.detail() + "; it backs no rollback.");
         }
         ControlPlaneSnapshot snapshot = backing.get();
         return new Result(Optional.empty(), "snapshot " + snapshot.getMetadata().getName() + " (completed "
                 + snapshot.getStatus().getCompletionTime() + ")", backing, warnings);
+    }
+
+    /**
+     * Whether a restore of {@code snapshot} would give {@code cluster} back all of its etcd, readable: its encryption
+     * keys are still configured ({@link EncryptionKeyCheck}) and it holds every PersistentVolume etcd shard
+     * ({@link EtcdShardCheck}). A verified snapshot of the right payload that fails this backs no rollback.
+     */
+    public static boolean restorable(ControlPlaneSnapshot snapshot, HostedCluster cluster) {
+        return EncryptionKeyCheck.readable(snapshot, cluster) && EtcdShardCheck.covers(snapshot, cluster);
+    }
+
+    /** Why {@link #restorable} is false, in a sentence; empty when it is true. */
+    public static Optional<String> whyNotRestorable(ControlPlaneSnapshot snapshot, HostedCluster cluster) {
+        EncryptionKeyCheck.Result keys = EncryptionKeyCheck.of(snapshot, cluster);
+        if (!keys.readable()) {
+            return Optional.of(keys.detail());
+        }
+        EtcdShardCheck.Result shards = EtcdShardCheck.of(snapshot, cluster);
+        return shards.covered() ? Optional.empty() : Optional.of(shards.detail());
     }
 
     private static Optional<PayloadIdentity> previousPayload(List<Target> targets, ReleaseField field) {

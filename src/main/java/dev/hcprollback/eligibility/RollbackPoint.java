@@ -19,7 +19,8 @@ import dev.hcprollback.hypershift.UpdateStep;
  * The snapshot a cluster would roll back to right now: while its latest update is inside the
  * rollback window, the newest verified snapshot of the previous Completed version taken before
  * that update started, of the same payload (by digest, else by version) and recorded of this very
- * HostedCluster (its uid), whose encryption keys the API server still has ({@link EncryptionKeyCheck}). Such a
+ * HostedCluster (its uid), restorable whole ({@link RollbackEligibility#restorable}: the API server still has its
+ * encryption keys, it holds every PersistentVolume etcd shard). Such a
  * snapshot must outlive retention and casual deletion.
  */
 public final class RollbackPoint {
@@ -33,13 +34,13 @@ public final class RollbackPoint {
     }
 
     private static Optional<ControlPlaneSnapshot> candidate(HostedCluster cluster, Collection<ControlPlaneSnapshot> snapshots,
-            Duration window, Instant now, boolean readable) {
+            Duration window, Instant now, boolean restorable) {
         return UpdateStep.latest(ReleaseField.RELEASE.history(cluster))
                 .filter(step -> step.startedWithin(window, now))
                 .flatMap(step -> step.previousPayload().flatMap(previous -> SnapshotSelection.newestVerified(snapshots,
                         snapshot -> SnapshotPayloads.backs(snapshot, cluster)
                                 && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false)
-                                && (!readable || EncryptionKeyCheck.readable(snapshot, cluster)),
+                                && (!restorable || RollbackEligibility.restorable(snapshot, cluster)),
                         step.startedAt())));
     }
 
@@ -57,25 +58,27 @@ public final class RollbackPoint {
 
     /**
      * Why the update {@code record} describes has no rollback point although a snapshot of its from payload would be
-     * one but for its encryption key (see {@link EncryptionKeyCheck}); empty otherwise.
+     * one but for its encryption key or a missing etcd shard (see {@link RollbackEligibility#whyNotRestorable}); empty
+     * otherwise.
      */
-    public static Optional<String> keyGone(ControlPlaneUpdate record, HostedCluster cluster,
+    public static Optional<String> notRestorable(ControlPlaneUpdate record, HostedCluster cluster,
             Collection<ControlPlaneSnapshot> snapshots) {
         if (ofUpdate(record, cluster, snapshots).isPresent()) {
             return Optional.empty();
         }
         return updateCandidate(record, cluster, snapshots, false)
-                .map(snapshot -> EncryptionKeyCheck.of(snapshot, cluster).detail() + "; it is not a rollback point");
+                .flatMap(snapshot -> RollbackEligibility.whyNotRestorable(snapshot, cluster))
+                .map(why -> why + "; it is not a rollback point");
     }
 
     private static Optional<ControlPlaneSnapshot> updateCandidate(ControlPlaneUpdate record, HostedCluster cluster,
-            Collection<ControlPlaneSnapshot> snapshots, boolean readable) {
+            Collection<ControlPlaneSnapshot> snapshots, boolean restorable) {
         Optional<PayloadIdentity> from = PayloadImage.of(record.getSpec().getFromImage())
                 .map(image -> PayloadIdentity.of(image, ReleaseVersion.parse(record.getSpec().getFromVersion())));
         return from.flatMap(previous -> SnapshotSelection.newestVerified(snapshots,
                 snapshot -> SnapshotPayloads.backs(snapshot, cluster)
                         && SnapshotPayloads.releasePayload(snapshot).map(previous::isSamePayloadAs).orElse(false)
-                        && (!readable || EncryptionKeyCheck.readable(snapshot, cluster)),
+                        && (!restorable || RollbackEligibility.restorable(snapshot, cluster)),
                 Optional.of(updateStart(record))));
     }
 

@@ -197,6 +197,15 @@ public class HostedCluster extends CustomResource<HostedClusterSpec, HostedClust
                 Optional.ofNullable(getStatus()).map(HostedClusterStatus::getSecretEncryption).orElse(null));
     }
 
+    /**
+     * The etcd shards besides the default etcd ({@code spec.etcd.managed.shards}, TechPreview EtcdSharding; see
+     * {@link ManagedEtcd}); empty for an unsharded cluster.
+     */
+    @JsonIgnore
+    public List<ManagedEtcd.Shard> etcdShards() {
+        return ManagedEtcd.shardsOf(Optional.ofNullable(getSpec()).map(HostedClusterSpec::getEtcd).orElse(null));
+    }
+
     /** {@code <namespace>-<name with '.' replaced by '-'>}, where HyperShift runs this cluster's control plane. */
     @JsonIgnore
     public String controlPlaneNamespace() {

@@ -9,6 +9,7 @@ public class HostedClusterSpec extends KeepsUnknownFields {
     private Release controlPlaneRelease;
     private String pausedUntil;
     private SecretEncryption.Spec secretEncryption;
+    private ManagedEtcd.Spec etcd;
 
     public Release getRelease() {
         return release;
@@ -40,5 +41,13 @@ public class HostedClusterSpec extends KeepsUnknownFields {
 
     public void setSecretEncryption(SecretEncryption.Spec secretEncryption) {
         this.secretEncryption = secretEncryption;
+    }
+
+    public ManagedEtcd.Spec getEtcd() {
+        return etcd;
+    }
+
+    public void setEtcd(ManagedEtcd.Spec etcd) {
+        this.etcd = etcd;
     }
 }

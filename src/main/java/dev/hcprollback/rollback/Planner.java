@@ -61,8 +61,10 @@ final class Planner {
         RollbackEligibility.Result result = RollbackEligibility.ofRequest(cluster, target,
                 image -> cluster.versionOf(image).or(() -> KnownPayload.versionOf(image, SnapshotPayloads.knownPayloads(snapshot))),
                 new RollbackEligibility.Evidence(List.of(snapshot), pools, run.settings().window(), decidedAt, run.floors()));
-        // a key gone is checked last and shown as the preflight item encryptionKey, which refuses the plan too
-        if (!result.eligible() && result.refusal().get() != RollbackEligibility.Refusal.ENCRYPTION_KEY_GONE) {
+        // a key gone and a missing etcd shard are checked last and shown as the preflight items encryptionKey and
+        // etcdShards, which refuse the plan too
+        if (!result.eligible() && result.refusal().get() != RollbackEligibility.Refusal.ENCRYPTION_KEY_GONE
+                && result.refusal().get() != RollbackEligibility.Refusal.ETCD_SHARD_NOT_SNAPSHOTTED) {
             throw new StepFailure("NotEligible", "[" + result.refusal().get().id() + "] " + result.message());
         }
     }

@@ -165,7 +165,7 @@ public class UpdateWatch {
             status.setWindowCloseTime(Timestamps.format(windowCloses(record)));
             status.setWindowLeft(verdict.health().isFinal() ? null : windowLeft(record, now));
             locateRollbackPoint(status, record, point, windowOpen && !verdict.health().isFinal(), now,
-                    RollbackPoint.keyGone(record, cluster, snapshots));
+                    RollbackPoint.notRestorable(record, cluster, snapshots));
             look.writeTo(status);
             condition(status, SOAKED, verdict.health() == UpdateHealth.Healthy ? "True" : "False", verdict.health().name(),
                     verdict.message());
@@ -265,7 +265,7 @@ public class UpdateWatch {
      * without a data-loss window: retention keeps it until the update is Healthy ({@link RollbackPoint#heldBy}).
      */
     private void locateRollbackPoint(ControlPlaneUpdateStatus status, ControlPlaneUpdate record,
-            Optional<ControlPlaneSnapshot> point, boolean open, Instant now, Optional<String> keyGone) {
+            Optional<ControlPlaneSnapshot> point, boolean open, Instant now, Optional<String> notRestorable) {
         if (!open) {
             status.setDataLossWindow(null);
             if (!windowCloses(record).isAfter(now)) {
@@ -283,7 +283,7 @@ public class UpdateWatch {
             status.setRollbackPoint(null);
             status.setRollbackPointTime(null);
             status.setDataLossWindow(null);
-            status.setRollbackPointMessage(keyGone.orElse("no verified snapshot of " + record.getSpec().getFromVersion()
+            status.setRollbackPointMessage(notRestorable.orElse("no verified snapshot of " + record.getSpec().getFromVersion()
                     + " of this cluster completed before the update started at " + record.getSpec().getStartTime()));
         }
     }

@@ -205,6 +205,34 @@ class DryRunPlanTest {
                 key.getDetail());
     }
 
+    /**
+     * A sharded cluster (TechPreview EtcdSharding): the snapshot holds the default etcd only, so the plan's preflight
+     * item etcdShards fails, naming each shard, its storage and the resources it holds, and nothing is touched.
+     */
+    @Test
+    void aSnapshotWithoutTheClustersEtcdShardsIsRefusedByThePreflight() throws Exception {
+        RollbackWorld world = new RollbackWorld(client, server, "sharded", "payments").create();
+        HostedCluster cluster = world.cluster();
+        cluster.getSpec().setEtcd(HostedClusters.JSON.treeToValue(HostedClusters.of(cluster).withEtcdShards(
+                HostedClusters.shard("events", 3, "PersistentVolume", "/events"),
+                HostedClusters.shard("leases", 1, "EmptyDir", "coordination.k8s.io/leases")).json().at("/spec/etcd"),
+                dev.hcprollback.hypershift.ManagedEtcd.Spec.class));
+        client.resource(cluster).update();
+
+        ControlPlaneRollback rollback = world.runToEnd(world.driver(),
+                world.requestRollback("payments-to-4-18-5-sharded", RollbackStrategy.RestoreEtcd, true));
+
+        ControlPlaneRollbackStatus status = rollback.getStatus();
+        assertTrue(status.getMessage().contains("A rollback would be refused now"), status.getMessage());
+        PreflightCheck shards = status.getPlan().getPreflight().stream().filter(c -> c.getName().equals("etcdShards"))
+                .findFirst().orElseThrow();
+        assertFalse(shards.passed(), shards.toString());
+        assertTrue(shards.getDetail().contains("not the etcd shards etcd-events (PersistentVolume, 3 members; holds events)")
+                && shards.getDetail().contains("etcd-leases (EmptyDir in memory, 1 member; holds coordination.k8s.io/leases)"),
+                shards.getDetail());
+        assertEquals(3, world.replicasOf("kube-apiserver"), "nothing touched");
+    }
+
     private static void nodePool(RollbackWorld world, String name, String image) {
         NodePool pool = new NodePool();
         pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(world.namespace).build());

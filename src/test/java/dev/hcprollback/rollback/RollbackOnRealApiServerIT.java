@@ -501,6 +501,45 @@ class RollbackOnRealApiServerIT {
         }
     }
 
+    /**
+     * EtcdSharding (TechPreview; HyperShift's TechPreviewNoUpgrade HostedCluster CRD, which keeps spec.etcd.managed.shards):
+     * the PreUpgrade snapshot holds the default etcd only, so it is no rollback point of a cluster with a PersistentVolume
+     * shard; the update record says why, and an SRE's rollback request is refused naming the shard and what it holds.
+     */
+    @Test
+    void aShardedClustersRollbackIsRefusedWhileNoSnapshotHoldsItsShards() throws Exception {
+        Install.applyTechPreviewHostedClusterCrd(management.server());
+        management.createNamespace("sharded");
+        LocalHostedCluster orders = LocalHostedCluster.seed(admin, hyperShift, "sharded", "orders", etcd, pki,
+                DIR.resolve("sharded"), RollbackOnRealApiServerIT::say, fixture -> fixture.withEtcdShards(
+                        HostedClusters.shard("events", 3, "PersistentVolume", "/events"),
+                        HostedClusters.shard("leases", 1, "EmptyDir", "coordination.k8s.io/leases")));
+        assertEquals(List.of("etcd-events", "etcd-leases"), orders.cluster().etcdShards().stream()
+                .map(dev.hcprollback.hypershift.ManagedEtcd.Shard::statefulSet).toList(), "the server kept the shards");
+        try (SimulatorLoop hyperShiftRuns = orders.start()) {
+            ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(orders);
+            rollOut(orders, "4.18.6", preUpgrade);
+            ControlPlaneUpdate update = await("the update recorded without a rollback point, saying why", orders,
+                    () -> updatesOf(orders).stream().filter(u -> "4.18.6".equals(u.getSpec().getToVersion()))
+                            .filter(u -> u.getStatus() != null && u.getStatus().getRollbackPointMessage() != null
+                                    && u.getStatus().getRollbackPointMessage().contains("etcd shards"))
+                            .findFirst());
+            assertNull(update.getStatus().getRollbackPoint());
+            assertTrue(update.getStatus().getRollbackPointMessage().contains("etcd-events (PersistentVolume, 3 members; holds events)"),
+                    update.getStatus().getRollbackPointMessage());
+            try (KubernetesClient sre = management.client(TestUser.SRE)) {
+                KubernetesClientException refused = org.junit.jupiter.api.Assertions.assertThrows(KubernetesClientException.class,
+                        () -> sre.resources(HostedCluster.class).inNamespace(orders.namespace).withName(orders.name)
+                                .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.requestPatch("4.18.5",
+                                        "INC-4721 orders after 4.18.6", Map.of())));
+                assertTrue(refused.getMessage().contains("[etcd-shard-not-snapshotted]")
+                        && refused.getMessage().contains("etcd-events (PersistentVolume, 3 members; holds events)"),
+                        refused.getMessage());
+            }
+            assertEquals(Optional.empty(), rollbackOf(orders), "no rollback record");
+        }
+    }
+
     /** HyperShift's status.secretEncryption: the AWS key all data is encrypted with, and a rotation's target. */
     private static void publishActiveKey(LocalHostedCluster cluster, String active, String target) {
         String key = "{\"provider\":\"AWS\",\"aws\":{\"arn\":\"%s\"}}";
@@ -554,6 +593,19 @@ class RollbackOnRealApiServerIT {
      */
     private static ControlPlaneUpdate forceUpdateTo(LocalHostedCluster cluster, String version, ControlPlaneSnapshot point)
             throws Exception {
+        rollOut(cluster, version, point);
+        ControlPlaneUpdate recorded = await("the update recorded, soaking, with its rollback point", cluster,
+                () -> updatesOf(cluster).stream().filter(u -> version.equals(u.getSpec().getToVersion()))
+                        // created first, its status written next: a look in between sees a record without one
+                        .filter(u -> u.getStatus() != null && u.health() == UpdateHealth.Soaking
+                                && u.getStatus().getRollbackPoint() != null)
+                        .findFirst());
+        assertEquals("4.18.5", recorded.getSpec().getFromVersion());
+        return recorded;
+    }
+
+    /** The service forces {@code version} a second after {@code point} completed; HyperShift rolls it out, workers too. */
+    private static void rollOut(LocalHostedCluster cluster, String version, ControlPlaneSnapshot point) throws Exception {
         // times are stored to the second: the update must start in a later second than the snapshot completed
         Instant completed = Instant.parse(point.getStatus().getCompletionTime());
         await("a second after the snapshot completed", cluster,
@@ -563,14 +615,6 @@ class RollbackOnRealApiServerIT {
         await(version + " rolled out", cluster, () -> Optional.of(cluster.cluster().versionHistory().get(0))
                 .filter(newest -> version.equals(newest.getVersion()) && newest.isCompleted()));
         cluster.upgradeWorkers(version);
-        ControlPlaneUpdate recorded = await("the update recorded, soaking, with its rollback point", cluster,
-                () -> updatesOf(cluster).stream().filter(u -> version.equals(u.getSpec().getToVersion()))
-                        // created first, its status written next: a look in between sees a record without one
-                        .filter(u -> u.getStatus() != null && u.health() == UpdateHealth.Soaking
-                                && u.getStatus().getRollbackPoint() != null)
-                        .findFirst());
-        assertEquals("4.18.5", recorded.getSpec().getFromVersion());
-        return recorded;
     }
 
     /** The new release breaks the control plane: HyperShift reports Degraded, the sidecar judges the update. */

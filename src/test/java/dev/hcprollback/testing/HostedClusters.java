@@ -82,6 +82,33 @@ public final class HostedClusters {
         return entry;
     }
 
+    /**
+     * Adds {@code spec.etcd.managed.shards} (TechPreview EtcdSharding) as HyperShift's CRD spells them: e.g.
+     * {@code shard("events", 1, "PersistentVolume", "/events")} routes core events to StatefulSet {@code etcd-events};
+     * a resource is {@code <apiGroup>/<resource>}, the core group empty. {@code storage} null leaves it unset
+     * (PersistentVolume inherited).
+     */
+    public HostedClusters withEtcdShards(ObjectNode... shards) {
+        ArrayNode list = ((ObjectNode) cluster.at("/spec/etcd/managed")).putArray("shards");
+        for (ObjectNode shard : shards) {
+            list.add(shard);
+        }
+        return this;
+    }
+
+    public static ObjectNode shard(String name, int replicas, String storage, String... resources) {
+        ObjectNode shard = JSON.createObjectNode().put("name", name).put("replicas", replicas);
+        ArrayNode routed = shard.putArray("resources");
+        for (String resource : resources) {
+            int slash = resource.lastIndexOf('/');
+            routed.addObject().put("apiGroup", resource.substring(0, slash)).put("resource", resource.substring(slash + 1));
+        }
+        if (storage != null) {
+            shard.putObject("storage").put("type", storage);
+        }
+        return shard;
+    }
+
     public HostedClusters named(String name) {
         metadata().put("name", name);
         return this;

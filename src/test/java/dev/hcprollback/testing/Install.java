@@ -123,6 +123,17 @@ public final class Install {
         }
     }
 
+    /**
+     * Applies HyperShift's HostedCluster CRD of its TechPreviewNoUpgrade feature set ({@link TestTools#hyperShiftTechPreviewCrds}),
+     * as a management cluster with TechPreview features on has it, and waits until it is established. The other
+     * tests of the JVM are unaffected: its schema accepts every object the Default set does.
+     */
+    public static void applyTechPreviewHostedClusterCrd(KubeApiServer server) {
+        try (KubernetesClient admin = server.client(TestUser.ADMIN)) {
+            applyCrds(admin, crdsIn(admin, TestTools.hyperShiftTechPreviewCrds(), "hostedclusters-"));
+        }
+    }
+
     private static void applyCrds(KubernetesClient admin, List<HasMetadata> crds) {
         crds.forEach(crd -> apply(admin, crd));
         for (HasMetadata crd : crds) {
@@ -241,9 +252,14 @@ public final class Install {
     }
 
     private static List<HasMetadata> hyperShiftCrds(KubernetesClient admin) {
-        try (Stream<Path> files = Files.list(TestTools.hyperShiftCrds())) {
+        return crdsIn(admin, TestTools.hyperShiftCrds(), "");
+    }
+
+    private static List<HasMetadata> crdsIn(KubernetesClient admin, Path dir, String prefix) {
+        try (Stream<Path> files = Files.list(dir)) {
             List<HasMetadata> crds = new ArrayList<>();
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith(prefix) && f.toString().endsWith(".yaml"))
+                    .sorted().toList()) {
                 try (InputStream in = Files.newInputStream(file)) {
                     crds.add(admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class));
                 }

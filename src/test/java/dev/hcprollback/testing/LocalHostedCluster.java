@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Map;
 import java.util.Optional;
 
@@ -81,6 +82,12 @@ public final class LocalHostedCluster {
      */
     public static LocalHostedCluster seed(KubernetesClient service, KubernetesClient hyperShift, String namespace,
             String name, EtcdProcess etcd, TestPki pki, Path workDir, Narrator narrator) {
+        return seed(service, hyperShift, namespace, name, etcd, pki, workDir, narrator, UnaryOperator.identity());
+    }
+
+    /** As above, the HostedCluster as {@code spec} makes it before it is created (e.g. with etcd shards). */
+    public static LocalHostedCluster seed(KubernetesClient service, KubernetesClient hyperShift, String namespace,
+            String name, EtcdProcess etcd, TestPki pki, Path workDir, Narrator narrator, UnaryOperator<HostedClusters> spec) {
         LocalHostedCluster local = new LocalHostedCluster(service, hyperShift, namespace, name, etcd, workDir, narrator);
         Instant now = Instant.now();
         HostedClusters fixture = HostedClusters.fixture().named(name).release(HostedClusters.tag("4.18.5")).history(
@@ -90,7 +97,7 @@ public final class LocalHostedCluster {
                         now.minus(Duration.ofDays(50))));
         ((ObjectNode) fixture.json().get("metadata")).put("namespace", namespace)
                 .remove(List.of("uid", "resourceVersion", "creationTimestamp", "generation"));
-        HostedCluster model = fixture.model();
+        HostedCluster model = spec.apply(fixture).model();
         local.hyperShift.createControlPlane(model, WRITERS, 1);
         new ManagementCluster(hyperShift).recordEtcdCredentials(model.controlPlaneNamespace(), pki);
         HostedCluster created = service.resource(model).create();

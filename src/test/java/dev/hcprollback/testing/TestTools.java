@@ -56,6 +56,22 @@ public final class TestTools {
         return dir;
     }
 
+    /**
+     * HyperShift's CRDs of its TechPreviewNoUpgrade feature set (EtcdSharding's {@code spec.etcd.managed.shards} among
+     * them), from the setting HCP_ROLLBACK_HYPERSHIFT_CRDS_TECHPREVIEW, else {@code .tools/hypershift-crds-techpreview}.
+     * For the HostedCluster it is a superset of the Default set's schema (the same fields and rules, more fields, a
+     * wider platform enum), so a server switched to it still accepts every Default object.
+     */
+    public static Path hyperShiftTechPreviewCrds() {
+        String configured = System.getenv("HCP_ROLLBACK_HYPERSHIFT_CRDS_TECHPREVIEW");
+        Path dir = configured != null ? Path.of(configured) : root().resolve("hypershift-crds-techpreview");
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException(dir + " is missing: set HCP_ROLLBACK_HYPERSHIFT_CRDS_TECHPREVIEW to a folder with"
+                    + " HyperShift's TechPreviewNoUpgrade CRDs (hostedclusters-*TechPreviewNoUpgrade.crd.yaml)");
+        }
+        return dir;
+    }
+
     private static Path require(Path tool) {
         if (!Files.isExecutable(tool)) {
             throw new IllegalStateException(tool + " is missing: run .ci/install-test-tools first (it installs etcd 3.5, "

@@ -16,6 +16,7 @@ import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.api.SnapshotCompression;
 import dev.hcprollback.eligibility.EncryptionKeyCheck;
+import dev.hcprollback.eligibility.EtcdShardCheck;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.ReleaseVersion;
@@ -51,6 +52,7 @@ public final class Preflight {
     static final String REVISION_BUMP = "revisionBump";
     static final String NODE_POOL_SKEW = "nodePoolSkew";
     static final String ENCRYPTION_KEY = "encryptionKey";
+    static final String ETCD_SHARDS = "etcdShards";
 
     /** Revisions must stay far below int64's limit: current + bump at most a quarter of it. */
     static final long REVISION_LIMIT = Long.MAX_VALUE / 4;
@@ -81,6 +83,7 @@ public final class Preflight {
             checks.add(revisionBump(run, members, plan.getDataLoss()));
         }
         checks.add(encryptionKey(run, snapshot));
+        etcdShards(run, snapshot).ifPresent(checks::add);
         checks.add(revertAdmission(run, plan));
         checks.add(nodePoolSkew(run, plan));
         String now = run.now();
@@ -423,6 +426,19 @@ public final class Preflight {
     static PreflightCheck encryptionKey(RollbackRun run, ControlPlaneSnapshot snapshot) {
         EncryptionKeyCheck.Result result = EncryptionKeyCheck.of(snapshot, run.cluster);
         return new PreflightCheck(ENCRYPTION_KEY, result.readable(), result.detail());
+    }
+
+    /**
+     * On a cluster with etcd shards (TechPreview EtcdSharding) only: the snapshot holds every PersistentVolume shard
+     * ({@link EtcdShardCheck}, the same decision as the webhook's and the rollback point's); the item names each shard
+     * and the resources it holds. Shards cannot change after the cluster was created, so this is not checked again.
+     */
+    static Optional<PreflightCheck> etcdShards(RollbackRun run, ControlPlaneSnapshot snapshot) {
+        if (run.cluster.etcdShards().isEmpty()) {
+            return Optional.empty();
+        }
+        EtcdShardCheck.Result result = EtcdShardCheck.of(snapshot, run.cluster);
+        return Optional.of(new PreflightCheck(ETCD_SHARDS, result.covered(), result.detail()));
     }
 
     static PreflightCheck nodePoolSkew(RollbackRun run, RollbackPlan plan) {

@@ -21,7 +21,6 @@ import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.config.HcpRollbackConfig.UnknownPayloadMode;
 import dev.hcprollback.config.HcpRollbackConfig.UpgradeGateMode;
 import dev.hcprollback.config.HcpRollbackConfig;
-import dev.hcprollback.eligibility.EncryptionKeyCheck;
 import dev.hcprollback.eligibility.RollbackEligibility;
 import dev.hcprollback.eligibility.SnapshotPayloads;
 import dev.hcprollback.eligibility.SnapshotSelection;
@@ -434,7 +433,7 @@ public class HostedClusterGate {
         Optional<ControlPlaneSnapshot> fresh = SnapshotSelection.newestVerified(
                 caches.snapshotsOf(before.getMetadata().getNamespace(), name(before)),
                 snapshot -> SnapshotPayloads.backs(snapshot, before) && SnapshotPayloads.isOfCurrentPayloadOf(snapshot, before)
-                        && snapshot.completedAt().get().isAfter(freshAfter) && EncryptionKeyCheck.readable(snapshot, before),
+                        && snapshot.completedAt().get().isAfter(freshAfter) && RollbackEligibility.restorable(snapshot, before),
                 Optional.empty());
         if (fresh.isPresent()) {
             return Verdict.allow(Rule.UPGRADE, what + "; rollback point: snapshot " + fresh.get().getMetadata().getName());

@@ -48,6 +48,7 @@ public enum Rule {
     ROLLBACK_WINDOW_EXPIRED("rollback-window-expired"),
     NO_VERIFIED_SNAPSHOT("no-verified-snapshot"),
     ENCRYPTION_KEY_GONE("encryption-key-gone"),
+    ETCD_SHARD_NOT_SNAPSHOTTED("etcd-shard-not-snapshotted"),
     NODEPOOL_NEWER_MINOR("nodepool-newer-minor"),
     BELOW_ROLLBACK_FLOOR("below-rollback-floor"),
     ROLLBACK_FLOOR_INVALID("rollback-floor-invalid"),
