@@ -67,6 +67,17 @@ final class DeploymentRollout {
                 .map(updated -> updated.isBefore(start)).orElse(false);
     }
 
+    /**
+     * Whether the Deployment's rollout has been stuck since before {@code start}: {@code Progressing=False},
+     * {@code ProgressDeadlineExceeded}, last transition before the start (a rollout of the update would have set
+     * {@code Progressing=True} again).
+     */
+    static boolean stuckBefore(Deployment deployment, Instant start) {
+        return condition(deployment, "Progressing").filter(c -> "False".equals(c.getStatus())
+                && DEADLINE_EXCEEDED.equals(c.getReason())).flatMap(c -> Timestamps.parse(c.getLastTransitionTime()))
+                .map(stuck -> stuck.isBefore(start)).orElse(false);
+    }
+
     static int wanted(Deployment deployment) {
         return Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
     }

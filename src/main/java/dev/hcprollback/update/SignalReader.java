@@ -29,8 +29,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * <p>
  * A signal's {@code since} is its own transition time, else when the record first saw it. What the
  * objects themselves show to predate the update is marked pre-existing here: a condition whose
- * lastTransitionTime is before the start; a Deployment short at the record's first look (the baseline)
- * whose rollout completed before the start, or that is {@code Available=False} since before the start.
+ * lastTransitionTime is before the start; a Deployment short at the record's first look (the baseline, when
+ * it comes within a poll interval of the start) whose rollout completed before the start, that is
+ * {@code Available=False} since before the start, or whose rollout has been stuck since before the start.
  * {@link Attribution} carries the baseline over to later looks and counts the rest from the start.
  */
 final class SignalReader {
@@ -48,7 +49,10 @@ final class SignalReader {
         List<HealthSignal> before = Optional.ofNullable(record.getStatus()).map(ControlPlaneUpdateStatus::getEvidence)
                 .orElse(List.of());
         Seen seen = new Seen(now, before);
-        boolean baseline = record.getStatus() == null || record.getStatus().getBaselineTime() == null;
+        // the first look shows the start only when it comes with it: one after the sidecar was down, or at a record
+        // made again, may see what the update already broke
+        boolean baseline = (record.getStatus() == null || record.getStatus().getBaselineTime() == null)
+                && !now.isAfter(start.plus(settings.pollInterval()));
         List<RedSignal> red = new ArrayList<>();
         condition(cluster, "Available", "False", settings.availableThreshold(), start, seen, red);
         condition(cluster, "Degraded", "True", settings.degradedThreshold(), start, seen, red);
@@ -95,6 +99,10 @@ final class SignalReader {
         String object = "Deployment " + deployment.getMetadata().getName();
         RedSignal signal = new RedSignal("DeploymentUnavailable", object, seen.since("DeploymentUnavailable", object,
                 short_.since()), settings.deploymentThreshold(), short_.message(), short_.missing(), null);
+        if (DeploymentRollout.stuckBefore(deployment, start)) {
+            return Optional.of(signal.preExisting("rollout stuck (" + DeploymentRollout.DEADLINE_EXCEEDED + ") since "
+                    + Timestamps.format(short_.since().get()) + ", before the update started"));
+        }
         boolean rolledBefore = DeploymentRollout.rolledBefore(deployment, start);
         if (rolledBefore && short_.since().filter(t -> t.isBefore(start)).isPresent()) {
             return Optional.of(signal.preExisting("Available=False since " + Timestamps.format(short_.since().get())

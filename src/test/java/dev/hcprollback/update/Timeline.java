@@ -33,16 +33,20 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *       kube-apiserver-new-0: {restarts: 2, ready: false}
  *   - at: 14
  *     complete: true         # HyperShift reports the new version Completed
+ *   - at: 15
+ *     watching: false        # the sidecar is down: no look until a step sets it true again
+ *     deleteRecord: true     # someone deletes the update's record (the watch makes it again)
+ * sidecarClockAhead: -3      # optional: minutes the sidecar's clock is ahead of the control plane's
  * </pre>
  */
-record Timeline(String name, String description, String expect, int end, List<Step> steps) {
+record Timeline(String name, String description, String expect, int end, List<Step> steps, Integer sidecarClockAhead) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
     /** One minute's changes. {@code progressing} is the Deployment controller's reason (its status follows from it). */
     record Step(int at, boolean update, boolean complete, Map<String, String> conditions,
-            Map<String, DeploymentState> deployments, Map<String, PodState> pods) {
+            Map<String, DeploymentState> deployments, Map<String, PodState> pods, Boolean watching, boolean deleteRecord) {
         Step {
             conditions = conditions == null ? Map.of() : conditions;
             deployments = deployments == null ? Map.of() : deployments;

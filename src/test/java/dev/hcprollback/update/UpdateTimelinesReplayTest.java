@@ -64,7 +64,12 @@ class UpdateTimelinesReplayTest {
     static final List<String> TIMELINES = List.of(
             "z-stream-normal", "z-stream-slow", "pre-existing-degraded", "pre-existing-short-deployment",
             "flapping-operators", "available-blip",
-            "crashloop-kube-apiserver", "etcd-unavailable", "cluster-version-failing", "crashloop-on-degraded-cluster");
+            "crashloop-kube-apiserver", "etcd-unavailable", "cluster-version-failing", "crashloop-on-degraded-cluster",
+            // odd but valid cases
+            "pre-existing-stuck-deployment", "single-replica-control-plane", "sidecar-clock-ahead",
+            "pre-existing-short-crashloops", "pre-existing-short-gets-worse", "sidecar-restart-mid-update",
+            "record-recreated-mid-update", "flapping-settles-red", "single-replica-down", "never-completes",
+            "sidecar-clock-behind");
 
     @BeforeAll
     static void crds() {
@@ -118,8 +123,10 @@ class UpdateTimelinesReplayTest {
         Instant start = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         moveTo(world, start.minus(Duration.ofHours(25)).plus(Duration.ofMinutes(before.isEmpty() ? 0 : before.get(0))));
         world.create();
-        UpdateWatch watch = new UpdateWatch(client, caches, UpdateSettings.defaults(), world.clock, silent(),
-                new UpdateMetrics(new SimpleMeterRegistry(), world.clock));
+        java.time.Clock sidecarClock = java.time.Clock.offset(world.clock,
+                Duration.ofMinutes(Optional.ofNullable(timeline.sidecarClockAhead()).orElse(0)));
+        UpdateWatch watch = new UpdateWatch(client, caches, UpdateSettings.defaults(), sidecarClock, silent(),
+                new UpdateMetrics(new SimpleMeterRegistry(), sidecarClock));
         world.simulator.completeRollouts = false;
         Replayer replayer = new Replayer(world);
         for (int at : before) {
@@ -131,10 +138,21 @@ class UpdateTimelinesReplayTest {
         Optional<Integer> inconclusive = Optional.empty();
         UpdateHealth last = UpdateHealth.Soaking;
         List<String> preExisting = new ArrayList<>();
+        boolean watching = true;
         for (int minute = 0; minute <= timeline.end(); minute++) {
             moveTo(world, start.plus(Duration.ofMinutes(minute)));
-            timeline.stepsAt(minute).forEach(replayer::apply);
+            List<Timeline.Step> steps = timeline.stepsAt(minute);
+            steps.forEach(replayer::apply);
             replayer.tick();
+            for (Timeline.Step step : steps) {
+                watching = Optional.ofNullable(step.watching()).orElse(watching);
+                if (step.deleteRecord()) {
+                    newest(world).ifPresent(r -> client.resource(r).delete());
+                }
+            }
+            if (!watching) {
+                continue;
+            }
             CachesCaughtUp.await(client, caches, world, LIMIT);
             watch.watch(world.cluster());
             Optional<ControlPlaneUpdate> record = newest(world);
