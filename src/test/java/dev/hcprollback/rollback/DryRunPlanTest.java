@@ -112,7 +112,8 @@ class DryRunPlanTest {
             assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"), plan.getSteps());
             // the preflight checklist is in the plan, each item with its figures
             assertEquals(List.of("volumeCapacity/data-etcd-0", "volumeCapacity/data-etcd-1", "volumeCapacity/data-etcd-2",
-                    "fetchImage", "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "revertAdmission", "nodePoolSkew"),
+                    "fetchImage", "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "revertAdmission",
+                    "hyperShiftAcceptsRevert", "nodePoolSkew"),
                     plan.getPreflight().stream().map(PreflightCheck::getName).toList());
             plan.getPreflight().forEach(check -> assertTrue(check.passed(), check.toString()));
             assertTrue(plan.getPreflight().get(0).getDetail().startsWith("needs "), plan.getPreflight().get(0).getDetail());
@@ -125,7 +126,7 @@ class DryRunPlanTest {
             assertTrue(fetchImage.startsWith(RollbackSettings.DEFAULT_FETCH_IMAGE + " (from hcp-rollback.rollback.fetch-image) "
                     + "was pulled and ran beside the etcd members"), fetchImage);
             assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, plan.getFetchImage(), "the plan decides the stage Jobs' image");
-            assertTrue(status.getMessage().contains("Preflight: all 10 items pass."), status.getMessage());
+            assertTrue(status.getMessage().contains("Preflight: all 11 items pass."), status.getMessage());
             DataLossWindow loss = plan.getDataLoss();
             assertEquals(snapshotRevision, loss.getSnapshotRevision());
             assertEquals(now, loss.getCurrentRevision());
