@@ -46,6 +46,25 @@ public class NodePool extends CustomResource<NodePool.Spec, NodePool.Status> imp
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Status extends KeepsUnknownFields {
         private String version;
+        private Integer replicas;
+        private java.util.List<Condition> conditions = new java.util.ArrayList<>();
+
+        /** The machines the pool has ({@code status.replicas}); null when HyperShift reported none. */
+        public Integer getReplicas() {
+            return replicas;
+        }
+
+        public void setReplicas(Integer replicas) {
+            this.replicas = replicas;
+        }
+
+        public java.util.List<Condition> getConditions() {
+            return conditions;
+        }
+
+        public void setConditions(java.util.List<Condition> conditions) {
+            this.conditions = conditions == null ? new java.util.ArrayList<>() : conditions;
+        }
 
         public String getVersion() {
             return version;
@@ -54,6 +73,68 @@ public class NodePool extends CustomResource<NodePool.Spec, NodePool.Status> imp
         public void setVersion(String version) {
             this.version = version;
         }
+    }
+
+    /**
+     * A NodePool condition, as HyperShift writes it ({@code type}, {@code status} "True"/"False"/"Unknown",
+     * {@code severity}, {@code reason}, {@code message}, {@code lastTransitionTime}, {@code observedGeneration}): not
+     * Kubernetes' metav1.Condition, so every field but the four read here is kept as it came.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Condition extends KeepsUnknownFields {
+        private String type;
+        private String status;
+        private String reason;
+        private String message;
+
+        public Condition() {
+        }
+
+        public Condition(String type, String status, String reason, String message) {
+            this.type = type;
+            this.status = status;
+            this.reason = reason;
+            this.message = message;
+        }
+
+        public String getType() {
+            return type;
+        }
+
+        public void setType(String type) {
+            this.type = type;
+        }
+
+        public String getStatus() {
+            return status;
+        }
+
+        public void setStatus(String status) {
+            this.status = status;
+        }
+
+        public String getReason() {
+            return reason;
+        }
+
+        public void setReason(String reason) {
+            this.reason = reason;
+        }
+
+        public String getMessage() {
+            return message;
+        }
+
+        public void setMessage(String message) {
+            this.message = message;
+        }
+    }
+
+    /** The condition of this type in {@code status.conditions}, if reported. */
+    @JsonIgnore
+    public Optional<Condition> condition(String type) {
+        return Optional.ofNullable(getStatus()).stream().flatMap(s -> s.getConditions().stream())
+                .filter(c -> type.equals(c.getType())).findFirst();
     }
 
     @JsonIgnore

@@ -114,7 +114,8 @@ class DryRunPlanTest {
             assertEquals(List.of("Pause", "Stage", "Quiesce", "Swap", "StartEtcd", "Revert", "Resume", "Verify"), plan.getSteps());
             // the preflight checklist is in the plan, each item with its figures
             assertEquals(List.of("volumeCapacity/data-etcd-0", "volumeCapacity/data-etcd-1", "volumeCapacity/data-etcd-2",
-                    "fetchImage", "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "encryptionKey", "revertAdmission", "nodePoolSkew"),
+                    "fetchImage", "restoreImage", "snapshotObject", "revisionHeadroom", "revisionBump", "encryptionKey",
+                    "revertAdmission", "hyperShiftAcceptsRevert", "nodePoolSkew"),
                     plan.getPreflight().stream().map(PreflightCheck::getName).toList());
             plan.getPreflight().forEach(check -> assertTrue(check.passed(), check.toString()));
             assertTrue(plan.getPreflight().get(0).getDetail().startsWith("needs "), plan.getPreflight().get(0).getDetail());

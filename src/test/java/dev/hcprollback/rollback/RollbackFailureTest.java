@@ -627,8 +627,9 @@ class RollbackFailureTest {
             }
         }), world.requestRollback("payments-to-4-18-5", RollbackStrategy.RestoreEtcd, false));
         assertLeftPaused(world, rollback, "StartEtcdTimeout",
-                "patch hostedcluster payments --type merge -p '{\"spec\":{\"release\":{\"image\":\""
-                        + HostedClusters.tag("4.18.5") + "\"}}}'");
+                "patch hostedcluster payments --type merge -p '{\"metadata\":{\"annotations\":{"
+                        + "\"hypershift.openshift.io/force-upgrade-to\":null,\"hypershift.openshift.io/restored-from-backup\":"
+                        + "\"true\"}},\"spec\":{\"release\":{\"image\":\"" + HostedClusters.tag("4.18.5") + "\"}}}'");
         assertTrue(rollback.getStatus().getMessage()
                 .contains("scale deployment/kube-apiserver --replicas=3"), rollback.getStatus().getMessage());
         assertEquals(3, world.etcdReplicas());

@@ -40,6 +40,8 @@ import dev.hcprollback.api.SnapshotPhase;
 import dev.hcprollback.api.SnapshotReason;
 import dev.hcprollback.api.UpdateHealth;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.ReleaseChangeCheck;
+import dev.hcprollback.hypershift.RestoreRecovery;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.rollback.restore.RestoreJobs;
 import dev.hcprollback.rollback.steps.RollbackConditions;
@@ -212,12 +214,24 @@ class RollbackOnRealApiServerIT {
             payments.putInEtcd(DATA_KEY, "4.18.5 settings, edited after the snapshot");
 
             ControlPlaneUpdate update = forceUpdateTo(payments, "4.18.6", preUpgrade);
+            // forced as HyperShift forces one: the annotation names 4.18.6 for good, and the broken release is not
+            // Upgradeable; before the Revert removed the annotation, HyperShift refused the revert to 4.18.5
+            admin.resources(HostedCluster.class).inNamespace(payments.namespace).withName(payments.name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
+                            + ReleaseChangeCheck.FORCE_UPGRADE_TO + "\":\"" + HostedClusters.tag("4.18.6") + "\"}}}");
+            payments.hyperShift.reportedConditions.put(ReleaseChangeCheck.UPGRADEABLE, "False");
             payments.putInEtcd(DATA_KEY, "written on 4.18.6 by the broken release");
             ControlPlaneUpdate unhealthy = breakTheUpdate(payments, update);
 
             ControlPlaneRollback done = sreRequestsTheRollback(payments, unhealthy);
 
             assertPayloadBack(payments, done);
+            HostedCluster after = payments.cluster();
+            assertNull(after.getMetadata().getAnnotations().get(ReleaseChangeCheck.FORCE_UPGRADE_TO), "the Revert removed it");
+            assertEquals(0, payments.hyperShift.refusedReleaseChanges.get(), "HyperShift never refused the revert");
+            assertNull(after.getMetadata().getAnnotations().get(RestoreRecovery.ANNOTATION), "HyperShift removed it");
+            assertTrue(after.getStatus().isConditionTrue(RestoreRecovery.CONDITION), "HyperShift's recovery ran");
+            assertTrue(payments.hyperShift.recoveryRounds.get() >= 1, "Verify waited for the recovery");
             assertEquals("4.18.5 settings", payments.readFromEtcd(DATA_KEY), "etcd holds the snapshot's data again");
             assertTrue(payments.hyperShift.ranJobs.containsAll(done.getStatus().getRestoreJobs()),
                     "every restore Job ran for real: " + payments.hyperShift.ranJobs);

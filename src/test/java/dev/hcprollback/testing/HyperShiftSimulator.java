@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -15,6 +16,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedClusterStatus;
+import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.ReleaseChangeCheck;
+import dev.hcprollback.hypershift.RestoreRecovery;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.hypershift.VersionStatus;
@@ -58,7 +62,12 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
  * <li>hypershift-operator: {@code spec.pausedUntil} {@code "true"} sets {@code ReconciliationActive=False}
  * (reason {@code ReconciliationPaused}), its absence sets it True; while not paused, a new
  * {@code spec.release.image} becomes {@code status.version.desired} and a {@code Partial} history entry,
- * which the next tick completes (the same for {@code status.controlPlaneVersion});</li>
+ * which the next tick completes (the same for {@code status.controlPlaneVersion}); unless its own release-change
+ * check refuses the payload ({@link ReleaseChangeCheck}: {@code force-upgrade-to} naming another image while
+ * {@code ClusterVersionUpgradeable} is not True, ...): then {@code Progressing=False}, reason {@code Blocked}, and
+ * nothing else of the cluster is reconciled; while {@code restored-from-backup} is set and the cluster is not paused,
+ * the post-restore recovery ({@link RestoreRecovery}): {@code HostedClusterRestoredFromBackup} False, then True, then
+ * the annotation removed;</li>
  * <li>Deployment/StatefulSet controllers and kubelet: pods (of the workload's pod template) are created or deleted to
  * match {@code spec.replicas} and reported running and ready, and the workload's status reports them;</li>
  * <li>Job controller: a restore Job (stage or swap) "runs": it is marked succeeded, or failed for members
@@ -148,6 +157,12 @@ public class HyperShiftSimulator {
      * {@code True}): what a broken update shows. Removed types are left as last set.
      */
     public final Map<String, String> reportedConditions = new java.util.concurrent.ConcurrentHashMap<>();
+    /** False: the post-restore recovery never finishes ({@code HostedClusterRestoredFromBackup} stays False). */
+    public volatile boolean recoverAfterRestore = true;
+    /** Rounds in which the post-restore recovery ran and had not finished. */
+    public final AtomicInteger recoveryRounds = new AtomicInteger();
+    /** Rounds in which the operator's release-change check refused the spec's payload (reconciliation blocked). */
+    public final AtomicInteger refusedReleaseChanges = new AtomicInteger();
     /** Names of the restore Jobs this simulator "ran" (marked finished). */
     public final List<String> ranJobs = new ArrayList<>();
     /** Writes the API server refused with 409 because another writer came first, and that were read and made again. */
@@ -266,6 +281,7 @@ public class HyperShiftSimulator {
                     reportStatus(fresh);
                 }
             });
+            removeRecoveredAnnotation(cluster);
         }
     }
 
@@ -481,7 +497,17 @@ public class HyperShiftSimulator {
         setCondition(status, "EtcdAvailable", etcdQuorum ? "True" : "False",
                 etcdQuorum ? "QuorumAvailable" : "EtcdWaitingForQuorum", now);
         reportedConditions.forEach((type, value) -> setCondition(status, type, value, "Reported", now));
+        // the operator's own check of a release change, computed (and reported) before it looks at the pause
+        Optional<String> refusal = ReleaseChangeCheck.refusal(cluster, PayloadImage.of(ReleaseChangeCheck
+                .controlPlaneImage(cluster.getSpec())).flatMap(PayloadImage::versionFromTag));
+        if (refusal.isPresent()) {
+            setCondition(status, "Progressing", "False", ReleaseChangeCheck.BLOCKED,
+                    "ClusterVersionUpgradeable condition is false: " + refusal.get(), now);
+            refusedReleaseChanges.incrementAndGet();
+            return;
+        }
         if (!paused) {
+            recover(cluster, now);
             rollOut(status.getVersion(), cluster.getSpec().getRelease().getImage(), now);
             String cp = cluster.getSpec().getControlPlaneRelease() != null
                     ? cluster.getSpec().getControlPlaneRelease().getImage()
@@ -490,6 +516,51 @@ public class HyperShiftSimulator {
             boolean settled = status.getVersion() == null || status.getVersion().getHistory().isEmpty()
                     || status.getVersion().getHistory().get(0).isCompleted();
             setCondition(status, "Progressing", settled ? "False" : "True", settled ? "AsExpected" : "Rolling", now);
+        }
+    }
+
+    /**
+     * The post-restore recovery ({@link RestoreRecovery}) while the annotation is there: the condition False ("not
+     * finished yet") at the first round, True at the next unless {@link #recoverAfterRestore} is off. Removing the
+     * annotation once it is True is {@link #removeRecoveredAnnotation}'s, a write of metadata of its own.
+     */
+    private void recover(HostedCluster cluster, String now) {
+        if (cluster.getMetadata().getAnnotations() == null
+                || cluster.getMetadata().getAnnotations().get(RestoreRecovery.ANNOTATION) == null) {
+            return;
+        }
+        HostedClusterStatus status = cluster.getStatus();
+        boolean started = status.condition(RestoreRecovery.CONDITION).filter(c -> "False".equals(c.getStatus())).isPresent();
+        boolean finished = started && recoverAfterRestore;
+        if (!finished) {
+            recoveryRounds.incrementAndGet();
+        }
+        // HyperShift would copy a True left by an earlier restore and drop the annotation at once; here each restore recovers afresh
+        status.getConditions().removeIf(c -> RestoreRecovery.CONDITION.equals(c.getType())
+                && !c.getStatus().equals(finished ? "True" : "False"));
+        setCondition(status, RestoreRecovery.CONDITION, finished ? "True" : "False", RestoreRecovery.REASON,
+                finished ? "Hosted cluster recovery finished" : "Hosted cluster recovery not finished yet", now);
+    }
+
+    /** The hypershift-operator removes the annotation once the condition it copied is True. */
+    private void removeRecoveredAnnotation(HostedCluster cluster) {
+        HostedCluster current = client.resources(HostedCluster.class).inNamespace(cluster.getMetadata().getNamespace())
+                .withName(cluster.getMetadata().getName()).get();
+        if (current == null || current.getMetadata().getAnnotations() == null
+                || current.getMetadata().getAnnotations().get(RestoreRecovery.ANNOTATION) == null
+                || current.getStatus() == null || !current.getStatus().isConditionTrue(RestoreRecovery.CONDITION)) {
+            return;
+        }
+        // an update of the object as read, as the operator's client.Update: refused (409) if anyone wrote since
+        current.getMetadata().getAnnotations().remove(RestoreRecovery.ANNOTATION);
+        try {
+            client.resource(current).update();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // another writer came first: the next round looks again
+            conflictsRetried.incrementAndGet();
         }
     }
 
@@ -521,9 +592,21 @@ public class HyperShiftSimulator {
         if (existing != null && value.equals(existing.getStatus())) {
             return;
         }
+        setCondition(status, type, value, reason, "", now);
+    }
+
+    /** As metav1's SetStatusCondition: reason and message follow, the transition time moves only with the status. */
+    private static void setCondition(HostedClusterStatus status, String type, String value, String reason, String message,
+            String now) {
+        Condition existing = status.condition(type).orElse(null);
+        if (existing != null && value.equals(existing.getStatus()) && reason.equals(existing.getReason())
+                && message.equals(existing.getMessage())) {
+            return;
+        }
+        String since = existing != null && value.equals(existing.getStatus()) ? existing.getLastTransitionTime() : now;
         status.getConditions().removeIf(c -> type.equals(c.getType()));
         status.getConditions().add(new ConditionBuilder().withType(type).withStatus(value).withReason(reason)
-                .withMessage("").withLastTransitionTime(now).build());
+                .withMessage(message).withLastTransitionTime(since).build());
     }
 
     /**

@@ -19,6 +19,7 @@ import dev.hcprollback.eligibility.EncryptionKeyCheck;
 import dev.hcprollback.eligibility.EtcdShardCheck;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
+import dev.hcprollback.hypershift.ReleaseChangeCheck;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.rollback.etcd.EtcdMembers;
 import dev.hcprollback.rollback.restore.RestoreJobs;
@@ -53,6 +54,7 @@ public final class Preflight {
     static final String NODE_POOL_SKEW = "nodePoolSkew";
     static final String ENCRYPTION_KEY = "encryptionKey";
     static final String ETCD_SHARDS = "etcdShards";
+    static final String HYPERSHIFT_ACCEPTS_REVERT = "hyperShiftAcceptsRevert";
 
     /** Revisions must stay far below int64's limit: current + bump at most a quarter of it. */
     static final long REVISION_LIMIT = Long.MAX_VALUE / 4;
@@ -85,6 +87,7 @@ public final class Preflight {
         checks.add(encryptionKey(run, snapshot));
         etcdShards(run, snapshot).ifPresent(checks::add);
         checks.add(revertAdmission(run, plan));
+        checks.add(hyperShiftAcceptsRevert(run, plan));
         checks.add(nodePoolSkew(run, plan));
         String now = run.now();
         checks.forEach(c -> c.setCheckTime(now));
@@ -93,13 +96,15 @@ public final class Preflight {
 
     /**
      * Right before the point of no return: the items that can have changed since the plan (the API server's
-     * encryption keys, the admission of the revert, the NodePools) are checked again and updated in the plan.
+     * encryption keys, the admission of the revert, HyperShift's own check of it, the NodePools) are checked again and
+     * updated in the plan.
      *
      * @return the items that fail now
      */
     static List<PreflightCheck> recheck(RollbackRun run) throws StepFailure {
         RollbackPlan plan = run.plan();
-        List<PreflightCheck> again = List.of(encryptionKey(run, run.snapshot()), revertAdmission(run, plan), nodePoolSkew(run, plan));
+        List<PreflightCheck> again = List.of(encryptionKey(run, run.snapshot()), revertAdmission(run, plan),
+                hyperShiftAcceptsRevert(run, plan), nodePoolSkew(run, plan));
         String now = run.now();
         for (PreflightCheck check : again) {
             check.setCheckTime(now);
@@ -417,7 +422,34 @@ public final class Preflight {
         }
     }
 
-    /** Workers are not rolled back: no NodePool may run a newer minor than the target control plane. */
+    /**
+     * The hypershift-operator will roll the reverted payload out: its own check of a release change
+     * ({@link ReleaseChangeCheck}), applied to the cluster as the revert patch leaves it ({@code force-upgrade-to}
+     * removed, the plan's payload) and its status now. A refusal there would leave the restored cluster on the newer
+     * payload's spec with reconciliation blocked; HyperShift's release-image validation (the payload can be looked up,
+     * no y-stream downgrade, a minor the operator supports) is not predicted here: the eligibility rules keep the
+     * minor, and Verify reports a {@code ValidReleaseImage=False}.
+     */
+    static PreflightCheck hyperShiftAcceptsRevert(RollbackRun run, RollbackPlan plan) {
+        HostedCluster after = run.client.getKubernetesSerialization().clone(run.cluster);
+        after.getSpec().setRelease(dev.hcprollback.hypershift.Release.of(plan.getToReleaseImage()));
+        if (plan.getToControlPlaneReleaseImage() != null) {
+            after.getSpec().setControlPlaneRelease(dev.hcprollback.hypershift.Release.of(plan.getToControlPlaneReleaseImage()));
+        }
+        String forced = after.getMetadata().getAnnotations() == null ? null
+                : after.getMetadata().getAnnotations().remove(ReleaseChangeCheck.FORCE_UPGRADE_TO);
+        String upgradeable = run.conditionStatus(ReleaseChangeCheck.UPGRADEABLE);
+        String facts = ReleaseChangeCheck.UPGRADEABLE + " is " + upgradeable
+                + (forced == null ? "" : "; the revert removes " + ReleaseChangeCheck.FORCE_UPGRADE_TO + " (" + forced
+                        + "), which would otherwise refuse it");
+        return ReleaseChangeCheck.refusal(after, ReleaseVersion.parse(plan.getToVersion()))
+                .map(refusal -> new PreflightCheck(HYPERSHIFT_ACCEPTS_REVERT, false, "the hypershift-operator would refuse "
+                        + "the payload change to " + plan.getToVersion() + " (\"" + refusal + "\") and block reconciliation: "
+                        + facts))
+                .orElseGet(() -> new PreflightCheck(HYPERSHIFT_ACCEPTS_REVERT, true, "the hypershift-operator accepts the "
+                        + "payload change to " + plan.getToVersion() + ": " + facts));
+    }
+
     /**
      * Every encryption key the snapshot's data may be encrypted with is still configured for the hosted API server
      * ({@link EncryptionKeyCheck}, the same decision as the webhook's and the rollback point's); a KMS key's presence
@@ -441,6 +473,7 @@ public final class Preflight {
         return Optional.of(new PreflightCheck(ETCD_SHARDS, result.covered(), result.detail()));
     }
 
+    /** Workers are not rolled back: no NodePool may run a newer minor than the target control plane. */
     static PreflightCheck nodePoolSkew(RollbackRun run, RollbackPlan plan) {
         ReleaseVersion target = ReleaseVersion.parse(plan.getToVersion()).orElseThrow();
         List<NodePool> pools = run.client.resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()

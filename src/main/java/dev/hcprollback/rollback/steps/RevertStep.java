@@ -4,11 +4,14 @@ import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.hypershift.HostedClusterSpec;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.Release;
+import dev.hcprollback.hypershift.ReleaseChangeCheck;
+import dev.hcprollback.hypershift.RestoreRecovery;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
  * Revert: merge-patches {@code spec.release.image} (and {@code spec.controlPlaneRelease.image} when
- * set) to the snapshot's payload. The same patch passed admission as a server-side dry run in the
+ * set) to the snapshot's payload, removes {@code force-upgrade-to} and, when etcd was restored, sets
+ * {@code restored-from-backup} ({@link RollbackRun#revertPatch(RollbackPlan)}). The same patch passed admission as a server-side dry run in the
  * preflight and again right before the point of no return.
  */
 public final class RevertStep implements StepAction {
@@ -20,7 +23,13 @@ public final class RevertStep implements StepAction {
         boolean releaseDone = samePayload(plan.getToReleaseImage(), image(spec.getRelease()));
         boolean controlPlaneDone = plan.getToControlPlaneReleaseImage() == null
                 || samePayload(plan.getToControlPlaneReleaseImage(), image(spec.getControlPlaneRelease()));
-        if (!releaseDone || !controlPlaneDone) {
+        java.util.Map<String, String> annotations = run.cluster.getMetadata().getAnnotations() == null ? java.util.Map.of()
+                : run.cluster.getMetadata().getAnnotations();
+        // HyperShift is paused until Resume: nobody but this patch sets or clears these two before then
+        boolean annotationsDone = annotations.get(ReleaseChangeCheck.FORCE_UPGRADE_TO) == null
+                && (!RollbackRun.restoresEtcd(plan) || annotations.get(RestoreRecovery.ANNOTATION) != null);
+        String forced = annotations.get(ReleaseChangeCheck.FORCE_UPGRADE_TO);
+        if (!releaseDone || !controlPlaneDone || !annotationsDone) {
             try {
                 run.patchCluster(run.revertPatch());
             } catch (KubernetesClientException e) {
@@ -38,7 +47,10 @@ public final class RevertStep implements StepAction {
             run.pointOfNoReturnPassed("the payload was patched back");
         }
         return new Outcome.Done("spec.release.image" + (plan.getToControlPlaneReleaseImage() == null ? ""
-                : " and spec.controlPlaneRelease.image") + " set to " + plan.getToVersion());
+                : " and spec.controlPlaneRelease.image") + " set to " + plan.getToVersion()
+                + (forced == null ? "" : "; " + ReleaseChangeCheck.FORCE_UPGRADE_TO + " (" + forced + ") removed")
+                + (RollbackRun.restoresEtcd(plan) ? "; " + RestoreRecovery.ANNOTATION + " set for HyperShift's post-restore "
+                        + "recovery" : ""));
     }
 
     /** A 4xx answer other than a conflict: the API server (in practice admission) said no. */

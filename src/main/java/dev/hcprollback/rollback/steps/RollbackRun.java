@@ -20,6 +20,8 @@ import dev.hcprollback.api.RollbackStep;
 import dev.hcprollback.cluster.RollbackEvents;
 import dev.hcprollback.hypershift.ControlPlaneWorkloads;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.ReleaseChangeCheck;
+import dev.hcprollback.hypershift.RestoreRecovery;
 import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.rollback.etcd.EtcdMembersReader;
 import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
@@ -231,14 +233,31 @@ public final class RollbackRun {
         return revertPatch(plan());
     }
 
+    /**
+     * The merge patch that puts the plan's payload back, in one write with what HyperShift needs to accept and follow
+     * it: {@code force-upgrade-to} removed (HyperShift refuses any release change that annotation does not name while
+     * ClusterVersionUpgradeable is not True; without it, its z-stream exception lets the revert through, see
+     * {@link ReleaseChangeCheck}), and, when etcd was restored, {@code restored-from-backup} set so that HyperShift runs
+     * its post-restore recovery ({@link RestoreRecovery}).
+     */
     public static ObjectNode revertPatch(RollbackPlan plan) {
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        ObjectNode annotations = patch.putObject("metadata").putObject("annotations");
+        annotations.putNull(ReleaseChangeCheck.FORCE_UPGRADE_TO);
+        if (restoresEtcd(plan)) {
+            annotations.put(RestoreRecovery.ANNOTATION, RestoreRecovery.VALUE);
+        }
         ObjectNode spec = patch.putObject("spec");
         spec.putObject("release").put("image", plan.getToReleaseImage());
         if (plan.getToControlPlaneReleaseImage() != null) {
             spec.putObject("controlPlaneRelease").put("image", plan.getToControlPlaneReleaseImage());
         }
         return patch;
+    }
+
+    /** The plan swaps etcd's data for the snapshot's (every strategy but PayloadOnly). */
+    public static boolean restoresEtcd(RollbackPlan plan) {
+        return plan.getSteps() != null && plan.getSteps().contains(dev.hcprollback.api.Step.Swap.name());
     }
 
     /** Gives {@code spec.pausedUntil} back as it was before Pause, when Pause set it. Idempotent. */

@@ -5,15 +5,21 @@ import java.util.List;
 
 import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.PayloadIdentity;
 import dev.hcprollback.hypershift.PayloadImage;
+import dev.hcprollback.hypershift.ReleaseChangeCheck;
 import dev.hcprollback.hypershift.ReleaseVersion;
+import dev.hcprollback.hypershift.RestoreRecovery;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.hypershift.VersionStatus;
+import io.fabric8.kubernetes.api.model.Condition;
 
 /**
  * Verify: waits for the HostedCluster to report the target payload as desired and Completed,
- * {@code Available=True} and {@code Degraded} not True.
+ * {@code Available=True} and {@code Degraded} not True; after an etcd restore, for HyperShift's post-restore
+ * recovery ({@code HostedClusterRestoredFromBackup=True}, the annotation removed); and for every NodePool with nodes
+ * to report {@code ReachedIgnitionEndpoint=True}. While HyperShift refuses the payload, the wait says why.
  */
 public final class VerifyStep implements StepAction {
 
@@ -43,10 +49,86 @@ public final class VerifyStep implements StepAction {
         if (run.conditionStatus("Degraded").equals("True")) {
             missing.add("Degraded is True");
         }
-        if (!missing.isEmpty()) {
-            return new Outcome.Wait(plan.getToVersion() + " to be Completed and Available (" + String.join("; ", missing) + ")");
+        hyperShiftRefuses(cluster).ifPresent(missing::add);
+        boolean restored = RollbackRun.restoresEtcd(plan);
+        if (restored) {
+            recoveryPending(cluster).ifPresent(missing::add);
         }
-        return new Outcome.Done(plan.getToVersion() + " Completed, Available, not Degraded");
+        List<String> notIgnited = nodePoolsWithoutIgnition(run);
+        if (!notIgnited.isEmpty()) {
+            missing.add("NodePool(s) with nodes not reporting " + RestoreRecovery.REACHED_IGNITION_ENDPOINT + "=True: "
+                    + String.join(", ", notIgnited));
+        }
+        if (!missing.isEmpty()) {
+            return new Outcome.Wait(plan.getToVersion() + " to be Completed and Available"
+                    + (restored ? " and HyperShift's post-restore recovery finished" : "") + " (" + String.join("; ", missing) + ")");
+        }
+        return new Outcome.Done(plan.getToVersion() + " Completed, Available, not Degraded"
+                + (restored ? "; " + RestoreRecovery.CONDITION + "=True and HyperShift removed " + RestoreRecovery.ANNOTATION : "")
+                + "; every NodePool with nodes reports " + RestoreRecovery.REACHED_IGNITION_ENDPOINT);
+    }
+
+    /**
+     * What the hypershift-operator says when it will not roll the payload out: {@code ValidReleaseImage=False} (it
+     * could not look the payload up, or judged it invalid) or {@code Progressing=False} with reason {@code Blocked}
+     * (its own upgrade check, {@link ReleaseChangeCheck}). It stays blocked until the cause changes.
+     */
+    private static java.util.Optional<String> hyperShiftRefuses(HostedCluster cluster) {
+        if (cluster.getStatus() == null) {
+            return java.util.Optional.empty();
+        }
+        java.util.Optional<Condition> invalid = cluster.getStatus().condition("ValidReleaseImage")
+                .filter(c -> "False".equals(c.getStatus()));
+        if (invalid.isPresent()) {
+            return java.util.Optional.of("HyperShift refuses the payload: ValidReleaseImage=False (" + invalid.get().getReason()
+                    + ": " + invalid.get().getMessage() + ")");
+        }
+        return cluster.getStatus().condition("Progressing")
+                .filter(c -> "False".equals(c.getStatus()) && ReleaseChangeCheck.BLOCKED.equals(c.getReason()))
+                .map(c -> "HyperShift blocks the payload change: Progressing=False (Blocked: " + c.getMessage() + ")");
+    }
+
+    /**
+     * HyperShift's recovery after a restore ({@link RestoreRecovery}) is not over: its condition is not True, or the
+     * annotation the Revert set is still there (HyperShift removes it once the condition is True).
+     */
+    private static java.util.Optional<String> recoveryPending(HostedCluster cluster) {
+        java.util.Optional<Condition> condition = cluster.getStatus() == null ? java.util.Optional.empty()
+                : cluster.getStatus().condition(RestoreRecovery.CONDITION);
+        boolean annotated = cluster.getMetadata().getAnnotations() != null
+                && cluster.getMetadata().getAnnotations().get(RestoreRecovery.ANNOTATION) != null;
+        if (condition.isEmpty()) {
+            return java.util.Optional.of(RestoreRecovery.CONDITION + " is not reported: the hosted cluster config operator "
+                    + "has not run its post-restore recovery (monitoring stack, prometheus-k8s)");
+        }
+        if (!"True".equals(condition.get().getStatus())) {
+            return java.util.Optional.of(RestoreRecovery.CONDITION + " is " + condition.get().getStatus() + " ("
+                    + condition.get().getReason() + ": " + condition.get().getMessage() + "): the hosted cluster config "
+                    + "operator's post-restore recovery (monitoring stack, prometheus-k8s) has not finished");
+        }
+        if (annotated) {
+            return java.util.Optional.of(RestoreRecovery.ANNOTATION + " is still set: HyperShift removes it once it has "
+                    + "seen " + RestoreRecovery.CONDITION + "=True");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * NodePools of the cluster that have machines ({@code status.replicas} above 0) but do not report
+     * ReachedIgnitionEndpoint True: their nodes fetched their payload once, so after a restore HyperShift must still
+     * say so (else it creates no MachineHealthCheck for them).
+     */
+    private static List<String> nodePoolsWithoutIgnition(RollbackRun run) {
+        String name = run.cluster.getMetadata().getName();
+        return run.client.resources(NodePool.class).inNamespace(run.ns()).list().getItems().stream()
+                .filter(pool -> pool.clusterName().filter(name::equals).isPresent())
+                .filter(pool -> pool.getStatus() != null && pool.getStatus().getReplicas() != null
+                        && pool.getStatus().getReplicas() > 0)
+                .filter(pool -> pool.condition(RestoreRecovery.REACHED_IGNITION_ENDPOINT)
+                        .filter(c -> "True".equals(c.getStatus())).isEmpty())
+                .map(pool -> pool.getMetadata().getName() + pool.condition(RestoreRecovery.REACHED_IGNITION_ENDPOINT)
+                        .map(c -> " (" + c.getStatus() + ", " + c.getReason() + ")").orElse(" (not reported)"))
+                .toList();
     }
 
     /** A status entry reports the planned payload: by digest, else by version (PayloadIdentity). */
