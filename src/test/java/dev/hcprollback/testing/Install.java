@@ -134,7 +134,8 @@ public final class Install {
         }
     }
 
-    private static void applyCrds(KubernetesClient admin, List<HasMetadata> crds) {
+    /** Applies {@code crds} and waits until each is established. */
+    public static void applyCrds(KubernetesClient admin, List<? extends HasMetadata> crds) {
         crds.forEach(crd -> apply(admin, crd));
         for (HasMetadata crd : crds) {
             Awaitility.await(crd.getMetadata().getName() + " established").atMost(Duration.ofSeconds(120))

@@ -47,7 +47,17 @@ public final class SidecarProcess implements AutoCloseable {
      * is {@code sidecar.log} in {@code workDir}, holding the output of this start only.
      */
     public static SidecarProcess start(Path workDir, Map<String, String> config) throws IOException {
-        return Ports.startRetryingOnBindFailure("the packaged sidecar", 2, ports -> startOn(workDir, config, ports[0], ports[1]));
+        return start(workDir, config, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, Map)}, with {@code environment} added to the process's (a container's {@code env}, which
+     * the sidecar reads as settings too, below the system properties of {@code config}).
+     */
+    public static SidecarProcess start(Path workDir, Map<String, String> config, Map<String, String> environment)
+            throws IOException {
+        return Ports.startRetryingOnBindFailure("the packaged sidecar", 2,
+                ports -> startOn(workDir, config, environment, ports[0], ports[1]));
     }
 
     /**
@@ -57,6 +67,11 @@ public final class SidecarProcess implements AutoCloseable {
      */
     public static SidecarProcess startOn(Path workDir, Map<String, String> config, int httpsPort, int managementPort)
             throws IOException {
+        return startOn(workDir, config, Map.of(), httpsPort, managementPort);
+    }
+
+    private static SidecarProcess startOn(Path workDir, Map<String, String> config, Map<String, String> environment,
+            int httpsPort, int managementPort) throws IOException {
         Map<String, String> settings = new java.util.LinkedHashMap<>(config);
         // a pod listens on every interface; on a workstation or a shared build machine, nothing beyond loopback
         settings.put("quarkus.http.host", LOOPBACK);
@@ -65,10 +80,12 @@ public final class SidecarProcess implements AutoCloseable {
         settings.put("quarkus.management.port", Integer.toString(managementPort));
         Path log = workDir.resolve("sidecar.log");
         Files.deleteIfExists(log);
-        Process process = Ports.launch("the packaged sidecar", command(settings), log, Duration.ofSeconds(240), httpsPort,
+        ProcessBuilder command = command(settings);
+        command.environment().putAll(environment);
+        Process process = Ports.launch("the packaged sidecar", command, log, Duration.ofSeconds(240), httpsPort,
                 managementPort);
-        return new SidecarProcess(process, log, httpsPort, managementPort,
-                Path.of(settings.getOrDefault("hcp-rollback.tls.cert-file", "/etc/hcp-rollback/tls/tls.crt")));
+        return new SidecarProcess(process, log, httpsPort, managementPort, Path.of(settings.getOrDefault(
+                "hcp-rollback.tls.cert-file", environment.getOrDefault("HCP_ROLLBACK_TLS_CERT_FILE", "/etc/hcp-rollback/tls/tls.crt"))));
     }
 
     /** {@code java -jar} of the packaged sidecar with these system properties, as a pod's container runs it. */
