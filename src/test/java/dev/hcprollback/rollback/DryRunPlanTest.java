@@ -128,7 +128,7 @@ class DryRunPlanTest {
             assertTrue(fetchImage.startsWith(RollbackSettings.DEFAULT_FETCH_IMAGE + " (from hcp-rollback.rollback.fetch-image) "
                     + "was pulled and ran beside the etcd members"), fetchImage);
             assertEquals(RollbackSettings.DEFAULT_FETCH_IMAGE, plan.getFetchImage(), "the plan decides the stage Jobs' image");
-            assertTrue(status.getMessage().contains("Preflight: all 11 items pass."), status.getMessage());
+            assertTrue(status.getMessage().contains("Preflight: all 12 items pass."), status.getMessage());
             DataLossWindow loss = plan.getDataLoss();
             assertEquals(snapshotRevision, loss.getSnapshotRevision());
             assertEquals(now, loss.getCurrentRevision());
