@@ -62,6 +62,16 @@ public class ControlPlaneSnapshotStatus extends ObservedStatus {
     private String nextAttemptTime;
     @JsonPropertyDescription("The secret-encryption keys the snapshotted data may be encrypted with (identities and fingerprints, never the keys); absent on snapshots taken before it was recorded.")
     private SnapshotEncryption encryption;
+    @JsonPropertyDescription("On a HostedCluster with etcd shards on PersistentVolumes (TechPreview EtcdSharding): each shard's etcd, snapshotted in the same attempt as the default etcd (whose object is objectKey) and stored as its own object; the snapshot is verified only when every shard is. Absent when the cluster has no such shard, and on snapshots taken before shards were snapshotted.")
+    private List<SnapshotShard> shards;
+
+    public List<SnapshotShard> getShards() {
+        return shards;
+    }
+
+    public void setShards(List<SnapshotShard> shards) {
+        this.shards = shards;
+    }
 
     public SnapshotEncryption getEncryption() {
         return encryption;

@@ -346,9 +346,17 @@ public interface HcpRollbackConfig {
     interface Etcd {
         /**
          * Overrides {@code https://etcd-client.<control-plane-namespace>.svc:2379}; {@code {namespace}} in the
-         * value is replaced by the control-plane namespace.
+         * value is replaced by the control-plane namespace, {@code {service}} by the client Service
+         * ({@code etcd-client}, or {@code etcd-client-<shard>} for an etcd shard).
          */
         Optional<String> endpoint();
+
+        /**
+         * Per etcd shard name ({@code shard-endpoints.<shard>}): overrides that shard's endpoint, as {@code endpoint}
+         * does the default etcd's ({@code {namespace}} replaced). Needed for shards only when {@code endpoint} is set
+         * without {@code {service}}.
+         */
+        java.util.Map<String, String> shardEndpoints();
 
         /** Overrides the TLS server name checked against etcd's certificate (default: the endpoint's host). */
         Optional<String> authority();

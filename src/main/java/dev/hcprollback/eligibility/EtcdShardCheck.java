@@ -1,18 +1,22 @@
 package dev.hcprollback.eligibility;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.ManagedEtcd;
 
 /**
  * Whether a snapshot holds all of a cluster's etcd: with EtcdSharding (TechPreview) the API server keeps the
  * resources routed to a shard in that shard's own etcd ({@link ManagedEtcd}), so a rollback point is one snapshot
- * set, the default etcd and every shard on PersistentVolumes taken at the same pre-update moment. Restoring the default
- * etcd alone would leave the shards' data newer than the rest (events, leases or pods of a state that never
- * existed). EmptyDir shards need no snapshot: their data is lost with any restart, and a rollback empties them. The one
+ * set, the default etcd and every shard on PersistentVolumes taken at the same pre-update moment (the snapshot
+ * controller records them on {@code status.shards}). Restoring the default etcd alone would leave the shards' data newer
+ * than the rest (events, leases or pods of a state that never existed), and the restore does not write shards yet: a
+ * complete set is reported as such but backs no rollback until it does. EmptyDir shards need no snapshot: their data is lost with any restart, and a rollback empties them. The one
  * decision behind the webhook, the plan's preflight item, the rollback point, the update records and the upgrade gate.
  */
 public final class EtcdShardCheck {
@@ -21,11 +25,14 @@ public final class EtcdShardCheck {
     }
 
     /**
-     * @param covered whether the snapshot holds every PersistentVolume shard of the cluster
-     * @param missing the shards it lacks (empty when covered)
+     * @param covered whether a restore of the snapshot would give the cluster back all of its etcd: true without etcd
+     *        shards on PersistentVolumes; false with them, even for a complete set, until the restore of shards is built
+     * @param complete whether the snapshot holds, verified, every PersistentVolume shard of the cluster (its set is
+     *        whole), as {@code status.shards} records them
+     * @param missing the PersistentVolume shards it lacks (empty when complete)
      * @param detail one sentence: what the cluster's shards hold and what the snapshot has of them
      */
-    public record Result(boolean covered, List<ManagedEtcd.Shard> missing, String detail) {
+    public record Result(boolean covered, boolean complete, List<ManagedEtcd.Shard> missing, String detail) {
     }
 
     public static boolean covers(ControlPlaneSnapshot snapshot, HostedCluster cluster) {
@@ -36,18 +43,37 @@ public final class EtcdShardCheck {
         List<ManagedEtcd.Shard> shards = cluster.etcdShards();
         String name = "snapshot " + snapshot.getMetadata().getName();
         if (shards.isEmpty()) {
-            return new Result(true, List.of(), "the HostedCluster has no etcd shards; " + name + " holds its one etcd");
+            return new Result(true, true, List.of(), "the HostedCluster has no etcd shards; " + name + " holds its one etcd");
         }
-        List<ManagedEtcd.Shard> missing = shards.stream().filter(ManagedEtcd.Shard::persistent).toList();
+        List<ManagedEtcd.Shard> persistent = shards.stream().filter(ManagedEtcd.Shard::persistent).toList();
+        Set<String> held = heldShards(snapshot);
+        List<ManagedEtcd.Shard> missing = persistent.stream().filter(s -> !held.contains(s.name)).toList();
         String emptyDir = shards.stream().filter(s -> !s.persistent()).map(Object::toString)
                 .collect(Collectors.joining(", "));
         String emptied = emptyDir.isEmpty() ? "" : "; the EmptyDir shards " + emptyDir + " need none (a rollback empties them)";
-        if (missing.isEmpty()) {
-            return new Result(true, List.of(), name + " holds the default etcd" + emptied);
+        if (persistent.isEmpty()) {
+            return new Result(true, true, List.of(), name + " holds the default etcd" + emptied);
         }
-        return new Result(false, missing, name + " holds the default etcd only, not the etcd shards "
-                + describe(missing) + ": a restore of it would leave their data newer than the rest"
-                + " (hcp-rollback does not snapshot etcd shards yet)" + emptied);
+        if (missing.isEmpty()) {
+            // never restore the default etcd alone: until the restore Jobs write the shards too, no set backs a rollback
+            return new Result(false, true, List.of(), name + " holds every shard (the default etcd and "
+                    + describe(persistent) + ", each verified); the restore of shards is not built yet, so it backs no"
+                    + " rollback of a cluster with etcd shards on PersistentVolumes" + emptied);
+        }
+        String has = held.isEmpty() ? name + " holds the default etcd only, not the etcd shards "
+                : name + " lacks the etcd shards ";
+        return new Result(false, false, missing, has + describe(missing)
+                + ": a restore of it would leave their data newer than the rest"
+                + (held.isEmpty() ? " (taken before hcp-rollback snapshotted etcd shards, or of another shard layout)"
+                        : " (its set was taken of another shard layout)")
+                + emptied);
+    }
+
+    /** The names of the shards {@code snapshot} holds verified ({@code status.shards}). */
+    private static Set<String> heldShards(ControlPlaneSnapshot snapshot) {
+        List<SnapshotShard> recorded = snapshot.getStatus() == null ? null : snapshot.getStatus().getShards();
+        return recorded == null ? Set.of() : recorded.stream().filter(s -> Boolean.TRUE.equals(s.getVerified()))
+                .map(SnapshotShard::getName).filter(Objects::nonNull).collect(Collectors.toSet());
     }
 
     static String describe(List<ManagedEtcd.Shard> shards) {

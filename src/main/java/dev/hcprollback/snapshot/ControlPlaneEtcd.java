@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.hypershift.ManagedEtcd;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -16,11 +17,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * How the sidecar reaches the etcd of one hosted control plane: its client endpoint (the
- * {@code etcd-client} Service, or the configured override) and the client certificate HyperShift
+ * {@code etcd-client} Service, or the configured override), each etcd shard's likewise through its own Service, and the client certificate HyperShift
  * keeps in that namespace. Snapshots stream through it; a rollback plan reads key changes through it.
  */
 @ApplicationScoped
 public class ControlPlaneEtcd {
+
+    /** The default etcd's client Service. */
+    static final String CLIENT_SERVICE = "etcd-client";
 
     @Inject
     KubernetesClient client;
@@ -28,9 +32,38 @@ public class ControlPlaneEtcd {
     @Inject
     HcpRollbackConfig config;
 
+    /** The default etcd's client endpoint: {@code https://etcd-client.<controlPlane>.svc:2379} unless configured. */
     public String endpoint(String controlPlane) {
-        return config.snapshot().etcd().endpoint().map(e -> e.replace("{namespace}", controlPlane))
-                .orElse("https://etcd-client." + controlPlane + ".svc:2379");
+        return endpoint(config.snapshot().etcd().endpoint(), controlPlane, CLIENT_SERVICE);
+    }
+
+    /**
+     * The client endpoint of etcd shard {@code shard}, derived as the default etcd's but through its own client Service
+     * {@code etcd-client-<shard>} ({@link ManagedEtcd.Shard#clientService()}):
+     * {@code https://etcd-client-<shard>.<controlPlane>.svc:2379}, the setting {@code shard-endpoints.<shard>}, or
+     * the setting {@code endpoint} with {@code {service}} replaced.
+     *
+     * @throws SnapshotFailure (EtcdUnreachable) when {@code endpoint} is set without {@code {service}} and the shard has
+     *         no endpoint of its own: it would name the default etcd, whose snapshot must never stand for the shard's
+     */
+    public SnapshotTaker.ShardEndpoint shardEndpoint(String controlPlane, ManagedEtcd.Shard shard) throws SnapshotFailure {
+        HcpRollbackConfig.Etcd etcd = config.snapshot().etcd();
+        String own = etcd.shardEndpoints().get(shard.name);
+        if (own != null) {
+            return new SnapshotTaker.ShardEndpoint(shard.name, own.replace("{namespace}", controlPlane));
+        }
+        if (etcd.endpoint().isPresent() && !etcd.endpoint().get().contains("{service}")) {
+            throw new SnapshotFailure(SnapshotFailure.Reason.EtcdUnreachable, "etcd shard " + shard.name
+                    + ": no endpoint: hcp-rollback.snapshot.etcd.endpoint (" + etcd.endpoint().get()
+                    + ") names the default etcd only; write {service} in it or set"
+                    + " hcp-rollback.snapshot.etcd.shard-endpoints." + shard.name);
+        }
+        return new SnapshotTaker.ShardEndpoint(shard.name, endpoint(etcd.endpoint(), controlPlane, shard.clientService()));
+    }
+
+    private static String endpoint(java.util.Optional<String> configured, String controlPlane, String service) {
+        return configured.map(e -> e.replace("{namespace}", controlPlane).replace("{service}", service))
+                .orElse("https://" + service + "." + controlPlane + ".svc:2379");
     }
 
     public EtcdSnapshotStreamer streamer() {

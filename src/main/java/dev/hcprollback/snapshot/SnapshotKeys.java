@@ -6,7 +6,8 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * The key layout in the store: {@code <prefix>/<namespace>/<name>/<version>/<timestamp>-<revision>.db}
- * and the manifest at the same key with {@code .json}.
+ * and the manifest at the same key with {@code .json}; an etcd shard's object of the same set at
+ * {@code <timestamp>-<revision>.shard-<shard>.db}.
  */
 public final class SnapshotKeys {
 
@@ -22,6 +23,15 @@ public final class SnapshotKeys {
                 + STAMP.format(time) + "-" + revision + ".db";
         String p = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
         return p.isEmpty() ? base : p + "/" + base;
+    }
+
+    /**
+     * The object of etcd shard {@code shard} in the set whose default etcd is at {@code snapshotKey}:
+     * {@code <timestamp>-<revision>.shard-<shard>.db} next to it (the manifest of the set lists it).
+     */
+    public static String shardKey(String snapshotKey, String shard) {
+        String base = snapshotKey.endsWith(".db") ? snapshotKey.substring(0, snapshotKey.length() - 3) : snapshotKey;
+        return base + ".shard-" + clean(shard) + ".db";
     }
 
     public static String manifestKey(String snapshotKey) {

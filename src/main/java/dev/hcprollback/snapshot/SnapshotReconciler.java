@@ -3,10 +3,13 @@ package dev.hcprollback.snapshot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.inject.Instance;
 
@@ -18,9 +21,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.ControlPlaneSnapshotStatus;
 import dev.hcprollback.api.SnapshotPhase;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.cluster.ClusterEvents;
 import dev.hcprollback.config.HcpRollbackConfig;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.ManagedEtcd;
 import dev.hcprollback.storage.SnapshotStore;
 import dev.hcprollback.storage.StorageException;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -152,6 +157,13 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
                 setCondition(s, READY, "False", "Running", s.getMessage(), snapshot);
             });
             EtcdCredentials credentials = etcd.credentials(controlPlane);
+            // one snapshot set: the default etcd and every shard whose data outlives a restart
+            List<SnapshotTaker.ShardEndpoint> shards = new ArrayList<>();
+            for (ManagedEtcd.Shard shard : cluster.etcdShards()) {
+                if (shard.persistent()) {
+                    shards.add(etcd.shardEndpoint(controlPlane, shard));
+                }
+            }
             SnapshotStore into = store();
             backend = into.backend();
             SnapshotTaker taker = new SnapshotTaker(etcd.streamer(), into, config.storage().prefix(), clock,
@@ -164,7 +176,7 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
                         () -> Optional.ofNullable(client.resources(HostedCluster.class).inNamespace(namespace)
                                 .withName(clusterName).get()).orElse(at),
                         etcd.endpoint(controlPlane), config.snapshot().etcd().authority(), credentials,
-                        etcdImage(controlPlane));
+                        etcdImage(controlPlane), shards);
             } finally {
                 accessPolicy.release(controlPlane);
             }
@@ -194,7 +206,9 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
     private void succeeded(ControlPlaneSnapshot snapshot, HostedCluster cluster, SnapshotTaker.Taken taken, String backend) {
         String message = "verified snapshot of " + (taken.payload().version() == null ? taken.payload().releaseImage()
                 : taken.payload().version()) + " at etcd revision " + taken.revision() + ", " + taken.sizeBytes()
-                + " bytes, stored at " + taken.object().location();
+                + " bytes, stored at " + taken.object().location() + (taken.shards().isEmpty() ? ""
+                        : "; with the etcd shards " + taken.shards().stream().map(t -> t.name() + " (revision "
+                                + t.revision() + ", " + t.sizeBytes() + " bytes)").collect(Collectors.joining(", ")));
         ControlPlaneSnapshot written = writeStatus(snapshot, s -> {
             s.setPhase(SnapshotPhase.Succeeded);
             s.setVerified(true);
@@ -207,6 +221,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             s.setControlPlaneReleaseVersion(taken.payload().controlPlaneReleaseVersion());
             s.setHostedClusterUid(taken.payload().hostedClusterUid());
             s.setEncryption(taken.payload().encryption());
+            s.setShards(taken.shards().isEmpty() ? null : taken.shards().stream().map(t -> new SnapshotShard(t.name(),
+                    t.object().key(), t.object().location(), t.sha256(), t.sizeBytes(), t.revision(), true)).toList());
             s.setEtcdRevision(taken.revision());
             s.setEtcdImage(taken.etcdImage());
             s.setEtcdVersion(taken.etcdVersion());
@@ -228,7 +244,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             // the object went away while the snapshot ran: take its objects with it
             LOG.infof("snapshot %s/%s was deleted while it ran; removing %s", snapshot.getMetadata().getNamespace(),
                     snapshot.getMetadata().getName(), taken.object().location());
-            SnapshotTaker.deleteStored(store(), taken.object().key());
+            SnapshotTaker.deleteStored(store(), taken.object().key(),
+                    taken.shards().stream().map(t -> t.object().key()).toList());
             return;
         }
         Duration took = Duration.between(taken.startTime(), taken.completionTime());
@@ -322,7 +339,8 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             return DeleteControl.defaultDelete();
         }
         try {
-            SnapshotTaker.deleteStored(store(), key);
+            SnapshotTaker.deleteStored(store(), key, Optional.ofNullable(current.getStatus().getShards()).orElse(List.of())
+                    .stream().map(SnapshotShard::getObjectKey).filter(java.util.Objects::nonNull).toList());
             LOG.infof("deleted stored snapshot %s of %s/%s", key, snapshot.getMetadata().getNamespace(),
                     snapshot.getMetadata().getName());
             return DeleteControl.defaultDelete();

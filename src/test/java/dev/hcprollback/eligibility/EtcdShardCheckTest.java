@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.ManagedEtcd;
 import dev.hcprollback.hypershift.ReleaseVersion;
@@ -23,7 +24,8 @@ import dev.hcprollback.testing.ManagementCluster;
 /**
  * With EtcdSharding (TechPreview, spec.etcd.managed.shards as openshift/hypershift 3ee9615's CRD spells it) a rollback
  * point must hold every PersistentVolume shard; a snapshot of the default etcd alone backs no rollback, and the
- * refusal names each shard and what it holds. EmptyDir shards need no snapshot.
+ * refusal names each shard and what it holds. EmptyDir shards need no snapshot. A complete set backs none either
+ * until the restore writes shards.
  */
 class EtcdShardCheckTest {
 
@@ -50,6 +52,62 @@ class EtcdShardCheckTest {
         assertEquals(List.of("etcd-events", "etcd-leases"), EtcdShardCheck.of(snapshot, sharded).missing().stream()
                 .map(ManagedEtcd.Shard::statefulSet).toList());
         assertEquals(Optional.empty(), RollbackPoint.of(sharded, List.of(snapshot), WINDOW, Instant.now()));
+    }
+
+    /**
+     * A snapshot set holding every PersistentVolume shard, verified, is complete; still, no restore writes shards yet,
+     * so it backs no rollback and the refusal says so instead of naming a missing shard.
+     */
+    @Test
+    void aCompleteSetIsRecognisedButBacksNoRollbackUntilTheRestoreOfShardsIsBuilt() {
+        HostedCluster sharded = HostedClusters.onSixAfterFive("payments").withEtcdShards(
+                HostedClusters.shard("events", 1, "PersistentVolume", "/events"),
+                HostedClusters.shard("leases", 3, null, "coordination.k8s.io/leases"),
+                HostedClusters.shard("scratch", 1, "EmptyDir", "/pods")).model();
+        ControlPlaneSnapshot set = withShards(snapshot(), "events", "leases");
+
+        EtcdShardCheck.Result result = EtcdShardCheck.of(set, sharded);
+        assertTrue(result.complete(), result.detail());
+        assertEquals(List.of(), result.missing());
+        assertFalse(result.covered(), "never a restore of the default etcd alone: " + result.detail());
+        assertTrue(result.detail().contains("holds every shard") && result.detail().contains("the restore of shards is not built yet"),
+                result.detail());
+        RollbackEligibility.Result request = request(sharded, set);
+        assertEquals(Optional.of(RollbackEligibility.Refusal.ETCD_SHARD_NOT_SNAPSHOTTED), request.refusal(), request.message());
+        assertTrue(request.message().contains("the restore of shards is not built yet"), request.message());
+        assertEquals(Optional.empty(), RollbackPoint.of(sharded, List.of(set), WINDOW, Instant.now()));
+    }
+
+    /** A set that lacks one member (or holds it unverified) is incomplete, and the check names that member only. */
+    @Test
+    void anIncompleteSetNamesTheShardItLacks() {
+        HostedCluster sharded = HostedClusters.onSixAfterFive("payments").withEtcdShards(
+                HostedClusters.shard("events", 1, "PersistentVolume", "/events"),
+                HostedClusters.shard("leases", 3, null, "coordination.k8s.io/leases")).model();
+        ControlPlaneSnapshot set = withShards(snapshot(), "events", "leases");
+        set.getStatus().getShards().get(1).setVerified(false);
+
+        EtcdShardCheck.Result result = EtcdShardCheck.of(set, sharded);
+        assertFalse(result.complete(), result.detail());
+        assertEquals(List.of("etcd-leases"), result.missing().stream().map(ManagedEtcd.Shard::statefulSet).toList());
+        assertTrue(result.detail().contains("lacks the etcd shards etcd-leases (PersistentVolume, 3 members; holds"
+                + " coordination.k8s.io/leases)") && !result.detail().contains("etcd-events"), result.detail());
+        RollbackEligibility.Result request = request(sharded, set);
+        assertEquals(Optional.of(RollbackEligibility.Refusal.ETCD_SHARD_NOT_SNAPSHOTTED), request.refusal(), request.message());
+        assertTrue(request.message().contains("etcd-leases"), request.message());
+    }
+
+    private static RollbackEligibility.Result request(HostedCluster cluster, ControlPlaneSnapshot snapshot) {
+        return RollbackEligibility.ofRequest(cluster, ReleaseVersion.parse("4.18.5").orElseThrow(), cluster::versionOf,
+                new RollbackEligibility.Evidence(List.of(snapshot), List.of(), WINDOW, Instant.now(),
+                        RollbackFloors.none("no floors")));
+    }
+
+    /** {@code status.shards} as the snapshot controller records a verified set. */
+    private static ControlPlaneSnapshot withShards(ControlPlaneSnapshot snapshot, String... names) {
+        snapshot.getStatus().setShards(java.util.Arrays.stream(names).map(name -> new SnapshotShard(name,
+                snapshot.getStatus().getObjectKey() + ".shard-" + name, null, "a".repeat(64), 1024, 7, true)).toList());
+        return snapshot;
     }
 
     @Test

@@ -104,6 +104,8 @@ class RollbackOnRealApiServerIT {
     private static RealManagementCluster management;
     private static S3Server s3;
     private static EtcdProcess etcd;
+    /** The etcd of every control plane's shard "events" (EtcdSharding), reached as its own Service would be. */
+    private static EtcdProcess eventsShard;
     private static TestPki pki;
     private static SidecarProcess sidecar;
     /** The service: creates clusters, forces updates, reads every record. */
@@ -118,6 +120,7 @@ class RollbackOnRealApiServerIT {
         s3.createBucket(BUCKET);
         pki = new TestPki();
         etcd = EtcdProcess.startTls(DIR.resolve("etcd"), pki);
+        eventsShard = EtcdProcess.startTls(DIR.resolve("etcd-events"), pki);
         admin = management.client(TestUser.ADMIN);
         hyperShift = management.client(TestUser.HYPERSHIFT_OPERATOR);
         createOwnPod();
@@ -149,7 +152,7 @@ class RollbackOnRealApiServerIT {
             admin.pods().inNamespace(Install.NAMESPACE).withName(OWN_POD).delete();
         }
         // the webhooks and the sidecar first: a fail-closed webhook must not outlive the sidecar behind it
-        for (AutoCloseable each : new AutoCloseable[] { management, etcd, s3, hyperShift, admin }) {
+        for (AutoCloseable each : new AutoCloseable[] { management, etcd, eventsShard, s3, hyperShift, admin }) {
             try {
                 if (each != null) {
                     each.close();
@@ -164,6 +167,7 @@ class RollbackOnRealApiServerIT {
         Map<String, String> config = new LinkedHashMap<>(s3.sidecarConfig(BUCKET));
         // every control plane's etcd is the one local etcd (the Service name does not resolve here)
         config.put("hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint());
+        config.put("hcp-rollback.snapshot.etcd.shard-endpoints.events", eventsShard.endpoint());
         // the simulated control plane answers in milliseconds: look again soon
         config.put("hcp-rollback.rollback.poll-interval", "300ms");
         config.put("hcp-rollback.rollback.max-poll-interval", "1s");
@@ -517,11 +521,12 @@ class RollbackOnRealApiServerIT {
 
     /**
      * EtcdSharding (TechPreview; HyperShift's TechPreviewNoUpgrade HostedCluster CRD, which keeps spec.etcd.managed.shards):
-     * the PreUpgrade snapshot holds the default etcd only, so it is no rollback point of a cluster with a PersistentVolume
-     * shard; the update record says why, and an SRE's rollback request is refused naming the shard and what it holds.
+     * the PreUpgrade snapshot is one set, the default etcd and the PersistentVolume shard "events" (its own etcd process
+     * here), each stored and verified, the EmptyDir shard left out. The restore does not write shards yet, so the set is
+     * no rollback point: the update record says why, and an SRE's rollback request is refused saying so.
      */
     @Test
-    void aShardedClustersRollbackIsRefusedWhileNoSnapshotHoldsItsShards() throws Exception {
+    void aShardedClustersSnapshotSetIsVerifiedButItsRollbackIsRefusedUntilTheRestoreWritesShards() throws Exception {
         Install.applyTechPreviewHostedClusterCrd(management.server());
         management.createNamespace("sharded");
         LocalHostedCluster orders = LocalHostedCluster.seed(admin, hyperShift, "sharded", "orders", etcd, pki,
@@ -530,8 +535,17 @@ class RollbackOnRealApiServerIT {
                         HostedClusters.shard("leases", 1, "EmptyDir", "coordination.k8s.io/leases")));
         assertEquals(List.of("etcd-events", "etcd-leases"), orders.cluster().etcdShards().stream()
                 .map(dev.hcprollback.hypershift.ManagedEtcd.Shard::statefulSet).toList(), "the server kept the shards");
+        eventsShard.write("/kubernetes.io/events/sharded/orders-1", "an event the shard holds");
         try (SimulatorLoop hyperShiftRuns = orders.start()) {
             ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(orders);
+            List<dev.hcprollback.api.SnapshotShard> shards = preUpgrade.getStatus().getShards();
+            assertEquals(List.of("events"), shards.stream().map(dev.hcprollback.api.SnapshotShard::getName).toList(),
+                    "the PersistentVolume shard only");
+            dev.hcprollback.api.SnapshotShard events = shards.get(0);
+            assertTrue(events.getVerified(), "verified");
+            assertStoredAsRecorded(events.getObjectKey(), events.getSizeBytes(), events.getSha256());
+            assertTrue(preUpgrade.getStatus().getMessage().contains("with the etcd shards events (revision "),
+                    preUpgrade.getStatus().getMessage());
             rollOut(orders, "4.18.6", preUpgrade);
             ControlPlaneUpdate update = await("the update recorded without a rollback point, saying why", orders,
                     () -> updatesOf(orders).stream().filter(u -> "4.18.6".equals(u.getSpec().getToVersion()))
@@ -539,7 +553,8 @@ class RollbackOnRealApiServerIT {
                                     && u.getStatus().getRollbackPointMessage().contains("etcd shards"))
                             .findFirst());
             assertNull(update.getStatus().getRollbackPoint());
-            assertTrue(update.getStatus().getRollbackPointMessage().contains("etcd-events (PersistentVolume, 3 members; holds events)"),
+            assertTrue(update.getStatus().getRollbackPointMessage().contains("holds every shard (the default etcd and "
+                    + "etcd-events (PersistentVolume, 3 members; holds events), each verified); the restore of shards is not built yet"),
                     update.getStatus().getRollbackPointMessage());
             try (KubernetesClient sre = management.client(TestUser.SRE)) {
                 KubernetesClientException refused = org.junit.jupiter.api.Assertions.assertThrows(KubernetesClientException.class,
@@ -547,8 +562,7 @@ class RollbackOnRealApiServerIT {
                                 .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.requestPatch("4.18.5",
                                         "INC-4721 orders after 4.18.6", Map.of())));
                 assertTrue(refused.getMessage().contains("[etcd-shard-not-snapshotted]")
-                        && refused.getMessage().contains("etcd-events (PersistentVolume, 3 members; holds events)"),
-                        refused.getMessage());
+                        && refused.getMessage().contains("the restore of shards is not built yet"), refused.getMessage());
             }
             assertEquals(Optional.empty(), rollbackOf(orders), "no rollback record");
         }
@@ -703,16 +717,22 @@ class RollbackOnRealApiServerIT {
 
     /** The object the snapshot's status names is in the bucket, with the recorded size and SHA-256. */
     private static void assertStoredAsRecorded(ControlPlaneSnapshot snapshot) throws Exception {
+        assertStoredAsRecorded(snapshot.getStatus().getObjectKey(), snapshot.getStatus().getSizeBytes(),
+                snapshot.getStatus().getSha256());
+    }
+
+    /** The object at {@code key} in the bucket has the size and SHA-256 the status recorded. */
+    private static void assertStoredAsRecorded(String key, Long recordedSize, String recordedSha256) throws Exception {
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         long size = 0;
-        try (InputStream object = s3.client().getObject(b -> b.bucket(BUCKET).key(snapshot.getStatus().getObjectKey()))) {
+        try (InputStream object = s3.client().getObject(b -> b.bucket(BUCKET).key(key))) {
             byte[] buffer = new byte[1 << 16];
             for (int read; (read = object.read(buffer)) > 0; size += read) {
                 sha256.update(buffer, 0, read);
             }
         }
-        assertEquals(snapshot.getStatus().getSizeBytes().longValue(), size, "stored size");
-        assertEquals(snapshot.getStatus().getSha256(), HexFormat.of().formatHex(sha256.digest()), "stored SHA-256");
+        assertEquals(recordedSize.longValue(), size, "stored size of " + key);
+        assertEquals(recordedSha256, HexFormat.of().formatHex(sha256.digest()), "stored SHA-256 of " + key);
     }
 
     /** The Events on an object, as kubectl describe lists them: reason and how often it was said. */

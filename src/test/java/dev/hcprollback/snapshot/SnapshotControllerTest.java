@@ -2,6 +2,7 @@ package dev.hcprollback.snapshot;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,9 +21,11 @@ import dev.hcprollback.api.ControlPlaneSnapshotSpec;
 import dev.hcprollback.api.ControlPlaneSnapshotStatus;
 import dev.hcprollback.api.SnapshotPhase;
 import dev.hcprollback.api.SnapshotReason;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.cluster.ClusterSeries;
 import dev.hcprollback.eligibility.SnapshotPayloads;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.ManagedEtcd;
 import dev.hcprollback.storage.S3SnapshotStore;
 import dev.hcprollback.testing.Clusters;
 import dev.hcprollback.testing.ManagementCluster;
@@ -68,7 +71,29 @@ class SnapshotControllerTest {
     }
 
     HostedCluster createCluster(String name, boolean available) {
+        return createCluster(name, available, List.of());
+    }
+
+    /** @param shards etcd shards on PersistentVolumes (TechPreview EtcdSharding), besides an EmptyDir one */
+    HostedCluster createCluster(String name, boolean available, List<String> shards) {
         HostedCluster cluster = Clusters.available(NAMESPACE, name, "4.18.6", "4.18.5");
+        if (!shards.isEmpty()) {
+            ManagedEtcd.Spec etcd = new ManagedEtcd.Spec();
+            etcd.managementType = ManagedEtcd.MANAGED;
+            etcd.managed = new ManagedEtcd.Managed();
+            etcd.managed.shards = new java.util.ArrayList<>();
+            for (String shardName : shards) {
+                ManagedEtcd.Shard shard = new ManagedEtcd.Shard();
+                shard.name = shardName;
+                etcd.managed.shards.add(shard);
+            }
+            ManagedEtcd.Shard memory = new ManagedEtcd.Shard();
+            memory.name = "scratch";
+            memory.storage = new ManagedEtcd.Storage();
+            memory.storage.type = ManagedEtcd.EMPTY_DIR;
+            etcd.managed.shards.add(memory);
+            cluster.getSpec().setEtcd(etcd);
+        }
         if (!available) {
             cluster.getStatus().setConditions(List.of(new ConditionBuilder().withType("Available").withStatus("False")
                     .withReason("Testing").withLastTransitionTime("2026-11-20T12:00:00Z").build()));
@@ -195,6 +220,48 @@ class SnapshotControllerTest {
         // each payload fresh: nothing more is created
         assertEquals(2, client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(s -> s.belongsTo(cluster)).count());
+    }
+
+    /**
+     * EtcdSharding: a snapshot of a cluster with a PersistentVolume shard is one set, recorded on status.shards and
+     * verified only with every member. Shard "events" is reached through hcp-rollback.snapshot.etcd.shard-endpoints
+     * (the test etcd stands for it; SnapshotTakerTest takes a set of distinct etcds); the EmptyDir shard is left out.
+     */
+    @Test
+    void aShardedClustersSnapshotRecordsItsShardsTogetherAndDeletionRemovesThemAll() {
+        HostedCluster cluster = createCluster("sigma", false, List.of("events"));
+        createCredentials(cluster.controlPlaneNamespace());
+        manual("sigma", "sigma-set");
+        ControlPlaneSnapshotStatus status = awaitVerified("sigma-set").getStatus();
+
+        assertEquals(1, status.getShards().size(), "the PersistentVolume shard only: " + status.getShards());
+        SnapshotShard events = status.getShards().get(0);
+        assertEquals("events", events.getName());
+        assertTrue(events.getVerified());
+        assertEquals(SnapshotKeys.shardKey(status.getObjectKey(), "events"), events.getObjectKey());
+        assertTrue(bucket().exists(events.getObjectKey()));
+        assertTrue(events.getSizeBytes() > 0 && events.getEtcdRevision() > 0 && events.getSha256().length() == 64);
+        assertTrue(status.getMessage().contains("with the etcd shards events (revision "), status.getMessage());
+
+        client.resources(ControlPlaneSnapshot.class).inNamespace(NAMESPACE).withName("sigma-set").delete();
+        await().atMost(WAIT).until(() -> get("sigma-set") == null);
+        assertEquals(List.of(), bucket().list("hcp/" + NAMESPACE + "/sigma/"), "every object of the set went");
+    }
+
+    /** A shard whose endpoint cannot be derived fails the whole set naming it, and nothing of the set stays stored. */
+    @Test
+    void aShardWithoutAnEndpointFailsTheSnapshotNamingIt() {
+        HostedCluster cluster = createCluster("tau", false, List.of("leases"));
+        createCredentials(cluster.controlPlaneNamespace());
+        manual("tau", "tau-set");
+        await().atMost(WAIT).until(() -> "EtcdUnreachable".equals(failureReason("tau-set")));
+
+        ControlPlaneSnapshotStatus status = get("tau-set").getStatus();
+        assertTrue(status.getMessage().startsWith("etcd shard leases: no endpoint: hcp-rollback.snapshot.etcd.endpoint"),
+                status.getMessage());
+        assertFalse(get("tau-set").isVerified());
+        assertEquals(null, status.getShards());
+        assertEquals(List.of(), bucket().list("hcp/" + NAMESPACE + "/tau/"));
     }
 
     String failureReason(String name) {

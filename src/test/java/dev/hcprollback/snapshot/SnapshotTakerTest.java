@@ -161,6 +161,62 @@ class SnapshotTakerTest {
         }
     }
 
+    /**
+     * EtcdSharding: a snapshot set is the default etcd and each PersistentVolume shard's own etcd (here a second etcd
+     * process standing for shard "events"), each stored as its own object, each read back, and listed together in the
+     * set's manifest.
+     */
+    @Test
+    void aSnapshotSetStoresAndVerifiesEachShardAndTheManifestListsThemTogether() throws Exception {
+        try (EtcdProcess events = EtcdProcess.startTls(dir.resolve("shard-events"), pki)) {
+            events.write("/kubernetes.io/events/ns/e1", "an event of the shard");
+            SnapshotTaker.Taken taken = new SnapshotTaker(streamer, store, "hcp", CLOCK).take("set-1", SnapshotReason.Manual,
+                    cluster("sharded"), () -> cluster("sharded"), etcd.endpoint(), Optional.empty(), pki.clientCredentials(),
+                    ETCD_IMAGE, List.of(new SnapshotTaker.ShardEndpoint("events", events.endpoint())));
+
+            assertEquals(1, taken.shards().size());
+            SnapshotTaker.TakenShard shard = taken.shards().get(0);
+            assertEquals("events", shard.name());
+            assertEquals(SnapshotKeys.shardKey(taken.object().key(), "events"), shard.object().key());
+            assertTrue(shard.object().key().endsWith(".shard-events.db"), shard.object().key());
+            // the shard's own etcd, not the default one: its revision, its bytes, and its key in the object
+            try (Client client = events.client()) {
+                assertEquals(client.getKVClient().get(EtcdProcess.bytes("/kubernetes.io/events/ns/e1")).get()
+                        .getHeader().getRevision(), shard.revision());
+            }
+            assertTrue(shard.sizeBytes() < taken.sizeBytes(), "the small shard's object is its own: " + shard.sizeBytes());
+            byte[] stored;
+            try (InputStream in = store.open(shard.object().key())) {
+                stored = in.readAllBytes();
+            }
+            assertEquals(shard.sha256(), SnapshotDigest.sha256Hex(new java.io.ByteArrayInputStream(stored)));
+            assertTrue(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1).contains("an event of the shard"));
+
+            SnapshotManifest manifest;
+            try (InputStream in = store.open(taken.manifest().key())) {
+                manifest = SnapshotManifest.fromJson(in.readAllBytes());
+            }
+            assertEquals(List.of(new SnapshotManifest.Shard("events", shard.object().key(), shard.revision(), shard.sha256(),
+                    shard.sizeBytes(), shard.etcdVersion())), manifest.shards());
+        }
+    }
+
+    /** One member unreachable fails the whole set, naming the shard, and nothing of the set stays stored. */
+    @Test
+    void aSetWhoseShardEtcdIsUnreachableFailsNamingTheShardAndLeavesNothing() throws Exception {
+        try (EtcdProcess leases = EtcdProcess.startTls(dir.resolve("shard-leases"), pki)) {
+            String endpoint = leases.endpoint();
+            leases.stop();
+            SnapshotFailure failure = assertThrows(SnapshotFailure.class, () -> new SnapshotTaker(impatient, store, "hcp", CLOCK)
+                    .take("set-2", SnapshotReason.Manual, cluster("half-set"), () -> cluster("half-set"), etcd.endpoint(),
+                            Optional.empty(), pki.clientCredentials(), ETCD_IMAGE,
+                            List.of(new SnapshotTaker.ShardEndpoint("leases", endpoint))));
+            assertEquals(SnapshotFailure.Reason.EtcdUnreachable, failure.reason());
+            assertTrue(failure.getMessage().startsWith("etcd shard leases: etcd at " + endpoint), failure.getMessage());
+            assertEquals(List.of(), store.list("hcp/clusters/half-set/"), "the default etcd's object went with the set");
+        }
+    }
+
     @Test
     void aClusterWhosePayloadChangesDuringTheSnapshotIsRefused() {
         HostedCluster before = cluster("moving");

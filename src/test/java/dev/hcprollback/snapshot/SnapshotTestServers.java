@@ -36,6 +36,8 @@ public class SnapshotTestServers implements QuarkusTestResourceLifecycleManager 
             Path tls = pki.writeTo(dir.resolve("tls"));
             return Map.ofEntries(
                     Map.entry("hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint()),
+                    // the etcd shard "events" of any cluster; a shard of another name has no endpoint
+                    Map.entry("hcp-rollback.snapshot.etcd.shard-endpoints.events", etcd.endpoint()),
                     Map.entry("hcp-rollback.storage.s3.bucket", BUCKET),
                     Map.entry("hcp-rollback.snapshot.schedule-enabled", "true"),
                     Map.entry("quarkus.s3.endpoint-override", s3.endpoint().toString()),
