@@ -169,7 +169,10 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             SnapshotTaker taker = new SnapshotTaker(etcd.streamer(), into, config.storage().prefix(), clock,
                     config.snapshot().compression());
             SnapshotTaker.Taken taken;
-            accessPolicy.acquire(controlPlane);
+            List<String> etcdApps = new ArrayList<>(List.of(EtcdAccessPolicy.DEFAULT_ETCD));
+            cluster.etcdShards().stream().filter(ManagedEtcd.Shard::persistent).map(ManagedEtcd.Shard::statefulSet)
+                    .forEach(etcdApps::add); // HyperShift labels a shard's pods app: <its StatefulSet>
+            accessPolicy.acquire(controlPlane, etcdApps);
             try {
                 HostedCluster at = cluster;
                 taken = taker.take(snapshot.getMetadata().getName(), snapshot.getSpec().getReason(), at,

@@ -326,10 +326,20 @@ class SnapshotControllerTest {
         var policy = client.network().v1().networkPolicies().inNamespace("clusters-epsilon").withName(EtcdAccessPolicy.NAME)
                 .get();
         assertNotNull(policy);
-        assertEquals(Map.of("app", "etcd"), policy.getSpec().getPodSelector().getMatchLabels());
+        var etcdPods = policy.getSpec().getPodSelector().getMatchExpressions().get(0);
+        assertEquals(List.of("app", "In", List.of("etcd")), List.of(etcdPods.getKey(), etcdPods.getOperator(),
+                etcdPods.getValues()), "the default etcd's pods only: no other pod of the namespace is isolated");
         assertEquals(2379, policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal());
         assertEquals(Map.of("kubernetes.io/metadata.name", "hcp-rollback"),
                 policy.getSpec().getIngress().get(0).getFrom().get(0).getNamespaceSelector().getMatchLabels());
+        // a snapshot of a sharded cluster widens it to its shards' pods, and a reader of the default etcd beside it
+        // does not narrow it while that snapshot runs
+        accessPolicy.acquire("clusters-epsilon", List.of("etcd", "etcd-events"));
+        accessPolicy.acquire("clusters-epsilon");
+        assertEquals(List.of("etcd", "etcd-events"), client.network().v1().networkPolicies().inNamespace("clusters-epsilon")
+                .withName(EtcdAccessPolicy.NAME).get().getSpec().getPodSelector().getMatchExpressions().get(0).getValues());
+        accessPolicy.release("clusters-epsilon");
+        accessPolicy.release("clusters-epsilon");
         accessPolicy.release("clusters-epsilon");
         assertNotNull(client.network().v1().networkPolicies().inNamespace("clusters-epsilon")
                 .withName(EtcdAccessPolicy.NAME).get(), "still in use by a second snapshot");
