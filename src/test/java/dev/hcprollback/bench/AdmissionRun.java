@@ -474,7 +474,7 @@ final class AdmissionRun {
             boolean admittedOnly = scenario.name().startsWith("(a)");
             double throughputTarget = rollback ? 0.5 : 0.8;
             targetRow(out, runs, scenario, "saturation / baseline", String.format(Locale.ROOT, "≥ %.0f%%", 100 * throughputTarget),
-                    true, "%.0f%%", r -> 100 * r.run().throughput(), (s, b) -> s / b,
+                    true, "%.0f%%", r -> r.run().throughput(), (s, b) -> 100 * s / b,
                     ratio -> ratio >= 100 * throughputTarget, true);
             targetRow(out, runs, scenario, "sidecar CPU per request / baseline", rollback ? "none" : "≤ 1.25x", true, "%.2fx",
                     r -> r.run().serverCpuMsPerRequest(), (s, b) -> s / b, ratio -> ratio <= 1.25, !rollback);
@@ -501,8 +501,8 @@ final class AdmissionRun {
         List<String> withheld = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             Measurement run = runs.get(i);
-            List<Round> rounds = run.rounds().get(scenario);
-            List<Round> base = run.rounds().get(runs.get(i).rounds().keySet().iterator().next());
+            List<Round> rounds = sameScenario(run.rounds(), scenario);
+            List<Round> base = run.rounds().values().iterator().next();
             double median = compare.apply(Spread.of(rounds, of).median(), Spread.of(base, of).median());
             double[] byRound = new double[Math.min(rounds.size(), base.size())];
             for (int k = 0; k < byRound.length; k++) {
@@ -535,7 +535,7 @@ final class AdmissionRun {
         for (int i = 0; i < runs.size(); i++) {
             Measurement run = runs.get(i);
             List<LoadGenerator.Result> baseline = run.results().values().iterator().next();
-            double ratio = half(run.results().get(scenario)).p99Ms() / half(baseline).p99Ms();
+            double ratio = half(sameScenario(run.results(), scenario)).p99Ms() / half(baseline).p99Ms();
             out.append(String.format(Locale.ROOT, " %.2fx at %.0f req/s |", ratio, half(baseline).offeredRate()));
             allMet &= ratio <= 2;
             if (run.busy()) {
@@ -544,6 +544,15 @@ final class AdmissionRun {
         }
         out.append(' ').append(rollback ? "-" : !withheld.isEmpty() ? "not judged: " + String.join(", ", withheld)
                 : allMet ? "**met**" : "**not met**").append(" |\n");
+    }
+
+    /**
+     * A scenario's figures in another measurement, found by name: each measurement builds its scenarios afresh
+     * (new uids in their bodies), so its keys are not equal to another's.
+     */
+    private static <V> V sameScenario(Map<Scenario, V> measured, Scenario scenario) {
+        return measured.entrySet().stream().filter(e -> e.getKey().name().equals(scenario.name())).map(Map.Entry::getValue)
+                .findFirst().orElseThrow(() -> new IllegalStateException(scenario.name() + " was not measured in every run"));
     }
 
     private static LoadGenerator.Result half(List<LoadGenerator.Result> measured) {
