@@ -143,12 +143,15 @@ public record RollbackRequest(Optional<String> toVersion, Optional<String> reaso
         if (cluster == null || cluster.getMetadata() == null || cluster.getMetadata().getAnnotations() == null) {
             return Map.of();
         }
-        Map<String, String> request = new java.util.TreeMap<>();
-        cluster.getMetadata().getAnnotations().forEach((key, value) -> {
-            if (key.startsWith(PREFIX) && !PayloadQuarantine.KEYS.contains(key)) {
-                request.put(key, value);
+        Map<String, String> request = null; // made only when there is one: the admission webhook asks on every update
+        for (Map.Entry<String, String> annotation : cluster.getMetadata().getAnnotations().entrySet()) {
+            if (annotation.getKey().startsWith(PREFIX) && !PayloadQuarantine.KEYS.contains(annotation.getKey())) {
+                if (request == null) {
+                    request = new java.util.TreeMap<>();
+                }
+                request.put(annotation.getKey(), annotation.getValue());
             }
-        });
-        return request;
+        }
+        return request == null ? Map.of() : request;
     }
 }

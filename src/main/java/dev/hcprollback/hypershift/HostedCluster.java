@@ -105,8 +105,12 @@ public class HostedCluster extends CustomResource<HostedClusterSpec, HostedClust
     public static Map<String, String> imageAnnotationsOf(ObjectMeta metadata) {
         Map<String, String> found = new TreeMap<>();
         if (metadata != null && metadata.getAnnotations() != null) {
-            IMAGE_ANNOTATIONS.forEach(key -> Optional.ofNullable(metadata.getAnnotations().get(key))
-                    .ifPresent(value -> found.put(key, value)));
+            for (String key : IMAGE_ANNOTATIONS) { // a loop: the webhook asks twice per HostedCluster update
+                String value = metadata.getAnnotations().get(key);
+                if (value != null) {
+                    found.put(key, value);
+                }
+            }
         }
         return found;
     }

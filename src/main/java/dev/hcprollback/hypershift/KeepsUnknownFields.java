@@ -14,16 +14,20 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  */
 public abstract class KeepsUnknownFields {
 
+    /** Made on first use: most objects the webhook reads keep none (it skips unknown fields), and it reads many. */
     @JsonIgnore
-    private final Map<String, Object> unknownFields = new LinkedHashMap<>();
+    private Map<String, Object> unknownFields;
 
     @JsonAnyGetter
     public Map<String, Object> getUnknownFields() {
+        if (unknownFields == null) {
+            unknownFields = new LinkedHashMap<>();
+        }
         return unknownFields;
     }
 
     @JsonAnySetter
     public void setUnknownField(String name, Object value) {
-        unknownFields.put(name, value);
+        getUnknownFields().put(name, value);
     }
 }

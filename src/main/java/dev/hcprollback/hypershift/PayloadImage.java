@@ -52,8 +52,11 @@ public final class PayloadImage {
         }
     }
 
+    private static final ParseCache<Optional<PayloadImage>> PARSED = new ParseCache<>(1024,
+            pullSpec -> Optional.of(new PayloadImage(pullSpec)));
+
     public static Optional<PayloadImage> of(String pullSpec) {
-        return pullSpec == null || pullSpec.isBlank() ? Optional.empty() : Optional.of(new PayloadImage(pullSpec));
+        return pullSpec == null || pullSpec.isBlank() ? Optional.empty() : PARSED.get(pullSpec);
     }
 
     /** The pull spec as written. */

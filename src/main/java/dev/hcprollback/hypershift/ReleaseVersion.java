@@ -23,10 +23,13 @@ public record ReleaseVersion(int major, int minor, int patch, String preRelease)
     private static final Pattern ARCH_SUFFIX = Pattern.compile("-(x86_64|amd64|aarch64|arm64|multi|s390x|ppc64le)$");
     private static final Pattern SEMVER = Pattern.compile("^v?(\\d+)\\.(\\d+)\\.(\\d+)(?:-([0-9A-Za-z.-]+))?$");
 
+    private static final ParseCache<Optional<ReleaseVersion>> PARSED = new ParseCache<>(1024, ReleaseVersion::read);
+
     public static Optional<ReleaseVersion> parse(String text) {
-        if (text == null) {
-            return Optional.empty();
-        }
+        return text == null ? Optional.empty() : PARSED.get(text);
+    }
+
+    private static Optional<ReleaseVersion> read(String text) {
         Matcher semver = SEMVER.matcher(ARCH_SUFFIX.matcher(text.trim()).replaceFirst(""));
         if (!semver.matches()) {
             return Optional.empty();

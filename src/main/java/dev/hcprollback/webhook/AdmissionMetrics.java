@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.hcprollback.webhook.review.AdmissionCall;
 import dev.hcprollback.webhook.review.NeedsWorkerThread;
+import dev.hcprollback.webhook.rules.Rule;
 import dev.hcprollback.webhook.rules.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +27,12 @@ public class AdmissionMetrics {
 
     private final MeterRegistry registry;
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+    /** Meters by their tags, found again without building their ids on every request. */
+    private final Map<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
+    private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
+
+    private record DecisionKey(String resource, AdmissionCall.Operation operation, boolean allowed, Rule rule) {
+    }
 
     public AdmissionMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -60,19 +67,20 @@ public class AdmissionMetrics {
     }
 
     public void record(String resource, AdmissionCall.Operation operation, Verdict verdict, Duration took) {
-        Counter.builder("hcp_rollback_admission_decisions")
-                .description("Admission decisions by resource, operation, decision and rule")
-                .tag("resource", resource)
-                .tag("operation", operation.name())
-                .tag("decision", verdict.decision())
-                .tag("rule", verdict.rule().id())
-                .register(registry)
+        decisions.computeIfAbsent(new DecisionKey(resource, operation, verdict.allowed(), verdict.rule()),
+                key -> Counter.builder("hcp_rollback_admission_decisions")
+                        .description("Admission decisions by resource, operation, decision and rule")
+                        .tag("resource", resource)
+                        .tag("operation", operation.name())
+                        .tag("decision", verdict.decision())
+                        .tag("rule", verdict.rule().id())
+                        .register(registry))
                 .increment();
-        Timer.builder("hcp_rollback_admission_decision_seconds")
+        latencies.computeIfAbsent(resource, key -> Timer.builder("hcp_rollback_admission_decision_seconds")
                 .description("Time to decide an admission request, SubjectAccessReview included")
                 .tag("resource", resource)
                 .publishPercentileHistogram()
-                .register(registry)
+                .register(registry))
                 .record(took);
     }
 

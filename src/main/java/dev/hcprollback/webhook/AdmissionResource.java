@@ -1,8 +1,6 @@
 package dev.hcprollback.webhook;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.POST;
@@ -32,10 +30,6 @@ import dev.hcprollback.webhook.rules.UpdateRecordGuard;
 import dev.hcprollback.webhook.rules.Verdict;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -200,21 +194,7 @@ public class AdmissionResource {
         if (!verdict.allowed()) {
             refusals.refused(call, verdict);
         }
-        Map<String, String> audit = new LinkedHashMap<>();
-        audit.put("decision", verdict.decision());
-        audit.put("rule", verdict.rule().id());
-        AdmissionResponseBuilder response = new AdmissionResponseBuilder()
-                .withUid(call.uid())
-                .withAllowed(verdict.allowed())
-                .withAuditAnnotations(audit);
-        if (!verdict.warnings().isEmpty()) {
-            response.withWarnings(verdict.warnings());
-        }
-        if (!verdict.allowed()) {
-            response.withStatus(new StatusBuilder().withCode(403).withReason("Forbidden").withMessage(verdict.message())
-                    .build());
-        }
-        return Response.ok(review(response.build())).build();
+        return Response.ok(AdmissionAnswer.json(call.uid(), verdict), MediaType.APPLICATION_JSON_TYPE).build();
     }
 
     private Response badRequest(String resource, MalformedAdmissionReview malformed) {
@@ -223,10 +203,5 @@ public class AdmissionResource {
         Status status = new StatusBuilder().withStatus("Failure").withCode(400).withReason("BadRequest")
                 .withMessage(malformed.getMessage()).build();
         return Response.status(Response.Status.BAD_REQUEST).entity(status).build();
-    }
-
-    private static AdmissionReview review(AdmissionResponse response) {
-        return new AdmissionReviewBuilder().withApiVersion(AdmissionReviewReader.API_VERSION).withKind("AdmissionReview")
-                .withResponse(response).build();
     }
 }

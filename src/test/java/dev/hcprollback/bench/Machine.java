@@ -70,6 +70,24 @@ final class Machine {
         return ticks / 100.0; // USER_HZ is 100 on Linux
     }
 
+    /**
+     * CPU seconds the whole machine spent busy so far (every core's user, nice, system, irq, softirq and steal time
+     * from the first line of /proc/stat): with the CPU of the processes a run knows, what everything else on the
+     * machine took.
+     */
+    static double machineBusyCpuSeconds() {
+        String first = read(Path.of("/proc/stat")).lines().findFirst().orElse("");
+        String[] fields = first.trim().split("\\s+");
+        if (fields.length < 9 || !fields[0].equals("cpu")) {
+            return Double.NaN;
+        }
+        long ticks = 0;
+        for (int field : new int[] {1, 2, 3, 6, 7, 8}) {
+            ticks += Long.parseLong(fields[field]);
+        }
+        return ticks / 100.0;
+    }
+
     /** CPU seconds of a process's children that exited and were waited for (cutime + cstime). */
     static double reapedChildrenCpuSeconds(long pid) {
         String stat = read(Path.of("/proc", Long.toString(pid), "stat"));

@@ -87,7 +87,7 @@ public final class ScaleBenchmark {
             Map<String, Object> start = startAndSettle(empty, config, false);
             raw.put("empty", start);
         }
-        Map<AdmissionRun.Scenario, List<LoadGenerator.Result>> admission = new LinkedHashMap<>();
+        AdmissionRun.Measurement admission = null;
         try (SimulatedManagementCluster management = SimulatedManagementCluster.start(dir.resolve("populated"))) {
             AdmissionRun.seed(management);
             long seeding = System.nanoTime();
@@ -107,7 +107,7 @@ public final class ScaleBenchmark {
         ((Map<?, ?>) raw.get("empty")).remove("process");
         HostedClusters.JSON.writerWithDefaultPrettyPrinter().writeValue(work.resolve("scale.json").toFile(), raw);
         if (withAdmission) {
-            AdmissionRun.writeCsv(work.resolve("scale-admission.csv"), "scale", admission);
+            Files.writeString(work.resolve("scale-admission.csv"), AdmissionRun.CSV_HEADER + AdmissionRun.csv("scale", admission));
         }
         String report = report(machine, settings, raw, admission);
         Files.writeString(work.resolve("scale.md"), report);
@@ -272,7 +272,7 @@ public final class ScaleBenchmark {
     }
 
     private static String report(String machine, AdmissionRun.Settings settings, Map<String, Object> raw,
-            Map<AdmissionRun.Scenario, List<LoadGenerator.Result>> admission) {
+            AdmissionRun.Measurement admission) {
         StringBuilder out = new StringBuilder("# Scale: a management cluster of ").append(raw.get("clusters"))
                 .append(" HostedClusters\n\n").append(machine).append(String.format(Locale.ROOT,
                         "%n%s HostedClusters with %s verified ControlPlaneSnapshots each in the in-process API server (written in"
@@ -337,13 +337,14 @@ public final class ScaleBenchmark {
                             : "failed: " + f.get("settledMetricsStatus"),
                     number(f, "sidecarLogErrors")));
         }
-        if (admission.isEmpty()) {
+        if (admission == null) {
             out.append("\nAdmission not measured (bench.scale-admission=false).\n");
             return out.toString();
         }
         out.append("\nAdmission with the populated caches, after the start-up reconciliation settled:\n\n")
-                .append(AdmissionRun.header(settings)).append(AdmissionRun.table(admission))
-                .append(AdmissionRun.verdict(admission));
+                .append(AdmissionRun.header(settings)).append(AdmissionRun.table(admission.results()))
+                .append("\nSaturation rounds:\n\n").append(AdmissionRun.rounds(admission))
+                .append(AdmissionRun.verdict(List.of(admission)));
         return out.toString();
     }
 

@@ -1,7 +1,7 @@
 package dev.hcprollback.webhook.rules;
 
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -96,16 +96,20 @@ public class HostedClusterGate {
         if (request.isPresent() && !request.get().allowed()) {
             return request.get();
         }
-        List<PayloadChange> changes = Arrays.stream(ReleaseField.values())
-                .map(field -> PayloadChange.of(field, before, after, versions::resolve))
-                .filter(change -> change.direction() != Direction.UNCHANGED)
-                .toList();
+        List<PayloadChange> changes = new ArrayList<>(2);
+        for (ReleaseField field : ReleaseField.values()) {
+            PayloadChange change = PayloadChange.of(field, before, after, versions::resolve);
+            if (change.direction() != Direction.UNCHANGED) {
+                changes.add(change);
+            }
+        }
         Optional<Verdict> quarantined = quarantined(before, after, changes);
         if (quarantined.isPresent()) {
             return quarantined.get();
         }
         List<PayloadChange> unknown = withDirection(changes, Direction.UNKNOWN);
-        List<String> unknownWarnings = unknown.stream().map(PayloadChange::unknownVersionWarning).toList();
+        List<String> unknownWarnings = unknown.isEmpty() ? List.of()
+                : unknown.stream().map(PayloadChange::unknownVersionWarning).toList();
         List<PayloadChange> downgrades = withDirection(changes, Direction.DOWNGRADE);
         Verdict verdict;
         if (!downgrades.isEmpty()) {
@@ -460,6 +464,9 @@ public class HostedClusterGate {
     }
 
     private static List<PayloadChange> withDirection(List<PayloadChange> changes, Direction direction) {
+        if (changes.isEmpty()) {
+            return List.of(); // the usual update changes no payload: nothing to build
+        }
         return changes.stream().filter(c -> c.direction() == direction).toList();
     }
 
