@@ -112,6 +112,12 @@ class RunbookOnRealApiServerIT {
             return this;
         }
 
+        /** Failed past the point of no return with {@code reason}: left paused for an SRE. */
+        Scene failedPast(String reason) {
+            failureReason = reason;
+            return this;
+        }
+
         /** Still running, paused, in Stage: before its point of no return. */
         Scene running() {
             running = true;
@@ -238,6 +244,19 @@ class RunbookOnRealApiServerIT {
                     Kind.HOSTED_CLUSTER, 200, admitted("cancel-recorded"),
                     scene -> assertEquals(SRE.username(), get(Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster))
                             .at("/metadata/annotations/rollback.hypershift.openshift.io~1cancel").asText())),
+            // HyperShift's force-upgrade-to is no payload lever (HostedCluster.IMAGE_ANNOTATIONS): the webhook is not asked
+            new Row("Verify timed out (VerifyTimeout)", "kubectl -n NS annotate hc HC hypershift.openshift.io/force-upgrade-to-",
+                    SRE, new Scene("reforced").failedPast("VerifyTimeout").then(scene -> {
+                        ApiRequest.Answer answer = ADMIN.send(server(), ApiRequest.mergePatch(
+                                Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster), json("{\"metadata\":{\"annotations\":"
+                                        + "{\"hypershift.openshift.io/force-upgrade-to\":\"" + tag("4.18.6") + "\"}}}")));
+                        assertTrue(answer.succeeded(), "the service forces 4.18.6 again after the Revert: " + answer);
+                    }),
+                    scene -> ApiRequest.mergePatch(Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster), json(
+                            "{\"metadata\":{\"annotations\":{\"hypershift.openshift.io/force-upgrade-to\":null}}}")),
+                    Kind.HOSTED_CLUSTER, 200, passes(),
+                    scene -> assertFalse(get(Kind.HOSTED_CLUSTER.object(NAMESPACE, scene.cluster)).at("/metadata/annotations")
+                            .has("hypershift.openshift.io/force-upgrade-to"), "force-upgrade-to removed")),
             new Row("Refused before anything started", "kubectl -n NS annotate hostedcluster HC "
                     + "rollback.hypershift.openshift.io/to-version- rollback.hypershift.openshift.io/reason-", SRE,
                     new Scene("withdrawn").undone("NotEligible"),
