@@ -119,6 +119,32 @@ class HyperShiftRepairsTest {
     }
 
     /**
+     * A cluster restored once before keeps {@code HostedClusterRestoredFromBackup=True} from then on its
+     * HostedCluster and HostedControlPlane; HyperShift copies that True as soon as this rollback sets the annotation
+     * and removes the annotation at once, while its recovery of this restore has not finished (here: never does).
+     * Verify must not take that old True for this restore's recovery.
+     */
+    @Test
+    void aTrueLeftByAnEarlierRestoreIsNotTakenForThisRestoresRecovery() {
+        RollbackWorld world = world("r-restored-before");
+        java.time.Instant earlier = world.clock.instant().minus(java.time.Duration.ofDays(30));
+        world.simulator.restoredBefore(world.cluster(), earlier);
+        world.simulator.recoverAfterRestore = false;
+        ControlPlaneRollback done = run(world, RollbackStrategy.RestoreEtcd);
+
+        ControlPlaneRollbackStatus status = done.getStatus();
+        assertEquals(RollbackPhase.Failed, status.getPhase(), status.getMessage());
+        assertEquals("VerifyTimeout", status.getFailureReason(), status.getMessage());
+        String verify = stepMessage(done, "Verify");
+        assertTrue(verify.contains(RestoreRecovery.CONDITION + "=True dates from "
+                + dev.hcprollback.hypershift.Timestamps.format(earlier)), verify);
+        // HyperShift was fooled itself: it copied the old True and dropped the annotation
+        assertNull(world.cluster().getMetadata().getAnnotations().get(RestoreRecovery.ANNOTATION));
+        assertEquals(dev.hcprollback.hypershift.Timestamps.format(earlier), world.cluster().getStatus()
+                .condition(RestoreRecovery.CONDITION).orElseThrow().getLastTransitionTime());
+    }
+
+    /**
      * Before the Revert removed force-upgrade-to, HyperShift refused the older payload (the annotation names 4.18.6),
      * and the restored cluster stayed on the newer spec with reconciliation blocked until Verify timed out.
      */

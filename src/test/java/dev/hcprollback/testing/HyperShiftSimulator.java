@@ -66,8 +66,9 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
  * check refuses the payload ({@link ReleaseChangeCheck}: {@code force-upgrade-to} naming another image while
  * {@code ClusterVersionUpgradeable} is not True, ...): then {@code Progressing=False}, reason {@code Blocked}, and
  * nothing else of the cluster is reconciled; while {@code restored-from-backup} is set and the cluster is not paused,
- * the post-restore recovery ({@link RestoreRecovery}): {@code HostedClusterRestoredFromBackup} False, then True, then
- * the annotation removed;</li>
+ * the post-restore recovery ({@link RestoreRecovery}): the annotation mirrored to the HostedControlPlane (held here,
+ * not as an object), the config operator's condition there False, then True, copied to the HostedCluster a round
+ * later, then the annotation removed; a True left by an earlier restore is copied at once;</li>
  * <li>Deployment/StatefulSet controllers and kubelet: pods (of the workload's pod template) are created or deleted to
  * match {@code spec.replicas} and reported running and ready, and the workload's status reports them;</li>
  * <li>Job controller: a restore Job (stage or swap) "runs": it is marked succeeded, or failed for members
@@ -161,6 +162,12 @@ public class HyperShiftSimulator {
     public volatile boolean recoverAfterRestore = true;
     /** Rounds in which the post-restore recovery ran and had not finished. */
     public final AtomicInteger recoveryRounds = new AtomicInteger();
+    /** Each control plane's HostedControlPlane: {@code HostedClusterRestoredFromBackup} as its config operator set it. */
+    private final Map<String, Condition> controlPlaneRecovery = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each control plane's HostedControlPlane: whether it carries the mirrored {@code restored-from-backup}. */
+    private final Map<String, Boolean> controlPlaneAnnotated = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Passes of the config operator's recovery since the annotation reached the HostedControlPlane. */
+    private final Map<String, Integer> recoveryPasses = new java.util.concurrent.ConcurrentHashMap<>();
     /** Rounds in which the operator's release-change check refused the spec's payload (reconciliation blocked). */
     public final AtomicInteger refusedReleaseChanges = new AtomicInteger();
     /** Names of the restore Jobs this simulator "ran" (marked finished). */
@@ -282,6 +289,7 @@ public class HyperShiftSimulator {
                 }
             });
             removeRecoveredAnnotation(cluster);
+            hostedClusterConfigOperator(cluster);
         }
     }
 
@@ -507,7 +515,7 @@ public class HyperShiftSimulator {
             return;
         }
         if (!paused) {
-            recover(cluster, now);
+            copyRecovery(cluster, now);
             rollOut(status.getVersion(), cluster.getSpec().getRelease().getImage(), now);
             String cp = cluster.getSpec().getControlPlaneRelease() != null
                     ? cluster.getSpec().getControlPlaneRelease().getImage()
@@ -520,26 +528,76 @@ public class HyperShiftSimulator {
     }
 
     /**
-     * The post-restore recovery ({@link RestoreRecovery}) while the annotation is there: the condition False ("not
-     * finished yet") at the first round, True at the next unless {@link #recoverAfterRestore} is off. Removing the
-     * annotation once it is True is {@link #removeRecoveredAnnotation}'s, a write of metadata of its own.
+     * The hypershift-operator's part of the post-restore recovery ({@link RestoreRecovery}), as
+     * {@code reconcileRestoredFromBackupWithStatus} at 3ee9615: it mirrors the annotation to the HostedControlPlane
+     * and, while the HostedCluster carries it, copies the HostedControlPlane's condition to it ({@code Unknown} when
+     * there is none, the old status kept over an {@code Unknown}); a status change takes the copied transition time.
+     * The copy is of the HostedControlPlane as it was before this round's hosted cluster config operator pass: a True
+     * left there by an earlier restore is copied at once. Removing the annotation once the copy is True is
+     * {@link #removeRecoveredAnnotation}'s, a write of metadata of its own.
      */
-    private void recover(HostedCluster cluster, String now) {
-        if (cluster.getMetadata().getAnnotations() == null
-                || cluster.getMetadata().getAnnotations().get(RestoreRecovery.ANNOTATION) == null) {
+    private void copyRecovery(HostedCluster cluster, String now) {
+        String cp = cluster.controlPlaneNamespace();
+        boolean annotated = cluster.getMetadata().getAnnotations() != null
+                && cluster.getMetadata().getAnnotations().get(RestoreRecovery.ANNOTATION) != null;
+        controlPlaneAnnotated.put(cp, annotated);
+        if (!annotated) {
             return;
         }
         HostedClusterStatus status = cluster.getStatus();
-        boolean started = status.condition(RestoreRecovery.CONDITION).filter(c -> "False".equals(c.getStatus())).isPresent();
-        boolean finished = started && recoverAfterRestore;
+        Condition fresh = controlPlaneRecovery.get(cp);
+        fresh = fresh == null ? new ConditionBuilder().withType(RestoreRecovery.CONDITION).withStatus("Unknown")
+                .withReason(RestoreRecovery.REASON).withMessage("").build() : new ConditionBuilder(fresh).build();
+        Condition old = status.condition(RestoreRecovery.CONDITION).orElse(null);
+        if (old != null && "Unknown".equals(fresh.getStatus())) {
+            fresh.setStatus(old.getStatus());
+        }
+        String since = old != null && old.getStatus().equals(fresh.getStatus()) ? old.getLastTransitionTime()
+                : fresh.getLastTransitionTime() != null ? fresh.getLastTransitionTime() : now;
+        status.getConditions().removeIf(c -> RestoreRecovery.CONDITION.equals(c.getType()));
+        status.getConditions().add(new ConditionBuilder(fresh).withLastTransitionTime(since).build());
+    }
+
+    /**
+     * The hosted cluster config operator's recovery while the HostedControlPlane carries the annotation
+     * ({@code reconcileClusterRecovery}): its condition on the HostedControlPlane False ("not finished yet") at the
+     * first pass, True at the next unless {@link #recoverAfterRestore} is off; the transition time moves only with
+     * the status (metav1's SetStatusCondition), so a True left by an earlier restore keeps its old time.
+     */
+    private void hostedClusterConfigOperator(HostedCluster cluster) {
+        String cp = cluster.controlPlaneNamespace();
+        if (!controlPlaneAnnotated.getOrDefault(cp, false)) {
+            recoveryPasses.remove(cp);
+            return;
+        }
+        boolean finished = recoveryPasses.merge(cp, 1, Integer::sum) > 1 && recoverAfterRestore;
         if (!finished) {
             recoveryRounds.incrementAndGet();
         }
-        // HyperShift would copy a True left by an earlier restore and drop the annotation at once; here each restore recovers afresh
-        status.getConditions().removeIf(c -> RestoreRecovery.CONDITION.equals(c.getType())
-                && !c.getStatus().equals(finished ? "True" : "False"));
-        setCondition(status, RestoreRecovery.CONDITION, finished ? "True" : "False", RestoreRecovery.REASON,
-                finished ? "Hosted cluster recovery finished" : "Hosted cluster recovery not finished yet", now);
+        String value = finished ? "True" : "False";
+        Condition old = controlPlaneRecovery.get(cp);
+        String since = old != null && value.equals(old.getStatus()) ? old.getLastTransitionTime()
+                : Timestamps.format(clock.instant());
+        controlPlaneRecovery.put(cp, new ConditionBuilder().withType(RestoreRecovery.CONDITION).withStatus(value)
+                .withReason(RestoreRecovery.REASON).withMessage(finished ? "Hosted cluster recovery finished"
+                        : "Hosted cluster recovery not finished yet").withLastTransitionTime(since).build());
+    }
+
+    /**
+     * The cluster was restored from a backup once before, at {@code when}: HyperShift's recovery then finished and,
+     * as HyperShift never removes the condition, both the HostedCluster and its HostedControlPlane still carry
+     * {@code HostedClusterRestoredFromBackup=True} from then.
+     */
+    public void restoredBefore(HostedCluster cluster, java.time.Instant when) {
+        Condition left = new ConditionBuilder().withType(RestoreRecovery.CONDITION).withStatus("True")
+                .withReason(RestoreRecovery.REASON).withMessage("Hosted cluster recovery finished")
+                .withLastTransitionTime(Timestamps.format(when)).build();
+        controlPlaneRecovery.put(cluster.controlPlaneNamespace(), left);
+        writeStatus(cluster, fresh -> {
+            fresh.getStatus().getConditions().removeIf(c -> RestoreRecovery.CONDITION.equals(c.getType()));
+            fresh.getStatus().getConditions().add(new ConditionBuilder(left).build());
+            reportStatus(fresh);
+        });
     }
 
     /** The hypershift-operator removes the annotation once the condition it copied is True. */

@@ -11,6 +11,7 @@ import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseChangeCheck;
 import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.hypershift.RestoreRecovery;
+import dev.hcprollback.hypershift.Timestamps;
 import dev.hcprollback.hypershift.UpdateHistory;
 import dev.hcprollback.hypershift.VersionStatus;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -18,8 +19,9 @@ import io.fabric8.kubernetes.api.model.Condition;
 /**
  * Verify: waits for the HostedCluster to report the target payload as desired and Completed,
  * {@code Available=True} and {@code Degraded} not True; after an etcd restore, for HyperShift's post-restore
- * recovery ({@code HostedClusterRestoredFromBackup=True}, the annotation removed); and for every NodePool with nodes
- * to report {@code ReachedIgnitionEndpoint=True}. While HyperShift refuses the payload, the wait says why.
+ * recovery ({@code HostedClusterRestoredFromBackup=True} since after the Revert set the annotation, which is removed);
+ * and for every NodePool with nodes to report {@code ReachedIgnitionEndpoint=True}. While HyperShift refuses the
+ * payload, the wait says why.
  */
 public final class VerifyStep implements StepAction {
 
@@ -52,7 +54,7 @@ public final class VerifyStep implements StepAction {
         hyperShiftRefuses(cluster).ifPresent(missing::add);
         boolean restored = RollbackRun.restoresEtcd(plan);
         if (restored) {
-            recoveryPending(cluster).ifPresent(missing::add);
+            recoveryPending(cluster, recoveryAsked(run)).ifPresent(missing::add);
         }
         List<String> notIgnited = nodePoolsWithoutIgnition(run);
         if (!notIgnited.isEmpty()) {
@@ -89,10 +91,24 @@ public final class VerifyStep implements StepAction {
     }
 
     /**
-     * HyperShift's recovery after a restore ({@link RestoreRecovery}) is not over: its condition is not True, or the
-     * annotation the Revert set is still there (HyperShift removes it once the condition is True).
+     * When this rollback asked for HyperShift's recovery: the start of its Revert step, which sets the annotation.
+     * HyperShift is paused from Pause to Resume, so its condition cannot move between then and the Revert: a
+     * transition at or after this time is this restore's; one before it is an earlier restore's.
      */
-    private static java.util.Optional<String> recoveryPending(HostedCluster cluster) {
+    private static java.util.Optional<java.time.Instant> recoveryAsked(RollbackRun run) {
+        return run.status().step(dev.hcprollback.api.Step.Revert).map(dev.hcprollback.api.RollbackStep::getStartTime)
+                .flatMap(Timestamps::parse);
+    }
+
+    /**
+     * HyperShift's recovery after a restore ({@link RestoreRecovery}) is not over: its condition is not True, or the
+     * annotation the Revert set is still there (HyperShift removes it once the condition is True), or the True dates
+     * from before {@code asked}. HyperShift never removes the condition, and while the HostedCluster or its
+     * HostedControlPlane still carries a True from an earlier restore it copies that True as soon as the annotation
+     * appears and drops the annotation at once (hostedcluster_controller.go, reconcileRestoredFromBackupWithStatus,
+     * at 3ee9615): only a transition time after {@code asked} shows that this restore's recovery finished.
+     */
+    private static java.util.Optional<String> recoveryPending(HostedCluster cluster, java.util.Optional<java.time.Instant> asked) {
         java.util.Optional<Condition> condition = cluster.getStatus() == null ? java.util.Optional.empty()
                 : cluster.getStatus().condition(RestoreRecovery.CONDITION);
         boolean annotated = cluster.getMetadata().getAnnotations() != null
@@ -106,6 +122,15 @@ public final class VerifyStep implements StepAction {
                     + condition.get().getReason() + ": " + condition.get().getMessage() + "): the hosted cluster config "
                     + "operator's post-restore recovery (monitoring stack, prometheus-k8s) has not finished");
         }
+        java.util.Optional<java.time.Instant> since = Timestamps.parse(condition.get().getLastTransitionTime());
+        if (asked.isPresent() && (since.isEmpty() || since.get().isBefore(asked.get()))) {
+            return java.util.Optional.of(RestoreRecovery.CONDITION + "=True dates from "
+                    + condition.get().getLastTransitionTime() + ", before this rollback asked for the recovery ("
+                    + Timestamps.format(asked.get()) + "): it is an earlier restore's, and HyperShift "
+                    + (annotated ? "has not reported this one's yet" : "took it for this one's and removed "
+                            + RestoreRecovery.ANNOTATION + " without its recovery reported (monitoring stack, "
+                            + "prometheus-k8s); see docs/runbook.md, VerifyTimeout"));
+        }
         if (annotated) {
             return java.util.Optional.of(RestoreRecovery.ANNOTATION + " is still set: HyperShift removes it once it has "
                     + "seen " + RestoreRecovery.CONDITION + "=True");
@@ -116,7 +141,10 @@ public final class VerifyStep implements StepAction {
     /**
      * NodePools of the cluster that have machines ({@code status.replicas} above 0) but do not report
      * ReachedIgnitionEndpoint True: their nodes fetched their payload once, so after a restore HyperShift must still
-     * say so (else it creates no MachineHealthCheck for them).
+     * say so (else it creates no MachineHealthCheck for them). A True from before the rollback counts: HyperShift
+     * derives it on each NodePool pass from the pool's token Secret (nodepool/conditions.go at 3ee9615), which lives
+     * in the management cluster and is not part of the restored etcd; it is the Secret's loss, not the restore,
+     * that turns it False, and HyperShift reports that on its next pass whenever it happens.
      */
     private static List<String> nodePoolsWithoutIgnition(RollbackRun run) {
         String name = run.cluster.getMetadata().getName();
