@@ -27,9 +27,6 @@ import dev.hcprollback.api.RollbackStep;
 import dev.hcprollback.api.Step;
 import dev.hcprollback.cluster.RollbackEvents;
 import dev.hcprollback.eligibility.RollbackFloors;
-import dev.hcprollback.hypershift.PayloadIdentity;
-import dev.hcprollback.hypershift.PayloadImage;
-import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.rollback.etcd.EtcdMembersReader;
 import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
 import dev.hcprollback.rollback.restore.RestoreScript;
@@ -58,8 +55,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * at any point resumes where the record says it was.
  *
  * <p>
- * The procedure: plan (with its preflight checklist), then the plan's steps in order, each a small
- * {@link StepAction}: Pause, Stage, Quiesce, Swap, StartEtcd, Revert, Resume, Verify. A step is
+ * The procedure: a cancel first ({@link RollbackCancel}), then the plan (with its preflight checklist), then the
+ * plan's steps in order, each a small {@link StepAction}: Pause, Stage, Quiesce, Swap, StartEtcd, Revert, Resume,
+ * Verify; a success leaves the payload it rolled back from quarantined ({@link QuarantineRecording}). A step is
  * recorded as started (status written) before it acts; a failure before the point of no return (the
  * first swap) is undone, one after it leaves the cluster paused with the next manual step. Waits end
  * with a back-off and a per-step timeout measured from the step's recorded start. Errors of the API
@@ -70,13 +68,6 @@ public class RollbackDriver {
     private static final Logger LOG = Logger.getLogger(RollbackDriver.class);
     /** {@code status.failureReason} when the HostedCluster is gone. */
     static final String HOSTED_CLUSTER_MISSING = "HostedClusterMissing";
-    /** {@code status.failureReason} of a rollback an SRE cancelled. */
-    static final String CANCELLED = "Cancelled";
-    /** {@code status.failureReason} of a rollback cancelled for not reaching its point of no return in time. */
-    static final String CANCEL_TIMEOUT = "CancelTimeout";
-    /** {@code status.cancelledBy} of the automatic cancel. */
-    static final String CANCELLED_BY_SIDECAR = "hcp-rollback";
-
     private static final Map<Step, StepAction> STEPS = new EnumMap<>(Map.of(
             Step.Pause, new PauseStep(),
             Step.Quiesce, new QuiesceStep(),
@@ -94,6 +85,7 @@ public class RollbackDriver {
     private final RollbackMetrics metrics;
     private final Checkpoints checkpoints;
     private final RunTools tools;
+    private final RollbackCancel cancels;
 
     public RollbackDriver(KubernetesClient client, RollbackSettings settings, Clock clock, RestoreSource restoreSource,
             EtcdRevisionReader etcd, EtcdMembersReader etcdMembers, RollbackEvents events, RollbackMetrics metrics,
@@ -104,6 +96,7 @@ public class RollbackDriver {
         this.events = events;
         this.metrics = metrics;
         this.checkpoints = checkpoints;
+        this.cancels = new RollbackCancel(settings, clock, events, checkpoints);
         this.tools = new RunTools(client, settings, clock, restoreSource, etcd, etcdMembers, events, checkpoints,
                 rollback -> metrics.observe(rollback, settings), floors);
     }
@@ -135,9 +128,9 @@ public class RollbackDriver {
         if (Boolean.TRUE.equals(run.status().getUndoing())) {
             return undo(run);
         }
-        Optional<Optional<Duration>> cancelled = cancelIfAsked(run);
-        if (cancelled.isPresent()) {
-            return cancelled.get();
+        Optional<RollbackCancel.Cancel> cancel = cancels.due(run);
+        if (cancel.isPresent()) {
+            return cancel(run, cancel.get());
         }
         if (phase == null || phase == RollbackPhase.Pending) {
             Optional<Duration> planned = plan(run);
@@ -145,6 +138,14 @@ public class RollbackDriver {
                 return planned;
             }
         }
+        return runSteps(run);
+    }
+
+    /**
+     * The plan's steps in order, from the first not yet succeeded: each recorded as started before it acts, then
+     * completed, failed, or waited on (until its timeout); once the last one completed, the rollback succeeds.
+     */
+    private Optional<Duration> runSteps(RollbackRun run) {
         for (Step step : run.plan().getSteps().stream().map(Step::valueOf).toList()) {
             Optional<RollbackStep> recorded = run.status().step(step);
             if (recorded.isPresent() && recorded.get().getPhase() == RollbackPhase.Succeeded) {
@@ -159,18 +160,7 @@ public class RollbackDriver {
                 return fail(run, step, failure.reason, failure.getMessage());
             }
             if (outcome instanceof Outcome.Wait wait) {
-                Duration waited = Duration.between(run.started(record), clock.instant());
-                Duration timeout = settings.timeoutOf(step);
-                if (waited.compareTo(timeout) > 0) {
-                    return fail(run, step, step + "Timeout",
-                            "waited " + RollbackRun.human(timeout) + " for " + wait.forWhat() + " without seeing it");
-                }
-                String message = step + ": waiting for " + wait.forWhat();
-                if (!message.equals(run.status().getMessage())) {
-                    run.status().setMessage(message);
-                    run.persist();
-                }
-                return Optional.of(settings.backOff(waited));
+                return waitFor(run, step, record, wait);
             }
             complete(run, step, ((Outcome.Done) outcome).message());
             checkpoints.reached("completed:" + step);
@@ -178,74 +168,25 @@ public class RollbackDriver {
         return succeed(run);
     }
 
-    // ---------------------------------------------------------------- cancel
-
-    /**
-     * Cancels the rollback when its HostedCluster carries the cancel annotation (admitted by the webhook for an
-     * authorised SRE, whose user name it holds), or when it has not reached its point of no return within
-     * {@code cancelAfter} of its record's creation. Past that point a cancel is ignored, once recorded in the status
-     * (condition {@code CancelIgnored}) and an Event: the rollback always finishes. The decision is written to the
-     * record (with the resourceVersion read, so a replica that moved the record on in between wins) before anything is
-     * undone; the undo's writes are fenced like every other.
-     *
-     * @return empty to go on with the rollback; else the driver's answer for this pass
-     */
-    private Optional<Optional<Duration>> cancelIfAsked(RollbackRun run) {
-        ControlPlaneRollbackStatus status = run.status();
-        Optional<String> by = RollbackRequest.of(run.cluster()).cancel();
-        if (Boolean.TRUE.equals(status.getPointOfNoReturn())) {
-            if (by.isPresent() && !by.get().equals(status.getCancelIgnoredFor())) {
-                status.setCancelIgnoredFor(by.get());
-                run.persist();
-                LOG.infof("rollback %s/%s: the cancel by %s came past the point of no return and is ignored", run.ns(),
-                        run.rollback().getMetadata().getName(), by.get());
-                events.warning(run.cluster(), run.rollback(), "RollbackCancelIgnored", "the cancel by " + by.get()
-                        + " came after the point of no return: the rollback finishes");
-            }
-            return Optional.empty();
+    /** A step waits: the wait written to the message, a back-off; past the step's timeout, the step fails. */
+    private Optional<Duration> waitFor(RollbackRun run, Step step, RollbackStep record, Outcome.Wait wait) {
+        Duration waited = Duration.between(run.started(record), clock.instant());
+        Duration timeout = settings.timeoutOf(step);
+        if (waited.compareTo(timeout) > 0) {
+            return fail(run, step, step + "Timeout",
+                    "waited " + RollbackRun.human(timeout) + " for " + wait.forWhat() + " without seeing it");
         }
-        if (by.isPresent()) {
-            return Optional.of(cancel(run, by.get(), CANCELLED, "cancelled by " + by.get()));
+        String message = step + ": waiting for " + wait.forWhat();
+        if (!message.equals(run.status().getMessage())) {
+            run.status().setMessage(message);
+            run.persist();
         }
-        // one not planned yet is judged first (a refusal says more than a timeout), and timed out in plan()
-        if (status.getPhase() == RollbackPhase.Running && timedOut(run)) {
-            return Optional.of(cancelForTime(run));
-        }
-        return Optional.empty();
+        return Optional.of(settings.backOff(waited));
     }
 
-    /** Whether {@code cancelAfter} passed since the record's creation. */
-    private boolean timedOut(RollbackRun run) {
-        Optional<java.time.Instant> created = dev.hcprollback.hypershift.Timestamps.parse(
-                run.rollback().getMetadata().getCreationTimestamp());
-        return created.isPresent() && !clock.instant().isBefore(created.get().plus(settings.cancelAfter()));
-    }
-
-    private Optional<Duration> cancelForTime(RollbackRun run) {
-        return cancel(run, CANCELLED_BY_SIDECAR, CANCEL_TIMEOUT, "cancelled automatically: it had not reached its point"
-                + " of no return " + RollbackRun.human(settings.cancelAfter()) + " after it was requested"
-                + " (hcp-rollback.rollback.cancel-after)");
-    }
-
-    /** Records who cancelled, then undoes what was done through the one undo a failure before the swap takes. */
-    private Optional<Duration> cancel(RollbackRun run, String by, String reason, String message) {
-        ControlPlaneRollbackStatus status = run.status();
-        status.setCancelledBy(by);
-        status.setFailureReason(reason);
-        String step = status.getCurrentStep();
-        if (step != null) {
-            status.step(Step.valueOf(step)).filter(record -> record.getPhase() == RollbackPhase.Running).ifPresent(record -> {
-                record.setPhase(RollbackPhase.Cancelled);
-                record.setCompletionTime(run.now());
-                record.setMessage(message);
-            });
-        }
-        status.setUndoing(true);
-        status.setMessage((step == null ? "" : step + ": ") + message + ". Undoing what was done.");
-        run.persist();
-        LOG.infof("rollback %s/%s of cluster %s %s", run.ns(), run.rollback().getMetadata().getName(),
-                run.cluster().getMetadata().getName(), message);
-        checkpoints.reached("cancel:started");
+    /** Records the cancel, then undoes what was done through the one undo a failure before the swap takes. */
+    private Optional<Duration> cancel(RollbackRun run, RollbackCancel.Cancel cancel) {
+        cancels.record(run, cancel);
         return undo(run);
     }
 
@@ -294,8 +235,9 @@ public class RollbackDriver {
             return refuse(run, plan, "PreflightFailed", "preflight failed: " + failed.stream()
                     .map(PreflightCheck::toString).collect(Collectors.joining("; ")));
         }
-        if (timedOut(run)) {
-            return cancelForTime(run); // waited in line past cancel-after: nothing was done yet
+        Optional<RollbackCancel.Cancel> late = cancels.timedOut(run);
+        if (late.isPresent()) {
+            return cancel(run, late.get()); // waited in line past cancel-after: nothing was done yet
         }
         status.setPhase(RollbackPhase.Running);
         status.setStartTime(run.now());
@@ -390,16 +332,10 @@ public class RollbackDriver {
         annotations.putNull(RollbackRequest.DRY_RUN);
         // a cancel that came past the point of no return was answered by finishing: it goes with the request
         annotations.putNull(RollbackRequest.CANCEL);
-        Optional<PayloadQuarantine.Entry> quarantine = quarantineOf(run);
-        quarantine.ifPresent(entry -> {
-            annotations.put(PayloadQuarantine.ANNOTATION, entry.toAnnotation());
-            annotations.putNull(PayloadQuarantine.LIFTED_BY);
-        });
-        // written once: a lift that came after it (a resumed ending) is not undone
-        boolean recorded = quarantine.map(q -> PayloadQuarantine.of(run.cluster()).entry()
-                .map(e -> e.rollback().equals(q.rollback())).orElse(false)).orElse(true);
+        Optional<PayloadQuarantine.Entry> quarantine = QuarantineRecording.of(run);
+        boolean unrecorded = quarantine.map(entry -> QuarantineRecording.addTo(annotations, run, entry)).orElse(false);
         RollbackRequest request = RollbackRequest.of(run.cluster());
-        if (request.isPresent() || request.cancel().isPresent() || !recorded) {
+        if (request.isPresent() || request.cancel().isPresent() || unrecorded) {
             run.patchCluster(patch);
         }
         ControlPlaneRollbackStatus status = run.status();
@@ -416,22 +352,6 @@ public class RollbackDriver {
         events.normal(run.cluster(), run.rollback(), "RollbackSucceeded", status.getMessage());
         metrics.finished("Succeeded", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
-    }
-
-    /**
-     * The payload this rollback took the cluster off, to quarantine on it (the gate then refuses an update back to it):
-     * the plan's {@code from} release payload, with the digest the cluster's history reports for it.
-     */
-    private static Optional<PayloadQuarantine.Entry> quarantineOf(RollbackRun run) {
-        RollbackPlan plan = run.status().getPlan();
-        return Optional.ofNullable(plan == null ? null : plan.getFromReleaseImage()).flatMap(PayloadImage::of)
-                .map(image -> {
-                    PayloadIdentity known = run.cluster().identifyWithHistory(image);
-                    Optional<ReleaseVersion> version = Optional.ofNullable(plan.getFromVersion()).flatMap(ReleaseVersion::parse)
-                            .or(known::version);
-                    return new PayloadQuarantine.Entry(new PayloadIdentity(image, known.digest(), version),
-                            run.rollback().getMetadata().getName(), run.now());
-                });
     }
 
     private Optional<Duration> fail(RollbackRun run, Step step, String reason, String message) {
@@ -487,37 +407,12 @@ public class RollbackDriver {
         LOG.infof("rollback %s/%s of cluster %s %s: %s", run.ns(), run.rollback().getMetadata().getName(),
                 run.cluster().getMetadata().getName(), cancelled ? "cancelled" : "undone", status.getMessage());
         if (cancelled) {
-            withdrawCancelledRequest(run);
-            events.normal(run.cluster(), run.rollback(), "RollbackCancelled", status.getMessage() + " Cancelled by "
-                    + status.getCancelledBy() + ".");
+            cancels.ended(run);
         } else {
             events.warning(run.cluster(), run.rollback(), "RollbackUndone", status.getMessage());
         }
         metrics.finished(cancelled ? "Cancelled" : "Failed", run.rollback().getSpec().getStrategy(), run.total());
         return Optional.empty();
-    }
-
-    /**
-     * After a cancel, the request annotations (and the cancel) go, so that the trigger files nothing again and a new
-     * request starts afresh; the patch is fenced and preconditioned on the cluster as read, and an SRE's edit in
-     * between leaves them for the trigger, which withdraws a cancelled request as well.
-     */
-    private void withdrawCancelledRequest(RollbackRun run) {
-        if (RollbackRequest.of(run.cluster()).cancel().isEmpty()) {
-            return;
-        }
-        ObjectNode patch = JsonNodeFactory.instance.objectNode();
-        ObjectNode annotations = patch.putObject("metadata").putObject("annotations");
-        RollbackRequest.WITHDRAWN_BY_CANCEL.forEach(annotations::putNull);
-        try {
-            run.patchCluster(patch);
-        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-            if (e.getCode() != 409) {
-                throw e;
-            }
-            LOG.infof("rollback %s/%s: the HostedCluster changed meanwhile; the trigger withdraws the cancelled request",
-                    run.ns(), run.rollback().getMetadata().getName());
-        }
     }
 
     private Optional<Duration> finishWithoutCluster(RollbackRun run) {
