@@ -94,7 +94,7 @@ class RollbackControllerTest {
 
     /** A world whose revert dry runs the mock server answers (it has no admission chain, and would store them). */
     private RollbackWorld world(String cluster) {
-        RollbackWorld world = new RollbackWorld(client, NAMESPACE, cluster);
+        RollbackWorld world = RollbackWorld.besideController(client, NAMESPACE, cluster);
         world.expectations = mockServer::expect;
         return world;
     }

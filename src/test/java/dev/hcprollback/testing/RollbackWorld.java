@@ -124,6 +124,26 @@ public class RollbackWorld {
         return new RollbackWorld(hyperShift, null, namespace, clusterName, Clock.systemUTC(), true);
     }
 
+    /**
+     * With a mock server, beside a rollback controller that runs by itself on the system's clock (a
+     * {@code @QuarkusTest}): the simulator writes the system's times as well, as HyperShift beside it would, so that
+     * the times the two write compare as they would on a management cluster.
+     */
+    public static RollbackWorld besideController(KubernetesClient client, String namespace, String clusterName) {
+        return new RollbackWorld(client, client, namespace, clusterName, Clock.systemUTC(), false);
+    }
+
+    /**
+     * The same world on a real API server with the driver in this process: it writes through {@code driver} (a client
+     * of the sidecar's service account, so that the shipped RBAC answers each of its requests) and reads the world's
+     * hand-moved {@link #clock}, which the simulator shares, so that a test can move time past a limit without
+     * waiting for it; the API server's own admission chain answers the revert's dry runs.
+     */
+    public static RollbackWorld withDriverOnRealApiServer(KubernetesClient hyperShift, KubernetesClient driver,
+            String namespace, String clusterName) {
+        return new RollbackWorld(hyperShift, driver, namespace, clusterName, null, true);
+    }
+
     private static Map<String, Integer> writers() {
         Map<String, Integer> writers = new LinkedHashMap<>();
         writers.put("control-plane-operator", 1);

@@ -19,7 +19,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 /**
  * Verify: waits for the HostedCluster to report the target payload as desired and Completed,
  * {@code Available=True} and {@code Degraded} not True; after an etcd restore, for HyperShift's post-restore
- * recovery ({@code HostedClusterRestoredFromBackup=True} since after the Revert set the annotation, which is removed);
+ * recovery ({@code HostedClusterRestoredFromBackup=True} since HyperShift was paused for this restore, the annotation removed);
  * and for every NodePool with nodes to report {@code ReachedIgnitionEndpoint=True}. While HyperShift refuses the
  * payload, the wait says why.
  */
@@ -54,7 +54,7 @@ public final class VerifyStep implements StepAction {
         hyperShiftRefuses(cluster).ifPresent(missing::add);
         boolean restored = RollbackRun.restoresEtcd(plan);
         if (restored) {
-            recoveryPending(cluster, recoveryAsked(run)).ifPresent(missing::add);
+            recoveryPending(cluster, pausedSince(run)).ifPresent(missing::add);
         }
         List<String> notIgnited = nodePoolsWithoutIgnition(run);
         if (!notIgnited.isEmpty()) {
@@ -91,24 +91,26 @@ public final class VerifyStep implements StepAction {
     }
 
     /**
-     * When this rollback asked for HyperShift's recovery: the start of its Revert step, which sets the annotation.
-     * HyperShift is paused from Pause to Resume, so its condition cannot move between then and the Revert: a
-     * transition at or after this time is this restore's; one before it is an earlier restore's.
+     * Since when HyperShift could not have moved its condition for anything but this restore: the end of the Pause
+     * step, once HyperShift reported its reconciliation paused. From then until Resume it changes nothing of the
+     * cluster, and the annotation this rollback's Revert sets comes in between; a transition before then is an earlier
+     * restore's. Taking the Pause's end rather than the Revert's start leaves the minutes of the restore between the two
+     * as a margin for the clocks of HyperShift and the sidecar disagreeing.
      */
-    private static java.util.Optional<java.time.Instant> recoveryAsked(RollbackRun run) {
-        return run.status().step(dev.hcprollback.api.Step.Revert).map(dev.hcprollback.api.RollbackStep::getStartTime)
+    private static java.util.Optional<java.time.Instant> pausedSince(RollbackRun run) {
+        return run.status().step(dev.hcprollback.api.Step.Pause).map(dev.hcprollback.api.RollbackStep::getCompletionTime)
                 .flatMap(Timestamps::parse);
     }
 
     /**
      * HyperShift's recovery after a restore ({@link RestoreRecovery}) is not over: its condition is not True, or the
      * annotation the Revert set is still there (HyperShift removes it once the condition is True), or the True dates
-     * from before {@code asked}. HyperShift never removes the condition, and while the HostedCluster or its
+     * from before {@code pausedSince}. HyperShift never removes the condition, and while the HostedCluster or its
      * HostedControlPlane still carries a True from an earlier restore it copies that True as soon as the annotation
      * appears and drops the annotation at once (hostedcluster_controller.go, reconcileRestoredFromBackupWithStatus,
-     * at 3ee9615): only a transition time after {@code asked} shows that this restore's recovery finished.
+     * at 3ee9615): only a transition time after {@code pausedSince} shows that this restore's recovery finished.
      */
-    private static java.util.Optional<String> recoveryPending(HostedCluster cluster, java.util.Optional<java.time.Instant> asked) {
+    private static java.util.Optional<String> recoveryPending(HostedCluster cluster, java.util.Optional<java.time.Instant> pausedSince) {
         java.util.Optional<Condition> condition = cluster.getStatus() == null ? java.util.Optional.empty()
                 : cluster.getStatus().condition(RestoreRecovery.CONDITION);
         boolean annotated = cluster.getMetadata().getAnnotations() != null
@@ -123,10 +125,10 @@ public final class VerifyStep implements StepAction {
                     + "operator's post-restore recovery (monitoring stack, prometheus-k8s) has not finished");
         }
         java.util.Optional<java.time.Instant> since = Timestamps.parse(condition.get().getLastTransitionTime());
-        if (asked.isPresent() && (since.isEmpty() || since.get().isBefore(asked.get()))) {
+        if (pausedSince.isPresent() && (since.isEmpty() || since.get().isBefore(pausedSince.get()))) {
             return java.util.Optional.of(RestoreRecovery.CONDITION + "=True dates from "
-                    + condition.get().getLastTransitionTime() + ", before this rollback asked for the recovery ("
-                    + Timestamps.format(asked.get()) + "): it is an earlier restore's, and HyperShift "
+                    + condition.get().getLastTransitionTime() + ", before this rollback paused HyperShift ("
+                    + Timestamps.format(pausedSince.get()) + "): it is an earlier restore's, and HyperShift "
                     + (annotated ? "has not reported this one's yet" : "took it for this one's and removed "
                             + RestoreRecovery.ANNOTATION + " without its recovery reported (monitoring stack, "
                             + "prometheus-k8s); see docs/runbook.md, VerifyTimeout"));
