@@ -16,7 +16,9 @@ package dev.hcprollback.hypershift;
  * yet", then {@code True} "Hosted cluster recovery finished", reason {@link #REASON} either way.</li>
  * <li>The hypershift-operator copies the condition to the HostedCluster ({@code Unknown} until the HostedControlPlane
  * reports one) and, once it is True, removes the annotation from the HostedCluster, and so from the
- * HostedControlPlane. It never removes the condition: a cluster restored before keeps a True one.</li>
+ * HostedControlPlane. It never removes the condition: a cluster restored before keeps a True one, which it copies
+ * as soon as the annotation is set again (keeping an old status over an {@code Unknown}), and so removes the
+ * annotation at once, with that True's old transition time.</li>
  * <li>While the annotation is there, each new NodePool token Secret is marked ignition-reached
  * (hypershift-operator/controllers/nodepool/token.go), so that pools whose nodes already run keep
  * {@link #REACHED_IGNITION_ENDPOINT} True and their MachineHealthChecks.</li>

@@ -167,6 +167,12 @@ class RollbackDriverTest {
         assertEquals(2, log.countDryRuns("PATCH", hcPath::equals));
         assertEquals(1.0, world.meters.get("hcp_rollback_rollbacks_total").tag("result", "Succeeded").counter().count());
         assertEquals(8, world.meters.find("hcp_rollback_step_duration_seconds").timers().size());
+        // the payload it left is quarantined on the cluster, in the ending's one patch with the request's removal
+        dev.hcprollback.api.PayloadQuarantine.Entry quarantined = dev.hcprollback.api.PayloadQuarantine.of(world.cluster())
+                .entry().orElseThrow();
+        assertEquals(rollback.getMetadata().getName(), quarantined.rollback());
+        assertTrue(quarantined.describe().startsWith("4.18.6 ("), quarantined.describe());
+        assertEquals(1, log.count("PATCH", hcPath::equals, b -> b.contains(dev.hcprollback.api.PayloadQuarantine.ANNOTATION)));
     }
 
     /**
