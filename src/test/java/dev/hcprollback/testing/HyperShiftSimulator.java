@@ -139,6 +139,12 @@ public class HyperShiftSimulator {
         long data = etcdDbSizeBytes + etcdWalAndSnapBytes;
         return new dev.hcprollback.rollback.restore.fetch.VolumeSpace(size, data, size - data, data, etcdDbSizeBytes, 0).report();
     };
+    /**
+     * What member N of etcd StatefulSet {@code set} ({@code etcd}, {@code etcd-<shard>}) reports to its measure Job;
+     * by default {@link #volumeReport} of that member, whichever etcd it belongs to.
+     */
+    public volatile java.util.function.BiFunction<String, Integer, String> volumeReportOf =
+            (set, member) -> volumeReport.apply(member);
     /** etcd's revision; a completed swap sets it to the restored snapshot's revision plus the Job's bump, as etcdutl does. */
     public volatile long etcdRevision = 123_500L;
     /** The revision of the snapshot the restore Jobs restore (the fixtures' verified snapshot records this one). */
@@ -427,8 +433,7 @@ public class HyperShiftSimulator {
         }
         String name = job.getMetadata().getName();
         int member = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
-        String set = Objects.requireNonNullElse(job.getMetadata().getAnnotations().get(RollbackRequest.PREFIX + "statefulset"),
-                "etcd");
+        String set = statefulSetOf(job);
         boolean swap = "swap".equals(job.getMetadata().getLabels().get(RestoreJobs.PHASE_LABEL));
         // a stage Job without its fetch container finds no verified snapshot and exits 11, as the script does
         boolean fetches = swap || job.getSpec().getTemplate().getSpec().getInitContainers().stream()
@@ -449,6 +454,12 @@ public class HyperShiftSimulator {
                 }
             }
         }
+    }
+
+    /** The etcd StatefulSet whose member's volume a restore or measure Job mounts, as its annotation says. */
+    public static String statefulSetOf(Job job) {
+        return Objects.requireNonNullElse(job.getMetadata().getAnnotations().get(RollbackRequest.PREFIX + "statefulset"),
+                "etcd");
     }
 
     /** The etcd StatefulSets one of whose members was swapped: the first swap sets the restored revision. */
@@ -483,7 +494,7 @@ public class HyperShiftSimulator {
     /** A measure Job's pod, finished with {@link #volumeReport} as its container's termination message. */
     private void measure(Job job) {
         String name = job.getMetadata().getName();
-        String report = volumeReport.apply(Integer.parseInt(name.substring(name.lastIndexOf('-') + 1)));
+        String report = volumeReportOf.apply(statefulSetOf(job), Integer.parseInt(name.substring(name.lastIndexOf('-') + 1)));
         boolean reported = client.pods().inNamespace(job.getMetadata().getNamespace()).withName(name + "-measured").get() != null;
         if (report != null && !report.isEmpty() && !reported) {
             Pod pod = client.resource(new PodBuilder().withNewMetadata().withName(name + "-measured")

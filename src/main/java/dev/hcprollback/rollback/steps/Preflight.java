@@ -121,7 +121,8 @@ public final class Preflight {
     }
 
     /**
-     * Each member's volume must take, beside everything it holds now (etcd's db, and its WAL and snap files,
+     * Each member's volume of every etcd the restore writes back (the default etcd and each shard on PersistentVolumes,
+     * sized by that etcd's own snapshot in the set) must take, beside everything it holds now (etcd's db, and its WAL and snap files,
      * which etcd's reported db size does not count), the downloaded snapshot and the restored copy at once,
      * and keep a margin free for the member's own writes while the stage runs. The figures are what the
      * volume's file system reports, measured on the volume by a measure Job per member ({@link VolumeSpace},
