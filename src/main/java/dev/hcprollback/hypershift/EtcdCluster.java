@@ -103,6 +103,11 @@ public record EtcdCluster(ManagedEtcd.Shard shard) {
         return shard == null ? "every resource not routed to a shard" : shard.holds();
     }
 
+    /** How a message names it: {@code etcd}, or {@code etcd shard etcd-events}. */
+    public String label() {
+        return shard == null ? ControlPlaneWorkloads.ETCD : "etcd shard " + shard.statefulSet();
+    }
+
     /** {@code etcd} or the shard's line ({@link ManagedEtcd.Shard#toString()}). */
     @Override
     public String toString() {

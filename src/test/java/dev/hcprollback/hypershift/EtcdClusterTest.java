@@ -30,6 +30,7 @@ class EtcdClusterTest {
         assertEquals("etcd-0=https://etcd-0.etcd-discovery.clusters-payments.svc:2380,"
                 + "etcd-1=https://etcd-1.etcd-discovery.clusters-payments.svc:2380", etcd.initialCluster(etcd.peerUrls(CP, 2)));
         assertTrue(etcd.persistent());
+        assertEquals("etcd", etcd.label());
     }
 
     @Test
@@ -43,6 +44,7 @@ class EtcdClusterTest {
         assertEquals(List.of("etcd", "etcd-events", "etcd-scratch"), all.stream().map(EtcdCluster::statefulSet).toList());
         EtcdCluster events = all.get(1);
         assertEquals("events", events.shardName());
+        assertEquals("etcd shard etcd-events", events.label());
         assertEquals(List.of("etcd-events-0", "etcd-events-1", "etcd-events-2"), events.memberNames(events.declaredMembers(0)));
         assertEquals("data-etcd-events-1", events.claim(1));
         assertEquals("etcd-client-events", events.clientService());

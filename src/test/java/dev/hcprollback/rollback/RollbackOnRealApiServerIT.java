@@ -616,11 +616,18 @@ class RollbackOnRealApiServerIT {
         LocalHostedCluster billing = sharded("sharded-missing", "billing");
         try (SimulatorLoop hyperShiftRuns = billing.start()) {
             ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(billing);
+            // every snapshot of 4.18.5 (a Scheduled one may have been taken beside the PreUpgrade one)
             try (KubernetesClient asSidecar = management.server().clientWithToken(Install.sidecarToken(management.server()))) {
-                asSidecar.resources(ControlPlaneSnapshot.class).inNamespace(billing.namespace)
-                        .withName(preUpgrade.getMetadata().getName()).subresource("status")
-                        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"shards\":null}}");
+                for (ControlPlaneSnapshot taken : snapshotsOf(billing)) {
+                    if ("4.18.5".equals(taken.getStatus().getVersion())) {
+                        asSidecar.resources(ControlPlaneSnapshot.class).inNamespace(billing.namespace)
+                                .withName(taken.getMetadata().getName()).subresource("status")
+                                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"shards\":null}}");
+                    }
+                }
             }
+            assertTrue(snapshotsOf(billing).stream().anyMatch(s -> s.getMetadata().getName().equals(preUpgrade.getMetadata()
+                    .getName()) && s.getStatus().getShards() == null), "recorded without its shard");
             rollOut(billing, "4.18.6", preUpgrade);
             // the update record is the sidecar's own word that its caches hold the snapshot as it is now
             ControlPlaneUpdate update = await("the update recorded without a rollback point, saying why", billing,

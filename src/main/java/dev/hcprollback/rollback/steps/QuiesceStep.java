@@ -79,7 +79,7 @@ public final class QuiesceStep implements StepAction {
             long restored = run.restoredRevision(etcd);
             long seen = run.revisionAtQuiesce(etcd);
             if (restored <= seen) {
-                throw new StepFailure("BumpTooSmall", name(etcd) + " reached revision " + seen
+                throw new StepFailure("BumpTooSmall", etcd.label() + " reached revision " + seen
                         + " before its writers stopped, and the restore would bring it back at " + restored
                         + " (the snapshot's revision + bump " + run.settings.bumpRevision() + "): clients would take the restored"
                         + " data for older than what they have seen. Raise hcp-rollback.rollback.bump-revision above "
@@ -100,11 +100,6 @@ public final class QuiesceStep implements StepAction {
                 + run.restoredRevision() + shards(run) + ")");
     }
 
-    /** {@code etcd} or {@code etcd shard etcd-events}, as a message names it. */
-    private static String name(EtcdCluster etcd) {
-        return etcd.isDefault() ? "etcd" : "etcd shard " + etcd.statefulSet();
-    }
-
     /** {@code ; etcd-events at 500, restored at 10500}, each shard on PersistentVolumes. */
     private static String shards(RollbackRun run) throws StepFailure {
         StringBuilder text = new StringBuilder();
@@ -123,7 +118,7 @@ public final class QuiesceStep implements StepAction {
         try {
             revision = run.etcdMembers.read(run.cpNamespace(), etcd).highestRevision();
         } catch (Exception e) {
-            return Optional.of(new Outcome.Wait(name(etcd) + "'s revision now that its writers stopped ("
+            return Optional.of(new Outcome.Wait(etcd.label() + "'s revision now that its writers stopped ("
                     + KeyChanges.rootMessage(e) + ")"));
         }
         if (etcd.isDefault()) {

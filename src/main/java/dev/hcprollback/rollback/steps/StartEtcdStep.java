@@ -71,8 +71,8 @@ public final class StartEtcdStep implements StepAction {
             }
             List<String> differences = members.differencesFrom(etcd.memberNames(replicas), minimum);
             if (!differences.isEmpty()) {
-                throw new StepFailure("EtcdMismatch", (etcd.isDefault() ? "etcd" : "etcd shard " + etcd.statefulSet())
-                        + " started but is not the cluster the snapshot restores: " + String.join("; ", differences));
+                throw new StepFailure("EtcdMismatch", etcd.label() + " started but is not the cluster the snapshot restores: "
+                        + String.join("; ", differences));
             }
             EtcdMembers.Member first = members.members().get(0);
             started.add(etcd.statefulSet() + ": " + replicas + " member(s), cluster ID " + Long.toHexString(first.clusterId())
