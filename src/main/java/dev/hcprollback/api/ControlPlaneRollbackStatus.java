@@ -51,6 +51,8 @@ public class ControlPlaneRollbackStatus extends ObservedStatus {
     private String cancelIgnoredFor;
     @JsonPropertyDescription("etcd's highest revision once its writers had stopped: the last revision any client can have seen. The restored revision (the snapshot's plus the bump) must be above it.")
     private Long revisionAtQuiesce;
+    @JsonPropertyDescription("The same per etcd shard on PersistentVolumes (TechPreview EtcdSharding), by the shard's name in spec.etcd.managed.shards: each shard's restored revision (its snapshot's plus the bump) must be above its own.")
+    private java.util.Map<String, Long> shardRevisionsAtQuiesce;
 
     public RollbackPhase getPhase() {
         return phase;
@@ -194,6 +196,14 @@ public class ControlPlaneRollbackStatus extends ObservedStatus {
 
     public void setRevisionAtQuiesce(Long revisionAtQuiesce) {
         this.revisionAtQuiesce = revisionAtQuiesce;
+    }
+
+    public java.util.Map<String, Long> getShardRevisionsAtQuiesce() {
+        return shardRevisionsAtQuiesce;
+    }
+
+    public void setShardRevisionsAtQuiesce(java.util.Map<String, Long> shardRevisionsAtQuiesce) {
+        this.shardRevisionsAtQuiesce = shardRevisionsAtQuiesce;
     }
 
     public String getCancelledBy() {

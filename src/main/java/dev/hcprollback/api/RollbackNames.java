@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.hypershift.HostedCluster;
 
 /** Deterministic names, so that a sidecar restarted at any point finds what it already created. */
@@ -43,18 +44,50 @@ public final class RollbackNames {
 
     /** {@code hcp-rollback-stage-<hash>-etcd-<N>}: short enough for the Job's pod labels. */
     public static String stageJob(ControlPlaneRollback rollback, int member) {
-        return "hcp-rollback-stage-" + rollbackHash(rollback) + "-etcd-" + member;
+        return stageJob(rollback, EtcdCluster.DEFAULT, member);
     }
 
     /** {@code hcp-rollback-swap-<hash>-etcd-<N>}. */
     public static String swapJob(ControlPlaneRollback rollback, int member) {
-        return "hcp-rollback-swap-" + rollbackHash(rollback) + "-etcd-" + member;
+        return swapJob(rollback, EtcdCluster.DEFAULT, member);
     }
 
     /** {@code hcp-rollback-measure-<hash>-etcd-<N>}: the preflight's measure of a member's volume, once per rollback. */
     public static String measureJob(ControlPlaneRollback rollback, int member) {
-        return "hcp-rollback-measure-" + rollbackHash(rollback) + "-etcd-" + member;
+        return measureJob(rollback, EtcdCluster.DEFAULT, member);
     }
+
+    /** {@code hcp-rollback-stage-<hash>-<member>}, the member of the default etcd or of a shard (see {@link #memberJob}). */
+    public static String stageJob(ControlPlaneRollback rollback, EtcdCluster etcd, int member) {
+        return memberJob("hcp-rollback-stage-" + rollbackHash(rollback) + "-", etcd, member);
+    }
+
+    /** {@code hcp-rollback-swap-<hash>-<member>}. */
+    public static String swapJob(ControlPlaneRollback rollback, EtcdCluster etcd, int member) {
+        return memberJob("hcp-rollback-swap-" + rollbackHash(rollback) + "-", etcd, member);
+    }
+
+    /** {@code hcp-rollback-measure-<hash>-<member>}. */
+    public static String measureJob(ControlPlaneRollback rollback, EtcdCluster etcd, int member) {
+        return memberJob("hcp-rollback-measure-" + rollbackHash(rollback) + "-", etcd, member);
+    }
+
+    /**
+     * {@code <prefix><member name>} ({@code etcd-events-1}) when that fits in 63 characters (a Job's name goes into its
+     * pods' labels); a shard name too long for it (up to 48 characters) is cut and followed by 6 characters of its
+     * hash, so that two shards never share a Job. Always ends in {@code -<N>}.
+     */
+    static String memberJob(String prefix, EtcdCluster etcd, int member) {
+        String name = prefix + etcd.memberName(member);
+        if (name.length() <= MAX_LABEL) {
+            return name;
+        }
+        String tail = "-" + hash(etcd.statefulSet(), 6) + "-" + member;
+        String set = etcd.statefulSet().substring(0, MAX_LABEL - prefix.length() - tail.length());
+        return prefix + (set.endsWith("-") ? set.substring(0, set.length() - 1) + "x" : set) + tail;
+    }
+
+    private static final int MAX_LABEL = 63;
 
     /** {@code hcp-rollback-probe-<hash of the image>}: one probe per image and namespace, whichever rollback asks. */
     public static String probeJob(String image) {

@@ -21,6 +21,8 @@ public class SnapshotShard {
     private String sha256;
     @JsonPropertyDescription("Size of the shard's stored object in bytes.")
     private Long sizeBytes;
+    @JsonPropertyDescription("The shard's snapshot size in bytes as etcd sent it (decoded): what a restore writes on each of the shard's volumes.")
+    private Long etcdSizeBytes;
     @JsonPropertyDescription("The shard etcd's own revision at its snapshot.")
     private Long etcdRevision;
     @JsonPropertyDescription("True once the shard's stored object was read back and its SHA-256 matched.")
@@ -78,6 +80,14 @@ public class SnapshotShard {
 
     public void setSizeBytes(Long sizeBytes) {
         this.sizeBytes = sizeBytes;
+    }
+
+    public Long getEtcdSizeBytes() {
+        return etcdSizeBytes;
+    }
+
+    public void setEtcdSizeBytes(Long etcdSizeBytes) {
+        this.etcdSizeBytes = etcdSizeBytes;
     }
 
     public Long getEtcdRevision() {

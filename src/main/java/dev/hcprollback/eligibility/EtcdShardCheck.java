@@ -15,9 +15,10 @@ import dev.hcprollback.hypershift.ManagedEtcd;
  * resources routed to a shard in that shard's own etcd ({@link ManagedEtcd}), so a rollback point is one snapshot
  * set, the default etcd and every shard on PersistentVolumes taken at the same pre-update moment (the snapshot
  * controller records them on {@code status.shards}). Restoring the default etcd alone would leave the shards' data newer
- * than the rest (events, leases or pods of a state that never existed), and the restore does not write shards yet: a
- * complete set is reported as such but backs no rollback until it does. EmptyDir shards need no snapshot: their data is lost with any restart, and a rollback empties them. The one
- * decision behind the webhook, the plan's preflight item, the rollback point, the update records and the upgrade gate.
+ * than the rest (events, leases or pods of a state that never existed): only a complete set, every member verified,
+ * backs a rollback, and the restore then writes every shard from its own snapshot in the set. EmptyDir shards need no
+ * snapshot: their data is lost with any restart, and a rollback empties them. The one decision behind the webhook, the
+ * plan's preflight item, the rollback point, the update records and the upgrade gate.
  */
 public final class EtcdShardCheck {
 
@@ -26,7 +27,7 @@ public final class EtcdShardCheck {
 
     /**
      * @param covered whether a restore of the snapshot would give the cluster back all of its etcd: true without etcd
-     *        shards on PersistentVolumes; false with them, even for a complete set, until the restore of shards is built
+     *        shards on PersistentVolumes, or with them when the set is complete
      * @param complete whether the snapshot holds, verified, every PersistentVolume shard of the cluster (its set is
      *        whole), as {@code status.shards} records them
      * @param missing the PersistentVolume shards it lacks (empty when complete)
@@ -55,10 +56,9 @@ public final class EtcdShardCheck {
             return new Result(true, true, List.of(), name + " holds the default etcd" + emptied);
         }
         if (missing.isEmpty()) {
-            // never restore the default etcd alone: until the restore Jobs write the shards too, no set backs a rollback
-            return new Result(false, true, List.of(), name + " holds every shard (the default etcd and "
-                    + describe(persistent) + ", each verified); the restore of shards is not built yet, so it backs no"
-                    + " rollback of a cluster with etcd shards on PersistentVolumes" + emptied);
+            return new Result(true, true, List.of(), name + " holds every shard (the default etcd and "
+                    + describe(persistent) + ", each verified); a rollback restores each from its own snapshot in the set"
+                    + emptied);
         }
         String has = held.isEmpty() ? name + " holds the default etcd only, not the etcd shards "
                 : name + " lacks the etcd shards ";

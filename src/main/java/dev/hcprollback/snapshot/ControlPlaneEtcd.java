@@ -77,6 +77,15 @@ public class ControlPlaneEtcd {
         return streamer().connect(endpoint(controlPlane), config.snapshot().etcd().authority(), credentials(controlPlane));
     }
 
+    /**
+     * A client of etcd shard {@code shard} through its own endpoint ({@link #shardEndpoint}), with the credentials
+     * the snapshot of it uses; the caller closes it.
+     */
+    public Client connect(String controlPlane, ManagedEtcd.Shard shard) throws SnapshotFailure {
+        return streamer().connect(shardEndpoint(controlPlane, shard).endpoint(), config.snapshot().etcd().authority(),
+                credentials(controlPlane));
+    }
+
     /** Secret {@code etcd-client-tls} and ConfigMap {@code etcd-ca} of the control-plane namespace, read by name only. */
     public EtcdCredentials credentials(String controlPlane) throws SnapshotFailure {
         Secret secret = client.secrets().inNamespace(controlPlane).withName(EtcdCredentials.SECRET).get();

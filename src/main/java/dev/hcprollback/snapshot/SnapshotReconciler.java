@@ -224,8 +224,12 @@ public class SnapshotReconciler implements Reconciler<ControlPlaneSnapshot>, Cle
             s.setControlPlaneReleaseVersion(taken.payload().controlPlaneReleaseVersion());
             s.setHostedClusterUid(taken.payload().hostedClusterUid());
             s.setEncryption(taken.payload().encryption());
-            s.setShards(taken.shards().isEmpty() ? null : taken.shards().stream().map(t -> new SnapshotShard(t.name(),
-                    t.object().key(), t.object().location(), t.sha256(), t.sizeBytes(), t.revision(), true)).toList());
+            s.setShards(taken.shards().isEmpty() ? null : taken.shards().stream().map(t -> {
+                SnapshotShard shard = new SnapshotShard(t.name(), t.object().key(), t.object().location(), t.sha256(),
+                        t.sizeBytes(), t.revision(), true);
+                shard.setEtcdSizeBytes(t.etcdBytes());
+                return shard;
+            }).toList());
             s.setEtcdRevision(taken.revision());
             s.setEtcdImage(taken.etcdImage());
             s.setEtcdVersion(taken.etcdVersion());

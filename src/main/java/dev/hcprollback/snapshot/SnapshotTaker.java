@@ -175,7 +175,8 @@ public class SnapshotTaker {
                 verify(member);
             }
             List<TakenShard> takenShards = stored.stream().skip(1).map(m -> new TakenShard(m.shard(), m.streamed().revision(),
-                    m.streamed().sizeBytes(), m.streamed().sha256(), m.object(), m.streamed().etcdVersion())).toList();
+                    m.streamed().sizeBytes(), m.streamed().sha256(), m.object(), m.streamed().etcdVersion(), m.streamed().etcdBytes()))
+                    .toList();
             Instant end = clock.instant();
             Streamed streamed = main.streamed();
             SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT, cluster.getMetadata().getNamespace(),
@@ -214,10 +215,10 @@ public class SnapshotTaker {
 
     /**
      * A verified shard of a snapshot set: the shard etcd's own revision, and its object's size and SHA-256 as stored;
-     * {@code etcdVersion} as that etcd reported it (null when it did not say).
+     * {@code etcdVersion} as that etcd reported it (null when it did not say); {@code etcdBytes} its size as etcd sent it.
      */
     public record TakenShard(String name, long revision, long sizeBytes, String sha256, StoredObject object,
-            String etcdVersion) {
+            String etcdVersion, long etcdBytes) {
 
         SnapshotManifest.Shard manifest() {
             return new SnapshotManifest.Shard(name, object.key(), revision, sha256, sizeBytes, etcdVersion);

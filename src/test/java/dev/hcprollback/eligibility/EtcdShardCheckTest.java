@@ -55,11 +55,11 @@ class EtcdShardCheckTest {
     }
 
     /**
-     * A snapshot set holding every PersistentVolume shard, verified, is complete; still, no restore writes shards yet,
-     * so it backs no rollback and the refusal says so instead of naming a missing shard.
+     * A snapshot set holding every PersistentVolume shard, verified, is complete and backs the rollback: the restore
+     * writes each shard from its own member of the set, and the EmptyDir shard is named with what it held.
      */
     @Test
-    void aCompleteSetIsRecognisedButBacksNoRollbackUntilTheRestoreOfShardsIsBuilt() {
+    void aCompleteSetBacksTheRollback() {
         HostedCluster sharded = HostedClusters.onSixAfterFive("payments").withEtcdShards(
                 HostedClusters.shard("events", 1, "PersistentVolume", "/events"),
                 HostedClusters.shard("leases", 3, null, "coordination.k8s.io/leases"),
@@ -69,13 +69,13 @@ class EtcdShardCheckTest {
         EtcdShardCheck.Result result = EtcdShardCheck.of(set, sharded);
         assertTrue(result.complete(), result.detail());
         assertEquals(List.of(), result.missing());
-        assertFalse(result.covered(), "never a restore of the default etcd alone: " + result.detail());
-        assertTrue(result.detail().contains("holds every shard") && result.detail().contains("the restore of shards is not built yet"),
-                result.detail());
+        assertTrue(result.covered(), result.detail());
+        assertTrue(result.detail().contains("holds every shard") && result.detail().contains("restores each from its own"
+                + " snapshot in the set") && result.detail().contains("etcd-scratch (EmptyDir in memory, 1 member; holds"
+                        + " pods) need none (a rollback empties them)"), result.detail());
         RollbackEligibility.Result request = request(sharded, set);
-        assertEquals(Optional.of(RollbackEligibility.Refusal.ETCD_SHARD_NOT_SNAPSHOTTED), request.refusal(), request.message());
-        assertTrue(request.message().contains("the restore of shards is not built yet"), request.message());
-        assertEquals(Optional.empty(), RollbackPoint.of(sharded, List.of(set), WINDOW, Instant.now()));
+        assertEquals(Optional.empty(), request.refusal(), request.message());
+        assertTrue(RollbackPoint.of(sharded, List.of(set), WINDOW, Instant.now()).isPresent());
     }
 
     /** A set that lacks one member (or holds it unverified) is incomplete, and the check names that member only. */

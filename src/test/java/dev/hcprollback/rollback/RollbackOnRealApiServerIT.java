@@ -61,6 +61,7 @@ import dev.hcprollback.testing.TestTools;
 import dev.hcprollback.testing.TestUser;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -106,6 +107,12 @@ class RollbackOnRealApiServerIT {
     private static EtcdProcess etcd;
     /** The etcd of every control plane's shard "events" (EtcdSharding), reached as its own Service would be. */
     private static EtcdProcess eventsShard;
+    /** The etcd of every control plane's EmptyDir shard "leases": emptied whenever its StatefulSet is scaled to 0. */
+    private static EtcdProcess leasesShard;
+    /** A key of the shard "events", as the API server stores an event there. */
+    private static final String EVENT_KEY = "/kubernetes.io/events/payments-app/settings-changed";
+    /** A key of the EmptyDir shard "leases", as the API server stores a lease there. */
+    private static final String LEASE_KEY = "/kubernetes.io/leases/payments-app/leader";
     private static TestPki pki;
     private static SidecarProcess sidecar;
     /** The service: creates clusters, forces updates, reads every record. */
@@ -120,7 +127,8 @@ class RollbackOnRealApiServerIT {
         s3.createBucket(BUCKET);
         pki = new TestPki();
         etcd = EtcdProcess.startTls(DIR.resolve("etcd"), pki);
-        eventsShard = EtcdProcess.startTls(DIR.resolve("etcd-events"), pki);
+        eventsShard = EtcdProcess.startTlsNamed(DIR.resolve("etcd-events"), pki, "etcd-events-0");
+        leasesShard = EtcdProcess.startTlsNamed(DIR.resolve("etcd-leases"), pki, "etcd-leases-0");
         admin = management.client(TestUser.ADMIN);
         hyperShift = management.client(TestUser.HYPERSHIFT_OPERATOR);
         createOwnPod();
@@ -152,7 +160,7 @@ class RollbackOnRealApiServerIT {
             admin.pods().inNamespace(Install.NAMESPACE).withName(OWN_POD).delete();
         }
         // the webhooks and the sidecar first: a fail-closed webhook must not outlive the sidecar behind it
-        for (AutoCloseable each : new AutoCloseable[] { management, etcd, eventsShard, s3, hyperShift, admin }) {
+        for (AutoCloseable each : new AutoCloseable[] { management, etcd, eventsShard, leasesShard, s3, hyperShift, admin }) {
             try {
                 if (each != null) {
                     each.close();
@@ -168,6 +176,7 @@ class RollbackOnRealApiServerIT {
         // every control plane's etcd is the one local etcd (the Service name does not resolve here)
         config.put("hcp-rollback.snapshot.etcd.endpoint", etcd.endpoint());
         config.put("hcp-rollback.snapshot.etcd.shard-endpoints.events", eventsShard.endpoint());
+        config.put("hcp-rollback.snapshot.etcd.shard-endpoints.leases", leasesShard.endpoint());
         // the simulated control plane answers in milliseconds: look again soon
         config.put("hcp-rollback.rollback.poll-interval", "300ms");
         config.put("hcp-rollback.rollback.max-poll-interval", "1s");
@@ -186,6 +195,8 @@ class RollbackOnRealApiServerIT {
     @BeforeEach
     void etcdRuns() {
         etcd.start();
+        eventsShard.start();
+        leasesShard.start();
     }
 
     @Test
@@ -519,23 +530,32 @@ class RollbackOnRealApiServerIT {
         }
     }
 
+    /** A cluster "orders" with the shards "events" (PersistentVolume, 1 member) and "leases" (EmptyDir), each a local etcd. */
+    private static LocalHostedCluster sharded(String namespace, String name) throws Exception {
+        Install.applyTechPreviewHostedClusterCrd(management.server());
+        management.createNamespace(namespace);
+        LocalHostedCluster cluster = LocalHostedCluster.seed(admin, hyperShift, namespace, name, etcd, pki,
+                DIR.resolve(namespace), RollbackOnRealApiServerIT::say, fixture -> fixture.withEtcdShards(
+                        HostedClusters.shard("events", 1, "PersistentVolume", "/events"),
+                        HostedClusters.shard("leases", 1, "EmptyDir", "coordination.k8s.io/leases")))
+                .withShardEtcd("etcd-events", eventsShard, false).withShardEtcd("etcd-leases", leasesShard, true);
+        assertEquals(List.of("etcd-events", "etcd-leases"), cluster.cluster().etcdShards().stream()
+                .map(dev.hcprollback.hypershift.ManagedEtcd.Shard::statefulSet).toList(), "the server kept the shards");
+        return cluster;
+    }
+
     /**
      * EtcdSharding (TechPreview; HyperShift's TechPreviewNoUpgrade HostedCluster CRD, which keeps spec.etcd.managed.shards):
      * the PreUpgrade snapshot is one set, the default etcd and the PersistentVolume shard "events" (its own etcd process
-     * here), each stored and verified, the EmptyDir shard left out. The restore does not write shards yet, so the set is
-     * no rollback point: the update record says why, and an SRE's rollback request is refused saying so.
+     * here), each stored and verified, the EmptyDir shard left out; it is the update's rollback point. The rollback
+     * restores both etcds, each from its own object of the set by its own stage and swap Jobs (run for real on each
+     * etcd's data directory), bumps each above what it had, and empties the EmptyDir shard.
      */
     @Test
-    void aShardedClustersSnapshotSetIsVerifiedButItsRollbackIsRefusedUntilTheRestoreWritesShards() throws Exception {
-        Install.applyTechPreviewHostedClusterCrd(management.server());
-        management.createNamespace("sharded");
-        LocalHostedCluster orders = LocalHostedCluster.seed(admin, hyperShift, "sharded", "orders", etcd, pki,
-                DIR.resolve("sharded"), RollbackOnRealApiServerIT::say, fixture -> fixture.withEtcdShards(
-                        HostedClusters.shard("events", 3, "PersistentVolume", "/events"),
-                        HostedClusters.shard("leases", 1, "EmptyDir", "coordination.k8s.io/leases")));
-        assertEquals(List.of("etcd-events", "etcd-leases"), orders.cluster().etcdShards().stream()
-                .map(dev.hcprollback.hypershift.ManagedEtcd.Shard::statefulSet).toList(), "the server kept the shards");
-        eventsShard.write("/kubernetes.io/events/sharded/orders-1", "an event the shard holds");
+    void aShardedClusterIsRolledBackWholeFromItsSnapshotSet() throws Exception {
+        etcd.write(DATA_KEY, "4.18.5 settings");
+        eventsShard.write(EVENT_KEY, "an event of 4.18.5");
+        LocalHostedCluster orders = sharded("sharded", "orders");
         try (SimulatorLoop hyperShiftRuns = orders.start()) {
             ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(orders);
             List<dev.hcprollback.api.SnapshotShard> shards = preUpgrade.getStatus().getShards();
@@ -546,25 +566,86 @@ class RollbackOnRealApiServerIT {
             assertStoredAsRecorded(events.getObjectKey(), events.getSizeBytes(), events.getSha256());
             assertTrue(preUpgrade.getStatus().getMessage().contains("with the etcd shards events (revision "),
                     preUpgrade.getStatus().getMessage());
-            rollOut(orders, "4.18.6", preUpgrade);
-            ControlPlaneUpdate update = await("the update recorded without a rollback point, saying why", orders,
-                    () -> updatesOf(orders).stream().filter(u -> "4.18.6".equals(u.getSpec().getToVersion()))
+
+            forceUpdateTo(orders, "4.18.6", preUpgrade);
+            orders.putInEtcd(DATA_KEY, "written on 4.18.6");
+            eventsShard.write(EVENT_KEY, "an event of 4.18.6");
+            leasesShard.write(LEASE_KEY, "a lease held in memory on 4.18.6");
+            requestAsSre(orders, "INC-4721 orders broken after 4.18.6");
+            ControlPlaneRollback done = await("the rollback ended", orders, () -> rollbackOf(orders).filter(r -> r.getStatus()
+                    != null && r.getStatus().condition(RollbackConditions.SUCCEEDED).filter(c -> !"Unknown".equals(c.getStatus()))
+                            .isPresent()));
+
+            var status = done.getStatus();
+            assertEquals(RollbackPhase.Succeeded, status.getPhase(), status.getMessage());
+            assertPayloadBack(orders, done);
+            assertEquals("4.18.5 settings", orders.readFromEtcd(DATA_KEY), "the default etcd holds the snapshot's data");
+            assertEquals("an event of 4.18.5", eventsShard.read(EVENT_KEY), "the shard holds its own snapshot's data");
+            assertNull(leasesShard.read(LEASE_KEY), "the EmptyDir shard was emptied");
+            // a stage and a swap Job per etcd on PersistentVolumes, the shard's from its own object, none of the EmptyDir shard
+            List<Job> jobs = hyperShift.batch().v1().jobs().inNamespace(orders.controlPlaneNamespace())
+                    .withLabel("app", RestoreJobs.APP_LABEL_VALUE).list().getItems();
+            assertEquals(status.getRestoreJobs().stream().sorted().toList(), jobs.stream().map(j -> j.getMetadata().getName())
+                    .sorted().toList());
+            assertEquals(4, jobs.size(), status.getRestoreJobs().toString());
+            assertTrue(orders.hyperShift.ranJobs.containsAll(status.getRestoreJobs()), orders.hyperShift.ranJobs.toString());
+            Job shardStage = jobs.stream().filter(j -> j.getMetadata().getName().endsWith("-etcd-events-0")
+                    && "stage".equals(j.getMetadata().getLabels().get(RestoreJobs.PHASE_LABEL))).findFirst().orElseThrow();
+            Map<String, String> env = shardStage.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                    .collect(java.util.stream.Collectors.toMap(EnvVar::getName, e -> e.getValue() == null ? "" : e.getValue()));
+            assertEquals(events.getSha256(), env.get("SNAPSHOT_SHA256"), "the shard's own object");
+            assertTrue(env.get("SNAPSHOT_URL").contains(events.getObjectKey()), env.get("SNAPSHOT_URL"));
+            assertEquals("etcd-events-0", env.get("MEMBER_NAME"));
+            assertEquals("data-etcd-events-0", shardStage.getSpec().getTemplate().getSpec().getVolumes().get(0)
+                    .getPersistentVolumeClaim().getClaimName());
+            assertTrue(status.getShardRevisionsAtQuiesce().containsKey("events"), String.valueOf(status.getShardRevisionsAtQuiesce()));
+            String started = status.step(dev.hcprollback.api.Step.StartEtcd).orElseThrow().getMessage();
+            assertTrue(started.contains("etcd-events: 1 member(s)") && started.contains("past the bump")
+                    && started.contains("etcd-leases: 1 member(s)") && started.contains("EmptyDir, emptied: it held"
+                            + " coordination.k8s.io/leases"), started);
+        }
+    }
+
+    /**
+     * A snapshot recorded without the set's shard (as an hcp-rollback that did not snapshot shards yet recorded it: the
+     * sidecar's own service account writes that status here) is no rollback point of the sharded cluster: the SRE's
+     * request is refused by the webhook, naming the shard it lacks, and no rollback record is made.
+     */
+    @Test
+    void aSnapshotThatLacksAShardRefusesTheRollback() throws Exception {
+        LocalHostedCluster billing = sharded("sharded-missing", "billing");
+        try (SimulatorLoop hyperShiftRuns = billing.start()) {
+            ControlPlaneSnapshot preUpgrade = takePreUpgradeSnapshot(billing);
+            // every snapshot of 4.18.5 (a Scheduled one may have been taken beside the PreUpgrade one)
+            try (KubernetesClient asSidecar = management.server().clientWithToken(Install.sidecarToken(management.server()))) {
+                for (ControlPlaneSnapshot taken : snapshotsOf(billing)) {
+                    if ("4.18.5".equals(taken.getStatus().getVersion())) {
+                        asSidecar.resources(ControlPlaneSnapshot.class).inNamespace(billing.namespace)
+                                .withName(taken.getMetadata().getName()).subresource("status")
+                                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"shards\":null}}");
+                    }
+                }
+            }
+            assertTrue(snapshotsOf(billing).stream().anyMatch(s -> s.getMetadata().getName().equals(preUpgrade.getMetadata()
+                    .getName()) && s.getStatus().getShards() == null), "recorded without its shard");
+            rollOut(billing, "4.18.6", preUpgrade);
+            // the update record is the sidecar's own word that its caches hold the snapshot as it is now
+            ControlPlaneUpdate update = await("the update recorded without a rollback point, saying why", billing,
+                    () -> updatesOf(billing).stream().filter(u -> "4.18.6".equals(u.getSpec().getToVersion()))
                             .filter(u -> u.getStatus() != null && u.getStatus().getRollbackPointMessage() != null
-                                    && u.getStatus().getRollbackPointMessage().contains("etcd shards"))
+                                    && u.getStatus().getRollbackPointMessage().contains("not the etcd shards etcd-events"))
                             .findFirst());
             assertNull(update.getStatus().getRollbackPoint());
-            assertTrue(update.getStatus().getRollbackPointMessage().contains("holds every shard (the default etcd and "
-                    + "etcd-events (PersistentVolume, 3 members; holds events), each verified); the restore of shards is not built yet"),
-                    update.getStatus().getRollbackPointMessage());
             try (KubernetesClient sre = management.client(TestUser.SRE)) {
                 KubernetesClientException refused = org.junit.jupiter.api.Assertions.assertThrows(KubernetesClientException.class,
-                        () -> sre.resources(HostedCluster.class).inNamespace(orders.namespace).withName(orders.name)
+                        () -> sre.resources(HostedCluster.class).inNamespace(billing.namespace).withName(billing.name)
                                 .patch(PatchContext.of(PatchType.JSON_MERGE), LocalHostedCluster.requestPatch("4.18.5",
-                                        "INC-4721 orders after 4.18.6", Map.of())));
+                                        "INC-4722 billing after 4.18.6", Map.of())));
                 assertTrue(refused.getMessage().contains("[etcd-shard-not-snapshotted]")
-                        && refused.getMessage().contains("the restore of shards is not built yet"), refused.getMessage());
+                        && refused.getMessage().contains("etcd-events (PersistentVolume, 1 member; holds events)"),
+                        refused.getMessage());
             }
-            assertEquals(Optional.empty(), rollbackOf(orders), "no rollback record");
+            assertEquals(Optional.empty(), rollbackOf(billing), "no rollback record");
         }
     }
 

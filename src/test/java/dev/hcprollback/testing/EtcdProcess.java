@@ -26,9 +26,15 @@ public final class EtcdProcess implements AutoCloseable {
     private final int clientPort;
     private final int peerPort;
     private final List<String> extraArgs;
+    private final String memberName;
     private Process process;
 
     private EtcdProcess(Path dir, Path dataDir, TestPki pki, List<String> extraArgs, int[] ports) {
+        this(dir, dataDir, pki, extraArgs, ports, "etcd-0");
+    }
+
+    private EtcdProcess(Path dir, Path dataDir, TestPki pki, List<String> extraArgs, int[] ports, String memberName) {
+        this.memberName = memberName;
         this.dir = dir;
         this.dataDir = dataDir;
         this.pki = pki;
@@ -45,6 +51,30 @@ public final class EtcdProcess implements AutoCloseable {
             etcd.start();
             return etcd;
         });
+    }
+
+    /**
+     * A fresh member with TLS and client-certificate authentication, named {@code memberName} as HyperShift names a
+     * member of an etcd shard ({@code etcd-events-0}).
+     */
+    public static EtcdProcess startTlsNamed(Path dir, TestPki pki, String memberName) {
+        pki.writeTo(dir.resolve("pki"));
+        return Ports.startRetryingOnBindFailure("etcd", 2, ports -> {
+            EtcdProcess etcd = new EtcdProcess(dir, dir.resolve("data"), pki, List.of(), ports, memberName);
+            etcd.start();
+            return etcd;
+        });
+    }
+
+    /** This member's name ({@code --name}). */
+    public String memberName() {
+        return memberName;
+    }
+
+    /** Stops the member and deletes its data directory: what a memory-backed (EmptyDir) volume does when its pod goes. */
+    public synchronized void stopAndEmpty() {
+        stop();
+        TestTools.deleteRecursively(dataDir);
     }
 
     /** A plain member serving an existing data directory (one {@code etcdutl snapshot restore} wrote). */
@@ -87,13 +117,13 @@ public final class EtcdProcess implements AutoCloseable {
             return;
         }
         List<String> command = new ArrayList<>(List.of(TestTools.etcdBin("etcd").toString(),
-                "--name", "etcd-0",
+                "--name", memberName,
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", endpoint(),
                 "--advertise-client-urls", endpoint(),
                 "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
                 "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
-                "--initial-cluster", "etcd-0=http://127.0.0.1:" + peerPort,
+                "--initial-cluster", memberName + "=http://127.0.0.1:" + peerPort,
                 "--log-level", "warn"));
         if (pki != null) {
             Path p = dir.resolve("pki");

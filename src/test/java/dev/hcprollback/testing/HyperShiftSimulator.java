@@ -14,8 +14,11 @@ import java.util.function.Consumer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.HostedClusterStatus;
+import dev.hcprollback.hypershift.ManagedEtcd;
 import dev.hcprollback.hypershift.PayloadImage;
 import dev.hcprollback.hypershift.ReleaseChangeCheck;
 import dev.hcprollback.hypershift.RestoreRecovery;
@@ -137,10 +140,28 @@ public class HyperShiftSimulator {
         long data = etcdDbSizeBytes + etcdWalAndSnapBytes;
         return new dev.hcprollback.rollback.restore.fetch.VolumeSpace(size, data, size - data, data, etcdDbSizeBytes, 0).report();
     };
+    /**
+     * What member N of etcd StatefulSet {@code set} ({@code etcd}, {@code etcd-<shard>}) reports to its measure Job;
+     * by default {@link #volumeReport} of that member, whichever etcd it belongs to.
+     */
+    public volatile java.util.function.BiFunction<String, Integer, String> volumeReportOf =
+            (set, member) -> volumeReport.apply(member);
     /** etcd's revision; a completed swap sets it to the restored snapshot's revision plus the Job's bump, as etcdutl does. */
     public volatile long etcdRevision = 123_500L;
     /** The revision of the snapshot the restore Jobs restore (the fixtures' verified snapshot records this one). */
     public volatile long snapshotRevision = 123_456L;
+    /** The revision each etcd shard on PersistentVolumes is at when created. */
+    public volatile long shardRevision = 5_100L;
+    /** The revision of each shard's snapshot in the set the restore Jobs restore (the fixtures' sets record it). */
+    public volatile long shardSnapshotRevision = 5_000L;
+    /**
+     * Each shard's revision by StatefulSet ({@code etcd-<name>}): a completed swap of one of its members sets it to
+     * {@link #shardSnapshotRevision} plus the Job's bump; an EmptyDir shard whose pods all went starts again at 1.
+     */
+    public final Map<String, Long> shardRevisions = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The EmptyDir shards (StatefulSets) whose pods all went at some point: their data went with them. */
+    public final Set<String> emptiedShards = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> emptyDirSets = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** A member (index) that reports another cluster ID once etcd runs again (a member that kept old data); -1: none. */
     public volatile int memberWithOtherClusterId = -1;
     /** The images the etcd StatefulSet ran, in order: a rollback that changes etcd's version shows here. */
@@ -229,7 +250,44 @@ public class HyperShiftSimulator {
                 .addNewContainer().withName("etcd").withImage(ETCD_IMAGE).endContainer()
                 .addNewContainer().withName("healthz").withImage("quay.io/example/healthz").endContainer()
                 .endSpec().endTemplate().endSpec().build()).create();
+        for (ManagedEtcd.Shard shard : cluster.etcdShards()) {
+            createShard(cp, new EtcdCluster(shard));
+        }
         tick();
+    }
+
+    /**
+     * An etcd shard as the control-plane operator runs it (v2/etcd/shard.go): StatefulSet {@code etcd-<name>} of the
+     * shard's replicas behind {@code etcd-discovery-<name>}, its pods labelled {@code app: etcd-<name>}; on
+     * PersistentVolumes a claim {@code data-etcd-<name>-N} per member, else a memory-backed EmptyDir {@code data}.
+     */
+    private void createShard(String cp, EtcdCluster shard) {
+        int members = shard.declaredMembers(1);
+        if (shard.persistent()) {
+            for (int member = 0; member < members; member++) {
+                client.resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                        .withName(shard.claim(member)).withNamespace(cp).addToLabels("app", shard.statefulSet()).endMetadata()
+                        .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(etcdStorageClass).withNewResources()
+                        .addToRequests("storage", new Quantity(etcdVolumeSize)).endResources()
+                        .endSpec().build()).create();
+            }
+        } else {
+            emptyDirSets.add(shard.statefulSet());
+        }
+        shardRevisions.put(shard.statefulSet(), shard.persistent() ? shardRevision : 1L);
+        var spec = new StatefulSetBuilder()
+                .withNewMetadata().withName(shard.statefulSet()).withNamespace(cp).addToLabels("app", shard.statefulSet())
+                .endMetadata()
+                .withNewSpec().withReplicas(members).withServiceName(shard.discoveryService())
+                .withPodManagementPolicy("Parallel")
+                .withNewSelector().addToMatchLabels("app", shard.statefulSet()).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", shard.statefulSet()).endMetadata()
+                .withNewSpec().withPriorityClassName(ETCD_PRIORITY_CLASS)
+                .addNewContainer().withName("etcd").withImage(ETCD_IMAGE).endContainer();
+        if (!shard.persistent()) {
+            spec = spec.addNewVolume().withName("data").withNewEmptyDir().withMedium("Memory").endEmptyDir().endVolume();
+        }
+        client.resource(spec.endSpec().endTemplate().endSpec().build()).create();
     }
 
     /**
@@ -312,6 +370,11 @@ public class HyperShiftSimulator {
         int have = matchPods(set.getMetadata(), set.getSpec().getSelector().getMatchLabels(), set.getSpec().getTemplate(),
                 wanted);
         int ready = "etcd".equals(name) && !etcdBecomesReady ? 0 : have;
+        if (have == 0 && emptyDirSets.contains(name)) {
+            // memory-backed: the data went with the last pod
+            emptiedShards.add(name);
+            shardRevisions.put(name, 1L);
+        }
         writeStatus(set, fresh -> {
             if (fresh.getStatus() == null || !Objects.equals(fresh.getStatus().getReplicas(), have)
                     || !Objects.equals(fresh.getStatus().getReadyReplicas(), ready)) {
@@ -378,25 +441,37 @@ public class HyperShiftSimulator {
         }
         String name = job.getMetadata().getName();
         int member = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
+        String set = statefulSetOf(job);
         boolean swap = "swap".equals(job.getMetadata().getLabels().get(RestoreJobs.PHASE_LABEL));
         // a stage Job without its fetch container finds no verified snapshot and exits 11, as the script does
         boolean fetches = swap || job.getSpec().getTemplate().getSpec().getInitContainers().stream()
                 .anyMatch(c -> RestoreJobs.FETCH_CONTAINER.equals(c.getName()) && c.getImage() != null);
-        boolean fails = (swap ? failingSwapMembers : failingStageMembers).contains(member) || !fetches || !jobRunner.test(job);
+        boolean fails = "etcd".equals(set) && (swap ? failingSwapMembers : failingStageMembers).contains(member)
+                || !fetches || !jobRunner.test(job);
         finish(job, fails);
         ranJobs.add(name);
         if (swap && !fails) {
-            swapped.add(member);
             long bump = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                     .filter(e -> "BUMP_REVISION".equals(e.getName())).map(e -> Long.parseLong(e.getValue())).findFirst()
                     .orElse(0L);
-            if (swapped.size() == 1) {
-                etcdRevision = snapshotRevision + bump;
+            if (swapped.add(set)) {
+                if ("etcd".equals(set)) {
+                    etcdRevision = snapshotRevision + bump;
+                } else {
+                    shardRevisions.put(set, shardSnapshotRevision + bump);
+                }
             }
         }
     }
 
-    private final Set<Integer> swapped = new HashSet<>();
+    /** The etcd StatefulSet whose member's volume a restore or measure Job mounts, as its annotation says. */
+    public static String statefulSetOf(Job job) {
+        return Objects.requireNonNullElse(job.getMetadata().getAnnotations().get(RollbackRequest.PREFIX + "statefulset"),
+                "etcd");
+    }
+
+    /** The etcd StatefulSets one of whose members was swapped: the first swap sets the restored revision. */
+    private final Set<String> swapped = new HashSet<>();
 
     /**
      * Whether the Job's container image is {@link #unpullableImages unpullable}; if so, its pod ({@code <job>-pull})
@@ -427,7 +502,7 @@ public class HyperShiftSimulator {
     /** A measure Job's pod, finished with {@link #volumeReport} as its container's termination message. */
     private void measure(Job job) {
         String name = job.getMetadata().getName();
-        String report = volumeReport.apply(Integer.parseInt(name.substring(name.lastIndexOf('-') + 1)));
+        String report = volumeReportOf.apply(statefulSetOf(job), Integer.parseInt(name.substring(name.lastIndexOf('-') + 1)));
         boolean reported = client.pods().inNamespace(job.getMetadata().getNamespace()).withName(name + "-measured").get() != null;
         if (report != null && !report.isEmpty() && !reported) {
             Pod pod = client.resource(new PodBuilder().withNewMetadata().withName(name + "-measured")
@@ -451,11 +526,25 @@ public class HyperShiftSimulator {
      * {@link #etcdRevision}, and the version of the image the StatefulSet runs.
      */
     public EtcdMembers etcdMembers(String controlPlaneNamespace) {
-        StatefulSet set = client.apps().statefulSets().inNamespace(controlPlaneNamespace).withName("etcd").get();
+        return etcdMembers(controlPlaneNamespace, EtcdCluster.DEFAULT);
+    }
+
+    /**
+     * The members of one etcd of the control plane: as {@link #etcdMembers(String)} for the default etcd; a shard's
+     * are {@code etcd-<name>-N}, at its revision in {@link #shardRevisions}.
+     */
+    public EtcdMembers etcdMembers(String controlPlaneNamespace, EtcdCluster etcd) {
+        StatefulSet set = client.apps().statefulSets().inNamespace(controlPlaneNamespace).withName(etcd.statefulSet()).get();
         int ready = set == null || set.getStatus() == null || set.getStatus().getReadyReplicas() == null ? 0
                 : set.getStatus().getReadyReplicas();
         if (ready == 0) {
-            throw new IllegalStateException("connection refused: etcd-client." + controlPlaneNamespace + ".svc:2379");
+            throw new IllegalStateException("connection refused: " + etcd.clientService() + "." + controlPlaneNamespace
+                    + ".svc:2379");
+        }
+        if (!etcd.isDefault()) {
+            long revision = shardRevisions.getOrDefault(etcd.statefulSet(), 0L);
+            return new EtcdMembers(java.util.stream.IntStream.range(0, ready).mapToObj(i -> new EtcdMembers.Member(
+                    etcd.memberName(i), 0x5ba4dL, etcdDbSizeBytes, revision, "3.5.16")).toList());
         }
         String image = set.getSpec().getTemplate().getSpec().getContainers().stream().filter(c -> "etcd".equals(c.getName()))
                 .findFirst().map(c -> c.getImage()).orElse("");

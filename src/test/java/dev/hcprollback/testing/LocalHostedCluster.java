@@ -72,7 +72,34 @@ public final class LocalHostedCluster {
         this.hyperShift = new HyperShiftSimulator(hyperShiftClient, namespace, Clock.systemUTC());
         this.hyperShift.jobRunner = this::runRestoreJob;
         // the preflight's measure of a member's volume, for real on the local etcd's data directory and the restore's work dir
-        this.hyperShift.volumeReport = member -> LocalRestoreJob.measure(etcd.dataDir(), workDir.resolve("restore-work"));
+        this.hyperShift.volumeReportOf = (set, member) -> LocalRestoreJob.measure(etcdOf(set).dataDir(),
+                workDirOf(set).resolve("restore-work"));
+    }
+
+    /**
+     * Plays etcd shard {@code statefulSet} ({@code etcd-<name>}, one member) with {@code process}, whose member name is
+     * the shard's ({@code etcd-<name>-0}): its kubelet stops and starts it as the StatefulSet is scaled, an EmptyDir
+     * shard's data deleted with its pod, and its restore Jobs run on its data directory. Before {@link #start()}.
+     */
+    public LocalHostedCluster withShardEtcd(String statefulSet, EtcdProcess process, boolean emptyDir) {
+        shardEtcds.put(statefulSet, process);
+        if (emptyDir) {
+            emptyDirShards.add(statefulSet);
+        }
+        return this;
+    }
+
+    private final Map<String, EtcdProcess> shardEtcds = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<String> emptyDirShards = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private EtcdProcess etcdOf(String statefulSet) {
+        return "etcd".equals(statefulSet) ? etcd : java.util.Optional.ofNullable(shardEtcds.get(statefulSet))
+                .orElseThrow(() -> new IllegalStateException("no local etcd plays StatefulSet " + statefulSet));
+    }
+
+    /** The default etcd's scratch space is the work dir itself (as before shards); a shard's, a directory of its own. */
+    private Path workDirOf(String statefulSet) {
+        return "etcd".equals(statefulSet) ? workDir : workDir.resolve(statefulSet);
     }
 
     /**
@@ -182,21 +209,34 @@ public final class LocalHostedCluster {
 
     /** The kubelet of etcd's one member: the local etcd process runs while the StatefulSet wants a replica. */
     private void followEtcdStatefulSet() {
-        StatefulSet set = hyperShiftClient.apps().statefulSets().inNamespace(controlPlaneNamespace()).withName("etcd").get();
+        followEtcdStatefulSet("etcd", etcd);
+        shardEtcds.forEach(this::followEtcdStatefulSet);
+    }
+
+    private void followEtcdStatefulSet(String name, EtcdProcess process) {
+        StatefulSet set = hyperShiftClient.apps().statefulSets().inNamespace(controlPlaneNamespace()).withName(name).get();
         int replicas = set == null || set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
-        if (replicas == 0 && etcd.isRunning()) {
-            etcd.stop();
-            narrator.say("kubelet", "etcd-0 stopped (StatefulSet etcd scaled to 0)");
-        } else if (replicas > 0 && !etcd.isRunning()) {
-            etcd.start();
-            narrator.say("kubelet", "etcd-0 started again on its data directory");
+        boolean emptyDir = emptyDirShards.contains(name);
+        if (replicas == 0 && process.isRunning()) {
+            if (emptyDir) {
+                process.stopAndEmpty();
+            } else {
+                process.stop();
+            }
+            narrator.say("kubelet", process.memberName() + " stopped (StatefulSet " + name + " scaled to 0"
+                    + (emptyDir ? "; its EmptyDir volume went with the pod" : "") + ")");
+        } else if (replicas > 0 && !process.isRunning()) {
+            process.start();
+            narrator.say("kubelet", process.memberName() + " started again on " + (emptyDir ? "an empty" : "its")
+                    + " data directory");
         }
     }
 
     /** What the simulator's Job controller runs for a restore Job: the Job's own containers, here. */
     private boolean runRestoreJob(Job job) {
         try {
-            LocalRestoreJob.Ran ran = LocalRestoreJob.run(job, etcd, workDir);
+            String set = HyperShiftSimulator.statefulSetOf(job);
+            LocalRestoreJob.Ran ran = LocalRestoreJob.run(job, etcdOf(set), workDirOf(set));
             narrator.say("restore-job", ran.job() + ": " + (ran.fetched() ? "fetch (download, SHA-256), then " : "")
                     + String.join(" ", ran.command().subList(0, 2)) + " <the Job's script> exited " + ran.exit() + "\n"
                     + ran.summary() + " (log: " + ran.log() + ")");

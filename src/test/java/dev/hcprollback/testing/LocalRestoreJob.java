@@ -95,7 +95,7 @@ public final class LocalRestoreJob {
         env.put("DATA_DIR", etcd.dataDir().toAbsolutePath().toString());
         env.put("WORK_DIR", workDir.resolve("restore-work").toAbsolutePath().toString());
         env.put("PEER_URL", etcd.peerUrl());
-        env.put("INITIAL_CLUSTER", "etcd-0=" + etcd.peerUrl());
+        env.put("INITIAL_CLUSTER", env.get("MEMBER_NAME") + "=" + etcd.peerUrl());
         Path log = workDir.resolve(job.getMetadata().getName() + ".log");
         try {
             Files.createDirectories(workDir);

@@ -3,8 +3,12 @@ package dev.hcprollback.testing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -13,17 +17,24 @@ import dev.hcprollback.api.ControlPlaneRollbackSpec;
 import dev.hcprollback.api.ControlPlaneRollbackStatus;
 import dev.hcprollback.api.ControlPlaneSnapshot;
 import dev.hcprollback.api.DataLossWindow;
+import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.cluster.RollbackEvents;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.hypershift.HostedCluster;
+import dev.hcprollback.hypershift.ManagedEtcd;
 import dev.hcprollback.rollback.RollbackDriver;
 import dev.hcprollback.rollback.RollbackMetrics;
+import dev.hcprollback.rollback.etcd.EtcdMembers;
 import dev.hcprollback.rollback.etcd.EtcdMembersReader;
 import dev.hcprollback.rollback.etcd.EtcdRevisionReader;
 import dev.hcprollback.rollback.restore.RestoreSource;
 import dev.hcprollback.rollback.steps.Checkpoints;
 import dev.hcprollback.rollback.steps.RollbackSettings;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -62,9 +73,30 @@ public class RollbackWorld {
     public RollbackSettings settings = RollbackSettings.defaults();
     /** The rollback floors the driver's plan reads; none by default. */
     public dev.hcprollback.eligibility.RollbackFloors floors = dev.hcprollback.eligibility.RollbackFloors.none("ConfigMap hcp-rollback/hcp-rollback-rollback-floors");
-    public RestoreSource restoreSource = (snapshot, ttl) -> new RestoreSource.Download(
-            "https://bucket.example.com/" + snapshot.getMetadata().getName() + "?X-Amz-Expires=" + ttl.toSeconds(),
-            snapshot.getStatus().getSha256());
+    /**
+     * Pre-signed URLs of a bucket: the snapshot's {@code https://bucket.example.com/<snapshot>?...}, an etcd shard's of
+     * the set {@code https://bucket.example.com/<snapshot>/<shard>?...} with that member's SHA-256.
+     */
+    public RestoreSource restoreSource = new RestoreSource() {
+        @Override
+        public Download downloadOf(ControlPlaneSnapshot snapshot, Duration ttl) {
+            return new RestoreSource.Download("https://bucket.example.com/" + snapshot.getMetadata().getName()
+                    + "?X-Amz-Expires=" + ttl.toSeconds(), snapshot.getStatus().getSha256());
+        }
+
+        @Override
+        public Download downloadOf(ControlPlaneSnapshot snapshot, SnapshotShard shard, Duration ttl) {
+            return new RestoreSource.Download("https://bucket.example.com/" + snapshot.getMetadata().getName() + "/"
+                    + shard.getName() + "?X-Amz-Expires=" + ttl.toSeconds(), shard.getSha256());
+        }
+    };
+    /**
+     * etcd shards the cluster is created with ({@link HostedClusters#shard}); the snapshot set holds each on
+     * PersistentVolumes but those named in {@link #shardsLeftOutOfTheSet}.
+     */
+    public final List<ObjectNode> etcdShards = new ArrayList<>();
+    /** Shards on PersistentVolumes that the recorded snapshot set lacks (a set taken before the shard was snapshotted). */
+    public final Set<String> shardsLeftOutOfTheSet = new HashSet<>();
     public EtcdRevisionReader etcd = (ns, revision) -> {
         DataLossWindow window = new DataLossWindow();
         window.setSnapshotRevision(revision);
@@ -110,7 +142,17 @@ public class RollbackWorld {
         this.namespace = namespace;
         this.clusterName = clusterName;
         this.simulator = new HyperShiftSimulator(client, namespace, simulatorClock == null ? clock : simulatorClock);
-        this.etcdMembers = simulator::etcdMembers;
+        this.etcdMembers = new EtcdMembersReader() {
+            @Override
+            public EtcdMembers read(String controlPlaneNamespace) {
+                return simulator.etcdMembers(controlPlaneNamespace);
+            }
+
+            @Override
+            public EtcdMembers read(String controlPlaneNamespace, EtcdCluster etcd) {
+                return simulator.etcdMembers(controlPlaneNamespace, etcd);
+            }
+        };
         this.apiServerAdmits = apiServerAdmits;
     }
 
@@ -160,6 +202,9 @@ public class RollbackWorld {
                     .withName(namespace).endMetadata().build()).create();
         }
         HostedClusters fixture = HostedClusters.onSixAfterFive(clusterName);
+        if (!etcdShards.isEmpty()) {
+            fixture.withEtcdShards(etcdShards.toArray(ObjectNode[]::new));
+        }
         ((com.fasterxml.jackson.databind.node.ObjectNode) fixture.json().get("metadata")).put("namespace", namespace)
                 .remove(java.util.List.of("resourceVersion", "uid", "creationTimestamp", "generation"));
         // the control plane before the HostedCluster, so that a trigger watching it finds everything in place
@@ -223,7 +268,23 @@ public class RollbackWorld {
         snapshot.getStatus().setSha256(SHA256);
         // where the snapshot controller would have stored it: a running sidecar pre-signs its download URL from this
         snapshot.getStatus().setObjectKey(namespace + "/" + clusterName + "/4.18.5/snap.db");
+        // the set's member of each PersistentVolume shard, verified, at the shard's own revision
+        List<SnapshotShard> set = new ArrayList<>();
+        for (ManagedEtcd.Shard shard : cluster().etcdShards()) {
+            if (shard.persistent() && !shardsLeftOutOfTheSet.contains(shard.name)) {
+                SnapshotShard member = new SnapshotShard(shard.name, snapshot.getStatus().getObjectKey() + ".shard-" + shard.name,
+                        null, shardSha256(shard.name), 4L << 20, simulator.shardSnapshotRevision, true);
+                member.setEtcdSizeBytes(4L << 20);
+                set.add(member);
+            }
+        }
+        snapshot.getStatus().setShards(set.isEmpty() ? null : set);
         new ManagementCluster(client, null).record(snapshot);
+    }
+
+    /** The SHA-256 the set records for shard {@code name}'s object (a stand-in: the hash of the name). */
+    public static String shardSha256(String name) {
+        return RollbackNames.hash(name, 64);
     }
 
     public String snapshotName() {

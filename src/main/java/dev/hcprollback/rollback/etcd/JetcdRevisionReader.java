@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 
 import dev.hcprollback.api.DataLossWindow;
 import dev.hcprollback.config.HcpRollbackConfig;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.snapshot.ControlPlaneEtcd;
 import dev.hcprollback.snapshot.EtcdAccessPolicy;
 import io.etcd.jetcd.Client;
@@ -41,8 +42,15 @@ public class JetcdRevisionReader implements EtcdRevisionReader, EtcdMembersReade
 
     @Override
     public EtcdMembers read(String controlPlaneNamespace) throws Exception {
+        return read(controlPlaneNamespace, EtcdCluster.DEFAULT);
+    }
+
+    /** The default etcd's members, or an etcd shard's through its own client Service (as its snapshot reads it). */
+    @Override
+    public EtcdMembers read(String controlPlaneNamespace, EtcdCluster cluster) throws Exception {
         accessPolicy.acquire(controlPlaneNamespace);
-        try (Client client = etcd.connect(controlPlaneNamespace)) {
+        try (Client client = cluster.isDefault() ? etcd.connect(controlPlaneNamespace)
+                : etcd.connect(controlPlaneNamespace, cluster.shard())) {
             return EtcdMembers.read(client, config.snapshot().etcd().requestTimeout());
         } finally {
             accessPolicy.release(controlPlaneNamespace);

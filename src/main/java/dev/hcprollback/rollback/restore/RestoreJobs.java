@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.hcprollback.api.ControlPlaneRollback;
 import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackRequest;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.net.EnvironmentProxy;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -20,7 +21,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 
 /**
- * The Jobs of a restore, on one etcd member's volume ({@code data-etcd-N} mounted at {@code /var/lib}),
+ * The Jobs of a restore, on one etcd member's volume ({@code data-etcd-N}, or {@code data-etcd-<shard>-N} of an etcd
+ * shard, {@link EtcdCluster#claim}, mounted at {@code /var/lib}),
  * in the restore's etcd image: the stage Job (a first container in the sidecar's own image fetches and
  * verifies the snapshot with {@link dev.hcprollback.rollback.restore.fetch.FetchSnapshot}, then
  * {@link RestoreScript#STAGE} restores it) and the swap Job
@@ -74,8 +76,16 @@ public final class RestoreJobs {
     public static Job build(ControlPlaneRollback rollback, String controlPlaneNamespace, int member, Phase phase,
             String image, String fetchImage, Map<String, String> environment, StatefulSet etcd, boolean besideServingEtcd,
             long activeDeadlineSeconds) {
-        return build(rollback, controlPlaneNamespace, member, phase, image, fetchImage, environment, etcd, besideServingEtcd,
-                activeDeadlineSeconds, EnvironmentProxy.fromEnvironment());
+        return build(rollback, controlPlaneNamespace, EtcdCluster.DEFAULT, member, phase, image, fetchImage, environment,
+                etcd, besideServingEtcd, activeDeadlineSeconds, EnvironmentProxy.fromEnvironment());
+    }
+
+    /** A stage or swap Job of member N of {@code cluster} (the default etcd or a shard), its StatefulSet {@code etcd}. */
+    public static Job build(ControlPlaneRollback rollback, String controlPlaneNamespace, EtcdCluster cluster, int member,
+            Phase phase, String image, String fetchImage, Map<String, String> environment, StatefulSet etcd,
+            boolean besideServingEtcd, long activeDeadlineSeconds) {
+        return build(rollback, controlPlaneNamespace, cluster, member, phase, image, fetchImage, environment, etcd,
+                besideServingEtcd, activeDeadlineSeconds, EnvironmentProxy.fromEnvironment());
     }
 
     /**
@@ -85,10 +95,18 @@ public final class RestoreJobs {
     public static Job build(ControlPlaneRollback rollback, String controlPlaneNamespace, int member, Phase phase,
             String image, String fetchImage, Map<String, String> environment, StatefulSet etcd, boolean besideServingEtcd,
             long activeDeadlineSeconds, EnvironmentProxy proxy) {
-        String name = phase == Phase.stage ? RollbackNames.stageJob(rollback, member) : RollbackNames.swapJob(rollback, member);
+        return build(rollback, controlPlaneNamespace, EtcdCluster.DEFAULT, member, phase, image, fetchImage, environment,
+                etcd, besideServingEtcd, activeDeadlineSeconds, proxy);
+    }
+
+    private static Job build(ControlPlaneRollback rollback, String controlPlaneNamespace, EtcdCluster cluster, int member,
+            Phase phase, String image, String fetchImage, Map<String, String> environment, StatefulSet etcd,
+            boolean besideServingEtcd, long activeDeadlineSeconds, EnvironmentProxy proxy) {
+        String name = phase == Phase.stage ? RollbackNames.stageJob(rollback, cluster, member)
+                : RollbackNames.swapJob(rollback, cluster, member);
         Job job = job(name, controlPlaneNamespace, APP_LABEL_VALUE, CONTAINER, image,
                 List.of("/bin/sh", "-c", phase == Phase.stage ? RestoreScript.STAGE : RestoreScript.SWAP), environment, etcd,
-                "data-etcd-" + member, false, activeDeadlineSeconds);
+                cluster.claim(member), false, activeDeadlineSeconds);
         if (phase == Phase.stage) {
             PodSpec pod = job.getSpec().getTemplate().getSpec();
             Container restore = pod.getContainers().get(0);
@@ -101,7 +119,7 @@ public final class RestoreJobs {
                     .withSecurityContext(restore.getSecurityContext()).build());
         }
         job.getMetadata().getLabels().put(PHASE_LABEL, phase.name());
-        ofMember(job, rollback, member, besideServingEtcd);
+        ofMember(job, rollback, cluster, member, besideServingEtcd);
         return job;
     }
 
@@ -110,20 +128,20 @@ public final class RestoreJobs {
      * sidecar's own image ({@code fetchImage}), the volume mounted read-only where the stage Job mounts it,
      * on the node of the serving member's pod; its figures are the container's termination message.
      */
-    public static Job measure(ControlPlaneRollback rollback, String controlPlaneNamespace, int member, String fetchImage,
-            StatefulSet etcd) {
-        String name = RollbackNames.measureJob(rollback, member);
+    public static Job measure(ControlPlaneRollback rollback, String controlPlaneNamespace, EtcdCluster cluster, int member,
+            String fetchImage, StatefulSet etcd) {
+        String name = RollbackNames.measureJob(rollback, cluster, member);
         List<String> command = new java.util.ArrayList<>(javaCommand(MEASURE_CLASS));
         command.addAll(List.of("$(DATA_DIR)", "$(WORK_DIR)", TERMINATION_MESSAGE_PATH));
         Job job = job(name, controlPlaneNamespace, MEASURE_APP_LABEL_VALUE, MEASURE_CONTAINER, fetchImage, command,
                 new java.util.TreeMap<>(Map.of("DATA_DIR", RestoreScript.DATA_DIR, "WORK_DIR", RestoreScript.WORK_DIR)), etcd,
-                "data-etcd-" + member, true, PROBE_DEADLINE_SECONDS);
+                cluster.claim(member), true, PROBE_DEADLINE_SECONDS);
         Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         container.setTerminationMessagePath(TERMINATION_MESSAGE_PATH);
         // a container that dies before it writes its figures still says why (its last log lines)
         container.setTerminationMessagePolicy("FallbackToLogsOnError");
         job.getSpec().getTemplate().getMetadata().getLabels().put(JOB_LABEL, name);
-        ofMember(job, rollback, member, true);
+        ofMember(job, rollback, cluster, member, true);
         return job;
     }
 
@@ -133,15 +151,17 @@ public final class RestoreJobs {
     }
 
     /** The labels and annotations of a Job of one member's volume, and its affinity to the serving member's node. */
-    private static void ofMember(Job job, ControlPlaneRollback rollback, int member, boolean besideServingEtcd) {
+    private static void ofMember(Job job, ControlPlaneRollback rollback, EtcdCluster cluster, int member,
+            boolean besideServingEtcd) {
         job.getMetadata().getLabels().put(RollbackNames.ROLLBACK_LABEL, rollback.getMetadata().getName());
         job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "rollback-namespace", rollback.getMetadata().getNamespace());
-        job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "member", RestoreScript.memberName(member));
+        job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "member", cluster.memberName(member));
+        job.getMetadata().getAnnotations().put(RollbackRequest.PREFIX + "statefulset", cluster.statefulSet());
         job.getSpec().getTemplate().getMetadata().getLabels().put(RollbackNames.ROLLBACK_LABEL, rollback.getMetadata().getName());
         if (besideServingEtcd) {
             job.getSpec().getTemplate().getSpec().setAffinity(new AffinityBuilder().withNewPodAffinity()
                     .addNewRequiredDuringSchedulingIgnoredDuringExecution().withTopologyKey("kubernetes.io/hostname")
-                    .withNewLabelSelector().addToMatchLabels(POD_NAME_LABEL, RestoreScript.memberName(member)).endLabelSelector()
+                    .withNewLabelSelector().addToMatchLabels(POD_NAME_LABEL, cluster.memberName(member)).endLabelSelector()
                     .endRequiredDuringSchedulingIgnoredDuringExecution().endPodAffinity().build());
         }
     }

@@ -3,10 +3,9 @@ package dev.hcprollback.rollback.restore;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 import dev.hcprollback.api.SnapshotCompression;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.rollback.restore.fetch.FetchSnapshot;
 
 /**
@@ -149,36 +148,49 @@ public final class RestoreScript {
     private RestoreScript() {
     }
 
-    /** Member N's name in HyperShift's managed etcd. */
+    /** Member N's name in HyperShift's default managed etcd ({@link EtcdCluster#memberName}). */
     public static String memberName(int member) {
-        return "etcd-" + member;
+        return EtcdCluster.DEFAULT.memberName(member);
     }
 
-    /** Member N's peer URL inside the control-plane namespace. */
+    /** Member N's peer URL of the default etcd inside the control-plane namespace. */
     public static String peerUrl(String controlPlaneNamespace, int member) {
-        return "https://etcd-" + member + ".etcd-discovery." + controlPlaneNamespace + ".svc:2380";
+        return EtcdCluster.DEFAULT.peerUrl(controlPlaneNamespace, member);
     }
 
-    /** {@code etcd-0=<peer0>,etcd-1=<peer1>,...} from the peer URL of each member. */
+    /** {@code etcd-0=<peer0>,etcd-1=<peer1>,...} from the peer URL of each member of the default etcd. */
     public static String initialCluster(List<String> peerUrls) {
-        return IntStream.range(0, peerUrls.size()).mapToObj(i -> memberName(i) + "=" + peerUrls.get(i))
-                .collect(Collectors.joining(","));
+        return EtcdCluster.DEFAULT.initialCluster(peerUrls);
     }
 
-    /** The environment of member N's Job in a real control-plane namespace (the swap Job's: no snapshot size). */
+    /** The environment of member N's Job of the default etcd in a real control-plane namespace (the swap Job's). */
     public static Map<String, String> environment(String controlPlaneNamespace, int members, int member,
             String snapshotUrl, String sha256, long bumpRevision) {
-        List<String> peers = IntStream.range(0, members).mapToObj(i -> peerUrl(controlPlaneNamespace, i)).toList();
-        return environment(peers, member, snapshotUrl, sha256, bumpRevision, DATA_DIR, WORK_DIR);
+        return environment(EtcdCluster.DEFAULT, controlPlaneNamespace, members, member, snapshotUrl, sha256, bumpRevision);
+    }
+
+    /** The environment of member N's Job of {@code etcd} (the default etcd or a shard) in a real control-plane namespace. */
+    public static Map<String, String> environment(EtcdCluster etcd, String controlPlaneNamespace, int members, int member,
+            String snapshotUrl, String sha256, long bumpRevision) {
+        return environment(etcd, etcd.peerUrls(controlPlaneNamespace, members), member, snapshotUrl, sha256, bumpRevision,
+                DATA_DIR, WORK_DIR);
     }
 
     /**
-     * A stage Job's environment: a snapshot stored with {@code compression}, {@code snapshotBytes} long as
-     * etcd sent it.
+     * A stage Job's environment of the default etcd: a snapshot stored with {@code compression}, {@code snapshotBytes}
+     * long as etcd sent it.
      */
     public static Map<String, String> environment(String controlPlaneNamespace, int members, int member,
             String snapshotUrl, String sha256, SnapshotCompression compression, long snapshotBytes, long bumpRevision) {
-        Map<String, String> env = environment(controlPlaneNamespace, members, member, snapshotUrl, sha256, bumpRevision);
+        return environment(EtcdCluster.DEFAULT, controlPlaneNamespace, members, member, snapshotUrl, sha256, compression,
+                snapshotBytes, bumpRevision);
+    }
+
+    /** A stage Job's environment of member N of {@code etcd} (the default etcd or a shard). */
+    public static Map<String, String> environment(EtcdCluster etcd, String controlPlaneNamespace, int members, int member,
+            String snapshotUrl, String sha256, SnapshotCompression compression, long snapshotBytes, long bumpRevision) {
+        Map<String, String> env = environment(etcd, controlPlaneNamespace, members, member, snapshotUrl, sha256,
+                bumpRevision);
         env.put("SNAPSHOT_COMPRESSION", compression.name());
         env.put(SNAPSHOT_BYTES, Long.toString(snapshotBytes));
         return env;
@@ -190,16 +202,17 @@ public final class RestoreScript {
      */
     public static Map<String, String> environment(List<String> peerUrls, int member, String snapshotUrl, String sha256,
             long snapshotBytes, long bumpRevision, String dataDir, String workDir) {
-        Map<String, String> env = environment(peerUrls, member, snapshotUrl, sha256, bumpRevision, dataDir, workDir);
+        Map<String, String> env = environment(EtcdCluster.DEFAULT, peerUrls, member, snapshotUrl, sha256, bumpRevision,
+                dataDir, workDir);
         env.put(SNAPSHOT_BYTES, Long.toString(snapshotBytes));
         return env;
     }
 
-    private static Map<String, String> environment(List<String> peerUrls, int member, String snapshotUrl, String sha256,
-            long bumpRevision, String dataDir, String workDir) {
+    private static Map<String, String> environment(EtcdCluster etcd, List<String> peerUrls, int member,
+            String snapshotUrl, String sha256, long bumpRevision, String dataDir, String workDir) {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("MEMBER_NAME", memberName(member));
-        env.put("INITIAL_CLUSTER", initialCluster(peerUrls));
+        env.put("MEMBER_NAME", etcd.memberName(member));
+        env.put("INITIAL_CLUSTER", etcd.initialCluster(peerUrls));
         env.put("PEER_URL", peerUrls.get(member));
         env.put("CLUSTER_TOKEN", CLUSTER_TOKEN);
         env.put("BUMP_REVISION", Long.toString(bumpRevision));

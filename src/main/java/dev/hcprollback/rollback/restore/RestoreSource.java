@@ -3,6 +3,7 @@ package dev.hcprollback.rollback.restore;
 import java.time.Duration;
 
 import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.api.SnapshotCompression;
 
 /** Where a restore Job downloads a snapshot from: a short-lived URL that needs no other credentials. */
@@ -35,6 +36,19 @@ public interface RestoreSource {
      *         been touched yet, so the rollback undoes its steps
      */
     Download downloadOf(ControlPlaneSnapshot snapshot, Duration ttl) throws RestoreSourceException;
+
+    /**
+     * The same for one etcd shard's member of a snapshot set ({@code status.shards[]}): its own object, SHA-256 and
+     * size; stored with the snapshot's compression. A source that cannot tell refuses: a shard is never staged from
+     * the default etcd's object.
+     *
+     * @throws RestoreSourceException as {@link #downloadOf(ControlPlaneSnapshot, Duration)}
+     */
+    default Download downloadOf(ControlPlaneSnapshot snapshot, SnapshotShard shard, Duration ttl)
+            throws RestoreSourceException {
+        throw new RestoreSourceException("no download of etcd shard " + shard.getName() + " of snapshot "
+                + snapshot.getMetadata().getName() + " from this source");
+    }
 
     class RestoreSourceException extends Exception {
         public RestoreSourceException(String message) {

@@ -9,6 +9,8 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import dev.hcprollback.api.ControlPlaneSnapshot;
+import dev.hcprollback.api.ControlPlaneSnapshotStatus;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.api.SnapshotCompression;
 import dev.hcprollback.rollback.etcd.KeyChanges;
 import dev.hcprollback.storage.SnapshotStore;
@@ -36,27 +38,40 @@ public class StoreRestoreSource implements RestoreSource {
 
     @Override
     public Download downloadOf(ControlPlaneSnapshot snapshot, Duration ttl) throws RestoreSourceException {
-        String name = snapshot.getMetadata().getName();
-        String key = snapshot.getStatus() == null ? null : snapshot.getStatus().getObjectKey();
-        String sha256 = snapshot.getStatus() == null ? null : snapshot.getStatus().getSha256();
-        Long recorded = snapshot.getStatus() == null ? null : snapshot.getStatus().getSizeBytes();
+        ControlPlaneSnapshotStatus status = snapshot.getStatus();
+        return download("snapshot " + snapshot.getMetadata().getName(), status == null ? null : status.getObjectKey(),
+                status == null ? null : status.getSha256(), status == null ? null : status.getSizeBytes(),
+                status == null ? null : status.getCompression(), ttl);
+    }
+
+    @Override
+    public Download downloadOf(ControlPlaneSnapshot snapshot, SnapshotShard shard, Duration ttl)
+            throws RestoreSourceException {
+        // a shard's object is written by the same attempt as the default etcd's, with the same compression
+        return download("etcd shard " + shard.getName() + " of snapshot " + snapshot.getMetadata().getName(),
+                shard.getObjectKey(), shard.getSha256(), shard.getSizeBytes(),
+                snapshot.getStatus() == null ? null : snapshot.getStatus().getCompression(), ttl);
+    }
+
+    private Download download(String name, String key, String sha256, Long recorded, SnapshotCompression compression,
+            Duration ttl) throws RestoreSourceException {
         if (key == null || sha256 == null || sha256.isBlank()) {
-            throw new RestoreSourceException("snapshot " + name + " records no object key or no SHA-256");
+            throw new RestoreSourceException(name + " records no object key or no SHA-256");
         }
         try {
             SnapshotStore into = store.get();
             OptionalLong stored = into.size(key);
             if (stored.isEmpty()) {
-                throw new RestoreSourceException("the object " + key + " of snapshot " + name + " is not in the "
+                throw new RestoreSourceException("the object " + key + " of " + name + " is not in the "
                         + into.backend() + " store");
             }
             if (recorded == null || recorded != stored.getAsLong()) {
                 throw new RestoreSourceException("the object " + key + " in the " + into.backend() + " store holds "
-                        + stored.getAsLong() + " bytes, snapshot " + name + " records "
+                        + stored.getAsLong() + " bytes, " + name + " records "
                         + (recorded == null ? "no size" : recorded + " bytes") + ": not the snapshot that was verified");
             }
             return new Download(into.readUrl(key, ttl).toString(), sha256, stored.getAsLong(),
-                    SnapshotCompression.orNone(snapshot.getStatus().getCompression()));
+                    SnapshotCompression.orNone(compression));
         } catch (RuntimeException e) {
             throw new RestoreSourceException("the snapshot store cannot hand out " + key + ": " + KeyChanges.rootMessage(e), e);
         }

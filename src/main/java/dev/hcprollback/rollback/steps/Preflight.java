@@ -14,9 +14,11 @@ import dev.hcprollback.api.DataLossWindow;
 import dev.hcprollback.api.PreflightCheck;
 import dev.hcprollback.api.RollbackNames;
 import dev.hcprollback.api.RollbackPlan;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.api.SnapshotCompression;
 import dev.hcprollback.eligibility.EncryptionKeyCheck;
 import dev.hcprollback.eligibility.EtcdShardCheck;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.NodePool;
 import dev.hcprollback.hypershift.ReleaseChangeCheck;
@@ -119,7 +121,8 @@ public final class Preflight {
     }
 
     /**
-     * Each member's volume must take, beside everything it holds now (etcd's db, and its WAL and snap files,
+     * Each member's volume of every etcd the restore writes back (the default etcd and each shard on PersistentVolumes,
+     * sized by that etcd's own snapshot in the set) must take, beside everything it holds now (etcd's db, and its WAL and snap files,
      * which etcd's reported db size does not count), the downloaded snapshot and the restored copy at once,
      * and keep a margin free for the member's own writes while the stage runs. The figures are what the
      * volume's file system reports, measured on the volume by a measure Job per member ({@link VolumeSpace},
@@ -132,71 +135,82 @@ public final class Preflight {
         if (!fetch.known()) {
             checks.add(new PreflightCheck(FETCH_IMAGE, false, fetch.unknownBecause() + ": the image of the stage and "
                     + "measure Jobs is unknown; set hcp-rollback.rollback.fetch-image"));
-            for (int member = 0; member < run.memberCount(); member++) {
-                checks.add(new PreflightCheck(VOLUME_CAPACITY + "data-etcd-" + member, false,
-                        "not measured: the measure Job's image is unknown (see " + FETCH_IMAGE + ")"));
+            for (EtcdCluster etcd : run.restoredEtcdClusters()) {
+                for (int member = 0; member < run.memberCount(etcd); member++) {
+                    checks.add(new PreflightCheck(VOLUME_CAPACITY + etcd.claim(member), false,
+                            "not measured: the measure Job's image is unknown (see " + FETCH_IMAGE + ")"));
+                }
             }
             return Optional.of(checks);
         }
         boolean measuring = false;
         List<String> ranImage = new ArrayList<>();
         String pullFailure = null;
-        Long snapshotBytes = etcdSizeBytes(snapshot);
-        for (int member = 0; member < run.memberCount(); member++) {
-            String claim = "data-etcd-" + member;
-            String name = VOLUME_CAPACITY + claim;
-            if (run.client.persistentVolumeClaims().inNamespace(run.cpNamespace()).withName(claim).get() == null) {
-                checks.add(new PreflightCheck(name, false, "PersistentVolumeClaim " + claim + " does not exist"));
+        for (EtcdCluster etcd : run.restoredEtcdClusters()) {
+            SnapshotShard shard;
+            try {
+                shard = RollbackRun.snapshotShard(snapshot, etcd);
+            } catch (StepFailure e) {
+                // the etcdShards item says the set is not whole; nothing of this shard to size
                 continue;
             }
-            if (snapshotBytes == null) {
-                checks.add(new PreflightCheck(name, false, "the snapshot records no size as etcd sent it (stored as "
-                        + snapshot.getStatus().getCompression() + ", " + (snapshot.getStatus().getSizeBytes() == null
-                                ? "no size at all" : "only its stored size")
-                        + "): what the stage writes cannot be sized; take a new snapshot"));
-                continue;
-            }
-            int m = member;
-            String jobName = RollbackNames.measureJob(run.rollback, member);
-            Job job = startedOrFound(run, jobName,
-                    () -> RestoreJobs.measure(run.rollback, run.cpNamespace(), m, fetch.image(), run.etcdStatefulSet()));
-            String logs = "kubectl -n " + run.cpNamespace() + " logs job/" + jobName;
-            if (job != null && ranTheImage(run, jobName)) {
-                ranImage.add(jobName);
-            }
-            Optional<String> notPulled = job == null || RestoreJobs.succeeded(job) ? Optional.empty() : pullFailure(run, jobName);
-            if (notPulled.isPresent()) {
-                // the kubelet keeps trying until the Job's deadline: no figure comes, and the stage Jobs would wait alike
-                pullFailure = notPulled.get();
-                checks.add(new PreflightCheck(name, false, "not measured: the measure Job " + jobName
-                        + " cannot pull its image (see " + FETCH_IMAGE + ")"));
-            } else if (job == null || !RestoreJobs.succeeded(job) && !RestoreJobs.failed(job)) {
-                measuring = true;
-            } else if (RestoreJobs.failed(job)) {
-                checks.add(new PreflightCheck(name, false, "the volume could not be measured (Job " + jobName + " failed"
-                        + terminationMessage(run, jobName).map(text -> ": " + oneLine(text)).orElse("") + "; " + logs
-                        + "): its free space is unknown"));
-            } else {
-                String report = terminationMessage(run, jobName).orElse(null);
-                VolumeSpace space;
-                try {
-                    space = VolumeSpace.parse(report);
-                } catch (IllegalArgumentException e) {
-                    checks.add(new PreflightCheck(name, false, "the measure Job " + jobName + " succeeded but its pod reports "
-                            + (report == null ? "no figures" : "no usable figures (" + e.getMessage() + ")")
-                            + ": the volume's free space is unknown (" + logs + ")"));
+            Long snapshotBytes = etcdSizeBytes(snapshot, shard);
+            for (int member = 0; member < run.memberCount(etcd); member++) {
+                String claim = etcd.claim(member);
+                String name = VOLUME_CAPACITY + claim;
+                if (run.client.persistentVolumeClaims().inNamespace(run.cpNamespace()).withName(claim).get() == null) {
+                    checks.add(new PreflightCheck(name, false, "PersistentVolumeClaim " + claim + " does not exist"));
                     continue;
                 }
-                if (space.dbBytes() == 0) {
-                    // etcd serves from this volume while the plan is made: no db means another layout than the one
-                    // the stage and the swap assume, and a margin that cannot be sized
-                    checks.add(new PreflightCheck(name, false, "the measure Job " + jobName + " found no etcd db at "
-                            + RestoreScript.DATA_DIR + "/" + VolumeSpace.DB + " on the volume (the data dir holds "
-                            + mib(space.dataDirBytes()) + "): not the data dir the restore replaces"));
+                if (snapshotBytes == null) {
+                    checks.add(new PreflightCheck(name, false, "the snapshot records no size as etcd sent it (stored as "
+                            + snapshot.getStatus().getCompression() + ", " + (snapshot.getStatus().getSizeBytes() == null
+                                    ? "no size at all" : "only its stored size")
+                            + "): what the stage writes cannot be sized; take a new snapshot"));
                     continue;
                 }
-                checks.add(new PreflightCheck(name, space.stageNeeds(snapshotBytes) <= space.freeForStage(),
-                        space.stageDetail(snapshotBytes) + "; measured by Job " + jobName));
+                int m = member;
+                String jobName = RollbackNames.measureJob(run.rollback, etcd, member);
+                Job job = startedOrFound(run, jobName,
+                        () -> RestoreJobs.measure(run.rollback, run.cpNamespace(), etcd, m, fetch.image(), run.statefulSet(etcd)));
+                String logs = "kubectl -n " + run.cpNamespace() + " logs job/" + jobName;
+                if (job != null && ranTheImage(run, jobName)) {
+                    ranImage.add(jobName);
+                }
+                Optional<String> notPulled = job == null || RestoreJobs.succeeded(job) ? Optional.empty() : pullFailure(run, jobName);
+                if (notPulled.isPresent()) {
+                    // the kubelet keeps trying until the Job's deadline: no figure comes, and the stage Jobs would wait alike
+                    pullFailure = notPulled.get();
+                    checks.add(new PreflightCheck(name, false, "not measured: the measure Job " + jobName
+                            + " cannot pull its image (see " + FETCH_IMAGE + ")"));
+                } else if (job == null || !RestoreJobs.succeeded(job) && !RestoreJobs.failed(job)) {
+                    measuring = true;
+                } else if (RestoreJobs.failed(job)) {
+                    checks.add(new PreflightCheck(name, false, "the volume could not be measured (Job " + jobName + " failed"
+                            + terminationMessage(run, jobName).map(text -> ": " + oneLine(text)).orElse("") + "; " + logs
+                            + "): its free space is unknown"));
+                } else {
+                    String report = terminationMessage(run, jobName).orElse(null);
+                    VolumeSpace space;
+                    try {
+                        space = VolumeSpace.parse(report);
+                    } catch (IllegalArgumentException e) {
+                        checks.add(new PreflightCheck(name, false, "the measure Job " + jobName + " succeeded but its pod reports "
+                                + (report == null ? "no figures" : "no usable figures (" + e.getMessage() + ")")
+                                + ": the volume's free space is unknown (" + logs + ")"));
+                        continue;
+                    }
+                    if (space.dbBytes() == 0) {
+                        // etcd serves from this volume while the plan is made: no db means another layout than the one
+                        // the stage and the swap assume, and a margin that cannot be sized
+                        checks.add(new PreflightCheck(name, false, "the measure Job " + jobName + " found no etcd db at "
+                                + RestoreScript.DATA_DIR + "/" + VolumeSpace.DB + " on the volume (the data dir holds "
+                                + mib(space.dataDirBytes()) + "): not the data dir the restore replaces"));
+                        continue;
+                    }
+                    checks.add(new PreflightCheck(name, space.stageNeeds(snapshotBytes) <= space.freeForStage(),
+                            space.stageDetail(snapshotBytes) + "; measured by Job " + jobName));
+                }
             }
         }
         if (measuring && pullFailure == null) {
@@ -274,12 +288,18 @@ public final class Preflight {
      * Null when unknown: a compressed snapshot taken before that size was recorded.
      */
     static Long etcdSizeBytes(ControlPlaneSnapshot snapshot) {
-        Long recorded = snapshot.getStatus().getEtcdSizeBytes();
+        return etcdSizeBytes(snapshot, null);
+    }
+
+    /** The same of the set's member {@code shard} (null: the default etcd's); a shard is stored as the set is. */
+    static Long etcdSizeBytes(ControlPlaneSnapshot snapshot, SnapshotShard shard) {
+        Long recorded = shard == null ? snapshot.getStatus().getEtcdSizeBytes() : shard.getEtcdSizeBytes();
         if (recorded != null) {
             return recorded;
         }
         SnapshotCompression compression = snapshot.getStatus().getCompression();
-        return compression == null || compression == SnapshotCompression.none ? snapshot.getStatus().getSizeBytes() : null;
+        Long stored = shard == null ? snapshot.getStatus().getSizeBytes() : shard.getSizeBytes();
+        return compression == null || compression == SnapshotCompression.none ? stored : null;
     }
 
     /** The termination message of the (finished) container of a measure Job's pod. */

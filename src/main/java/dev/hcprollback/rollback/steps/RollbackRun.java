@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -17,8 +18,9 @@ import dev.hcprollback.api.DataLossWindow;
 import dev.hcprollback.api.RecordedReplicas;
 import dev.hcprollback.api.RollbackPlan;
 import dev.hcprollback.api.RollbackStep;
+import dev.hcprollback.api.SnapshotShard;
 import dev.hcprollback.cluster.RollbackEvents;
-import dev.hcprollback.hypershift.ControlPlaneWorkloads;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.hypershift.ReleaseChangeCheck;
 import dev.hcprollback.hypershift.RestoreRecovery;
@@ -292,7 +294,22 @@ public final class RollbackRun {
     }
 
     public StatefulSet etcdStatefulSet() {
-        return client.apps().statefulSets().inNamespace(cpNamespace()).withName(ControlPlaneWorkloads.ETCD).get();
+        return statefulSet(EtcdCluster.DEFAULT);
+    }
+
+    /** The StatefulSet of one etcd cluster of the control plane; null when it does not exist. */
+    public StatefulSet statefulSet(EtcdCluster etcd) {
+        return client.apps().statefulSets().inNamespace(cpNamespace()).withName(etcd.statefulSet()).get();
+    }
+
+    /** The default etcd, then each etcd shard of the HyperShift cluster ({@link EtcdCluster#of}). */
+    public List<EtcdCluster> etcdClusters() {
+        return EtcdCluster.of(cluster);
+    }
+
+    /** The etcd clusters whose data the restore writes back: the default etcd and each shard on PersistentVolumes. */
+    List<EtcdCluster> restoredEtcdClusters() {
+        return etcdClusters().stream().filter(EtcdCluster::persistent).toList();
     }
 
     int podsOfDeployment(String name) {
@@ -301,8 +318,17 @@ public final class RollbackRun {
     }
 
     int podsOfEtcd() {
-        StatefulSet set = etcdStatefulSet();
+        return podsOf(EtcdCluster.DEFAULT);
+    }
+
+    int podsOf(EtcdCluster etcd) {
+        StatefulSet set = statefulSet(etcd);
         return podsOf(set == null ? null : set.getSpec().getSelector());
+    }
+
+    /** The etcd clusters that still have pods, by StatefulSet name; empty once every etcd is stopped. */
+    List<String> etcdWithPods() {
+        return etcdClusters().stream().filter(etcd -> podsOf(etcd) > 0).map(EtcdCluster::statefulSet).toList();
     }
 
     private int podsOf(LabelSelector selector) {
@@ -319,11 +345,52 @@ public final class RollbackRun {
 
     /** etcd's members: its recorded replicas once Quiesce recorded them, else the StatefulSet's. */
     int memberCount() {
-        return status().recorded(RecordedReplicas.STATEFUL_SET, ControlPlaneWorkloads.ETCD).map(RecordedReplicas::getReplicas)
+        return memberCount(EtcdCluster.DEFAULT);
+    }
+
+    /** One etcd cluster's members: its recorded replicas once Quiesce recorded them, else its StatefulSet's. */
+    int memberCount(EtcdCluster etcd) {
+        return status().recorded(RecordedReplicas.STATEFUL_SET, etcd.statefulSet()).map(RecordedReplicas::getReplicas)
                 .orElseGet(() -> {
-                    StatefulSet set = etcdStatefulSet();
-                    return set == null || set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
+                    StatefulSet set = statefulSet(etcd);
+                    return set == null || set.getSpec().getReplicas() == null ? etcd.declaredMembers(1)
+                            : set.getSpec().getReplicas();
                 });
+    }
+
+    /**
+     * The member of the snapshot set that restores {@code etcd}: null for the default etcd (the snapshot itself).
+     *
+     * @throws StepFailure (SnapshotShardMissing) when the set has no verified member for the shard: a rollback never
+     *         restores a part of the cluster's etcd
+     */
+    static SnapshotShard snapshotShard(ControlPlaneSnapshot snapshot, EtcdCluster etcd) throws StepFailure {
+        if (etcd.isDefault()) {
+            return null;
+        }
+        List<SnapshotShard> set = snapshot.getStatus().getShards() == null ? List.of() : snapshot.getStatus().getShards();
+        return set.stream().filter(s -> etcd.shardName().equals(s.getName()) && Boolean.TRUE.equals(s.getVerified()))
+                .findFirst().orElseThrow(() -> new StepFailure("SnapshotShardMissing", "snapshot "
+                        + snapshot.getMetadata().getName() + " has no verified snapshot of etcd shard " + etcd
+                        + ": its set is not whole, and restoring the rest alone would leave that shard's data newer"));
+    }
+
+    /** The revision one etcd cluster comes back at: its snapshot's ({@link #restoredRevision()} for the default) plus the bump. */
+    long restoredRevision(EtcdCluster etcd) throws StepFailure {
+        if (etcd.isDefault()) {
+            return restoredRevision();
+        }
+        Long revision = snapshotShard(snapshot(), etcd).getEtcdRevision();
+        return (revision == null ? 0 : revision) + settings.bumpRevision();
+    }
+
+    /** The revision Quiesce recorded for one etcd cluster once its writers stopped; null before. */
+    Long revisionAtQuiesce(EtcdCluster etcd) {
+        if (etcd.isDefault()) {
+            return status().getRevisionAtQuiesce();
+        }
+        Map<String, Long> shards = status().getShardRevisionsAtQuiesce();
+        return shards == null ? null : shards.get(etcd.shardName());
     }
 
     String conditionStatus(String type) {

@@ -8,14 +8,15 @@ import java.util.stream.Collectors;
 import dev.hcprollback.api.ControlPlaneRollbackStatus;
 import dev.hcprollback.api.PreflightCheck;
 import dev.hcprollback.api.RollbackNames;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.rollback.restore.RestoreJobs;
 import dev.hcprollback.rollback.restore.RestoreScript;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 
 /**
- * Swap: once every member is staged and etcd is stopped, one Job per member replaces the data dir by
- * its staged copy ({@link RestoreScript#SWAP}). The first swap is the point of no return: the
+ * Swap: once every member of every etcd the restore writes back is staged and every etcd is stopped, one Job
+ * per member replaces the data dir by its staged copy ({@link RestoreScript#SWAP}). The first swap is the point of no return: the
  * preflight items that can have changed are checked again, and the point is recorded, before any
  * swap Job is created.
  */
@@ -25,13 +26,18 @@ public final class SwapStep implements StepAction {
     public Outcome act(RollbackRun run) throws StepFailure {
         ControlPlaneRollbackStatus status = run.status();
         String ns = run.cpNamespace();
-        int members = run.memberCount();
-        if (run.podsOfEtcd() > 0) {
-            return new Outcome.Wait("the etcd pods to go before their data dirs are swapped");
+        List<EtcdCluster> restored = run.restoredEtcdClusters();
+        List<String> withPods = run.etcdWithPods();
+        if (!withPods.isEmpty()) {
+            return new Outcome.Wait("the pods of " + String.join(", ", withPods) + " to go before their data dirs are swapped");
         }
         List<Job> jobs = new ArrayList<>();
-        for (int member = 0; member < members; member++) {
-            jobs.add(run.client.batch().v1().jobs().inNamespace(ns).withName(RollbackNames.swapJob(run.rollback, member)).get());
+        int total = 0;
+        for (EtcdCluster etcd : restored) {
+            for (int member = 0; member < run.memberCount(etcd); member++) {
+                jobs.add(run.client.batch().v1().jobs().inNamespace(ns).withName(RollbackNames.swapJob(run.rollback, etcd, member)).get());
+            }
+            total += run.memberCount(etcd);
         }
         if (jobs.contains(null)) {
             if (!Boolean.TRUE.equals(status.getPointOfNoReturn())) {
@@ -41,23 +47,31 @@ public final class SwapStep implements StepAction {
                     throw new StepFailure("PreflightFailed", "checked again before the first swap: " + failing.stream()
                             .map(PreflightCheck::toString).collect(Collectors.joining("; ")));
                 }
+                // the whole set, checked once more: no swap of one etcd without the snapshots of all the others
+                for (EtcdCluster etcd : restored) {
+                    RollbackRun.snapshotShard(run.snapshot(), etcd);
+                }
                 status.setPointOfNoReturn(true);
                 run.persist();
                 run.pointOfNoReturnPassed("the first swap Job may now replace etcd's data");
                 run.reached("pointOfNoReturn");
             }
-            StatefulSet etcdSet = run.etcdStatefulSet();
-            for (int member = 0; member < members; member++) {
-                if (jobs.get(member) != null) {
-                    continue;
+            int index = 0;
+            for (EtcdCluster etcd : restored) {
+                StatefulSet set = run.statefulSet(etcd);
+                int members = run.memberCount(etcd);
+                for (int member = 0; member < members; member++, index++) {
+                    if (jobs.get(index) != null) {
+                        continue;
+                    }
+                    Job job = RestoreJobs.build(run.rollback, ns, etcd, member, RestoreJobs.Phase.swap, status.getEtcdImage(),
+                            null, RestoreScript.environment(etcd, ns, members, member, "", "", run.settings.bumpRevision()),
+                            set, false, run.settings.restoreTimeout().toSeconds());
+                    jobs.set(index, StageStep.createOrGet(run, job));
+                    run.events.normal(run.cluster, run.rollback, "RollbackJobCreated", "Swap: created Job " + ns + "/"
+                            + job.getMetadata().getName() + " for member " + etcd.memberName(member));
+                    run.reached("created:" + job.getMetadata().getName());
                 }
-                Job job = RestoreJobs.build(run.rollback, ns, member, RestoreJobs.Phase.swap, status.getEtcdImage(), null,
-                        RestoreScript.environment(ns, members, member, "", "", run.settings.bumpRevision()), etcdSet,
-                        false, run.settings.restoreTimeout().toSeconds());
-                jobs.set(member, StageStep.createOrGet(run, job));
-                run.events.normal(run.cluster, run.rollback, "RollbackJobCreated", "Swap: created Job " + ns + "/" + job.getMetadata().getName()
-                        + " for member " + RestoreScript.memberName(member));
-                run.reached("created:" + job.getMetadata().getName());
             }
         }
         List<String> failed = jobs.stream().filter(Objects::nonNull).filter(RestoreJobs::failed)
@@ -70,7 +84,8 @@ public final class SwapStep implements StepAction {
         if (!pending.isEmpty()) {
             return new Outcome.Wait("swap Job(s) " + String.join(", ", pending) + " to succeed");
         }
-        return new Outcome.Done(members + " member(s) swapped to the staged copy of snapshot "
-                + run.rollback.getSpec().getSnapshotName());
+        return new Outcome.Done(total + " member(s) swapped to the staged copy of snapshot "
+                + run.rollback.getSpec().getSnapshotName() + (restored.size() > 1 ? " (" + restored.stream()
+                        .map(EtcdCluster::statefulSet).collect(Collectors.joining(", ")) + ")" : ""));
     }
 }
