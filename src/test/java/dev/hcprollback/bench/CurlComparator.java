@@ -63,6 +63,46 @@ final class CurlComparator {
         return result;
     }
 
+    /**
+     * For a zstd object, the fetch's whole work in shell tools, for what bounds it: {@code curl | tee >(sha256sum) |
+     * zstd -dc | tee <file> | sha256sum}, timed from start to exit, the stored object's hash checked; null when
+     * {@code zstd} is not here.
+     */
+    static Map<String, Object> decoding(String url, String expectedSha256, Path file) throws IOException, InterruptedException {
+        if (!Files.isExecutable(ZSTD)) {
+            return null;
+        }
+        Path sum = file.resolveSibling(file.getFileName() + ".sha256");
+        String pipe = "set -o pipefail; " + CURL + " -sS --fail \"$URL\" | tee >(sha256sum > \"$SUM\") | " + ZSTD
+                + " -dc | tee \"$TEE\" | sha256sum > /dev/null";
+        ProcessBuilder builder = new ProcessBuilder("bash", "-c", pipe).redirectErrorStream(true);
+        builder.environment().put("URL", url);
+        builder.environment().put("TEE", file.toAbsolutePath().toString());
+        builder.environment().put("SUM", sum.toAbsolutePath().toString());
+        long start = System.nanoTime();
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        int exit = process.waitFor();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Files.deleteIfExists(file);
+        // the process substitution may finish writing just after bash exits
+        String stored = "";
+        for (long deadline = System.nanoTime() + 60_000_000_000L; System.nanoTime() < deadline; Thread.sleep(50)) {
+            stored = Files.exists(sum) ? Files.readString(sum).trim() : "";
+            if (!stored.isEmpty()) {
+                break;
+            }
+        }
+        Files.deleteIfExists(sum);
+        if (exit != 0 || !stored.startsWith(expectedSha256)) {
+            throw new IllegalStateException("curl | tee >(sha256sum) | zstd -dc | tee | sha256sum exited " + exit + " with '"
+                    + output + "', stored SHA-256 '" + stored + "', expected " + expectedSha256);
+        }
+        return Map.of("seconds", seconds);
+    }
+
+    static final Path ZSTD = Path.of("/usr/bin/zstd");
+
     /** {@code fetch / curl} with the target's verdict: {@code 1.13x met (target <= 1.2x)}. */
     static String verdict(double fetchSeconds, double curlSeconds) {
         double ratio = fetchSeconds / curlSeconds;

@@ -76,14 +76,18 @@ final class FetchBenchmark {
                 String url = store.readUrl(compression.name(), Duration.ofHours(1)).toString();
                 Files.delete(object); // stored: the copy in s3proxy's directory is what is read
                 List<Map<String, Object>> runs = new ArrayList<>();
+                Files.createDirectories(dir.resolve("work"));
                 for (int round = 0; round < rounds; round++) {
                     Map<String, Object> run = new LinkedHashMap<>();
                     run.put("loadAverage", Machine.loadAverage());
-                    for (int k = 0; k < 3; k++) {
-                        switch ((round + k) % 3) {
+                    int kinds = compression == SnapshotCompression.zstd && noCurl == null ? 4 : 3;
+                    for (int k = 0; k < kinds; k++) {
+                        switch ((round + k) % kinds) {
                             case 0 -> run.put("fetch", fetch(url, sha256, compression, snapshotBytes, dir));
                             case 1 -> run.put("curl", noCurl != null ? null : CurlComparator.run(url, sha256, null));
-                            default -> run.put("curlTee", noCurl != null ? null : CurlComparator.run(url, sha256,
+                            case 2 -> run.put("curlTee", noCurl != null ? null : CurlComparator.run(url, sha256,
+                                    dir.resolve("work").resolve("curl.db")));
+                            default -> run.put("curlZstd", CurlComparator.decoding(url, sha256,
                                     dir.resolve("work").resolve("curl.db")));
                         }
                     }
@@ -232,6 +236,16 @@ final class FetchBenchmark {
                     entry.getKey(), ((Number) result.get("storedBytes")).doubleValue() / MIB, fetch,
                     median(runs, "fetch", "inJvmSeconds"), median(runs, "fetch", "cpuSeconds"), curl, tee,
                     CurlComparator.verdict(fetch, curl), fetch / tee, loads));
+        }
+        for (var entry : results.entrySet()) {
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> runs = (List<Map<String, Object>>) ((Map<String, Object>) entry.getValue()).get("runs");
+            if (runs.get(0).get("curlZstd") != null) {
+                double shell = median(runs, "curlZstd", "seconds");
+                out.append(String.format(Locale.ROOT, "%nThe zstd fetch's whole work in shell tools (curl | tee >(sha256sum)"
+                        + " | zstd -dc | tee <file> | sha256sum): %.2f s; the fetch is %.2fx of it.%n", shell,
+                        median(runs, "fetch", "seconds") / shell));
+            }
         }
         return out.toString();
     }

@@ -41,16 +41,15 @@ public final class LocalRestoreJob {
     public static String withFetch(String script) {
         String arguments = RestoreScript.fetchArguments().stream()
                 .map(a -> '"' + a.replaceAll("\\$\\((\\w+)\\)", "\\$$1") + '"').collect(Collectors.joining(" "));
-        return "\"$FETCH_JAVA\" " + String.join(" ", RestoreJobs.FETCH_JVM_OPTIONS) + " -cp \"$FETCH_CLASS_PATH\" "
-                + RestoreScript.FETCH_CLASS + " " + arguments + " || exit $?\n" + script;
+        return "\"$FETCH_JAVA\" -cp \"$FETCH_CLASS_PATH\" " + RestoreScript.FETCH_CLASS + " " + arguments + " || exit $?\n"
+                + script;
     }
 
     /** The fetch container's command with {@code arguments}, with this JVM and the test class path for the image's. */
     public static List<String> fetchCommand(List<String> arguments) {
         Map<String, String> env = fetchEnvironment();
-        List<String> command = new ArrayList<>(List.of(env.get("FETCH_JAVA")));
-        command.addAll(RestoreJobs.FETCH_JVM_OPTIONS);
-        command.addAll(List.of("-cp", env.get("FETCH_CLASS_PATH"), RestoreScript.FETCH_CLASS));
+        List<String> command = new ArrayList<>(List.of(env.get("FETCH_JAVA"), "-cp", env.get("FETCH_CLASS_PATH"),
+                RestoreScript.FETCH_CLASS));
         command.addAll(arguments);
         return command;
     }

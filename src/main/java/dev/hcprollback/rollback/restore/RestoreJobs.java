@@ -127,17 +127,9 @@ public final class RestoreJobs {
         return job;
     }
 
-    /** The JVM options of the fetch container's command. */
-    public static final List<String> FETCH_JVM_OPTIONS = List.of();
-
     /** A plain-Java main class of the sidecar's own image, no framework started. */
     private static List<String> javaCommand(String mainClass) {
-        List<String> command = new java.util.ArrayList<>(List.of("java"));
-        if (mainClass.equals(RestoreScript.FETCH_CLASS)) {
-            command.addAll(FETCH_JVM_OPTIONS);
-        }
-        command.addAll(List.of("-cp", RestoreScript.FETCH_CLASS_PATH, mainClass));
-        return command;
+        return List.of("java", "-cp", RestoreScript.FETCH_CLASS_PATH, mainClass);
     }
 
     /** The labels and annotations of a Job of one member's volume, and its affinity to the serving member's node. */

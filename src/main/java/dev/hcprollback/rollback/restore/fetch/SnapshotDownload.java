@@ -106,7 +106,7 @@ final class SnapshotDownload {
      * themselves (docs/benchmarks.md, "3. Restore"). The idle limit is the socket's read timeout: a read that waits
      * longer for data (the answer's headers included) ends the attempt.
      */
-    private static Downloaded download(ProxySelector proxy, URI url, Path file, SnapshotCompression compression,
+    private static Downloaded download(ProxySelector proxy, URI url, Path out, SnapshotCompression compression,
             Duration idle) throws Retryable, Failure, IOException, InterruptedException, NoSuchAlgorithmException {
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
         HttpURLConnection connection;
@@ -137,22 +137,28 @@ final class SnapshotDownload {
                 throw new Failure(EXIT_FETCH_FAILED, "the URL answered 200 with an error page (" + contentType
                         + "), not a snapshot (an expired pre-signed URL?): " + text + ": data dir left untouched");
             }
-            try (OutputStream out = Files.newOutputStream(file)) {
-                if (compression == SnapshotCompression.none) {
-                    digest.update(head);
-                    out.write(head);
-                    copy(body, digest, out);
-                    return new Downloaded(body.count, hex(digest), true);
+            // this thread reads, hashes the stored bytes and decodes; the writes (and the decoded bytes' hash) run beside it
+            try (OutputStream file = Files.newOutputStream(out)) {
+                SnapshotDigest decoded = compression == SnapshotCompression.none ? null : new SnapshotDigest(file);
+                // closed, on every path, before the file: no write of this attempt may land after it
+                try (WriteBehind behind = new WriteBehind(decoded == null ? file : decoded)) {
+                    if (decoded == null) {
+                        digest.update(head);
+                        behind.write(head);
+                        copy(body, digest, behind);
+                        behind.close();
+                        return new Downloaded(body.count, hex(digest), true);
+                    }
+                    Hashed stored = new Hashed(new SequenceInputStream(new ByteArrayInputStream(head), body), digest);
+                    try {
+                        copy(compression.decoder(stored), null, behind);
+                    } catch (RuntimeException notEncodedSo) {
+                        copy(stored, null, OutputStream.nullOutputStream());
+                        return new Downloaded(body.count, hex(digest), false);
+                    }
+                    behind.close();
+                    return new Downloaded(body.count, hex(digest), decoded.trailerMatches());
                 }
-                Hashed stored = new Hashed(new SequenceInputStream(new ByteArrayInputStream(head), body), digest);
-                SnapshotDigest decoded = new SnapshotDigest(out);
-                try {
-                    copy(compression.decoder(stored), null, decoded);
-                } catch (RuntimeException notEncodedSo) {
-                    copy(stored, null, OutputStream.nullOutputStream());
-                    return new Downloaded(body.count, hex(digest), false);
-                }
-                return new Downloaded(body.count, hex(digest), decoded.trailerMatches());
             } catch (SocketTimeoutException stalled) {
                 throw stalled;
             } catch (IOException e) {
