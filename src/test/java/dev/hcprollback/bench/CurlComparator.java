@@ -40,11 +40,13 @@ final class CurlComparator {
         if (tee != null) {
             builder.environment().put("TEE", tee.toAbsolutePath().toString());
         }
+        double cpu = Machine.reapedChildrenCpuSeconds(ProcessHandle.current().pid());
         long start = System.nanoTime();
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         int exit = process.waitFor();
         double seconds = (System.nanoTime() - start) / 1e9;
+        cpu = Machine.reapedChildrenCpuSeconds(ProcessHandle.current().pid()) - cpu;
         long teed = tee == null ? -1 : Files.size(tee);
         if (tee != null) {
             Files.deleteIfExists(tee);
@@ -56,6 +58,7 @@ final class CurlComparator {
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("seconds", seconds);
+        result.put("cpuSeconds", cpu); // bash, curl, tee and sha256sum, all waited for
         result.put("sha256", sha256);
         if (tee != null) {
             result.put("teedBytes", teed);

@@ -216,7 +216,7 @@ final class FetchBenchmark {
         }
         out.append("| stored as | stored MiB | fetch s | fetch in its JVM s | fetch CPU s | curl \\| sha256sum s |"
                 + " curl \\| tee \\| sha256sum s | fetch / curl (target <= 1.2x) | fetch / curl with tee | load average"
-                + " (1 min) over the rounds |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+                + " (1 min) over the rounds | curl \\| sha256sum CPU s |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
         for (var entry : results.entrySet()) {
             @SuppressWarnings("unchecked")
             Map<String, Object> result = (Map<String, Object>) entry.getValue();
@@ -225,17 +225,17 @@ final class FetchBenchmark {
             double fetch = median(runs, "fetch", "seconds");
             String loads = String.join(", ", runs.stream().map(r -> ((String) r.get("loadAverage")).split(" ")[0]).toList());
             if (noCurl != null) {
-                out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | - | - | - | - | %s |%n",
+                out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | - | - | - | - | %s | - |%n",
                         entry.getKey(), ((Number) result.get("storedBytes")).doubleValue() / MIB, fetch,
                         median(runs, "fetch", "inJvmSeconds"), median(runs, "fetch", "cpuSeconds"), loads));
                 continue;
             }
             double curl = median(runs, "curl", "seconds");
             double tee = median(runs, "curlTee", "seconds");
-            out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %.2fx | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %.2fx | %s | %.2f |%n",
                     entry.getKey(), ((Number) result.get("storedBytes")).doubleValue() / MIB, fetch,
                     median(runs, "fetch", "inJvmSeconds"), median(runs, "fetch", "cpuSeconds"), curl, tee,
-                    CurlComparator.verdict(fetch, curl), fetch / tee, loads));
+                    CurlComparator.verdict(fetch, curl), fetch / tee, loads, median(runs, "curl", "cpuSeconds")));
         }
         for (var entry : results.entrySet()) {
             @SuppressWarnings("unchecked")
