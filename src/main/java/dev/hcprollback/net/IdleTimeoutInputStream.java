@@ -82,7 +82,12 @@ public final class IdleTimeoutInputStream extends FilterInputStream {
     }
 
     private IdleTimeoutException idle(Throwable cause) {
-        return new IdleTimeoutException("no data for " + limit.toMillis() / 1000.0 + " s after " + bytes + " bytes", cause);
+        return new IdleTimeoutException(describe(limit, bytes), cause);
+    }
+
+    /** What a body that stalled says: {@code no data for 0.5 s after 65536 bytes}. */
+    public static String describe(Duration limit, long bytes) {
+        return "no data for " + limit.toMillis() / 1000.0 + " s after " + bytes + " bytes";
     }
 
     @Override

@@ -141,7 +141,7 @@ public final class SnapshotBenchmark {
         System.out.println("\n" + report + "\nwritten to " + work.resolve("snapshot.md"));
     }
 
-    private static S3Server s3Server(String kind, Path dir) throws IOException {
+    static S3Server s3Server(String kind, Path dir) throws IOException {
         if ("transient".equals(kind)) {
             return new S3Server();
         }
@@ -310,6 +310,15 @@ public final class SnapshotBenchmark {
         run.put("totalSeconds", total);
         run.put("secondsPerGib", total / (bytes / (double) GIB));
         run.put("check", check(dir.resolve("restore").resolve("etcd"), dataDir, keys));
+        // the fetch container is first in the script: from the script's start to its verified line, JVM start-up included
+        run.put("fetchWithStartSeconds", (stages.get("verified") - start) / 1e9);
+        String noCurl = CurlComparator.unavailable();
+        if (noCurl != null) {
+            System.out.println(noCurl);
+        } else {
+            run.put("curlSeconds", CurlComparator.run(url, sha256, null).get("seconds"));
+            run.put("curlTeeSeconds", CurlComparator.run(url, sha256, dir.resolve("restore").resolve("curl.db")).get("seconds"));
+        }
         return run;
     }
 
@@ -401,6 +410,26 @@ public final class SnapshotBenchmark {
                 out.append(String.format(Locale.ROOT, "| %.0f MiB | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %s |%n",
                         number(r, "bytes") / MIB, restore.getKey(), number(r, "fetchSeconds"), number(r, "toolCheckSeconds"),
                         number(r, "restoreSeconds"), number(r, "totalSeconds"), number(r, "secondsPerGib"), r.get("check")));
+            }
+        }
+        out.append("\nThe fetch against curl on the same object and URL, right after the restore (fetch with its JVM's"
+                + " start-up; curl | sha256sum; curl | tee <file on the same disk> | sha256sum; target: the fetch within "
+                + CurlComparator.TARGET + "x of curl | sha256sum):\n\n| snapshot (etcd) | stored as | fetch s | curl \\|"
+                + " sha256sum s | curl \\| tee \\| sha256sum s | fetch / curl | fetch / curl with tee |\n"
+                + "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Map<String, Object> size : sizes) {
+            for (var restore : part(size, "restore").entrySet()) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> r = (Map<String, Object>) restore.getValue();
+                if (!r.containsKey("curlSeconds")) {
+                    out.append(CurlComparator.unavailable()).append('\n');
+                    break;
+                }
+                double fetch = number(r, "fetchWithStartSeconds");
+                out.append(String.format(Locale.ROOT, "| %.0f MiB | %s | %.2f | %.2f | %.2f | %s | %.2fx |%n",
+                        number(r, "bytes") / MIB, restore.getKey(), fetch, number(r, "curlSeconds"),
+                        number(r, "curlTeeSeconds"), CurlComparator.verdict(fetch, number(r, "curlSeconds")),
+                        fetch / number(r, "curlTeeSeconds")));
             }
         }
         return out.toString();

@@ -45,6 +45,15 @@ public final class LocalRestoreJob {
                 + script;
     }
 
+    /** The fetch container's command with {@code arguments}, with this JVM and the test class path for the image's. */
+    public static List<String> fetchCommand(List<String> arguments) {
+        Map<String, String> env = fetchEnvironment();
+        List<String> command = new ArrayList<>(List.of(env.get("FETCH_JAVA"), "-cp", env.get("FETCH_CLASS_PATH"),
+                RestoreScript.FETCH_CLASS));
+        command.addAll(arguments);
+        return command;
+    }
+
     /**
      * A member's measure Job run on this machine: its main class on {@code dataDir} and {@code workDir}, with this
      * JVM and the test class path standing in for the sidecar's image. The report (what the Job's termination

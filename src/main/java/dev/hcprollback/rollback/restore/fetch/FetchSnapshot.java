@@ -3,7 +3,6 @@ package dev.hcprollback.rollback.restore.fetch;
 import java.io.IOException;
 import java.net.ProxySelector;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -33,8 +32,8 @@ import dev.hcprollback.net.EnvironmentProxy;
  * the restore writes its copy: a stage that would fill the volume of a serving member stops with
  * {@link #EXIT_CANNOT_WRITE} and {@code needs X bytes, the volume has Y free}, having written nothing.
  *
- * A body that stops arriving for {@link #IDLE_TIMEOUT} (environment {@code FETCH_IDLE_TIMEOUT_SECONDS} overrides it)
- * is given up and downloaded again, like any other broken transfer, {@link #ATTEMPTS} times in all (a Failsafe
+ * An answer whose headers or body stop arriving for {@link #IDLE_TIMEOUT} (environment
+ * {@code FETCH_IDLE_TIMEOUT_SECONDS} overrides it) is given up and downloaded again, like any other broken transfer, {@link #ATTEMPTS} times in all (a Failsafe
  * {@code RetryPolicy}, 1 s after the first attempt, 2 s after the second).
  *
  * The SHA-256 is of the object as stored. A {@code zstd} object is decoded as it streams (pure-Java
@@ -219,9 +218,7 @@ public final class FetchSnapshot {
             throw new Failure(EXIT_CANNOT_WRITE, "cannot write beside " + destination + ": " + e + ": data dir left untouched");
         }
         try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).proxy(proxy)
-                    .followRedirects(HttpClient.Redirect.NORMAL).build();
-            SnapshotDownload.Downloaded downloaded = SnapshotDownload.withAttempts(client, url, temporary, compression, idle);
+            SnapshotDownload.Downloaded downloaded = SnapshotDownload.withAttempts(proxy, url, temporary, compression, idle);
             String actual = downloaded.sha256();
             long bytes = downloaded.storedBytes();
             if (!actual.equals(expected)) {

@@ -79,6 +79,12 @@ class FetchSnapshotTest {
                 out.write(body);
             }
         });
+        // a store that answers the pre-signed URL with a redirect to where the object is (another region, a CDN)
+        http.createContext("/moved.db", exchange -> {
+            exchange.getResponseHeaders().add("Location", "/snapshot.db?X-Amz-Signature=secret");
+            exchange.sendResponseHeaders(307, -1);
+            exchange.close();
+        });
         http.createContext("/snapshot.zst", exchange -> serveBytes(exchange, zstd(etcdSnapshot(false))));
         http.createContext("/damaged.zst", exchange -> serveBytes(exchange, zstd(etcdSnapshot(true))));
         http.start();
@@ -222,6 +228,14 @@ class FetchSnapshotTest {
         assertEquals(snapshot.length, bytes);
         assertArrayEquals(snapshot, Files.readAllBytes(destination()));
         assertEquals(List.of(RestoreScript.SNAPSHOT_FILE), leftOnTheVolume(), "no temporary file left");
+    }
+
+    @Test
+    void aRedirectIsFollowedToTheObject() throws Exception {
+        long bytes = FetchSnapshot.fetch(url("moved.db"), sha256(), destination());
+        assertEquals(snapshot.length, bytes);
+        assertArrayEquals(snapshot, Files.readAllBytes(destination()));
+        assertEquals(1, snapshotRequests.get(), "the object was asked for once, at the redirect's location");
     }
 
     /** The pre-signed URL of an object store outside the cluster, behind the cluster-wide proxy the Job's environment names. */
