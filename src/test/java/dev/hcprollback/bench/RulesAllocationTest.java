@@ -49,7 +49,9 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
  * server thread (all threads but this one and the client's) per request, for (a) less the same for the
  * constant-answer baseline endpoint with the same body: the benchmark's "rules' own" figure.</li>
  * </ul>
- * The figures are printed; the test fails when (a) exceeds the target in process.
+ * Both are printed; the test fails when (a)'s own allocation over HTTPS exceeds the target. The two differ: the
+ * endpoint parses the body from the stream the HTTP layer buffered, while the baseline copies it into a
+ * {@code byte[]}, which is part of what every request costs.
  */
 @QuarkusTest
 @WithKubernetesTestServer(setup = RbacSimulator.class)
@@ -81,7 +83,7 @@ class RulesAllocationTest {
             .getThreadMXBean();
 
     @Test
-    void anUpdateChangingNoReleaseFieldAllocatesAtMostTheTargetInProcess() {
+    void anUpdateChangingNoReleaseFieldAllocatesAtMostTheTargetBeyondTheBaseline() throws Exception {
         byte[] unchanged = body(1);
         byte[] downgrade = body(2);
         assertAnswer(unchanged, true);
@@ -90,32 +92,29 @@ class RulesAllocationTest {
             call(unchanged);
             call(downgrade);
         }
-        double a = bytesPerCall(unchanged);
-        double b = bytesPerCall(downgrade);
-        System.out.printf(Locale.ROOT, "rules' own allocation in process: (a) %.1f KiB/request, (b) %.1f KiB/request"
-                + " (%d calls each after %d of warm-up)%n", a / 1024, b / 1024, MEASURED, WARM_UP);
-        assertTrue(a <= TARGET_BYTES, String.format(Locale.ROOT,
-                "(a) allocates %.1f KiB per request, above the %d KiB target", a / 1024, TARGET_BYTES / 1024));
-    }
+        System.out.printf(Locale.ROOT, "the endpoint method in process: (a) %.1f KiB/request, (b) %.1f KiB/request"
+                + " (%d calls each after %d of warm-up)%n", bytesPerCall(unchanged) / 1024, bytesPerCall(downgrade) / 1024,
+                MEASURED, WARM_UP);
 
-    @Test
-    void overHttpsAgainstTheBaseline() throws Exception {
         HttpClient client = HttpClient.newBuilder().sslContext(trustingTestCa()).version(HttpClient.Version.HTTP_1_1).build();
-        String unchanged = AdmissionRun.scenarios().get(1).body();
-        String downgrade = AdmissionRun.scenarios().get(2).body();
         URI rules = base.toURI().resolve("/validate/hostedclusters");
         URI baseline = base.toURI().resolve("/validate/baseline");
+        String a = new String(unchanged, StandardCharsets.UTF_8);
+        String b = new String(downgrade, StandardCharsets.UTF_8);
         for (int i = 0; i < WARM_UP / 3; i++) {
-            post(client, baseline, unchanged);
-            post(client, rules, unchanged);
-            post(client, rules, downgrade);
+            post(client, baseline, a);
+            post(client, rules, a);
+            post(client, rules, b);
         }
-        double constant = serverBytesPerRequest(client, baseline, unchanged);
-        double a = serverBytesPerRequest(client, rules, unchanged);
-        double b = serverBytesPerRequest(client, rules, downgrade);
+        double constant = serverBytesPerRequest(client, baseline, a);
+        double judgedA = serverBytesPerRequest(client, rules, a);
+        double judgedB = serverBytesPerRequest(client, rules, b);
         System.out.printf(Locale.ROOT, "server threads over HTTPS: baseline %.1f KiB/request, (a) %.1f, (b) %.1f;"
-                + " rules' own (a) %.1f KiB/request (%d requests each)%n", constant / 1024, a / 1024, b / 1024,
-                (a - constant) / 1024, OVER_HTTP);
+                + " rules' own (a) %.1f KiB/request, (b) %.1f (%d requests each)%n", constant / 1024, judgedA / 1024,
+                judgedB / 1024, (judgedA - constant) / 1024, (judgedB - constant) / 1024, OVER_HTTP);
+        assertTrue(judgedA - constant <= TARGET_BYTES, String.format(Locale.ROOT,
+                "(a) allocates %.1f KiB per request beyond the baseline's %.1f, above the %d KiB target",
+                (judgedA - constant) / 1024, constant / 1024, TARGET_BYTES / 1024));
     }
 
     private double serverBytesPerRequest(HttpClient client, URI uri, String body) throws Exception {
@@ -177,6 +176,6 @@ class RulesAllocationTest {
     }
 
     private Response call(byte[] body) {
-        return webhook.hostedClusters(body).await().indefinitely();
+        return webhook.hostedClusters(new java.io.ByteArrayInputStream(body)).await().indefinitely();
     }
 }
