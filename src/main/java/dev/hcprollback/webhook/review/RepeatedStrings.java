@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.deser.std.StringDeserializer;
 /**
  * String values of one review, each made once: an update's {@code object} and {@code oldObject} are the same object
  * but for the fields the update changes, so the second one's strings (the version histories, pull specs, names) are
- * found among the first one's instead of being made again. The table is per thread and emptied at the start of each
- * review ({@link #startReview}), so nothing is kept from one review to the next; a string that falls on an occupied
- * slot is simply made anew. Other tokens are read as Jackson's own {@link StringDeserializer} reads them.
+ * found among the first one's instead of being made again. The table is per thread (512 slots) and emptied at the
+ * start of each review ({@link #startReview}), so no review is given another's strings (it holds the last review's
+ * until the thread reads the next); a string that falls on an occupied slot is simply made anew. Other tokens are read as Jackson's own {@link StringDeserializer} reads them.
  */
 final class RepeatedStrings extends StringDeserializer {
 
