@@ -1,5 +1,6 @@
 package dev.hcprollback.webhook;
 
+import java.io.InputStream;
 import java.time.Duration;
 
 import jakarta.inject.Inject;
@@ -81,20 +82,24 @@ public class AdmissionResource {
     /**
      * Judged on the event loop: the rules decide almost every HostedCluster update from memory (the review and
      * the informer caches). A request that needs a blocking call (a SubjectAccessReview, a registry lookup)
-     * is judged again on a worker thread, keeping the event loop free ({@link NeedsWorkerThread}).
+     * is judged again on a worker thread, keeping the event loop free ({@link NeedsWorkerThread}). The body is
+     * parsed from the stream the HTTP layer buffered it in (up to {@code quarkus.rest.input-buffer-size}; a larger one
+     * is read on a worker thread), not copied into a {@code byte[]} first.
      */
     @POST
     @Path("/hostedclusters")
     @NonBlocking
-    public Uni<Response> hostedClusters(byte[] body) {
+    public Uni<Response> hostedClusters(InputStream body) {
+        InputStream review = AdmissionReviewReader.replayable(body);
         try {
-            return Uni.createFrom().item(judgeHostedCluster(body));
+            return Uni.createFrom().item(judgeHostedCluster(review));
         } catch (NeedsWorkerThread blocking) {
-            return Uni.createFrom().item(() -> judgeHostedCluster(body)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+            return Uni.createFrom().item(() -> judgeHostedCluster(AdmissionReviewReader.rewound(review)))
+                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
     }
 
-    private Response judgeHostedCluster(byte[] body) {
+    private Response judgeHostedCluster(InputStream body) {
         long started = System.nanoTime();
         AdmissionReviewReader.Bound<HostedCluster> review;
         try {

@@ -40,6 +40,9 @@ final class AdmissionRun {
     /** The HostedCluster the scenarios update; {@link #seed} records its verified snapshot. */
     static final String CLUSTER = "bench";
 
+    /** Saturation per scenario before any is measured, so that the JIT has compiled every scenario's path. */
+    static final Duration WHOLE_SERVER_WARM_UP = Duration.ofSeconds(20);
+
     /** Configuration the sidecar needs for the baseline endpoint to exist; its log levels are production's. */
     static final Map<String, String> SIDECAR_CONFIG = Map.of("hcp-rollback.benchmark.baseline-endpoint", "true");
 
@@ -146,12 +149,13 @@ final class AdmissionRun {
             String base = "https://localhost:" + sidecar.httpsPort;
             List<Scenario> scenarios = scenarios(); // once: every call writes fresh uids, so its records differ
             // warm the whole server once (TLS, JSON, both endpoints) so that the scenario measured first, the
-            // baseline, does not pay for the JIT alone; each scenario still gets its own warm-up below
+            // baseline, does not pay for the JIT alone; each scenario still gets its own warm-up below. 20 s each:
+            // with 5 s, each scenario's first round still spent up to 19 s compiling (docs/benchmarks.md)
             for (Scenario scenario : scenarios) {
                 Path body = bodyFile(work, scenario);
                 new LoadGenerator(https, URI.create(base + scenario.path()), scenario.body(), scenario.allowed()).probe();
                 clients.saturate(URI.create(base + scenario.path()), body, decision(scenario), settings.concurrency(), 2,
-                        Duration.ofSeconds(5));
+                        WHOLE_SERVER_WARM_UP);
             }
             // saturation in rounds, every scenario once per round in turn, so that a busy minute of a shared machine
             // falls on all of them alike; each scenario's median round is reported
@@ -344,7 +348,8 @@ final class AdmissionRun {
 
     private static String headerText(Settings settings) {
         return String.format(Locale.ROOT, "Saturation with wrk (closed loop, %d keep-alive connections, 2 threads, every"
-                + " answer's status and decision checked) for %ds, after 5 s of warm-up, in " + settings.rounds() + " rounds"
+                + " answer's status and decision checked) for %ds, after " + WHOLE_SERVER_WARM_UP.toSeconds() + " s of warm-up per scenario before the first round"
+                + " and 5 s before each, in " + settings.rounds() + " rounds"
                 + " (every scenario in turn per round; the median round of each is reported); then per scenario, half the baseline's"
                 + " saturation rate with h2load (%d connections, fixed rate, latency from sending, decisions checked"
                 + " against the sidecar's counters) for %ds" + (settings.rates().isEmpty() ? "%s%s"

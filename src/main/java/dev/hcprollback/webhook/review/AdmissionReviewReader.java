@@ -1,6 +1,8 @@
 package dev.hcprollback.webhook.review;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -10,7 +12,9 @@ import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DatabindException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,7 +56,8 @@ public class AdmissionReviewReader {
     private final ObjectMapper mapper = new ObjectMapper();
 
     /** The same strict mapper, except that a class that keeps unknown fields skips them instead ({@link SkipUnknownFields}). */
-    private final ObjectMapper lean = new ObjectMapper().registerModule(SkipUnknownFields.module());
+    private final ObjectMapper lean = new ObjectMapper(JsonFactory.builder().disable(StreamReadFeature.AUTO_CLOSE_SOURCE).build())
+            .registerModule(SkipUnknownFields.module()); // the stream stays open: a malformed review is read again from it
 
     /**
      * The review with its objects bound to {@code type}, in one streaming pass (see the class comment). The
@@ -63,13 +68,56 @@ public class AdmissionReviewReader {
      * @throws MalformedAdmissionReview as {@link #read} and {@link #convert} would, with the same message
      */
     public <T> Bound<T> readBound(byte[] body, ResourceKind expected, Class<T> type) {
+        return readBound(replayable(body == null ? new ByteArrayInputStream(new byte[0]) : new ByteArrayInputStream(body)),
+                expected, type);
+    }
+
+    /**
+     * As {@link #readBound(byte[], ResourceKind, Class)}, from a stream that {@link #replayable} made (read from
+     * its mark; the tree reading of a malformed review reads it again). Parsing the stream the HTTP layer hands
+     * over spares the copy of the whole body into one more array that a {@code byte[]} parameter costs.
+     */
+    public <T> Bound<T> readBound(InputStream body, ResourceKind expected, Class<T> type) {
         Bound<T> bound;
         try {
             bound = new StreamedReview<>(lean, expected, type).read(body);
         } catch (IOException | RuntimeException notWellFormed) {
             bound = null;
         }
-        return bound != null ? bound : read(body, expected, type);
+        if (bound != null) {
+            return bound;
+        }
+        try {
+            body.reset();
+            return read(body.readAllBytes(), expected, type);
+        } catch (IOException unreadable) {
+            throw new MalformedAdmissionReview("request body cannot be read: " + unreadable.getMessage());
+        }
+    }
+
+    /**
+     * {@code body} marked at its start, so that {@link #rewound} can read it again: as it is when it supports
+     * marks (the in-memory stream of a body the HTTP layer buffered), else its bytes read into memory.
+     */
+    public static InputStream replayable(InputStream body) {
+        InputStream replayable;
+        try {
+            replayable = body.markSupported() ? body : new ByteArrayInputStream(body.readAllBytes());
+        } catch (IOException unreadable) {
+            throw new MalformedAdmissionReview("request body cannot be read: " + unreadable.getMessage());
+        }
+        replayable.mark(Integer.MAX_VALUE);
+        return replayable;
+    }
+
+    /** A {@link #replayable} stream back at its start. */
+    public static InputStream rewound(InputStream replayable) {
+        try {
+            replayable.reset();
+        } catch (IOException notReplayable) {
+            throw new IllegalStateException("not a replayable stream", notReplayable);
+        }
+        return replayable;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.hcprollback.webhook.review;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,10 +54,8 @@ final class StreamedReview<T> {
     }
 
     /** The bound review, or null when the body is not a well-formed review of the expected kind. */
-    Bound<T> read(byte[] body) throws IOException {
-        if (body == null || body.length == 0) {
-            return null;
-        }
+    Bound<T> read(InputStream body) throws IOException {
+        RepeatedStrings.startReview();
         try (JsonParser parser = mapper.getFactory().createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT || !review(parser) || parser.nextToken() != null) {
                 return null;

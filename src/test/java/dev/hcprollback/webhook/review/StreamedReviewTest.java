@@ -3,6 +3,7 @@ package dev.hcprollback.webhook.review;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -76,6 +77,10 @@ class StreamedReviewTest {
         assertEquals("4.18.5", rollback.after().releaseImage().get().versionFromTag().get().toString());
         assertTrue(rollback.after().getSpec().getUnknownFields().isEmpty(), "the spec's other fields are skipped, not kept");
         assertNull(rollback.call().object(), "no tree of the object is built");
+        assertTrue(rollback.after().getStatus().getConditions().isEmpty(),
+                "conditions, which no rule reads, are skipped (SkipUnknownFields.NOT_JUDGED)");
+        assertSame(rollback.before().getSpec().getRelease().getImage(), rollback.before().versionHistory().get(0).getImage(),
+                "a string the review repeats is made once (RepeatedStrings)");
     }
 
     @Test
