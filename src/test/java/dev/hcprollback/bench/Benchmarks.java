@@ -6,7 +6,7 @@ import java.util.Set;
 
 /**
  * Runs the benchmark suite, or the parts {@code -Dbench.only} names (comma-separated: {@code admission},
- * {@code snapshot} (with the restore), {@code scale}; default all). Each part writes
+ * {@code snapshot} (with the restore), {@code scale}, {@code outage}; default all but outage). Each part writes
  * {@code target/benchmarks/<part>.md} and its raw figures next to it. See docs/benchmarks.md.
  */
 public final class Benchmarks {
@@ -22,8 +22,8 @@ public final class Benchmarks {
                 .map(String::trim).toList());
         Path work = Path.of("target", "benchmarks");
         for (String part : only) {
-            if (!Set.of("admission", "snapshot", "scale", "all").contains(part)) {
-                throw new IllegalArgumentException("unknown part " + part + " in bench.only (admission, snapshot, scale)");
+            if (!Set.of("admission", "snapshot", "scale", "outage", "all").contains(part)) {
+                throw new IllegalArgumentException("unknown part " + part + " in bench.only (admission, snapshot, scale, outage)");
             }
         }
         boolean all = only.contains("all");
@@ -35,6 +35,9 @@ public final class Benchmarks {
         }
         if (all || only.contains("scale")) {
             ScaleBenchmark.run(work);
+        }
+        if (all || only.contains("outage")) {
+            OutageBenchmark.run(work);
         }
         System.exit(0);
     }

@@ -141,7 +141,7 @@ public final class SnapshotBenchmark {
         System.out.println("\n" + report + "\nwritten to " + work.resolve("snapshot.md"));
     }
 
-    private static S3Server s3Server(String kind, Path dir) throws IOException {
+    static S3Server s3Server(String kind, Path dir) throws IOException {
         if ("transient".equals(kind)) {
             return new S3Server();
         }
