@@ -90,6 +90,34 @@ final class OutageBenchmark {
         ProductionLogging.requireInThisJvm("the outage benchmark's JVM (s3proxy)");
         long quota = (2 * sizes.get(sizes.size() - 1) + 1024) * MIB;
         List<Map<String, Object>> rounds = new ArrayList<>();
+        try {
+            measure(sizes, quota, dir, rounds);
+        } finally {
+            // tens of GiB at 4 GiB: removed even when the run failed; the logs stay
+            for (int member = 0; member < MEMBERS; member++) {
+                TestTools.deleteRecursively(dir.resolve("etcd").resolve("member-" + member).resolve("data"));
+                TestTools.deleteRecursively(dir.resolve("etcd").resolve("member-" + member).resolve("work"));
+            }
+            TestTools.deleteRecursively(dir.resolve("s3"));
+            // what was measured is written even when a later size failed
+            report(work, machine, quota, rounds);
+        }
+    }
+
+    private static void report(Path work, String machine, long quota, List<Map<String, Object>> rounds) throws IOException {
+        rounds.removeIf(round -> !round.containsKey("skipped") && !round.containsKey("writes")); // a round that failed
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("machine", Machine.facts());
+        raw.put("settings", Map.of("members", MEMBERS, "quotaBackendBytes", quota, "bumpRevision", BUMP_REVISION,
+                "clientPeriodMillis", OutageClient.PERIOD.toMillis(), "afterSnapshotSeconds", AFTER_SNAPSHOT.toSeconds()));
+        raw.put("rounds", rounds);
+        HostedClusters.JSON.writerWithDefaultPrettyPrinter().writeValue(work.resolve("outage.json").toFile(), raw);
+        String report = OutageReport.markdown(machine, rounds);
+        Files.writeString(work.resolve("outage.md"), report);
+        System.out.println("\n" + report + "\nwritten to " + work.resolve("outage.md"));
+    }
+
+    private static void measure(List<Long> sizes, long quota, Path dir, List<Map<String, Object>> rounds) throws Exception {
         try (EtcdCluster etcd = EtcdCluster.start(dir.resolve("etcd"), MEMBERS, new TestPki(), "--quota-backend-bytes",
                 Long.toString(quota)); S3Server s3 = SnapshotBenchmark.s3Server("filesystem", dir.resolve("s3"))) {
             s3.createBucket(BUCKET);
@@ -112,7 +140,7 @@ final class OutageBenchmark {
                     round.put("loadAverageAtStart", Machine.loadAverage());
                     long fillStart = System.nanoTime();
                     try (EtcdFill fill = new EtcdFill(etcd::client, etcd.clientUrl(0), 4, mib)) {
-                        round.put("dbSizeBytes", fill.growTo(mib * MIB, 64)); // many in flight: the cluster batches them per fsync
+                        round.put("dbSizeBytes", fill.growTo(mib * MIB, 32)); // many in flight: the cluster batches them per fsync
                         round.put("keysAdded", fill.keys());
                     }
                     round.put("fillSeconds", (System.nanoTime() - fillStart) / 1e9);
@@ -131,17 +159,6 @@ final class OutageBenchmark {
                 }
             }
         }
-        Map<String, Object> raw = new LinkedHashMap<>();
-        raw.put("machine", Machine.facts());
-        raw.put("settings", Map.of("members", MEMBERS, "quotaBackendBytes", quota, "bumpRevision", BUMP_REVISION,
-                "clientPeriodMillis", OutageClient.PERIOD.toMillis(), "afterSnapshotSeconds", AFTER_SNAPSHOT.toSeconds()));
-        raw.put("rounds", rounds);
-        HostedClusters.JSON.writerWithDefaultPrettyPrinter().writeValue(work.resolve("outage.json").toFile(), raw);
-        String report = OutageReport.markdown(machine, rounds);
-        Files.writeString(work.resolve("outage.md"), report);
-        System.out.println("\n" + report + "\nwritten to " + work.resolve("outage.md"));
-        TestTools.deleteRecursively(dir.resolve("etcd"));
-        TestTools.deleteRecursively(dir.resolve("s3"));
     }
 
     /**
