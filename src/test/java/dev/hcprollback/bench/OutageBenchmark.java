@@ -411,7 +411,7 @@ final class OutageBenchmark {
 
     /**
      * The outage as the client saw it: from its first failed attempt that ended after the API server was told to stop to the end of
-     * its first successful one after that; attempts that failed at other times (while the stage ran) and the
+     * its first successful one after its last failure (a stopping API server answers a few attempts while it drains); attempts that failed at other times (while the stage ran) and the
      * latencies while serving.
      */
     static Map<String, Object> clientFigures(List<OutageClient.Tick> ticks, double apiStopping, double succeeded,
@@ -424,7 +424,10 @@ final class OutageBenchmark {
             figures.put("outageSeconds", 0.0);
             return figures;
         }
-        OutageClient.Tick back = ticks.stream().filter(t -> t.atSeconds() > firstFailure.atSeconds() && t.ok()).findFirst()
+        // the stopping API server can still answer a few attempts while it drains: the outage ends with the last failure
+        OutageClient.Tick lastFailure = ticks.stream().filter(t -> !t.ok() && t.atSeconds() <= succeeded)
+                .reduce((a, b) -> b).orElseThrow();
+        OutageClient.Tick back = ticks.stream().filter(t -> t.atSeconds() > lastFailure.atSeconds() && t.ok()).findFirst()
                 .orElseThrow();
         figures.put("firstFailureAfterDecisionSeconds", firstFailure.atSeconds() - decided);
         figures.put("firstFailure", firstFailure.failure());
@@ -436,6 +439,8 @@ final class OutageBenchmark {
                 .map(t -> String.format(Locale.ROOT, "%.1f s: %s", t.atSeconds() - decided, t.failure())).toList());
         figures.put("failedAttemptsInTheOutage", ticks.stream().filter(t -> !t.ok())
                 .filter(t -> t.atSeconds() >= firstFailure.atSeconds() && t.atSeconds() <= back.atSeconds()).count());
+        figures.put("answeredInTheOutage", ticks.stream().filter(OutageClient.Tick::ok)
+                .filter(t -> t.atSeconds() > firstFailure.atSeconds() && t.atSeconds() < back.atSeconds()).count());
         double[] serving = ticks.stream().filter(t -> t.ok() && t.atSeconds() >= decided && t.atSeconds() < firstFailure.atSeconds())
                 .mapToDouble(OutageClient.Tick::millis).sorted().toArray();
         double[] before = ticks.stream().filter(t -> t.ok() && t.atSeconds() < decided).mapToDouble(OutageClient.Tick::millis)
