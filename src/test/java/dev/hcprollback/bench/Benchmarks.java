@@ -6,8 +6,8 @@ import java.util.Set;
 
 /**
  * Runs the benchmark suite, or the parts {@code -Dbench.only} names (comma-separated: {@code admission},
- * {@code snapshot} (with the restore), {@code scale}; default all; and {@code fetch}, part 3's fetch
- * alone against curl, not in all). Each part writes
+ * {@code snapshot} (with the restore), {@code scale}; default and {@code all} these three; and, only when named, {@code fetch} (part 3's fetch
+ * alone against curl) and {@code outage}). Each part writes
  * {@code target/benchmarks/<part>.md} and its raw figures next to it. See docs/benchmarks.md.
  */
 public final class Benchmarks {
@@ -23,8 +23,8 @@ public final class Benchmarks {
                 .map(String::trim).toList());
         Path work = Path.of("target", "benchmarks");
         for (String part : only) {
-            if (!Set.of("admission", "snapshot", "fetch", "scale", "all").contains(part)) {
-                throw new IllegalArgumentException("unknown part " + part + " in bench.only (admission, snapshot, fetch, scale)");
+            if (!Set.of("admission", "snapshot", "fetch", "scale", "outage", "all").contains(part)) {
+                throw new IllegalArgumentException("unknown part " + part + " in bench.only (admission, snapshot, fetch, scale, outage)");
             }
         }
         boolean all = only.contains("all");
@@ -39,6 +39,9 @@ public final class Benchmarks {
         }
         if (all || only.contains("scale")) {
             ScaleBenchmark.run(work);
+        }
+        if (only.contains("outage")) {
+            OutageBenchmark.run(work);
         }
         System.exit(0);
     }

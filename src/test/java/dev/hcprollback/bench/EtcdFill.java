@@ -24,16 +24,26 @@ final class EtcdFill implements AutoCloseable {
 
     static final String PREFIX = "/registry/";
 
-    private final EtcdProcess etcd;
+    private final String statusEndpoint;
     private final List<Client> clients = new ArrayList<>();
-    private final KubernetesObjects objects = new KubernetesObjects(new Random(42));
+    private final KubernetesObjects objects;
     private long keys;
     private long valueBytes;
 
     EtcdFill(EtcdProcess etcd, int connections) {
-        this.etcd = etcd;
+        this(etcd::client, etcd.endpoint(), connections, 42);
+    }
+
+    /**
+     * Puts over {@code connections} clients from {@code client} (closed with this), the database's size read from the
+     * member at {@code statusEndpoint}; the objects' names and contents drawn from {@code seed} (a fill with another
+     * seed adds new keys rather than overwriting the same ones).
+     */
+    EtcdFill(java.util.function.Supplier<Client> client, String statusEndpoint, int connections, long seed) {
+        this.statusEndpoint = statusEndpoint;
+        this.objects = new KubernetesObjects(new Random(seed));
         for (int i = 0; i < connections; i++) {
-            clients.add(etcd.client());
+            clients.add(client.get());
         }
     }
 
@@ -65,7 +75,7 @@ final class EtcdFill implements AutoCloseable {
     }
 
     long dbSize() throws Exception {
-        return clients.get(0).getMaintenanceClient().statusMember(etcd.endpoint()).get(1, TimeUnit.MINUTES).getDbSize();
+        return clients.get(0).getMaintenanceClient().statusMember(statusEndpoint).get(1, TimeUnit.MINUTES).getDbSize();
     }
 
     long revision() throws Exception {

@@ -20,6 +20,7 @@ import dev.hcprollback.api.RollbackPhase;
 import dev.hcprollback.api.RollbackRequest;
 import dev.hcprollback.api.RollbackStep;
 import dev.hcprollback.api.RollbackStrategy;
+import dev.hcprollback.hypershift.EtcdCluster;
 import dev.hcprollback.hypershift.HostedCluster;
 import dev.hcprollback.rollback.etcd.EtcdMembers;
 import dev.hcprollback.rollback.etcd.JetcdRevisionReader;
@@ -87,7 +88,12 @@ class RollbackControllerTest {
 
             @Override
             public EtcdMembers read(String controlPlaneNamespace) {
-                return HyperShiftSimulator.of(controlPlaneNamespace).etcdMembers(controlPlaneNamespace);
+                return read(controlPlaneNamespace, EtcdCluster.DEFAULT);
+            }
+
+            @Override
+            public EtcdMembers read(String controlPlaneNamespace, EtcdCluster etcd) {
+                return HyperShiftSimulator.of(controlPlaneNamespace).etcdMembers(controlPlaneNamespace, etcd);
             }
         }, JetcdRevisionReader.class);
     }

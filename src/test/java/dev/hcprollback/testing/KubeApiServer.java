@@ -48,18 +48,21 @@ public final class KubeApiServer implements AutoCloseable {
     private static KubeApiServer shared;
 
     private final Path dir;
+    /** The etcd this server started and stops, or null when it serves an etcd of the caller's. */
     private final EtcdProcess etcd;
     private final TestCertificates authority;
     private final Map<TestUser, String> tokens;
-    private final Process process;
+    private final ProcessBuilder command;
+    private Process process;
     private final int port;
 
     private KubeApiServer(Path dir, EtcdProcess etcd, TestCertificates authority, Map<TestUser, String> tokens,
-            Process process, int port) {
+            ProcessBuilder command, Process process, int port) {
         this.dir = dir;
         this.etcd = etcd;
         this.authority = authority;
         this.tokens = tokens;
+        this.command = command;
         this.process = process;
         this.port = port;
     }
@@ -85,13 +88,32 @@ public final class KubeApiServer implements AutoCloseable {
      * 127.0.0.1 never go through one).
      */
     public static KubeApiServer start(Path dir, Map<String, String> environment) {
-        Path binary = TestTools.kubeApiServer();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         EtcdProcess etcd = EtcdProcess.startPlain(dir.resolve("etcd"), dir.resolve("etcd").resolve("data"));
+        return start(dir, etcd, List.of("--etcd-servers=" + etcd.endpoint()), environment, List.of());
+    }
+
+    /**
+     * A new server in {@code dir} in front of an etcd the caller runs and stops: {@code etcdArgs} are the server's
+     * {@code --etcd-*} flags (servers, client certificate), {@code extraArgs} come after the defaults (a later flag
+     * wins). For the outage benchmark, which stops and starts it ({@link #stop()}, {@link #startAgain()}).
+     */
+    public static KubeApiServer startInFrontOf(Path dir, List<String> etcdArgs, List<String> extraArgs) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return start(dir, null, etcdArgs, Map.of(), extraArgs);
+    }
+
+    private static KubeApiServer start(Path dir, EtcdProcess etcd, List<String> etcdArgs, Map<String, String> environment,
+            List<String> extraArgs) {
+        Path binary = TestTools.kubeApiServer();
         try {
             TestCertificates authority = TestCertificates.newAuthority(dir.resolve("pki"), "kube-apiserver");
             TestCertificates.Issued serving = authority.issue(dir.resolve("pki"), "serving", Duration.ofDays(1));
@@ -108,8 +130,9 @@ public final class KubeApiServer implements AutoCloseable {
                     .collect(Collectors.joining("\n", "", "\n")));
             return Ports.startRetryingOnBindFailure("kube-apiserver", 1, ports -> {
                 int port = ports[0];
-                List<String> command = new ArrayList<>(List.of(binary.toString(),
-                        "--etcd-servers=" + etcd.endpoint(),
+                List<String> command = new ArrayList<>(List.of(binary.toString()));
+                command.addAll(etcdArgs);
+                command.addAll(List.of(
                         "--etcd-prefix=/registry",
                         "--bind-address=127.0.0.1",
                         "--advertise-address=127.0.0.1",
@@ -131,18 +154,40 @@ public final class KubeApiServer implements AutoCloseable {
                         "--profiling=false",
                         "--watch-cache=true",
                         "--v=1"));
+                command.addAll(extraArgs);
                 Path log = dir.resolve("kube-apiserver.log");
                 ProcessBuilder builder = new ProcessBuilder(command);
                 builder.environment().putAll(environment);
                 Process process = Ports.launch("kube-apiserver", builder, log, START_LIMIT, port);
-                KubeApiServer server = new KubeApiServer(dir, etcd, authority, tokens, process, port);
+                KubeApiServer server = new KubeApiServer(dir, etcd, authority, tokens, builder, process, port);
                 server.awaitReady(log);
                 return server;
             });
         } catch (IOException | RuntimeException e) {
-            etcd.close();
+            if (etcd != null) {
+                etcd.close();
+            }
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
+    }
+
+    /** Stops the server's process (SIGTERM, then SIGKILL after a grace period); its files stay. */
+    public synchronized void stop() {
+        TestTools.stop(process);
+    }
+
+    /**
+     * Starts the stopped server again with the same command, port, certificates and tokens; returns once it is ready.
+     *
+     * @throws Ports.AddressInUse when another process took its port meanwhile
+     */
+    public synchronized void startAgain() {
+        if (process.isAlive()) {
+            return;
+        }
+        Path log = dir.resolve("kube-apiserver.log");
+        process = Ports.launch("kube-apiserver", command, log, START_LIMIT, port);
+        awaitReady(log);
     }
 
     private void awaitReady(Path log) {
@@ -265,7 +310,9 @@ public final class KubeApiServer implements AutoCloseable {
     @Override
     public void close() {
         TestTools.stop(process);
-        etcd.close();
+        if (etcd != null) {
+            etcd.close();
+        }
         TestTools.deleteRecursively(dir);
     }
 }

@@ -10,8 +10,10 @@ import java.util.concurrent.BlockingQueue;
 /**
  * Writes into {@code out} on a thread of its own, so that what the writer does next (read the socket, hash,
  * decode) runs beside the writes (and, for a zstd snapshot, beside the SHA-256 of the decoded bytes that
- * {@code out} computes): the fetch container's work on two cores. Holds at most {@link #QUEUED} pieces of what
- * was written, copied. Nothing is lost: the first failure of {@code out} is thrown, as is, by the next
+ * {@code out} computes): the fetch container's work on two cores. What is written is copied into pieces of
+ * {@link #PIECE_BYTES} before it is handed over (a zstd decoder writes in blocks of 128 KiB or less, and each hand-over
+ * wakes the other thread: on a busy machine a wake-up may wait for a time slice); at most {@link #QUEUED} pieces
+ * wait. Nothing is lost: the first failure of {@code out} is thrown, as is, by the next
  * {@link #write} or by {@link #close()}, which returns only once everything written reached {@code out}
  * (whose own {@code close} is the caller's).
  */
@@ -19,6 +21,8 @@ final class WriteBehind extends OutputStream {
 
     /** Pieces written and not yet passed on; a writer that gets this far ahead waits. */
     static final int QUEUED = 4;
+    /** The size of a piece handed over, in bytes (the last one may be shorter). */
+    static final int PIECE_BYTES = 1 << 20;
 
     private static final byte[] END = new byte[0];
 
@@ -26,6 +30,8 @@ final class WriteBehind extends OutputStream {
     private final Thread thread;
     private volatile IOException failure;
     private boolean closed;
+    private byte[] filling = new byte[PIECE_BYTES];
+    private int filled;
 
     WriteBehind(OutputStream out) {
         thread = new Thread(() -> drain(out), "write-behind");
@@ -63,8 +69,17 @@ final class WriteBehind extends OutputStream {
             throw new IOException("write after close");
         }
         throwFailure();
-        if (length > 0) {
-            put(Arrays.copyOfRange(bytes, offset, offset + length));
+        while (length > 0) {
+            int n = Math.min(length, PIECE_BYTES - filled);
+            System.arraycopy(bytes, offset, filling, filled, n);
+            filled += n;
+            offset += n;
+            length -= n;
+            if (filled == PIECE_BYTES) {
+                put(filling);
+                filling = new byte[PIECE_BYTES];
+                filled = 0;
+            }
         }
     }
 
@@ -89,6 +104,9 @@ final class WriteBehind extends OutputStream {
     public void close() throws IOException {
         if (!closed) {
             closed = true;
+            if (filled > 0) {
+                put(Arrays.copyOf(filling, filled));
+            }
             put(END);
             try {
                 thread.join();

@@ -31,6 +31,31 @@ class WriteBehindTest {
     }
 
     @Test
+    void smallWritesAreHandedOverInWholePieces() throws IOException {
+        java.util.List<Integer> handedOver = new java.util.ArrayList<>();
+        OutputStream counting = new OutputStream() {
+            @Override
+            public void write(int b) {
+                handedOver.add(1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                handedOver.add(len);
+            }
+        };
+        WriteBehind behind = new WriteBehind(counting);
+        byte[] block = new byte[128 * 1024]; // a zstd block, the most the decoder writes at once
+        for (int i = 0; i < 20; i++) {
+            behind.write(block);
+        }
+        behind.close();
+        // 2.5 MiB in 20 writes: two whole pieces and the rest, not twenty hand-overs
+        assertEquals(java.util.List.of(WriteBehind.PIECE_BYTES, WriteBehind.PIECE_BYTES, 20 * block.length - 2 * WriteBehind.PIECE_BYTES),
+                handedOver);
+    }
+
+    @Test
     void aFailureOfTheStreamIsThrownAsItIsAndTheWriterNeverWaitsForEver() throws IOException {
         IOException full = new IOException("No space left on device");
         OutputStream volume = new OutputStream() {
@@ -45,10 +70,10 @@ class WriteBehindTest {
             }
         };
         WriteBehind behind = new WriteBehind(volume);
-        byte[] piece = new byte[1024];
-        // more pieces than the queue holds: every write either queues or throws the volume's failure
+        byte[] piece = new byte[64 * 1024];
+        // more than the queue holds: every write either queues or throws the volume's failure
         IOException thrown = assertThrows(IOException.class, () -> {
-            for (int i = 0; i < 100 * WriteBehind.QUEUED; i++) {
+            for (int i = 0; i < 16 * 4 * WriteBehind.QUEUED; i++) {
                 behind.write(piece);
             }
             behind.close();
