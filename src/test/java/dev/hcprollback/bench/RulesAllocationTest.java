@@ -61,9 +61,9 @@ class RulesAllocationTest {
     /** Bytes per request the rules may allocate for an update that changes no release field (issue 24). */
     static final long TARGET_BYTES = 10 * 1024;
 
-    private static final int WARM_UP = 30_000;
-    private static final int MEASURED = 5_000;
-    private static final int OVER_HTTP = 3_000;
+    private static final int WARM_UP = 10_000;
+    private static final int MEASURED = 2_000;
+    private static final int OVER_HTTP = 1_500;
 
     /** The benchmark's baseline endpoint, as the benchmark configures the sidecar. */
     public static class Baseline implements QuarkusTestProfile {
