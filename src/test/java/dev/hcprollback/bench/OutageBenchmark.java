@@ -188,7 +188,7 @@ final class OutageBenchmark {
         Path pem = etcd.pem();
         return KubeApiServer.startInFrontOf(dir, List.of("--etcd-servers=" + String.join(",", etcd.clientUrls()),
                 "--etcd-cafile=" + pem.resolve("ca.crt"), "--etcd-certfile=" + pem.resolve("client.crt"),
-                "--etcd-keyfile=" + pem.resolve("client.key")), List.of("--watch-cache=false"));
+                "--etcd-keyfile=" + pem.resolve("client.key")), List.of("--watch-cache=false", "--v=2"));
     }
 
     private static void rollback(LocalEtcdCluster etcd, KubeApiServer api, S3SnapshotStore store, long mib, Path dir,
@@ -261,7 +261,9 @@ final class OutageBenchmark {
                 steps.put("Revert", new double[] { etcdHealthy, etcdHealthy });
 
                 double resume = seconds(origin);
-                api.startAgain();
+                long apiLogAtResume = Files.size(api.dir().resolve("kube-apiserver.log"));
+                KubeApiServer.Readiness readiness = api.startAgain(resumeLimit(taken.etcdBytes()));
+                double apiReady = resume + readiness.readySeconds();
                 steps.put("Resume", new double[] { resume, seconds(origin) });
 
                 double verify = seconds(origin);
@@ -276,6 +278,9 @@ final class OutageBenchmark {
                 round.put("apiStoppedAtSeconds", apiStopped);
                 round.put("etcdHealthyAtSeconds", etcdHealthy);
                 round.put("succeededAtSeconds", succeeded);
+                round.put("apiReadyAtSeconds", apiReady);
+                round.put("apiServerStart", apiServerStart(readiness, api.dir().resolve("kube-apiserver.log"),
+                        apiLogAtResume, logs));
                 round.put("revisionAtQuiesce", revisionAtQuiesce);
                 round.put("steps", steps.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                         e -> Map.of("start", e.getValue()[0] - decided, "seconds", e.getValue()[1] - e.getValue()[0]),
@@ -292,7 +297,8 @@ final class OutageBenchmark {
             }
             List<OutageClient.Tick> ticks = client.ticks();
             round.put("client", clientFigures(ticks, (double) round.get("quiesceStartAtSeconds"),
-                    (double) round.get("succeededAtSeconds"), (double) round.get("decidedAtSeconds")));
+                    (double) round.get("succeededAtSeconds"), (double) round.get("decidedAtSeconds"),
+                    (double) round.get("apiReadyAtSeconds")));
             // the snapshot's own revision, as the restored etcd reports it less the bump: the streamer records the revision
             // it read just before the snapshot began, and writes in between are in the snapshot too
             long restoredRevision = (long) ((Map<?, ?>) round.get("etcdHealth")).get("revision") - BUMP_REVISION;
@@ -396,6 +402,64 @@ final class OutageBenchmark {
         throw new IllegalStateException("the restored etcd cluster was not healthy within 5 minutes: " + last);
     }
 
+    /**
+     * How long the restarted API server may take to be ready: its own informers list what they watch from etcd
+     * (pods and secrets among them), so the start grows with the data; 5 minutes and 5 more per GiB.
+     */
+    static Duration resumeLimit(long etcdBytes) {
+        return Duration.ofMinutes(5).plusSeconds((long) (300 * (etcdBytes / GIB)));
+    }
+
+    /**
+     * The restarted API server's start: its readiness ({@link KubeApiServer.Readiness}) and, from its log ({@code --v=2}),
+     * when each of its informers had listed what it watches ({@code Caches populated for *v1.Pod}), in seconds after
+     * its launch; the log is kept beside the round's others.
+     */
+    private static Map<String, Object> apiServerStart(KubeApiServer.Readiness readiness, Path log, long startedAt,
+            Path logs) throws IOException {
+        Map<String, Object> start = new LinkedHashMap<>();
+        start.put("listeningSeconds", readiness.listeningSeconds());
+        start.put("answeringSeconds", readiness.answeringSeconds());
+        start.put("readySeconds", readiness.readySeconds());
+        start.put("checksPassedSeconds", readiness.checksPassedSeconds().entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(5)
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new)));
+        byte[] whole = Files.readAllBytes(log);
+        Files.write(logs.resolve("kube-apiserver.log"), whole);
+        start.put("informersSynced", informersSynced(new String(whole, (int) startedAt, whole.length - (int) startedAt,
+                StandardCharsets.UTF_8).lines().toList()));
+        return start;
+    }
+
+    private static final java.util.regex.Pattern KLOG_TIME = java.util.regex.Pattern.compile(
+            "\\b[IWE]\\d{4} (\\d{2}):(\\d{2}):(\\d{2}\\.\\d+)");
+    private static final java.util.regex.Pattern CACHES_POPULATED = java.util.regex.Pattern.compile(
+            "Caches populated\"? ?(?:for )?.*?(\\*v\\d+\\.\\w+)");
+
+    /**
+     * Each informer's sync, seconds after the start's first log line, the five slowest ({@code *v1.Secret=41.2}):
+     * which kinds' listing kept {@code informer-sync} failing.
+     */
+    static Map<String, Double> informersSynced(List<String> lines) {
+        Double first = null;
+        Map<String, Double> synced = new LinkedHashMap<>();
+        for (String line : lines) {
+            java.util.regex.Matcher time = KLOG_TIME.matcher(line);
+            if (!time.find()) {
+                continue;
+            }
+            double at = Integer.parseInt(time.group(1)) * 3600 + Integer.parseInt(time.group(2)) * 60
+                    + Double.parseDouble(time.group(3));
+            first = first == null ? at : first;
+            java.util.regex.Matcher populated = CACHES_POPULATED.matcher(line);
+            if (populated.find()) {
+                synced.merge(populated.group(1), at - first, Math::max);
+            }
+        }
+        return synced.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(5)
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
+    }
+
     private static OutageClient.Tick awaitClient(OutageClient client, double since, Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
@@ -410,12 +474,13 @@ final class OutageBenchmark {
     }
 
     /**
-     * The outage as the client saw it: from its first failed attempt that ended after the API server was told to stop to the end of
+     * The outage as the client saw it (and as it would behind a readiness-gated Service: until {@code apiReady} at
+     * least): from its first failed attempt that ended after the API server was told to stop to the end of
      * its first successful one after its last failure (a stopping API server answers a few attempts while it drains); attempts that failed at other times (while the stage ran) and the
      * latencies while serving.
      */
     static Map<String, Object> clientFigures(List<OutageClient.Tick> ticks, double apiStopping, double succeeded,
-            double decided) {
+            double decided, double apiReady) {
         OutageClient.Tick firstFailure = ticks.stream().filter(t -> !t.ok() && t.atSeconds() + t.millis() / 1000 >= apiStopping)
                 .filter(t -> t.atSeconds() <= succeeded).findFirst().orElse(null);
         Map<String, Object> figures = new LinkedHashMap<>();
@@ -432,6 +497,10 @@ final class OutageBenchmark {
         figures.put("firstFailureAfterDecisionSeconds", firstFailure.atSeconds() - decided);
         figures.put("firstFailure", firstFailure.failure());
         figures.put("outageSeconds", back.atSeconds() + back.millis() / 1000 - firstFailure.atSeconds());
+        // behind a readiness-gated Service (HyperShift's kube-apiserver has a /readyz probe) the client is sent to the
+        // server only once it is ready
+        figures.put("outageUntilReadySeconds", Math.max(back.atSeconds() + back.millis() / 1000, apiReady)
+                - firstFailure.atSeconds());
         List<OutageClient.Tick> failedOutside = ticks.stream().filter(t -> !t.ok())
                 .filter(t -> t.atSeconds() < firstFailure.atSeconds() || t.atSeconds() > back.atSeconds()).toList();
         figures.put("failedAttemptsOutsideTheOutage", failedOutside.size());

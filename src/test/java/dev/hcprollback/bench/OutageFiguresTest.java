@@ -26,12 +26,29 @@ class OutageFiguresTest {
 
     @Test
     void theOutageRunsFromTheFirstRefusalToTheEndOfTheFirstSuccessAfterTheLastRefusal() {
-        Map<String, Object> figures = OutageBenchmark.clientFigures(TICKS, 4.5, 10.01, 0.5);
+        Map<String, Object> figures = OutageBenchmark.clientFigures(TICKS, 4.5, 10.01, 0.5, 12.0);
 
         assertEquals(10.0 + 0.010 - 5.0, (double) figures.get("outageSeconds"), 1e-9);
+        // behind a readiness-gated Service the client reaches the server only once it is ready, at 12.0 s
+        assertEquals(12.0 - 5.0, (double) figures.get("outageUntilReadySeconds"), 1e-9);
+        assertEquals(10.0 + 0.010 - 5.0, (double) OutageBenchmark.clientFigures(TICKS, 4.5, 10.01, 0.5, 8.0)
+                .get("outageUntilReadySeconds"), 1e-9);
         assertEquals(2L, figures.get("failedAttemptsInTheOutage"));
         assertEquals(0, figures.get("failedAttemptsOutsideTheOutage"));
         assertEquals(1L, figures.get("answeredInTheOutage"));
+    }
+
+    @Test
+    void theSlowestInformersAreReadFromTheApiServersLog() {
+        List<String> log = List.of("??? I1208 02:10:00.500000   77 options.go:249] \"Version\" version=\"v1.34.2\"",
+                "I1208 02:10:03.000000   77 reflector.go:430] \"Caches populated\" type=\"*v1.Namespace\" reflector=\"f.go:160\"",
+                "W1208 02:10:20.000000   77 reflector.go:200] a warning",
+                "I1208 02:10:42.250000   77 reflector.go:430] \"Caches populated\" type=\"*v1.Secret\" reflector=\"f.go:160\"",
+                "I1208 02:10:31.500000   77 reflector.go:430] \"Caches populated\" type=\"*v1.Pod\" reflector=\"f.go:160\"");
+
+        assertEquals(List.of("*v1.Secret", "*v1.Pod", "*v1.Namespace"),
+                List.copyOf(OutageBenchmark.informersSynced(log).keySet()));
+        assertEquals(41.75, OutageBenchmark.informersSynced(log).get("*v1.Secret"), 1e-9);
     }
 
     @Test

@@ -100,7 +100,7 @@ public final class KubeApiServer implements AutoCloseable {
     /**
      * A new server in {@code dir} in front of an etcd the caller runs and stops: {@code etcdArgs} are the server's
      * {@code --etcd-*} flags (servers, client certificate), {@code extraArgs} come after the defaults (a later flag
-     * wins). For the outage benchmark, which stops and starts it ({@link #stop()}, {@link #startAgain()}).
+     * wins). For the outage benchmark, which stops and starts it ({@link #stop()}, {@link #startAgain(Duration)}).
      */
     public static KubeApiServer startInFrontOf(Path dir, List<String> etcdArgs, List<String> extraArgs) {
         try {
@@ -158,9 +158,10 @@ public final class KubeApiServer implements AutoCloseable {
                 Path log = dir.resolve("kube-apiserver.log");
                 ProcessBuilder builder = new ProcessBuilder(command);
                 builder.environment().putAll(environment);
+                long launched = System.nanoTime();
                 Process process = Ports.launch("kube-apiserver", builder, log, START_LIMIT, port);
                 KubeApiServer server = new KubeApiServer(dir, etcd, authority, tokens, builder, process, port);
-                server.awaitReady(log);
+                server.awaitReady(log, START_LIMIT, launched);
                 return server;
             });
         } catch (IOException | RuntimeException e) {
@@ -177,35 +178,58 @@ public final class KubeApiServer implements AutoCloseable {
     }
 
     /**
-     * Starts the stopped server again with the same command, port, certificates and tokens; returns once it is ready.
-     *
-     * @throws Ports.AddressInUse when another process took its port meanwhile
+     * How a start went, from {@code /readyz?verbose} polled every 250 ms, in seconds after the launch: until the port
+     * listened, until {@code /readyz} first answered (any status: from then on the server also serves requests), until
+     * it said ok, and until each of its checks first passed. In a cluster a readiness-gated Service sends traffic only
+     * from {@code readySeconds} on; the slowest check says what held it back.
      */
-    public synchronized void startAgain() {
-        if (process.isAlive()) {
-            return;
-        }
-        Path log = dir.resolve("kube-apiserver.log");
-        process = Ports.launch("kube-apiserver", command, log, START_LIMIT, port);
-        awaitReady(log);
+    public record Readiness(double listeningSeconds, double answeringSeconds, double readySeconds,
+            Map<String, Double> checksPassedSeconds) {
     }
 
-    private void awaitReady(Path log) {
+    /**
+     * Starts the stopped server again with the same command, port, certificates and tokens; returns once it is ready,
+     * with how its readiness went.
+     *
+     * @param limit how long it may take to listen and then to be ready, each
+     * @throws Ports.AddressInUse when another process took its port meanwhile
+     * @throws IllegalStateException when it exits or is not ready within {@code limit} (it is then killed)
+     */
+    public synchronized Readiness startAgain(Duration limit) {
+        if (process.isAlive()) {
+            throw new IllegalStateException("kube-apiserver is still running");
+        }
+        Path log = dir.resolve("kube-apiserver.log");
+        long launched = System.nanoTime();
+        process = Ports.launch("kube-apiserver", command, log, limit, port);
+        return awaitReady(log, limit, launched);
+    }
+
+    private Readiness awaitReady(Path log, Duration limit, long launched) {
+        double listening = (System.nanoTime() - launched) / 1e9;
         HttpClient http = HttpClient.newBuilder().sslContext(trustContext()).connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/readyz")).timeout(Duration.ofSeconds(10))
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/readyz?verbose")).timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer " + tokens.get(TestUser.ADMIN)).build();
-        Instant deadline = Instant.now().plus(START_LIMIT);
+        Instant deadline = Instant.now().plus(limit);
         String last = "no answer yet";
+        double answering = Double.NaN;
+        Map<String, Double> passed = new LinkedHashMap<>();
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("kube-apiserver exited with " + process.exitValue() + "; its log: " + log);
             }
             try {
                 HttpResponse<String> answer = http.send(ready, HttpResponse.BodyHandlers.ofString());
+                double at = (System.nanoTime() - launched) / 1e9;
+                answering = Double.isNaN(answering) ? at : answering;
+                // one line per check: "[+]informer-sync ok" or "[-]informer-sync failed: reason withheld"
+                answer.body().lines().filter(line -> line.startsWith("[+]") && line.endsWith(" ok"))
+                        .forEach(line -> passed.putIfAbsent(line.substring(3, line.length() - 3), at));
                 if (answer.statusCode() == 200) {
-                    return;
+                    return new Readiness(listening, answering, at, passed);
                 }
-                last = answer.statusCode() + " " + answer.body();
+                last = answer.statusCode() + " " + answer.body().lines().filter(line -> line.startsWith("[-]"))
+                        .collect(Collectors.joining(", "));
             } catch (IOException notYet) {
                 last = notYet.toString();
             } catch (InterruptedException e) {
@@ -215,7 +239,7 @@ public final class KubeApiServer implements AutoCloseable {
             TestTools.sleep(250);
         }
         process.destroyForcibly();
-        throw new IllegalStateException("kube-apiserver was not ready after " + START_LIMIT.toSeconds() + " s (" + last
+        throw new IllegalStateException("kube-apiserver was not ready after " + limit.toSeconds() + " s (" + last
                 + "); its log: " + log);
     }
 
