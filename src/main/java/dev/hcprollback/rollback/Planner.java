@@ -27,7 +27,9 @@ import dev.hcprollback.hypershift.ReleaseVersion;
 import dev.hcprollback.rollback.etcd.KeyChanges;
 import dev.hcprollback.rollback.steps.FetchImage;
 import dev.hcprollback.rollback.steps.Preflight;
+import dev.hcprollback.rollback.steps.RestoreImageProbe;
 import dev.hcprollback.rollback.steps.RollbackRun;
+import dev.hcprollback.rollback.steps.VolumeCapacity;
 import dev.hcprollback.rollback.steps.StepFailure;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -135,8 +137,8 @@ final class Planner {
                     : "API servers down from Quiesce to Resume, including the download, check and restore of the snapshot "
                             + "on every member (staging while serving is off)");
             // the Jobs first, side by side: while they run, nothing else of the plan is read again
-            restoreImage = Preflight.restoreImage(run, plan.getEtcdImage());
-            Optional<List<PreflightCheck>> measured = Preflight.volumeCapacity(run, snapshot);
+            restoreImage = RestoreImageProbe.check(run, plan.getEtcdImage());
+            Optional<List<PreflightCheck>> measured = VolumeCapacity.check(run, snapshot);
             if (restoreImage.isEmpty() || measured.isEmpty()) {
                 return Optional.empty();
             }

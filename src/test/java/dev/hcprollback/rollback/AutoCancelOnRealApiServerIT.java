@@ -25,6 +25,7 @@ import dev.hcprollback.testing.HostedClusters;
 import dev.hcprollback.testing.Install;
 import dev.hcprollback.testing.RealManagementCluster;
 import dev.hcprollback.testing.RollbackWorld;
+import dev.hcprollback.testing.TestTools;
 import dev.hcprollback.testing.TestUser;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
@@ -54,15 +55,7 @@ class AutoCancelOnRealApiServerIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable each : new AutoCloseable[] { sidecar, hyperShift, management }) {
-            try {
-                if (each != null) {
-                    each.close();
-                }
-            } catch (Exception e) {
-                System.err.println("closing " + each + ": " + e);
-            }
-        }
+        TestTools.closeAll(sidecar, hyperShift, management);
     }
 
     /**

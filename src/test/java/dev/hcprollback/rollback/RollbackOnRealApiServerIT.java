@@ -160,15 +160,7 @@ class RollbackOnRealApiServerIT {
             admin.pods().inNamespace(Install.NAMESPACE).withName(OWN_POD).delete();
         }
         // the webhooks and the sidecar first: a fail-closed webhook must not outlive the sidecar behind it
-        for (AutoCloseable each : new AutoCloseable[] { management, etcd, eventsShard, leasesShard, s3, hyperShift, admin }) {
-            try {
-                if (each != null) {
-                    each.close();
-                }
-            } catch (Exception e) {
-                System.err.println("closing " + each + ": " + e);
-            }
-        }
+        TestTools.closeAll(management, etcd, eventsShard, leasesShard, s3, hyperShift, admin);
     }
 
     private static Map<String, String> sidecarConfig() {

@@ -89,15 +89,7 @@ class LeaderElectionOnRealApiServerIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable each : new AutoCloseable[] { s3, hyperShift, admin }) {
-            try {
-                if (each != null) {
-                    each.close();
-                }
-            } catch (Exception e) {
-                System.err.println("closing " + each + ": " + e);
-            }
-        }
+        TestTools.closeAll(s3, hyperShift, admin);
     }
 
     @Test

@@ -95,6 +95,22 @@ public final class TestTools {
         }
     }
 
+    /**
+     * Closes each in the order given, nulls skipped; one that fails to close is reported on stderr and the next is
+     * closed all the same (a test class's clean-up must not leave a process behind because an earlier one failed).
+     */
+    public static void closeAll(AutoCloseable... each) {
+        for (AutoCloseable closeable : each) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception e) {
+                System.err.println("closing " + closeable + ": " + e);
+            }
+        }
+    }
+
     /** Deletes a file or a directory with everything under it; nothing happens when it is absent. */
     public static void deleteRecursively(Path path) {
         if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

@@ -117,7 +117,7 @@ public final class StageStep implements StepAction {
         } catch (RestoreSource.RestoreSourceException e) {
             throw new StepFailure("SnapshotUnavailable", "no download URL for the " + what + ": " + e.getMessage());
         }
-        Long snapshotBytes = Preflight.etcdSizeBytes(snapshot, shard);
+        Long snapshotBytes = VolumeCapacity.etcdSizeBytes(snapshot, shard);
         if (snapshotBytes == null) {
             throw new StepFailure("SnapshotUnavailable", what
                     + " records no size as etcd sent it: the stage Jobs cannot check the volumes' free space");
