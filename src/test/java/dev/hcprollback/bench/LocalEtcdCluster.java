@@ -169,7 +169,16 @@ final class LocalEtcdCluster implements AutoCloseable {
     }
 
     /** Stops every member (SIGTERM, as a pod's deletion does). */
+    /**
+     * Stops every member at once: SIGTERM to all, then each waited for (killed after 20 s), as HyperShift's etcd
+     * StatefulSet ({@code podManagementPolicy: Parallel}) has its pods deleted together when it is scaled to 0.
+     */
     void stopAll() {
+        for (Process process : processes) {
+            if (process != null) {
+                process.destroy();
+            }
+        }
         for (int member = 0; member < members(); member++) {
             TestTools.stop(processes[member]);
             processes[member] = null;
